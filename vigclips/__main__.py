@@ -1,0 +1,3 @@
+from vigclips.cli import run
+
+run()

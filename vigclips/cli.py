@@ -1,0 +1,314 @@
+"""The command line: a thin client over the library.
+
+Click options become a :class:`PipelineConfig` (CLI > config file > default); each command calls one library function.
+Domain errors become one line on stderr and an exit code (0 done, 1 failed, 2 bad usage or bad input);
+``VIGCLIPS_DEBUG=1`` shows the full traceback instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from vigclips import __version__
+from vigclips.config import PipelineConfig, load_config
+from vigclips.errors import BadInputError, VigclipsError
+
+log = logging.getLogger("vigclips")
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+INFANT_CHOICES = ("auto", "left", "right", "top", "bottom", "largest", "smallest")
+
+
+class StderrProgress:
+    """Progress for people: a percentage with time left, rewritten in place on stderr when it is a terminal (silent otherwise,
+    so logs and scripts get only results and errors)."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.total: float | None = None
+        self.done = 0.0
+        self.description = ""
+        self.started = 0.0
+        self._last_shown = -1
+
+    def start(self, total: float | None, description: str) -> None:
+        self.total, self.done, self.description, self.started, self._last_shown = total, 0.0, description, time.monotonic(), -1
+
+    def advance(self, amount: float = 1) -> None:
+        self.done += amount
+        if not self.total:
+            return
+        percent = int(100 * min(1.0, self.done / self.total))
+        if percent != self._last_shown and self.stream.isatty():
+            self._last_shown = percent
+            elapsed = time.monotonic() - self.started
+            eta = elapsed * (self.total - self.done) / self.done if self.done else 0.0
+            self.stream.write(f"\r{self.description}: {percent:3d}% (about {eta:.0f} s left) ")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.total and self.stream.isatty():
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into one line and an exit code; never a traceback unless VIGCLIPS_DEBUG=1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VigclipsError as exc:
+            if os.environ.get("VIGCLIPS_DEBUG") == "1":
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing half-written was kept", err=True)
+            sys.exit(130)
+        except Exception as exc:  # an unexpected failure is still one line; the debug switch shows where
+            if os.environ.get("VIGCLIPS_DEBUG") == "1":
+                raise
+            click.echo(f"error: internal error: {exc.__class__.__name__}: {exc} (set VIGCLIPS_DEBUG=1 for details)", err=True)
+            sys.exit(EXIT_FAILED)
+
+    return wrapper
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logger = logging.getLogger("vigclips")
+    logger.handlers = [h for h in logger.handlers if isinstance(h, logging.NullHandler)] + [handler]
+    logger.setLevel(level)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vigclips")
+@click.option("-v", "--verbose", count=True, help="More messages (-vv for debugging).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+def main(verbose: int, quiet: bool) -> None:
+    """Find attuned parent–infant moments in play recordings, review them, and cut clips.
+
+    Everything runs on this machine: nothing is sent anywhere, outputs are readable by you only, and the recordings are
+    never modified.
+    """
+    _setup_logging(verbose, quiet)
+
+
+def _config_from_options(config_file: Path | None, overrides: dict[str, Any]) -> PipelineConfig:
+    return load_config(config_file, overrides)
+
+
+@main.command()
+@click.argument("videos", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_root", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the results; each recording gets OUT/<name>/.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
+@click.option("--fps", type=click.FloatRange(1, 30), help="Analysis ticks per second (default 10).")
+@click.option("--top", type=click.IntRange(1, 100), help="How many candidate moments to keep (default 5).")
+@click.option("--infant", type=click.Choice(INFANT_CHOICES), help="Which face is the infant (default: decided automatically).")
+@click.option("--weights", type=click.Path(dir_okay=False, path_type=Path), help="Ranking weights from `vigclips learn`.")
+@click.option("--overlay", is_flag=True, help="Also write overlay.mp4 showing what the program saw.")
+@click.option("--force", is_flag=True, help="Overwrite earlier results even if they hold review decisions.")
+@_handle_errors
+def analyze(videos: tuple[Path, ...], out_root: Path, config_file: Path | None, fps: float | None, top: int | None,
+            infant: str | None, weights: Path | None, overlay: bool, force: bool) -> None:  # fmt: skip
+    """Analyse recordings and rank candidate attuned moments.
+
+    Writes OUT/<name>/moments.json (ranked candidates with reasons), signals.csv (what was measured, 10 rows a second),
+    stills, a timeline picture and ELAN, WebVTT, EDL and RTTM files.
+    """
+    from vigclips.pipeline import analyze_to_folder
+
+    cfg = _config_from_options(config_file, {"analysis.fps": fps, "analysis.top": top, "vision.infant": infant,
+                                             "scoring.weights_file": str(weights) if weights else None})  # fmt: skip
+    stems: dict[str, Path] = {}
+    for video in videos:
+        if video.stem in stems:
+            raise BadInputError(video, f"has the same name as {stems[video.stem]}; their results would share OUT/{video.stem}/")
+        stems[video.stem] = video
+    worst = EXIT_OK
+    for video in videos:
+        try:
+            folder = analyze_to_folder(video, out_root, cfg, StderrProgress(), overlay=overlay, force=force)
+        except VigclipsError as exc:
+            if len(videos) == 1 or os.environ.get("VIGCLIPS_DEBUG") == "1":
+                raise
+            click.echo(f"error: {exc}", err=True)  # one bad file does not stop the others
+            worst = max(worst, exc.exit_code)
+            continue
+        click.echo(f"{video.name}: results in {folder}")
+    if worst:
+        sys.exit(worst)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--all", "include_candidates", is_flag=True, help="Cut every candidate not rejected, not only confirmed ones.")
+@click.option("--source", type=click.Path(dir_okay=False, path_type=Path), help="The recording, if it has moved since analysis.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
+@click.option("--annotate", is_flag=True, help="Also write teaching versions with the cues drawn in (clips/annotated/).")
+@click.option("--stills", is_flag=True, help="Also export each moment's still picture (clips/stills/).")
+@click.option("--contact-sheet/--no-contact-sheet", default=True, show_default=True,
+              help="Write clips/contact_sheet.png, one page of the exported moments for the shared review.")
+@_handle_errors
+def export(folder: Path, include_candidates: bool, source: Path | None, config_file: Path | None, annotate: bool, stills: bool,
+           contact_sheet: bool) -> None:  # fmt: skip
+    """Cut the confirmed moments of OUT/<name> into clips (H.264/AAC MP4) with clips/manifest.csv."""
+    from vigclips.export import export_clips
+
+    cfg = _config_from_options(config_file, {})
+    clips = export_clips(folder, cfg.export, include_candidates=include_candidates, source=source, progress=StderrProgress(),
+                         annotate=annotate, stills=stills, contact_sheet=contact_sheet)  # fmt: skip
+    if not clips:
+        click.echo("no confirmed moments to export (confirm some in `vigclips review`, or use --all)", err=True)
+    for clip in clips:
+        click.echo(str(clip))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one).")
+@click.option("--no-browser", is_flag=True, help="Only print the address; do not open a browser.")
+@click.option("--source", type=click.Path(dir_okay=False, path_type=Path), help="The recording, if it has moved since analysis.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
+@_handle_errors
+def review(folder: Path, port: int, no_browser: bool, source: Path | None, config_file: Path | None) -> None:
+    """Review the candidates of OUT/<name> in the browser: watch, confirm or reject, trim, tag, then export.
+
+    The page runs on this computer only (127.0.0.1) and needs the secret address printed here. Every change is saved at
+    once to moments.json. Press Ctrl-C to stop.
+    """
+    import webbrowser
+
+    from vigclips.review.server import prepare_review
+
+    cfg = _config_from_options(config_file, {})
+    click.echo("Preparing the review page (the first time, small previews are made; this can take a minute)…", err=True)
+    server = prepare_review(folder, port=port, source=source, export_cfg=cfg.export)
+    click.echo(f"Review page for {folder}: {server.url}")
+    click.echo("Keep this address private (it is the key to the page). Press Ctrl-C to stop.")
+    if not no_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped; every decision was already saved to moments.json", err=True)
+    finally:
+        server.httpd.server_close()
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "out_root", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the results: OUT/<name>/ per recording, summary.csv, summary.html, batch.log.")
+@click.option("--workers", type=click.IntRange(1, 256), help="Local worker processes (default: one per two cores).")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed cluster instead, e.g. tcp://host:8786.")
+@click.option("--progress", "progress_mode", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: readable lines on stderr; json: one JSON object per event on stdout.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
+@click.option("--fps", type=click.FloatRange(1, 30), help="Analysis ticks per second (default 10).")
+@click.option("--top", type=click.IntRange(1, 100), help="How many candidate moments to keep (default 5).")
+@click.option("--infant", type=click.Choice(INFANT_CHOICES), help="Which face is the infant (default: decided automatically).")
+@click.option("--overlay", is_flag=True, help="Also write overlay.mp4 per recording.")
+@_handle_errors
+def batch(inputs: tuple[str, ...], out_root: Path, workers: int | None, scheduler: str | None, progress_mode: str,
+          config_file: Path | None, fps: float | None, top: int | None, infant: str | None, overlay: bool) -> None:  # fmt: skip
+    """Analyse every recording in folders (recursively) and glob patterns, e.g. overnight; rerun to finish after a crash.
+
+    Recordings already analysed with the same content and settings are skipped; one that fails is recorded with its error
+    and the others go on. Exit code 0: all analysed; 1: some failed; 2: bad usage.
+    """
+    import json
+
+    from vigclips.batch import format_event, run_batch
+
+    cfg = _config_from_options(config_file, {"analysis.fps": fps, "analysis.top": top, "vision.infant": infant})
+    if progress_mode == "json":
+        def show(event: dict[str, Any]) -> None:
+            click.echo(json.dumps(event, default=str))
+    else:
+        def show(event: dict[str, Any]) -> None:
+            click.echo(format_event(event), err=True)
+    report = run_batch(list(inputs), out_root, cfg, workers=workers, scheduler=scheduler, progress_events=show, overlay=overlay)
+    if progress_mode == "text":
+        click.echo(f"summary: {report.summary_html}")
+    sys.exit(report.exit_code)
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to save the weights (default: your user config folder, vigclips/learned_weights.json).")
+@click.option("--l2", type=click.FloatRange(0, 1000), default=1.0, show_default=True, help="Ridge penalty of the fit.")
+@click.option("-k", "k", type=click.IntRange(1, 50), default=3, show_default=True, help="k of precision@k in the check.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
+@_handle_errors
+def learn(folders: tuple[Path, ...], output: Path | None, l2: float, k: int, config_file: Path | None) -> None:
+    """Fit the ranking to your review decisions (confirmed and rejected moments in OUT/<name>/moments.json).
+
+    Saves small weights on this machine (never sent anywhere) and checks, leaving one recording out at a time, whether they
+    rank your confirmations higher than the default weights. Use them with `--weights PATH` or `[scoring] weights_file`.
+    """
+    from vigclips.scoring.learn import fit_and_save
+
+    cfg = _config_from_options(config_file, {})
+    path, weights, report = fit_and_save(list(folders), output, cfg.scoring, l2, k)
+    click.echo(f"weights saved to {path}")
+    click.echo("coefficients: " + ", ".join(f"{name} {value:+.3f}" for name, value in weights.coef.items())
+               + f", intercept {weights.intercept:+.3f}")  # fmt: skip
+    click.echo(report.summary())
+
+
+NATIVE_CHATTER = re.compile(rb"^(?:[IW]\d{4} |INFO: Created TensorFlow Lite|WARNING: All log messages before absl)")
+"""Start-up lines MediaPipe's C++ writes straight to file descriptor 2 from its own threads (no switch turns them off)."""
+
+
+def _filter_native_chatter() -> None:
+    """Keep MediaPipe's native INFO/W lines off a guider's terminal; everything else written to fd 2 passes through.
+
+    Python's own stderr is pointed straight at the terminal, so our messages never depend on the filter thread; only native
+    writes go through the pipe. Skipped with VIGCLIPS_DEBUG=1.
+    """
+    if os.environ.get("VIGCLIPS_DEBUG") == "1":
+        return
+    try:
+        terminal_fd = os.dup(2)
+        read_fd, write_fd = os.pipe()
+    except OSError:
+        return
+    sys.stderr.flush()
+    sys.stderr = open(terminal_fd, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8", errors="replace", closefd=False)
+    os.dup2(write_fd, 2)
+    os.close(write_fd)
+
+    def forward() -> None:
+        with open(read_fd, "rb") as native:
+            for line in native:
+                if not NATIVE_CHATTER.match(line):
+                    os.write(terminal_fd, line)
+
+    threading.Thread(target=forward, name="native-stderr-filter", daemon=True).start()
+
+
+def run() -> None:
+    """Console entry point (``vigclips``)."""
+    _filter_native_chatter()
+    main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,57 @@
+"""Domain exceptions. The library raises these; only the CLI turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+
+class VigclipsError(Exception):
+    """Base class. ``str(err)`` is one line a guider can act on; ``exit_code`` is what the CLI returns."""
+
+    exit_code = 1
+
+
+class BadInputError(VigclipsError):
+    """The user gave us something we cannot use (missing, empty, not media, truncated). CLI exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class MediaOpenError(BadInputError):
+    """The file cannot be opened or probed as a recording."""
+
+
+class NoVideoStreamError(BadInputError):
+    """The file has no video stream (and video was required)."""
+
+
+class TruncatedMediaError(BadInputError):
+    """Decoding stopped well before the duration the container declares."""
+
+
+class ConfigError(BadInputError):
+    """A config file or option value is invalid."""
+
+
+class ReviewFileError(BadInputError):
+    """``moments.json`` is missing, malformed, or of an unknown version."""
+
+
+class ModelAssetError(VigclipsError):
+    """A bundled model file is missing or altered (checked against ``models/README.md``)."""
+
+
+class FfmpegError(VigclipsError):
+    """ffmpeg failed; carries the tail of its stderr so the cause is visible."""
+
+    def __init__(self, message: str, stderr_tail: str = "") -> None:
+        self.stderr_tail = stderr_tail
+        tail = stderr_tail.strip().splitlines()[-1:] if stderr_tail else []
+        super().__init__(message + (f" (ffmpeg: {tail[0]})" if tail else ""))
+
+
+class ExportError(FfmpegError):
+    """Cutting a clip failed."""

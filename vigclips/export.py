@@ -1,0 +1,238 @@
+"""Cut the chosen moments of a recording into clips that play on phones and tablets, with a ``manifest.csv``.
+
+Reads only ``moments.json`` (so hand edits and review decisions, including trimmed bounds, are honoured), finds the source
+recording it names, checks it is the same recording (size and sha256), and cuts each clip frame-accurately into ``clips/``.
+Optionally (#6): teaching versions with the cues drawn in (``clips/annotated/``), the stills (``clips/stills/``), and a
+one-page contact sheet of the exported moments (``clips/contact_sheet.png``) for the shared-review session.
+Clips this tool wrote earlier for moments no longer chosen (e.g. rejected since) are removed, so the folder a guider takes
+to a family holds only what was confirmed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import logging
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from vigclips.config import ExportConfig
+from vigclips.errors import ExportError, ReviewFileError
+from vigclips.fileio import atomic_path, atomic_write_bytes, atomic_write_text, make_private_dir
+from vigclips.media import ClipEncoding, build_clip_args, extract_still, probe, run_ffmpeg
+from vigclips.progress import NullProgress, Progress
+from vigclips.review.store import read_moments, sha256_file
+from vigclips.types import ClipSpec, MediaInfo
+
+log = logging.getLogger("vigclips")
+
+CLIPS_DIR = "clips"
+ANNOTATED_DIR = "annotated"
+STILLS_DIR = "stills"
+CONTACT_SHEET_FILE = "contact_sheet.png"
+MANIFEST_FILE = "manifest.csv"
+MANIFEST_COLUMNS = ("clip_file", "moment_id", "rank", "status", "start_s", "end_s", "duration_s", "score", "reasons",
+                    "source_file", "source_sha256")  # fmt: skip
+
+
+def locate_source(document: dict[str, Any], moments_dir: Path, source: Path | None = None) -> Path:
+    """The recording ``moments.json`` was made from: ``source`` if given, else the stored path, else a file of the same name
+    beside the output folder. Checks size and sha256 so clips are never cut from a different recording.
+
+    Raises:
+        ReviewFileError: not found, or a different recording.
+    """
+    record = document["source"]
+    candidates = [Path(source)] if source else [Path(record.get("path", "")), moments_dir.parent / record["file_name"]]
+    found = next((p for p in candidates if str(p) and p.is_file()), None)
+    if found is None:
+        raise ReviewFileError(moments_dir / "moments.json",
+                              f"source recording {record['file_name']!r} not found at {candidates[0]} (pass --source PATH)")
+    size = record.get("size_bytes")
+    if size is not None and found.stat().st_size != size:
+        raise ReviewFileError(found, "is not the recording these moments were found in (size differs)")
+    expected = record.get("sha256")
+    if expected and sha256_file(found) != expected:
+        raise ReviewFileError(found, "is not the recording these moments were found in (sha256 differs)")
+    return found
+
+
+def clip_file_name(stem: str, moment: dict[str, Any]) -> str:
+    """``<stem>_00h01m02.5s_m03.mp4``: zero-padded start time first, so names sort by time."""
+    start_s = float(moment["start_s"])
+    hours, rest = divmod(start_s, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{stem}_{int(hours):02d}h{int(minutes):02d}m{seconds:04.1f}s_{moment['id']}.mp4"
+
+
+def plan_clips(document: dict[str, Any], source: Path, clips_dir: Path, include_candidates: bool) -> list[tuple[ClipSpec, dict]]:
+    """Which moments become clips (confirmed ones; with ``include_candidates`` also unreviewed candidates), sorted by time."""
+    wanted = {"confirmed", "candidate"} if include_candidates else {"confirmed"}
+    chosen = sorted((m for m in document["moments"] if m["status"] in wanted), key=lambda m: float(m["start_s"]))
+    stem = Path(document["source"]["file_name"]).stem
+    return [(ClipSpec(source, float(m["start_s"]), float(m["end_s"]), clips_dir / clip_file_name(stem, m)), m) for m in chosen]
+
+
+def export_clips(
+    moments_dir: Path,
+    cfg: ExportConfig | None = None,
+    *,
+    include_candidates: bool = False,
+    source: Path | None = None,
+    progress: Progress | None = None,
+    annotate: bool = False,
+    stills: bool = False,
+    contact_sheet: bool = True,
+) -> list[Path]:
+    """Cut the confirmed moments (all candidates with ``include_candidates``) into ``moments_dir/clips/``.
+
+    Args:
+        moments_dir: an output folder written by ``analyze`` (holds ``moments.json``).
+        cfg: encoding settings.
+        include_candidates: also cut moments nobody has reviewed yet (``--all``); rejected ones are never cut.
+        source: the recording, if it has moved since analysis.
+        progress: reports one step per clip.
+        annotate: also write teaching versions with the cues drawn in, ``clips/annotated/<clip name>``.
+        stills: also write each moment's still as ``clips/stills/<clip name>.jpg``.
+        contact_sheet: write ``clips/contact_sheet.png`` (one page, the exported moments in time order).
+
+    Returns:
+        Paths of the clips written, in time order. ``clips/manifest.csv`` lists them.
+
+    Raises:
+        ReviewFileError: bad ``moments.json`` or source not found. ExportError: ffmpeg failed on a clip.
+
+    Example:
+        >>> export_clips(Path("out/demo_play"), include_candidates=True)  # doctest: +SKIP
+    """
+    cfg = cfg or ExportConfig()
+    progress = progress or NullProgress()
+    moments_dir = Path(moments_dir)
+    document = read_moments(moments_dir)
+    src = locate_source(document, moments_dir, source)
+    info = probe(src)
+    clips_dir = make_private_dir(moments_dir / CLIPS_DIR)
+    plan = plan_clips(document, src, clips_dir, include_candidates)
+    cues = None
+    if annotate and plan:
+        from vigclips.review.annotate import SIGNALS_FILE, read_cues
+
+        cues = read_cues(moments_dir / SIGNALS_FILE, bool(document.get("roles_swapped")))
+    progress.start(len(plan), "export")
+    written: list[Path] = []
+    rows: list[dict[str, Any]] = []
+    still_files: list[Path | None] = []
+    with contextlib.ExitStack() as stack:
+        # Stills only wanted for the sheet go to a private temporary folder, not into clips/stills/.
+        still_dir = clips_dir / STILLS_DIR
+        if not stills:
+            still_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=".sheet-", dir=clips_dir)))
+        try:
+            for spec, moment in plan:
+                cut_clip(spec, info, cfg)
+                written.append(spec.output_path)
+                rows.append(_manifest_row(spec, moment, document))
+                if cues is not None:
+                    from vigclips.review.annotate import render_teaching_clip
+
+                    render_teaching_clip(spec.output_path, moment, cues,
+                                         make_private_dir(clips_dir / ANNOTATED_DIR) / spec.output_path.name)  # fmt: skip
+                still = None
+                if stills or contact_sheet:
+                    still = _still_for(moment, moments_dir, info, still_dir / (spec.output_path.stem + ".jpg"))
+                still_files.append(still)
+                progress.advance(1)
+        finally:
+            progress.close()
+        atomic_write_text(clips_dir / MANIFEST_FILE, _manifest_csv(rows))
+        keep = {spec.output_path.name for spec, _ in plan}
+        _remove_stale(clips_dir, keep, document, ".mp4")
+        # Teaching clips and stills of moments no longer chosen go too; current ones stay even when not remade this time.
+        _remove_stale(clips_dir / ANNOTATED_DIR, keep, document, ".mp4")
+        _remove_stale(clips_dir / STILLS_DIR, {Path(k).stem + ".jpg" for k in keep}, document, ".jpg")
+        if contact_sheet:
+            _write_contact_sheet(plan, still_files, document, clips_dir / CONTACT_SHEET_FILE)
+    log.info("%s: %d clip(s) written to %s", src.name, len(written), clips_dir)
+    return written
+
+
+def _still_for(moment: dict[str, Any], moments_dir: Path, info: MediaInfo, output: Path) -> Path | None:
+    """The moment's still (the analysis's best frame if it lies inside the possibly trimmed bounds, else the middle frame)."""
+    start_s, end_s = float(moment["start_s"]), float(moment["end_s"])
+    best_t_s = (moment.get("details") or {}).get("best_still_t_s")
+    existing = moment.get("still")
+    make_private_dir(output.parent)
+    if existing and isinstance(best_t_s, (int, float)) and start_s <= best_t_s <= end_s:
+        still = (moments_dir / existing).resolve()
+        if still.is_file() and still.is_relative_to(moments_dir.resolve()):
+            atomic_write_bytes(output, still.read_bytes())
+            return output
+    if not info.has_video:
+        return None
+    return extract_still(info.path, (start_s + end_s) / 2, output, info=info)
+
+
+def _write_contact_sheet(plan: list[tuple[ClipSpec, dict]], still_files: list[Path | None], document: dict[str, Any],
+                         output: Path) -> None:  # fmt: skip
+    from vigclips.review.annotate import principle_caption, write_contact_sheet
+
+    if not plan:
+        if output.exists():
+            output.unlink()
+        return
+    entries = [{
+        "image": still, "label": str(k + 1), "start_s": spec.start_s, "end_s": spec.end_s, "caption": principle_caption(moment),
+        "note": moment.get("note") or "", "reason": (moment.get("reasons") or [""])[0],
+    } for k, ((spec, moment), still) in enumerate(zip(plan, still_files))]  # fmt: skip
+    write_contact_sheet(entries, output, f"{document['source']['file_name']}: {len(plan)} moment(s) for the shared review")
+
+
+def _remove_stale(folder: Path, keep: set[str], document: dict[str, Any], suffix: str) -> None:
+    """Delete files this tool named (``<stem>_00h00m00.0s_<id><suffix>``) that are not in ``keep``; nothing else is touched."""
+    if not folder.is_dir():
+        return
+    stem = Path(document["source"]["file_name"]).stem
+    ours = re.compile(re.escape(stem) + r"_\d{2}h\d{2}m\d{2}\.\ds_[A-Za-z0-9_-]+" + re.escape(suffix))
+    for path in folder.iterdir():
+        if path.is_file() and ours.fullmatch(path.name) and path.name not in keep:
+            path.unlink()
+
+
+def cut_clip(spec: ClipSpec, info: MediaInfo, cfg: ExportConfig) -> Path:
+    """Cut one clip (atomically: a failed cut leaves no file behind)."""
+    if info.has_video is False:
+        raise ExportError(f"{info.path}: has no video to cut clips from")
+    end_s = min(spec.end_s, info.duration_s)
+    enc = ClipEncoding(fps=info.fps, crf=cfg.crf, preset=cfg.preset, audio_bitrate_kbps=cfg.audio_bitrate_kbps,
+                       max_height_px=cfg.max_height_px, with_audio=info.has_audio)  # fmt: skip
+    with atomic_path(spec.output_path) as tmp:
+        args = build_clip_args(spec.source, spec.start_s, end_s, tmp, enc)
+        run_ffmpeg(args, f"cutting {spec.output_path.name}", error_cls=ExportError)
+    return spec.output_path
+
+
+def _manifest_row(spec: ClipSpec, moment: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "clip_file": spec.output_path.name,
+        "moment_id": moment["id"],
+        "rank": moment["rank"],
+        "status": moment["status"],
+        "start_s": f"{spec.start_s:.3f}",
+        "end_s": f"{spec.end_s:.3f}",
+        "duration_s": f"{spec.end_s - spec.start_s:.3f}",
+        "score": moment["score"],
+        "reasons": "; ".join(moment["reasons"]),
+        "source_file": document["source"]["file_name"],
+        "source_sha256": document["source"].get("sha256", ""),
+    }
+
+
+def _manifest_csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

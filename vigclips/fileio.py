@@ -1,0 +1,70 @@
+"""Writing outputs safely: owner-only permissions, and atomic replacement so nothing half-written looks complete.
+
+Recordings of vulnerable families: every file and folder we create is readable by its owner only (0600 / 0700).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+
+def make_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) if needed; folders we create are owner-only."""
+    path = Path(path)
+    missing = [p for p in [path, *path.parents] if not p.exists()]
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    for p in missing:
+        os.chmod(p, PRIVATE_DIR_MODE)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(final_path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``final_path``; on success it is made private and renamed into place.
+
+    On any exception the temporary file is removed and ``final_path`` is left as it was.
+
+    Example:
+        >>> with atomic_path(Path("/tmp/x.csv")) as tmp:  # doctest: +SKIP
+        ...     tmp.write_text("a,b\\n")
+    """
+    final_path = Path(final_path)
+    make_private_dir(final_path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final_path.name}.", suffix=".part" + final_path.suffix, dir=final_path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, PRIVATE_FILE_MODE)
+        os.replace(tmp, final_path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically with owner-only permissions."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return Path(path)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically with owner-only permissions."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return Path(path)

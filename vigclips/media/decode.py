@@ -1,0 +1,223 @@
+"""Streaming decode through an ffmpeg pipe: frames at the analysis tick rate with their PTS, and mono PCM audio.
+
+Frames are sampled by ffmpeg's ``fps`` filter, which picks, for every tick, the source frame shown at that time using the
+decoder's timestamps, so variable-frame-rate phone video lands on the right ticks (#2). The ``showinfo`` filter reports each
+output frame's PTS; we pair it with the frame read from the pipe. ffmpeg applies rotation metadata before our filters (frames
+are upright). A reader thread with a bounded queue overlaps decoding with analysis without letting memory grow.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import subprocess
+import threading
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vigclips.errors import FfmpegError, MediaOpenError, NoVideoStreamError, TruncatedMediaError
+from vigclips.media.ffmpeg import base_args, run_ffmpeg
+from vigclips.media.probe import probe
+from vigclips.types import Frame, MediaInfo
+
+log = logging.getLogger("vigclips")
+
+FRAME_QUEUE_LENGTH = 16
+"""Decoded frames buffered ahead of analysis: enough to hide decode jitter, small enough to bound memory (~15 MB at 640x480)."""
+
+TRUNCATION_TOLERANCE_S = 1.0
+"""Decoding that ends more than this (or 5% of the length) before the declared duration means a truncated recording."""
+
+_PTS_RE = re.compile(rb"\bpts_time:\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)")
+_LEVEL_ERROR_RE = re.compile(rb"\[(error|fatal|panic)\]")
+
+
+def analysis_size(info: MediaInfo, max_width_px: int) -> tuple[int, int]:
+    """Width and height (even numbers, aspect kept, never upscaled) that frames are scaled to for analysis."""
+    if not info.has_video or info.width <= 0:
+        raise NoVideoStreamError(info.path, "has no video stream")
+    width = min(info.width, max_width_px)
+    width -= width % 2
+    height = int(round(info.height * width / info.width / 2.0)) * 2
+    return width, max(2, height)
+
+
+def iter_frames(
+    path: str | Path,
+    tick_hz: Fraction,
+    max_width_px: int = 640,
+    info: MediaInfo | None = None,
+    *,
+    check_complete: bool = True,
+) -> Iterator[Frame]:
+    """Yield upright BGR frames sampled at ``tick_hz``, each with its presentation time.
+
+    Args:
+        path: the recording (opened read-only by ffmpeg).
+        tick_hz: analysis rate, e.g. ``Fraction(10)``.
+        max_width_px: frames wider than this are scaled down (aspect kept).
+        info: the probe result, if already known.
+        check_complete: raise :class:`TruncatedMediaError` when decoding stops well short of the declared duration.
+
+    Yields:
+        :class:`Frame` with ``image`` of shape (H, W, 3) uint8 BGR, ``pts_s`` from the decoder, ``index`` 0, 1, 2…
+
+    Raises:
+        NoVideoStreamError, TruncatedMediaError, FfmpegError.
+    """
+    path = Path(path)
+    info = info or probe(path)
+    width, height = analysis_size(info, max_width_px)
+    frame_bytes = width * height * 3
+    rate = f"{tick_hz.numerator}/{tick_hz.denominator}"
+    args = [
+        *base_args(), "-loglevel", "level+info", "-i", str(path), "-map", "0:v:0", "-an", "-sn", "-dn",
+        "-vf", f"fps={rate}:round=near,scale={width}:{height}:flags=area,showinfo",
+        # passthrough: never let the muxer duplicate frames to fill a late start (one frame out per showinfo line)
+        "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1",
+    ]  # fmt: skip
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    pts_queue: queue.Queue[float | None] = queue.Queue()
+    errors: list[bytes] = []
+    stderr_thread = threading.Thread(target=_read_stderr, args=(proc.stderr, pts_queue, errors), daemon=True)
+    stderr_thread.start()
+    frames: queue.Queue[bytes | None] = queue.Queue(maxsize=FRAME_QUEUE_LENGTH)
+    stop = threading.Event()
+    reader = threading.Thread(target=_read_frames, args=(proc.stdout, frame_bytes, frames, stop), daemon=True)
+    reader.start()
+    index = 0
+    last_pts_s = -1.0
+    try:
+        while True:
+            raw = frames.get()
+            if raw is None:
+                break
+            try:
+                pts_s = pts_queue.get(timeout=30.0)
+            except queue.Empty:
+                pts_s = None
+            if pts_s is None:  # one showinfo line per frame is ffmpeg's contract; without it we cannot place frames in time
+                raise FfmpegError(f"{path}: lost the timing of decoded frames", b"\n".join(errors[-3:]).decode("utf-8", "replace"))
+            image = np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
+            last_pts_s = pts_s
+            yield Frame(index=index, pts_s=pts_s, image=image)
+            index += 1
+        returncode = proc.wait()
+        stderr_thread.join(timeout=5.0)
+    finally:
+        stop.set()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        _drain(frames)
+    tail = b"\n".join(errors[-5:]).decode("utf-8", "replace")
+    if returncode != 0:
+        raise FfmpegError(f"{path}: decoding failed", tail)
+    if index == 0:
+        raise MediaOpenError(path, "no picture could be decoded from the video stream (damaged or unsupported?)")
+    if check_complete:
+        decoded_to_s = last_pts_s + 1.0 / float(tick_hz)
+        missing_s = info.duration_s - decoded_to_s
+        if missing_s > max(TRUNCATION_TOLERANCE_S, 0.05 * info.duration_s):
+            raise TruncatedMediaError(
+                path, f"recording is truncated or damaged: pictures stop at {decoded_to_s:.1f} s of {info.duration_s:.1f} s")
+    if errors:
+        log.warning("%s: ffmpeg reported decoding errors (%d), e.g. %s", path, len(errors), errors[0].decode("utf-8", "replace"))
+
+
+def _read_frames(pipe, frame_bytes: int, out: queue.Queue, stop: threading.Event) -> None:
+    try:
+        while not stop.is_set():
+            raw = pipe.read(frame_bytes)
+            if len(raw) < frame_bytes:
+                break
+            while not stop.is_set():
+                try:
+                    out.put(raw, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+    finally:
+        pipe.close()
+        while True:
+            try:
+                out.put(None, timeout=0.2)
+                return
+            except queue.Full:
+                if stop.is_set():
+                    return
+
+
+def _read_stderr(pipe, pts_out: queue.Queue, errors: list[bytes]) -> None:
+    for line in pipe:
+        if b"showinfo" in line and b"pts_time:" in line:
+            match = _PTS_RE.search(line)
+            if match:
+                pts_out.put(float(match.group(1)))
+        elif _LEVEL_ERROR_RE.search(line):
+            errors.append(line.strip())
+    pipe.close()
+    pts_out.put(None)
+
+
+def _drain(q: queue.Queue) -> None:
+    while True:
+        try:
+            q.get_nowait()
+        except queue.Empty:
+            return
+
+
+def decode_audio(path: str | Path, sample_rate: int = 16000, info: MediaInfo | None = None) -> NDArray[np.float32]:
+    """Decode the first audio stream to mono float32 PCM in [-1, 1] at ``sample_rate``.
+
+    Raises:
+        MediaOpenError: the file has no audio stream. FfmpegError: decoding failed.
+    """
+    path = Path(path)
+    info = info or probe(path)
+    if not info.has_audio:
+        raise MediaOpenError(path, "has no audio stream")
+    args = [*base_args(), "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(sample_rate),
+            "-f", "f32le", "pipe:1"]  # fmt: skip
+    raw = run_ffmpeg(args, f"{path}: decoding audio")
+    pcm = np.frombuffer(raw, dtype="<f4").astype(np.float32, copy=False)
+    decoded_s = pcm.shape[0] / sample_rate
+    if not info.has_video and info.duration_s - decoded_s > max(TRUNCATION_TOLERANCE_S, 0.05 * info.duration_s):
+        # For video files the pictures decide (audio often ends early); for audio-only files a short decode is damage.
+        raise TruncatedMediaError(path, f"recording is truncated or damaged: sound stops at {decoded_s:.1f} s of {info.duration_s:.1f} s")
+    return pcm
+
+
+def extract_still(path: str | Path, t_s: float, output: Path, max_width_px: int = 1280, info: MediaInfo | None = None) -> Path:
+    """Write the frame shown at ``t_s`` as a JPEG (atomically, owner-only)."""
+    from vigclips.fileio import atomic_path
+
+    path = Path(path)
+    info = info or probe(path)
+    width, height = analysis_size(info, max_width_px)
+    t_s = min(max(0.0, t_s), max(0.0, info.duration_s - 0.05))
+    with atomic_path(output) as tmp:
+        args = [*base_args(), "-v", "error", "-y", "-ss", f"{t_s:.4f}", "-i", str(path), "-map", "0:v:0", "-frames:v", "1",
+                "-vf", f"scale={width}:{height}:flags=area", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg", str(tmp)]  # fmt: skip
+        run_ffmpeg(args, f"{path}: saving the still at {t_s:.2f} s")
+    return output
+
+
+def grab_frame(path: str | Path, t_s: float, max_width_px: int = 640, info: MediaInfo | None = None) -> NDArray[np.uint8]:
+    """The upright BGR frame shown at ``t_s`` (accurate seek), scaled to at most ``max_width_px`` wide."""
+    path = Path(path)
+    info = info or probe(path)
+    width, height = analysis_size(info, max_width_px)
+    t_s = min(max(0.0, t_s), max(0.0, info.duration_s - 0.05))
+    args = [*base_args(), "-v", "error", "-ss", f"{t_s:.4f}", "-i", str(path), "-map", "0:v:0", "-frames:v", "1",
+            "-vf", f"scale={width}:{height}:flags=area", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]  # fmt: skip
+    raw = run_ffmpeg(args, f"{path}: reading the frame at {t_s:.2f} s")
+    if len(raw) < width * height * 3:
+        raise FfmpegError(f"{path}: no frame at {t_s:.2f} s")
+    return np.frombuffer(raw[: width * height * 3], dtype=np.uint8).reshape(height, width, 3)

@@ -1,0 +1,63 @@
+"""The model files the pipeline loads, with their checksums, checked before analysis starts.
+
+The models ship inside the ``mediapipe==0.10.21`` wheel (Apache-2.0); nothing is downloaded, ever. ``models/README.md``
+documents the same list for people; a test keeps the two in step. Files are located without importing mediapipe.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+from vigclips.errors import ModelAssetError
+
+
+@dataclass(frozen=True, slots=True)
+class ModelAsset:
+    """One model file inside an installed package."""
+
+    package: str
+    relative_path: str
+    sha256: str
+    purpose: str
+
+
+MODEL_ASSETS: tuple[ModelAsset, ...] = (
+    ModelAsset("mediapipe", "modules/face_detection/face_detection_short_range.tflite",
+               "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8", "face detection, faces within ~2 m"),
+    ModelAsset("mediapipe", "modules/face_detection/face_detection_full_range_sparse.tflite",
+               "2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1", "face detection, small and distant faces"),
+    ModelAsset("mediapipe", "modules/face_landmark/face_landmark_with_attention.tflite",
+               "e06a804e0144f9929eda782122916b35d60c697c3c9344013ca2bbe76a6ce2b4", "face mesh, 478 landmarks with iris"),
+)  # fmt: skip
+
+
+def asset_path(asset: ModelAsset) -> Path:
+    """Where the file is installed (without importing the package, which is slow)."""
+    spec = importlib.util.find_spec(asset.package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelAssetError(f"the {asset.package} package is not installed (reinstall vigclips: pip install vigclips)")
+    return Path(next(iter(spec.submodule_search_locations))) / asset.relative_path
+
+
+@functools.lru_cache(maxsize=1)
+def verify_model_assets() -> tuple[Path, ...]:
+    """Check every model file is present and unaltered; return their paths.
+
+    Raises:
+        ModelAssetError: naming the missing or altered file and how to repair it.
+    """
+    paths = []
+    for asset in MODEL_ASSETS:
+        path = asset_path(asset)
+        if not path.is_file():
+            raise ModelAssetError(f"model file missing: {path} ({asset.purpose}); reinstall mediapipe==0.10.21")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != asset.sha256:
+            raise ModelAssetError(f"model file altered: {path} has sha256 {digest[:12]}…, expected {asset.sha256[:12]}…; "
+                                  "reinstall mediapipe==0.10.21")  # fmt: skip
+        paths.append(path)
+    return tuple(paths)

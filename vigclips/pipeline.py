@@ -1,0 +1,302 @@
+"""Orchestration only: probe → decode → vision and audio signals on one timebase → turns → ranking → files.
+
+No analysis happens here; each step is one call into its stage. ``analyze`` returns everything in memory;
+``analyze_to_folder`` writes a recording's output folder atomically (built beside, then swapped in), so an interrupted run
+never leaves a folder that looks complete, and it refuses to overwrite a guider's review decisions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vigclips.audio import AUDIO_COLUMNS, analyze_audio, count_turns
+from vigclips.config import PipelineConfig
+from vigclips.errors import BadInputError, NoVideoStreamError
+from vigclips.fileio import PRIVATE_DIR_MODE, atomic_write_text, make_private_dir
+from vigclips.model_assets import verify_model_assets
+from vigclips.media import VideoWriter, decode_audio, extract_still, iter_frames, probe
+from vigclips.progress import NullProgress, Progress
+from vigclips.review.store import MOMENTS_FILE, build_document, moment_record, read_moments, sha256_file, source_record, write_moments
+from vigclips.scoring import find_moments as rank_moments
+from vigclips.signals import place_on_ticks, signals_csv_text, tick_times
+from vigclips.types import MediaInfo, Moment, Signals, VocalSegment
+from vigclips.vision import VISION_COLUMNS, analyze_frames, render_overlay
+
+log = logging.getLogger("vigclips")
+
+AUDIO_SAMPLE_RATE = 16000
+"""Speech analysis rate: voice pitch and formants up to 8 kHz, a quarter of the samples of 44.1 kHz."""
+
+MIN_CLIP_S = 0.5
+"""A candidate clamped to the recording's end must keep at least this much."""
+
+SIGNALS_FILE = "signals.csv"
+RTTM_FILE = "vocalisations.rttm"
+OVERLAY_FILE = "overlay.mp4"
+STILLS_DIR = "stills"
+
+
+@dataclass
+class Analysis:
+    """Everything measured on one recording, on one timebase."""
+
+    info: MediaInfo
+    signals: Signals
+    segments: list[VocalSegment] = field(default_factory=list)
+    turns: Any = None
+    vision: Any = None
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        """``signals.csv`` columns after ``time_s``: vision, audio, then any extra channels."""
+        fixed = [*VISION_COLUMNS, *AUDIO_COLUMNS]
+        return fixed + sorted(set(self.signals.channels) - set(fixed))
+
+
+def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, progress: Progress | None = None) -> Analysis:
+    """Measure faces, roles, gaze, smiles, voices and turns of one recording, per analysis tick.
+
+    Args:
+        path: a video (any format ffmpeg reads) or an audio-only file (``.wav``, ``.m4a``…: visual channels stay empty).
+        cfg: settings (defaults if omitted).
+        progress: reports analysed ticks.
+
+    Returns:
+        :class:`Analysis` with ``signals`` (one row per tick), vocal ``segments`` and ``turns``.
+
+    Raises:
+        BadInputError: missing, empty, damaged or unsupported file (the message names the file and the problem).
+
+    Example:
+        >>> a = analyze("sample_videos/demo_play.mp4")  # doctest: +SKIP
+        >>> a.signals["mutual_gaze"].mean()  # doctest: +SKIP
+    """
+    cfg = cfg or PipelineConfig()
+    progress = progress or NullProgress()
+    info = probe(path)
+    tick_hz = cfg.analysis.tick_hz
+    signals = Signals(tick_hz=tick_hz, t_s=tick_times(info.duration_s, tick_hz))
+    n_ticks = len(signals)
+    timings: dict[str, float] = {}
+    vision_result = None
+
+    if info.has_video:
+        verify_model_assets()
+        started = time.perf_counter()
+        progress.start(n_ticks, f"{info.path.name}: faces")
+        try:
+            frames = iter_frames(info.path, tick_hz, cfg.analysis.max_width_px, info)
+            vision_result = analyze_frames(_advancing(frames, progress), cfg.vision)
+        finally:
+            progress.close()
+        for name, values in place_on_ticks(vision_result.pts_s, vision_result.channels, tick_hz, n_ticks).items():
+            signals[name] = values
+        timings["vision_s"] = time.perf_counter() - started
+    elif not info.has_audio:  # pragma: no cover - probe refuses files with neither
+        raise NoVideoStreamError(info.path, "has no video or audio stream")
+
+    segments: list[VocalSegment] = []
+    if info.has_audio:
+        started = time.perf_counter()
+        pcm = decode_audio(info.path, AUDIO_SAMPLE_RATE, info)
+        audio_result = analyze_audio(pcm, AUDIO_SAMPLE_RATE, signals.t_s, cfg.audio, signals=signals)  # mouth tie-break
+        del pcm
+        for name, values in audio_result.channels.items():
+            signals[name] = values
+        segments = list(audio_result.segments)
+        timings["audio_s"] = time.perf_counter() - started
+    turns = count_turns(segments, signals, cfg.audio)
+    return Analysis(info=info, signals=signals, segments=segments, turns=turns, vision=vision_result, timings_s=timings)
+
+
+def find_moments(analysis: Analysis, cfg: PipelineConfig | None = None, top: int | None = None) -> list[Moment]:
+    """Rank candidate attuned moments of an analysed recording (``top`` defaults to ``cfg.analysis.top``).
+
+    Example:
+        >>> moments = find_moments(analyze("sample_videos/demo_play.mp4"), top=3)  # doctest: +SKIP
+    """
+    cfg = cfg or PipelineConfig()
+    moments = rank_moments(analysis.signals, cfg.scoring, top or cfg.analysis.top, analysis.turns)
+    # The last tick spans past the end of the recording; a clip cannot.
+    end_s = analysis.info.duration_s
+    kept = [m for m in moments if m.start_s < end_s - MIN_CLIP_S]
+    return [dataclasses.replace(m, rank=rank, end_s=min(m.end_s, end_s)) for rank, m in enumerate(kept, start=1)]
+
+
+def output_dir_for(path: str | os.PathLike[str], out_root: Path) -> Path:
+    """``OUT/<stem>/`` for a recording."""
+    return Path(out_root) / Path(path).stem
+
+
+def analyze_to_folder(
+    path: str | os.PathLike[str],
+    out_root: Path,
+    cfg: PipelineConfig | None = None,
+    progress: Progress | None = None,
+    *,
+    overlay: bool = False,
+    force: bool = False,
+) -> Path:
+    """Analyse one recording and write ``OUT/<stem>/``: ``moments.json``, ``signals.csv``, ``vocalisations.rttm``, stills,
+    ``timeline.png``, ``<stem>.eaf``, ``moments.vtt``, ``<stem>.edl`` (and ``overlay.mp4`` with ``overlay``).
+
+    Raises:
+        BadInputError: bad recording, or the folder holds review decisions and ``force`` is false.
+    """
+    cfg = cfg or PipelineConfig()
+    started = time.perf_counter()
+    final_dir = output_dir_for(path, out_root)
+    _refuse_to_lose_decisions(final_dir, force)
+    analysis = analyze(path, cfg, progress)
+    moments = find_moments(analysis, cfg)
+    make_private_dir(Path(out_root))
+    work_dir = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.partial-", dir=out_root))
+    os.chmod(work_dir, PRIVATE_DIR_MODE)
+    try:
+        _write_outputs(work_dir, analysis, moments, cfg, overlay, time.perf_counter() - started)
+        _swap_in(work_dir, final_dir)
+    except BaseException:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        raise
+    return final_dir
+
+
+def _write_outputs(work_dir: Path, analysis: Analysis, moments: list[Moment], cfg: PipelineConfig, overlay: bool,
+                   elapsed_s: float) -> None:  # fmt: skip
+    from vigclips.audio.rttm import write_rttm
+    from vigclips.report import write_eaf, write_edl, write_timeline_png, write_vtt
+    from vigclips.review.previews import write_previews
+
+    info = analysis.info
+    stem = info.path.stem
+    atomic_write_text(work_dir / SIGNALS_FILE, signals_csv_text(analysis.signals, analysis.columns))
+    write_rttm(analysis.segments, work_dir / RTTM_FILE, stem)
+
+    records = []
+    for moment in moments:
+        still = None
+        still_t_s = moment.details.get("best_still_t_s") if moment.details else None
+        if info.has_video and still_t_s is not None and np.isfinite(still_t_s):
+            still = f"{STILLS_DIR}/{moment.id}.jpg"
+            extract_still(info.path, float(still_t_s), work_dir / still, info=info)
+        record = moment_record(moment, still)
+        if analysis.turns is not None:
+            record["turns"] = analysis.turns.within(moment.start_s, moment.end_s)
+        records.append(record)
+
+    # Browser-playable previews of each candidate for the review page; the whole-recording preview is made by
+    # `vigclips review` when first needed (it costs about a tenth of real time, too much for every batch run).
+    previews = write_previews(info, moments, work_dir, cfg, recording=False)
+    for record in records:
+        record["preview"] = previews.get(record["id"])
+
+    write_timeline_png(analysis.signals, moments, work_dir / "timeline.png", cfg=cfg.scoring, turns=analysis.turns,
+                       title=info.path.name)  # fmt: skip
+    write_eaf(analysis.signals, moments, analysis.segments, analysis.turns, work_dir / f"{stem}.eaf", info.path.name,
+              cfg=cfg.scoring)  # fmt: skip
+    write_vtt(moments, work_dir / "moments.vtt")
+    write_edl(moments, work_dir / f"{stem}.edl", info.fps if info.has_video else cfg.analysis.tick_hz, info.path.name)
+    if overlay and info.has_video:
+        write_overlay(analysis, work_dir / OVERLAY_FILE, cfg)
+
+    summary = _summary(analysis, moments, elapsed_s)
+    document = build_document(source_record(info, sha256_file(info.path)), cfg.analysis.tick_hz, cfg.to_dict(), summary, records)
+    write_moments(work_dir / MOMENTS_FILE, document)  # last: its presence marks a complete folder
+
+
+def write_overlay(analysis: Analysis, output: Path, cfg: PipelineConfig) -> Path:
+    """``overlay.mp4``: the analysed frames with boxes, roles, gaze rays, mutual-gaze and smile markers (a second decode pass,
+    because roles are decided over the whole recording)."""
+    info = analysis.info
+    frames = iter_frames(info.path, cfg.analysis.tick_hz, cfg.analysis.max_width_px, info, check_complete=False)
+    first = next(frames)
+    height, width = first.image.shape[:2]
+    with VideoWriter(output, cfg.analysis.tick_hz, (width, height)) as writer:
+        for frame in _chain(first, frames):
+            writer.write(render_overlay(frame, analysis.vision, frame.index))
+    return output
+
+
+def _summary(analysis: Analysis, moments: list[Moment], elapsed_s: float) -> dict[str, Any]:
+    signals = analysis.signals
+    tick_s = 1.0 / float(signals.tick_hz)
+
+    def seconds(name: str, threshold: float = 0.5) -> float | None:
+        values = signals.get(name)
+        if np.all(np.isnan(values)):
+            return None
+        return round(float(np.sum(np.nan_to_num(values) >= threshold)) * tick_s, 2)
+
+    summary: dict[str, Any] = {
+        "duration_s": round(analysis.info.duration_s, 3),
+        "ticks": len(signals),
+        "infant_seen_s": seconds("infant_present"),
+        "adult_seen_s": seconds("adult_present"),
+        "mutual_gaze_s": seconds("mutual_gaze"),
+        "candidates": len(moments),
+        "analysis_time_s": round(elapsed_s, 2),
+        "stage_time_s": {k: round(v, 2) for k, v in analysis.timings_s.items()},
+    }
+    if analysis.turns is not None:
+        summary.update({
+            "turns_lena": analysis.turns.turns_lena,
+            "turns_contingent": analysis.turns.turns_contingent,
+            "adult_speech_s": round(analysis.turns.adult_speech_s, 2),
+            "infant_vocal_s": round(analysis.turns.infant_vocal_s, 2),
+        })
+    return summary
+
+
+def _refuse_to_lose_decisions(final_dir: Path, force: bool) -> None:
+    moments_path = final_dir / MOMENTS_FILE
+    if force or not moments_path.exists():
+        return
+    try:
+        document = read_moments(moments_path)
+    except BadInputError:
+        return  # unreadable old output: nothing a guider decided can be read from it either
+    decided = [m["id"] for m in document["moments"] if _holds_guider_work(m)]
+    if document.get("roles_swapped"):
+        decided.append("roles")
+    if decided:
+        raise BadInputError(final_dir, f"holds review work ({len(decided)} decision(s), trims, tags or notes); re-analysing would replace it "
+                                       "(use --force to overwrite, or choose another -o folder)")
+
+
+def _holds_guider_work(moment: dict[str, Any]) -> bool:
+    """A decision, a trim, a tag, a note, or a moment the guider added: anything a re-analysis would throw away."""
+    return (moment.get("status") != "candidate" or bool(moment.get("tags")) or bool(moment.get("note"))
+            or "original_start_s" in moment or moment.get("added_by") == "guider")  # fmt: skip
+
+
+def _swap_in(work_dir: Path, final_dir: Path) -> None:
+    """Replace ``final_dir`` by ``work_dir`` with renames only, so readers see the old folder or the new one, never a mix."""
+    old = None
+    if final_dir.exists():
+        old = final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}")
+        os.replace(final_dir, old)
+    os.replace(work_dir, final_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _advancing(frames, progress: Progress):
+    for frame in frames:
+        yield frame
+        progress.advance(1)
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest

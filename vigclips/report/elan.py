@@ -1,0 +1,218 @@
+"""``<stem>.eaf``: an ELAN annotation file with what vigclips saw, tier by tier (issue 5).
+
+Written with :mod:`xml.etree.ElementTree` (no extra dependency; pympi-ling reads it back). EAF 3.0: times in
+milliseconds, one time slot per annotation boundary, one ``default-lt`` time-alignable linguistic type. ELAN forbids
+overlapping annotations on one tier, so each cue family that can overlap gets its own tier per partner.
+
+Tiers (empty tiers are still written, so a trainer always finds the same layout):
+``baby face``, ``parent face``, ``baby looks at parent``, ``parent looks at baby``, ``mutual gaze``, ``baby smile``,
+``parent smile``, ``shared smile``, ``parent voice``, ``baby voice``, ``baby cry``, ``turns started by baby``,
+``turns started by parent``, ``candidates``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from vigclips.fileio import atomic_write_text
+from vigclips.scoring import intervals as iv
+from vigclips.scoring.principles import Cues, compute_cues
+from vigclips.scoring.settings import ScoringConfig
+from vigclips.types import Moment, Signals, VocalSegment
+
+TIERS: tuple[str, ...] = (
+    "baby face",
+    "parent face",
+    "baby looks at parent",
+    "parent looks at baby",
+    "mutual gaze",
+    "baby smile",
+    "parent smile",
+    "shared smile",
+    "parent voice",
+    "baby voice",
+    "baby cry",
+    "turns started by baby",
+    "turns started by parent",
+    "candidates",
+)
+"""Tier ids, in the order they are written."""
+
+_MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".mpg": "video/mpeg",
+         ".mpeg": "video/mpeg", ".wav": "audio/x-wav", ".avi": "video/x-msvideo"}
+
+Span = tuple[float, float, str]
+
+
+def _mask_spans(mask: np.ndarray, t_s: np.ndarray, tick_s: float, label: str) -> list[Span]:
+    out: list[Span] = []
+    n = t_s.shape[0]
+    for s, e in iv.mask_to_intervals(mask).tolist():
+        end = t_s[e] if e < n else t_s[-1] + tick_s
+        out.append((float(t_s[s]), float(end), label))
+    return out
+
+
+def _non_overlapping(spans: list[Span]) -> list[Span]:
+    """Sort and clip so no annotation starts before the previous one ends (ELAN's rule for a tier)."""
+    out: list[Span] = []
+    last_end = -1.0
+    for s, e, v in sorted(spans):
+        s = max(s, last_end)
+        if e - s >= 0.001:
+            out.append((s, e, v))
+            last_end = e
+    return out
+
+
+def tier_spans(
+    signals: Signals,
+    moments: Sequence[Moment],
+    segments: Sequence[VocalSegment] | None,
+    turns: object | None,
+    cfg: ScoringConfig | None = None,
+) -> dict[str, list[Span]]:
+    """The annotations of each tier as ``(start_s, end_s, value)``; voices come from ``segments`` when given."""
+    cfg = cfg or ScoringConfig()
+    cues: Cues = compute_cues(signals, cfg, turns)
+    t = np.asarray(signals.t_s, dtype=np.float64)
+    tick = cues.tick_s
+    out: dict[str, list[Span]] = {name: [] for name in TIERS}
+    if len(signals):
+        if "faces" in cues.measured:
+            out["baby face"] = _mask_spans(cues.infant_seen, t, tick, "seen")
+            out["parent face"] = _mask_spans(cues.adult_seen, t, tick, "seen")
+        out["baby looks at parent"] = _mask_spans(cues.infant_look, t, tick, "looks")
+        out["parent looks at baby"] = _mask_spans(cues.adult_look, t, tick, "looks")
+        out["mutual gaze"] = _mask_spans(cues.mutual, t, tick, "mutual gaze")
+        out["baby smile"] = _mask_spans(cues.infant_smile, t, tick, "smile")
+        out["parent smile"] = _mask_spans(cues.adult_smile, t, tick, "smile")
+        out["shared smile"] = _mask_spans(cues.shared_smile, t, tick, "shared smile")
+        if segments is None:
+            out["parent voice"] = _mask_spans(cues.adult_voice, t, tick, "ADULT")
+            out["baby voice"] = _mask_spans(cues.infant_voice, t, tick, "INFANT")
+            out["baby cry"] = _mask_spans(cues.cry, t, tick, "CRY")
+    if segments is not None:
+        tier_of = {"ADULT": "parent voice", "INFANT": "baby voice", "CRY": "baby cry"}
+        for seg in segments:
+            name = tier_of.get(str(seg.label).upper())
+            if name:
+                out[name].append((float(seg.start_s), float(seg.end_s), str(seg.label).upper()))
+    for tr in cues.turns:
+        who = "baby" if tr.initiator == "INFANT" else "parent"
+        other = "parent" if who == "baby" else "baby"
+        value = f"{who} → {other}, reply after {tr.latency_s:.1f} s" + (", prompt and directed" if tr.contingent else "")
+        out[f"turns started by {who}"].append((tr.initiative_start_s, tr.response_end_s, value))
+    for m in moments:
+        reasons = "; ".join(m.reasons)
+        out["candidates"].append((m.start_s, m.end_s, f"#{m.rank} {m.id} (score {m.score:.2f}): {reasons}"))
+    return {k: _non_overlapping(v) for k, v in out.items()}
+
+
+def render_eaf(
+    signals: Signals,
+    moments: Sequence[Moment],
+    segments: Sequence[VocalSegment] | None,
+    turns: object | None,
+    media_file_name: str,
+    cfg: ScoringConfig | None = None,
+) -> str:
+    """The EAF XML text (see :func:`write_eaf`)."""
+    root = ET.Element(
+        "ANNOTATION_DOCUMENT",
+        {
+            "AUTHOR": "vigclips",
+            "DATE": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "FORMAT": "3.0",
+            "VERSION": "3.0",
+            "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
+            "xsi:noNamespaceSchemaLocation": "http://www.mpi.nl/tools/elan/EAFv3.0.xsd",
+        },
+    )
+    header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
+    media = Path(media_file_name)
+    url = media.as_uri() if media.is_absolute() else media.name
+    ET.SubElement(
+        header,
+        "MEDIA_DESCRIPTOR",
+        {"MEDIA_URL": url, "MIME_TYPE": _MIME.get(media.suffix.lower(), "video/*"), "RELATIVE_MEDIA_URL": f"./{media.name}"},
+    )
+    spans = tier_spans(signals, moments, segments, turns, cfg)
+    # One pair of time slots per annotation, numbered in time order.
+    slots: list[tuple[int, int]] = []  # (ms, slot index)
+    ann: dict[str, list[tuple[int, int, str]]] = {}
+    for name in TIERS:
+        rows = []
+        for s, e, v in spans[name]:
+            s_ms, e_ms = round(s * 1000), round(e * 1000)
+            e_ms = max(e_ms, s_ms + 1)
+            rows.append((len(slots), len(slots) + 1, v))
+            slots += [(s_ms, len(slots)), (e_ms, len(slots) + 1)]
+        ann[name] = rows
+    order = sorted(range(len(slots)), key=lambda k: (slots[k][0], k))
+    slot_id = {k: f"ts{rank + 1}" for rank, k in enumerate(order)}
+    ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(sum(len(r) for r in ann.values()))
+    time_order = ET.SubElement(root, "TIME_ORDER")
+    for k in order:
+        ET.SubElement(time_order, "TIME_SLOT", {"TIME_SLOT_ID": slot_id[k], "TIME_VALUE": str(slots[k][0])})
+    aid = 0
+    for name in TIERS:
+        tier = ET.SubElement(root, "TIER", {"LINGUISTIC_TYPE_REF": "default-lt", "TIER_ID": name})
+        for a, b, value in ann[name]:
+            aid += 1
+            wrap = ET.SubElement(tier, "ANNOTATION")
+            al = ET.SubElement(
+                wrap,
+                "ALIGNABLE_ANNOTATION",
+                {"ANNOTATION_ID": f"a{aid}", "TIME_SLOT_REF1": slot_id[a], "TIME_SLOT_REF2": slot_id[b]},
+            )
+            ET.SubElement(al, "ANNOTATION_VALUE").text = value
+    ET.SubElement(
+        root, "LINGUISTIC_TYPE", {"GRAPHIC_REFERENCES": "false", "LINGUISTIC_TYPE_ID": "default-lt", "TIME_ALIGNABLE": "true"}
+    )
+    for stereo, desc in (
+        ("Time_Subdivision", "Time subdivision of parent annotation's time interval, no time gaps allowed within this interval"),
+        ("Symbolic_Subdivision",
+         "Symbolic subdivision of a parent annotation. Annotations refering to the same parent are ordered"),
+        ("Symbolic_Association", "1-1 association with a parent annotation"),
+        ("Included_In", "Time alignable annotations within the parent annotation's time interval, gaps are allowed"),
+    ):
+        ET.SubElement(root, "CONSTRAINT", {"DESCRIPTION": desc, "STEREOTYPE": stereo})
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def write_eaf(
+    signals: Signals,
+    moments: Sequence[Moment],
+    segments: Sequence[VocalSegment] | None,
+    turns: object | None,
+    path: Path,
+    media_file_name: str,
+    cfg: ScoringConfig | None = None,
+) -> Path:
+    """Write an ELAN ``.eaf`` with tiers for faces, gaze, mutual gaze, smiles, voices, turns and candidates.
+
+    Args:
+        signals: the recording's per-tick channels (binarised with the scoring thresholds, so the tiers show what
+            the ranking saw).
+        moments: the ranked candidates (tier ``candidates``, value "#rank id (score): reasons").
+        segments: voice-type segments (``ADULT``/``INFANT``/``CRY``) from the audio stage, or ``None`` to derive the
+            voice tiers from the voice channels.
+        turns: turns from the audio stage (duck-typed, see :func:`vigclips.scoring.find_moments`) or ``None``.
+        path: where to write, e.g. ``OUT/<stem>.eaf``.
+        media_file_name: the recording's file name (linked relative to the ``.eaf``) or absolute path.
+        cfg: scoring thresholds (default :class:`ScoringConfig`).
+
+    Returns:
+        ``path``.
+
+    Example:
+        >>> write_eaf(signals, moments, None, None, out / "play.eaf", "play.mp4")  # doctest: +SKIP
+    """
+    return atomic_write_text(Path(path), render_eaf(signals, moments, segments, turns, media_file_name, cfg))

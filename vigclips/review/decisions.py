@@ -1,0 +1,329 @@
+"""The guider's decisions on a ``moments.json`` document: confirm, reject, trim, tag, note, add a missed moment, swap roles.
+
+The functions that change a document are pure (a new document comes back; the input is never modified) and validate
+everything a browser sends before anything is written (#6). :class:`DecisionStore` is the only writer used by the review
+page: it reads, checks the ``revision`` counter the page last saw, applies the change, and writes the file atomically, all
+under a lock, so a stale page or a second tab gets :class:`StaleRevisionError` instead of silently overwriting newer work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import os
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from vigclips.errors import VigclipsError
+
+try:  # POSIX; on Windows the thread lock alone serialises writers of one server
+    import fcntl
+except ImportError:  # pragma: no cover - not on this platform
+    fcntl = None  # type: ignore[assignment]
+from vigclips.review.store import MOMENTS_FILE, STATUSES, read_moments, write_moments
+
+PRINCIPLES = ("attentive", "encouraging", "receiving", "developing")
+"""Tags a guider may put on a moment: the four attunement principles that matter for pre-verbal infants (DOMAIN.md)."""
+
+PRINCIPLE_TITLES = {
+    "attentive": "Being attentive",
+    "encouraging": "Encouraging initiatives",
+    "receiving": "Receiving initiatives",
+    "developing": "Developing attuned interactions",
+}
+"""How each principle is named on the page, on teaching clips and on the contact sheet."""
+
+MAX_NOTE_CHARS = 2000
+"""A note is a sentence or two for the shared review, not a report; the cap also bounds what a request can write."""
+
+MIN_MOMENT_S = 0.2
+"""Shortest moment a guider can make (a few frames): shorter bounds are almost certainly a slip of the in/out keys."""
+
+EDITABLE_FIELDS = ("status", "start_s", "end_s", "tags", "note")
+"""Keys a decision may change; anything else in a request is refused, so a page cannot rewrite scores or reasons."""
+
+LOCK_FILE = ".moments.lock"
+"""Lock file beside ``moments.json``: two review servers on the same folder also take turns."""
+
+
+class DecisionError(VigclipsError):
+    """A decision that cannot be applied (unknown moment, bounds outside the recording, unknown tag…). HTTP 400."""
+
+    exit_code = 2
+
+
+class StaleRevisionError(DecisionError):
+    """The page based its change on an older ``revision`` than the file holds. HTTP 409: reload, nothing was overwritten."""
+
+    def __init__(self, expected: int, current: int) -> None:
+        self.expected = expected
+        self.current = current
+        super().__init__(
+            f"these moments were changed elsewhere (another tab or window) since this page loaded them "
+            f"(revision {expected}, now {current}); reload the page to see the newest decisions, then try again"
+        )
+
+
+def now_utc() -> str:
+    """Current time as ``2026-11-25T19:04:39Z`` (seconds; what ``decided_utc`` holds)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def recording_duration_s(document: dict[str, Any]) -> float:
+    """Length of the recording the document was made from (``source.duration_s``)."""
+    duration = document.get("source", {}).get("duration_s")
+    if not isinstance(duration, (int, float)) or not math.isfinite(duration) or duration <= 0:
+        raise DecisionError("moments.json does not say how long the recording is (source.duration_s); run analyze again")
+    return float(duration)
+
+
+def check_revision(document: dict[str, Any], expected: Any) -> None:
+    """Raise :class:`StaleRevisionError` unless ``expected`` is the document's current ``revision``.
+
+    Raises:
+        DecisionError: ``expected`` is not an integer. StaleRevisionError: it is not the current revision.
+    """
+    if not isinstance(expected, int) or isinstance(expected, bool):
+        raise DecisionError(f"revision must be an integer (the one the page loaded), got {expected!r}")
+    current = int(document.get("revision", 0))
+    if expected != current:
+        raise StaleRevisionError(expected, current)
+
+
+def apply_decision(
+    document: dict[str, Any], moment_id: str, changes: dict[str, Any], *, decided_utc: str | None = None
+) -> dict[str, Any]:
+    """A copy of ``document`` with one moment changed and ``revision`` advanced by one.
+
+    Args:
+        document: a validated ``moments.json`` document (not modified).
+        moment_id: the moment's ``id``.
+        changes: any of ``status`` (candidate/confirmed/rejected), ``start_s`` and ``end_s`` (seconds, inside the recording,
+            start before end), ``tags`` (a list of :data:`PRINCIPLES`), ``note`` (text, at most :data:`MAX_NOTE_CHARS`).
+        decided_utc: time stamp to record (now if omitted).
+
+    Returns:
+        The new document. The first change of a moment's bounds keeps the program's bounds as ``original_start_s`` and
+        ``original_end_s`` so the page can show (and restore) them.
+
+    Raises:
+        DecisionError: unknown moment or key, or an invalid value (the message says which and why).
+
+    Example:
+        >>> new = apply_decision(doc, "m01", {"status": "confirmed", "end_s": 12.4, "tags": ["receiving"]})  # doctest: +SKIP
+    """
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise DecisionError(f"cannot change {', '.join(unknown)} (a decision may change {', '.join(EDITABLE_FIELDS)})")
+    if not changes:
+        raise DecisionError("the decision changes nothing")
+    new = copy.deepcopy(document)
+    moment = _find(new, moment_id)
+    duration_s = recording_duration_s(new)
+    if "status" in changes:
+        moment["status"] = _status(changes["status"])
+    if "start_s" in changes or "end_s" in changes:
+        start_s = _seconds("start_s", changes.get("start_s", moment["start_s"]))
+        # The program may round a last moment's end a little past the recording's end (the store allows 0.5 s); when
+        # the guider moves only the start, that end is clamped rather than refused.
+        end_s = _seconds("end_s", changes["end_s"] if "end_s" in changes else min(float(moment["end_s"]), duration_s))
+        _check_bounds(start_s, end_s, duration_s)
+        if "original_start_s" not in moment:
+            moment["original_start_s"], moment["original_end_s"] = moment["start_s"], moment["end_s"]
+        moment["start_s"], moment["end_s"] = start_s, end_s
+    if "tags" in changes:
+        moment["tags"] = _tags(changes["tags"])
+    if "note" in changes:
+        moment["note"] = _note(changes["note"])
+    moment["decided_utc"] = decided_utc or now_utc()
+    return _bumped(new)
+
+
+def add_moment(
+    document: dict[str, Any],
+    start_s: Any,
+    end_s: Any,
+    *,
+    status: str = "confirmed",
+    tags: Any = (),
+    note: Any = "",
+    decided_utc: str | None = None,
+) -> tuple[dict[str, Any], str]:
+    """A copy of ``document`` with a moment the guider found that the program missed.
+
+    The new moment gets id ``g01``, ``g02``… (never reused), the next rank, score 0, and ``"added_by": "guider"``.
+
+    Returns:
+        (new document, id of the added moment).
+
+    Raises:
+        DecisionError: invalid bounds, status, tags or note.
+
+    Example:
+        >>> new, mid = add_moment(doc, 61.2, 68.0, tags=["developing"])  # doctest: +SKIP
+    """
+    new = copy.deepcopy(document)
+    start = _seconds("start_s", start_s)
+    end = _seconds("end_s", end_s)
+    _check_bounds(start, end, recording_duration_s(new))
+    ids = {m["id"] for m in new["moments"]}
+    number = 1 + sum(1 for i in ids if i.startswith("g"))
+    while f"g{number:02d}" in ids:
+        number += 1
+    moment_id = f"g{number:02d}"
+    new["moments"].append({
+        "id": moment_id,
+        "rank": 1 + max((int(m.get("rank", 0)) for m in new["moments"]), default=0),
+        "start_s": start,
+        "end_s": end,
+        "score": 0.0,
+        "reasons": ["added by the guider"],
+        "scores": {},
+        "status": _status(status),
+        "still": None,
+        "tags": _tags(tags),
+        "note": _note(note),
+        "added_by": "guider",
+        "decided_utc": decided_utc or now_utc(),
+    })
+    return _bumped(new), moment_id
+
+
+def set_roles_swapped(document: dict[str, Any], swapped: Any, *, decided_utc: str | None = None) -> dict[str, Any]:
+    """A copy of ``document`` recording that the guider says the program mixed up which face is the infant.
+
+    The flag ``roles_swapped`` is read by teaching exports (the cues are drawn on the other face) and is meant for a
+    re-analysis with ``--infant`` (scores and reasons depend on the roles, so they are not rewritten here).
+
+    Raises:
+        DecisionError: ``swapped`` is not true or false.
+    """
+    if not isinstance(swapped, bool):
+        raise DecisionError(f"roles_swapped must be true or false, got {swapped!r}")
+    new = copy.deepcopy(document)
+    new["roles_swapped"] = swapped
+    new["roles_swapped_utc"] = decided_utc or now_utc()
+    return _bumped(new)
+
+
+class DecisionStore:
+    """Read and change one output folder's ``moments.json`` safely.
+
+    Every change runs under a thread lock and an exclusive ``fcntl`` lock on :data:`LOCK_FILE` (so two servers on one folder
+    also take turns), re-reads the file, checks the revision the caller saw, applies a pure function, and writes atomically
+    through :func:`vigclips.review.store.write_moments`: a killed server or a crashed browser never loses a saved decision.
+
+    Example:
+        >>> store = DecisionStore(Path("out/demo_play"))  # doctest: +SKIP
+        >>> doc = store.decide(store.read()["revision"], "m01", {"status": "confirmed"})  # doctest: +SKIP
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / MOMENTS_FILE
+        self._lock = threading.Lock()
+
+    def read(self) -> dict[str, Any]:
+        """The current document (validated)."""
+        return read_moments(self.path)
+
+    def update(self, expected_revision: Any, change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+        """Apply ``change`` (document -> new document) if the file is still at ``expected_revision``; return what was written.
+
+        Raises:
+            StaleRevisionError: the file moved on since the caller read it. DecisionError: ``change`` refused the decision.
+            ReviewFileError: the file is missing or invalid (before or after the change: nothing invalid is ever written).
+        """
+        with self._locked():
+            document = self.read()
+            check_revision(document, expected_revision)
+            new = change(document)
+            write_moments(self.path, new)
+            return new
+
+    def decide(self, expected_revision: Any, moment_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """:func:`apply_decision` under the lock; returns the written document."""
+        return self.update(expected_revision, lambda doc: apply_decision(doc, moment_id, changes))
+
+    def add(self, expected_revision: Any, start_s: Any, end_s: Any, **fields: Any) -> tuple[dict[str, Any], str]:
+        """:func:`add_moment` under the lock; returns (written document, new id)."""
+        added: list[str] = []
+
+        def change(doc: dict[str, Any]) -> dict[str, Any]:
+            new, moment_id = add_moment(doc, start_s, end_s, **fields)
+            added.append(moment_id)
+            return new
+
+        return self.update(expected_revision, change), added[0]
+
+    def swap_roles(self, expected_revision: Any, swapped: Any) -> dict[str, Any]:
+        """:func:`set_roles_swapped` under the lock; returns the written document."""
+        return self.update(expected_revision, lambda doc: set_roles_swapped(doc, swapped))
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._lock:
+            if fcntl is None:  # pragma: no cover - Windows
+                yield
+                return
+            fd = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+
+
+def _find(document: dict[str, Any], moment_id: Any) -> dict[str, Any]:
+    for moment in document["moments"]:
+        if moment["id"] == moment_id:
+            return moment
+    raise DecisionError(f"no moment with id {moment_id!r} in moments.json")
+
+
+def _status(value: Any) -> str:
+    if value not in STATUSES:
+        raise DecisionError(f"status must be one of {', '.join(STATUSES)}, got {value!r}")
+    return str(value)
+
+
+def _seconds(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise DecisionError(f"{name} must be a number of seconds, got {value!r}")
+    return round(float(value), 3)
+
+
+def _check_bounds(start_s: float, end_s: float, duration_s: float) -> None:
+    if start_s < 0:
+        raise DecisionError(f"start_s must not be before the recording starts (0 s), got {start_s} s")
+    if end_s > duration_s + 1e-6:
+        raise DecisionError(f"end_s must not be after the recording ends ({duration_s} s), got {end_s} s")
+    if end_s - start_s < MIN_MOMENT_S:
+        raise DecisionError(f"the moment must start before it ends and last at least {MIN_MOMENT_S} s, got {start_s}..{end_s} s")
+
+
+def _tags(value: Any) -> list[str]:
+    if not isinstance(value, (list, tuple)):
+        raise DecisionError(f"tags must be a list of principles ({', '.join(PRINCIPLES)}), got {value!r}")
+    unknown = [t for t in value if t not in PRINCIPLES]
+    if unknown:
+        raise DecisionError(f"unknown tag {unknown[0]!r} (tags are the principles {', '.join(PRINCIPLES)})")
+    return [p for p in PRINCIPLES if p in value]  # canonical order, no duplicates
+
+
+def _note(value: Any) -> str:
+    if not isinstance(value, str):
+        raise DecisionError(f"note must be text, got {type(value).__name__}")
+    if len(value) > MAX_NOTE_CHARS:
+        raise DecisionError(f"note is {len(value)} characters; keep it under {MAX_NOTE_CHARS}")
+    return value.strip()
+
+
+def _bumped(document: dict[str, Any]) -> dict[str, Any]:
+    document["revision"] = int(document.get("revision", 0)) + 1
+    return document

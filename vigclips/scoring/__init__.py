@@ -1,0 +1,35 @@
+"""Ranking candidate attuned moments (issue 5): per-principle scores, moments with reasons, learned weights.
+
+Example:
+    >>> from fractions import Fraction
+    >>> from vigclips.types import Signals
+    >>> from vigclips.scoring import ScoringConfig, find_moments
+    >>> moments = find_moments(Signals.empty_like_ticks(Fraction(10), 600), ScoringConfig(), top_n=3)
+    >>> len(moments)
+    3
+"""
+
+from vigclips.scoring.learn import (
+    LearnedWeights,
+    default_weights_path,
+    evaluate_leave_one_out,
+    fit_and_save,
+    learn_weights,
+)
+from vigclips.scoring.moments import find_moments, load_weights, score_track
+from vigclips.scoring.principles import PRINCIPLES, TurnEvent
+from vigclips.scoring.settings import ScoringConfig
+
+__all__ = [
+    "PRINCIPLES",
+    "LearnedWeights",
+    "ScoringConfig",
+    "TurnEvent",
+    "default_weights_path",
+    "evaluate_leave_one_out",
+    "find_moments",
+    "fit_and_save",
+    "learn_weights",
+    "load_weights",
+    "score_track",
+]

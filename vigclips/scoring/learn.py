@@ -1,0 +1,365 @@
+"""Learning the principle weights from a guider's confirmations and rejections (issue 5).
+
+The model is deliberately small so a guider or service can read it: a **logistic regression** on the four
+per-principle scores a moment had when it was ranked (``moments.json`` → ``moments[].scores``)::
+
+    P(confirmed | moment) = σ(b + Σ_p w_p · S_p),  p ∈ PRINCIPLES
+
+fitted by Newton's method (iteratively reweighted least squares) in numpy with an L2 penalty ``l2 · Σ w_p²`` (the
+intercept is not penalised) and class-balanced example weights, so ten confirmations against forty rejections still
+move the weights. The result is saved as a small JSON file (never sent anywhere) and used at ranking time through
+``ScoringConfig.weights_file``: the combined score becomes the model's probability instead of the hand-set weighted
+mean.
+
+:func:`evaluate_leave_one_out` checks that learning helps: for each recording, fit on all the others, then re-rank the
+held-out recording's decided moments with the default weights and with the learned ones, and compare precision@k and
+average precision of the confirmations.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vigclips.errors import ConfigError, ReviewFileError
+from vigclips.fileio import atomic_write_text
+from vigclips.scoring.principles import PRINCIPLES, combine
+from vigclips.scoring.settings import ScoringConfig
+
+log = logging.getLogger("vigclips")
+
+MOMENTS_FILE = "moments.json"
+WEIGHTS_VERSION = 1
+POSITIVE = frozenset({"confirmed"})
+NEGATIVE = frozenset({"rejected"})
+DEFAULT_L2 = 1.0
+"""Default ridge penalty: with a handful of decisions the weights stay near 0 unless the evidence is consistent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One decided moment: its recording, id, per-principle scores (4,) and label (1 confirmed, 0 rejected)."""
+
+    recording: str
+    moment_id: str
+    x: tuple[float, ...]
+    y: int
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedWeights:
+    """A fitted model: ``P(confirmed) = σ(intercept + Σ coef[p] · S_p)``."""
+
+    coef: dict[str, float]
+    intercept: float
+    l2: float = DEFAULT_L2
+    n_confirmed: int = 0
+    n_rejected: int = 0
+    n_recordings: int = 0
+
+    def predict(self, x: NDArray[np.floating]) -> NDArray[np.float64]:
+        """Probabilities for per-principle scores ``x`` (n, 4) in :data:`PRINCIPLES` order."""
+        w = np.array([self.coef[p] for p in PRINCIPLES])
+        return 1.0 / (1.0 + np.exp(-(self.intercept + np.asarray(x, dtype=np.float64) @ w)))
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON document :func:`vigclips.scoring.moments.load_weights` reads."""
+        return {
+            "version": WEIGHTS_VERSION,
+            "model": "logistic",
+            "features": list(PRINCIPLES),
+            "coef": {p: round(self.coef[p], 6) for p in PRINCIPLES},
+            "intercept": round(self.intercept, 6),
+            "l2": self.l2,
+            "trained_on": {"confirmed": self.n_confirmed, "rejected": self.n_rejected, "recordings": self.n_recordings},
+            "note": "P(confirmed) = 1 / (1 + exp(-(intercept + sum(coef[p] * score[p])))); learned locally by vigclips learn",
+        }
+
+    def save(self, path: Path) -> Path:
+        """Write the weights JSON atomically, owner-only."""
+        return atomic_write_text(Path(path), json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> LearnedWeights:
+        """Read a weights JSON written by :meth:`save`.
+
+        Raises:
+            ConfigError: missing or malformed file.
+        """
+        from vigclips.scoring.moments import load_weights
+
+        coef, intercept = load_weights(ScoringConfig(weights_file=str(path)))
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        trained = data.get("trained_on", {}) if isinstance(data.get("trained_on"), dict) else {}
+        return cls(
+            coef=coef,
+            intercept=float(intercept or 0.0),
+            l2=float(data.get("l2", DEFAULT_L2)),
+            n_confirmed=int(trained.get("confirmed", 0)),
+            n_rejected=int(trained.get("rejected", 0)),
+            n_recordings=int(trained.get("recordings", 0)),
+        )
+
+
+def default_weights_path() -> Path:
+    """Where ``vigclips learn`` saves by default: ``$XDG_CONFIG_HOME/vigclips/learned_weights.json`` (a user folder)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "vigclips" / "learned_weights.json"
+
+
+def read_examples(moments_json_paths: list[Path]) -> list[Example]:
+    """Decided moments (``status`` confirmed/rejected) with their per-principle scores.
+
+    Args:
+        moments_json_paths: ``moments.json`` files, or output folders holding one.
+
+    Returns:
+        Examples in file order; undecided candidates are skipped, and so are moments without ``scores`` (logged).
+
+    Raises:
+        ReviewFileError: a file is missing, not JSON, or lacks ``moments``.
+    """
+    out: list[Example] = []
+    for raw in moments_json_paths:
+        path = Path(raw)
+        if path.is_dir():
+            path = path / MOMENTS_FILE
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ReviewFileError(path, "not found (run `vigclips analyze` first)") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ReviewFileError(path, f"cannot read as JSON ({exc.__class__.__name__})") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("moments"), list):
+            raise ReviewFileError(path, "missing key 'moments'")
+        src = doc.get("source") if isinstance(doc.get("source"), dict) else {}
+        # The same recording analysed twice must count as one recording in leave-one-recording-out.
+        recording = str(src.get("sha256") or src.get("file_name") or path.resolve().parent)
+        for i, m in enumerate(doc["moments"]):
+            if not isinstance(m, dict):
+                continue
+            status = str(m.get("status", "")).lower()
+            if status not in POSITIVE | NEGATIVE:
+                continue
+            scores = m.get("scores")
+            if not isinstance(scores, dict) or any(not isinstance(scores.get(p), (int, float)) for p in PRINCIPLES):
+                log.warning("%s: moments[%d] has no per-principle scores; not used for learning", path, i)
+                continue
+            x = tuple(float(scores[p]) for p in PRINCIPLES)
+            out.append(Example(recording, str(m.get("id", i)), x, int(status in POSITIVE)))
+    return out
+
+
+def fit_logistic(
+    x: NDArray[np.floating], y: NDArray[np.integer], l2: float = DEFAULT_L2, balanced: bool = True, max_iter: int = 50
+) -> tuple[NDArray[np.float64], float]:
+    """L2-penalised logistic regression by Newton's method (IRLS).
+
+    Args:
+        x: (n, d) features.
+        y: (n,) labels 0/1.
+        l2: penalty on the coefficients (not the intercept).
+        balanced: weight each class by ``n / (2 · n_class)``.
+        max_iter: Newton steps at most (it converges in a handful).
+
+    Returns:
+        ``(coef (d,), intercept)``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n, d = x.shape
+    sw = np.ones(n)
+    if balanced:
+        pos = y.sum()
+        neg = n - pos
+        if pos > 0 and neg > 0:
+            sw = np.where(y == 1, n / (2 * pos), n / (2 * neg))
+    a = np.hstack([np.ones((n, 1)), x])
+    beta = np.zeros(d + 1)
+    penalty = np.full(d + 1, l2)
+    penalty[0] = 1e-6  # a whisper on the intercept keeps the Hessian invertible when one class is separable
+    for _ in range(max_iter):
+        p = 1.0 / (1.0 + np.exp(-(a @ beta)))
+        grad = a.T @ (sw * (p - y)) + penalty * beta
+        hess = (a * (sw * p * (1 - p))[:, None]).T @ a + np.diag(penalty)
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return beta[1:], float(beta[0])
+
+
+def _fit_examples(examples: list[Example], l2: float) -> LearnedWeights:
+    x = np.array([e.x for e in examples], dtype=np.float64).reshape(-1, len(PRINCIPLES))
+    y = np.array([e.y for e in examples], dtype=np.int64)
+    pos, neg = int(y.sum()), int((1 - y).sum())
+    if pos == 0 or neg == 0:
+        raise ConfigError(
+            "learn",
+            f"need at least one confirmed and one rejected moment to learn from; found {pos} confirmed and {neg} rejected "
+            "(mark moments in moments.json or the review page first)",
+        )
+    coef, intercept = fit_logistic(x, y, l2)
+    return LearnedWeights(
+        coef={p: float(c) for p, c in zip(PRINCIPLES, coef, strict=True)},
+        intercept=intercept,
+        l2=l2,
+        n_confirmed=pos,
+        n_rejected=neg,
+        n_recordings=len({e.recording for e in examples}),
+    )
+
+
+def learn_weights(moments_json_paths: list[Path], cfg: ScoringConfig | None = None, l2: float = DEFAULT_L2) -> LearnedWeights:
+    """Fit the principle weights to the decisions recorded in ``moments.json`` files.
+
+    Args:
+        moments_json_paths: ``moments.json`` files or output folders.
+        cfg: the scoring settings (kept for symmetry with ranking; the features are the stored scores).
+        l2: ridge penalty on the coefficients.
+
+    Returns:
+        The fitted :class:`LearnedWeights` (``.save(path)`` to use it via ``ScoringConfig.weights_file``).
+
+    Raises:
+        ReviewFileError: an unreadable ``moments.json``.
+        ConfigError: no confirmed or no rejected moment.
+
+    Example:
+        >>> w = learn_weights([Path("out/play1"), Path("out/play2")])  # doctest: +SKIP
+        >>> w.save(default_weights_path())  # doctest: +SKIP
+    """
+    del cfg
+    return _fit_examples(read_examples(moments_json_paths), l2)
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveOneOutReport:
+    """Per held-out recording and mean: precision@k and average precision, default vs learned weights."""
+
+    k: int
+    recordings: list[dict[str, object]] = field(default_factory=list)
+    mean_precision_at_k_default: float = float("nan")
+    mean_precision_at_k_learned: float = float("nan")
+    mean_ap_default: float = float("nan")
+    mean_ap_learned: float = float("nan")
+
+    def summary(self) -> str:
+        """One line for the CLI."""
+        return (
+            f"leave-one-recording-out over {len(self.recordings)} recordings: precision@{self.k} "
+            f"{self.mean_precision_at_k_default:.2f} → {self.mean_precision_at_k_learned:.2f}, average precision "
+            f"{self.mean_ap_default:.2f} → {self.mean_ap_learned:.2f} (default → learned weights)"
+        )
+
+
+def _precision_at_k(order: NDArray[np.int64], y: NDArray[np.int64], k: int) -> float:
+    return float(y[order[:k]].mean()) if k > 0 else float("nan")
+
+
+def _average_precision(order: NDArray[np.int64], y: NDArray[np.int64]) -> float:
+    hits = y[order]
+    if hits.sum() == 0:
+        return float("nan")
+    prec = np.cumsum(hits) / np.arange(1, hits.size + 1)
+    return float((prec * hits).sum() / hits.sum())
+
+
+def evaluate_leave_one_out(
+    moments_json_paths: list[Path], cfg: ScoringConfig | None = None, k: int = 3, l2: float = DEFAULT_L2
+) -> LeaveOneOutReport:
+    """Does learning help? Leave-one-recording-out comparison of default and learned weights.
+
+    For each recording with at least one confirmed moment, fit on the decisions of all *other* recordings (skipped if
+    they lack a confirmation or a rejection), then order the held-out recording's decided moments by the default
+    combined score (``cfg``'s hand-set weights) and by the learned probability; report precision@k (k capped at the
+    number of decided moments) and average precision of the confirmations. Only moments a guider decided on can be
+    judged, so this re-ranks the original candidates; it does not search the recording again.
+
+    Args:
+        moments_json_paths: ``moments.json`` files or output folders (at least two recordings).
+        cfg: supplies the default weights (default :class:`ScoringConfig`).
+        k: the k of precision@k (a guider usually shows three clips).
+        l2: ridge penalty.
+
+    Returns:
+        A :class:`LeaveOneOutReport`; means are NaN when no recording could be evaluated.
+    """
+    cfg = cfg or ScoringConfig()
+    examples = read_examples(moments_json_paths)
+    recordings = sorted({e.recording for e in examples})
+    rows: list[dict[str, object]] = []
+    for rec in recordings:
+        held = [e for e in examples if e.recording == rec]
+        rest = [e for e in examples if e.recording != rec]
+        y = np.array([e.y for e in held], dtype=np.int64)
+        if y.sum() == 0 or not any(e.y for e in rest) or all(e.y for e in rest):
+            continue
+        model = _fit_examples(rest, l2)
+        x = np.array([e.x for e in held], dtype=np.float64)
+        default = combine({p: x[:, j] for j, p in enumerate(PRINCIPLES)}, cfg.weights)
+        learned = model.predict(x)
+        kk = min(k, len(held))
+        # Stable sorts, ties broken by the original rank order (file order).
+        o_def = np.argsort(-default, kind="stable")
+        o_learn = np.argsort(-learned, kind="stable")
+        rows.append(
+            {
+                "recording": rec,
+                "decided": len(held),
+                "confirmed": int(y.sum()),
+                "precision_at_k_default": _precision_at_k(o_def, y, kk),
+                "precision_at_k_learned": _precision_at_k(o_learn, y, kk),
+                "ap_default": _average_precision(o_def, y),
+                "ap_learned": _average_precision(o_learn, y),
+            }
+        )
+    if not rows:
+        return LeaveOneOutReport(k=k)
+
+    def mean(key: str) -> float:
+        return float(np.mean([float(r[key]) for r in rows]))  # type: ignore[arg-type]
+
+    return LeaveOneOutReport(
+        k=k,
+        recordings=rows,
+        mean_precision_at_k_default=mean("precision_at_k_default"),
+        mean_precision_at_k_learned=mean("precision_at_k_learned"),
+        mean_ap_default=mean("ap_default"),
+        mean_ap_learned=mean("ap_learned"),
+    )
+
+
+def fit_and_save(
+    moments_json_paths: list[Path],
+    output: Path | None = None,
+    cfg: ScoringConfig | None = None,
+    l2: float = DEFAULT_L2,
+    k: int = 3,
+) -> tuple[Path, LearnedWeights, LeaveOneOutReport]:
+    """What ``vigclips learn OUT...`` does: fit on every decision, save, and check by leave-one-recording-out.
+
+    Args:
+        moments_json_paths: ``moments.json`` files or output folders.
+        output: where to save the weights (default :func:`default_weights_path`); written atomically, owner-only.
+        cfg: supplies the default weights the evaluation compares against.
+        l2: ridge penalty.
+        k: the k of precision@k in the evaluation.
+
+    Returns:
+        ``(path, weights, report)``; use the path as ``[scoring] weights_file`` in the config.
+
+    Raises:
+        ReviewFileError: an unreadable ``moments.json``.
+        ConfigError: no confirmed or no rejected moment.
+    """
+    weights = learn_weights(moments_json_paths, cfg, l2)
+    report = evaluate_leave_one_out(moments_json_paths, cfg, k, l2)
+    path = weights.save(Path(output) if output is not None else default_weights_path())
+    return path, weights, report

@@ -1,0 +1,665 @@
+"""From window scores to ranked candidate moments with reasons a guider can check (issue 5).
+
+:func:`find_moments` is the public entry point. The steps, all pure numpy on the signals' ticks:
+
+1. cues → per-principle evidence → window scores → one combined 0–1 score per tick (:mod:`.principles`), scaled
+   by how much of the window shows both faces (``visibility_weight``);
+2. greedy temporal non-maximum suppression: take the best remaining peak; grow a moment around it while the score's
+   lift above the no-cue floor stays above ``grow_ratio`` × the peak's; widen it to the whole exchange it touches
+   (voices, smiles, looks bridged over gaps ≤ ``turn_max_gap_s``); hold it to ``min_moment_s``–``max_moment_s``
+   around the peak; snap its boundaries to natural edges (a pause, the end of a turn, a look away) within
+   ``snap_search_s``; pad it; and block ``nms_gap_s`` either side so the next candidate is a different moment. A
+   tiny tie-break by distance to earlier candidates spreads candidates when scores are flat. If the recording has no
+   room left at that gap, the gap drops to 0 (distinct, non-overlapping) so ``top_n`` are still returned;
+3. a moment where either face is missing for most of it, or the baby cries throughout, is not a candidate;
+4. each moment gets plain-language reasons with figures, per-principle scores and details (incl. the best still).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vigclips.errors import ConfigError
+from vigclips.scoring import intervals as iv
+from vigclips.scoring.principles import (
+    PRINCIPLES,
+    Cues,
+    Response,
+    combine,
+    compute_cues,
+    principle_evidence,
+    window_scores,
+)
+from vigclips.scoring.settings import ScoringConfig
+from vigclips.types import Moment, Signals
+
+log = logging.getLogger("vigclips")
+
+_SPREAD_EPS = 1e-9
+"""Weight of the spread tie-break (distance to earlier candidates, 0–1): far below any real score difference."""
+
+
+def find_moments(signals: Signals, cfg: ScoringConfig, top_n: int, turns: object | None = None) -> list[Moment]:
+    """Rank candidate attuned moments in a recording's signals.
+
+    Args:
+        signals: per-tick channels on one timebase (see ``vigclips.types.Signals``). Channels used, all optional:
+            ``infant_present``, ``adult_present`` (or ``infant_face_x``/``adult_face_x``, or a ``faces`` count),
+            ``infant_looks_at_adult``, ``adult_looks_at_infant``, ``mutual_gaze``, ``infant_smile``, ``adult_smile``,
+            ``adult_voice``, ``infant_voice``, ``infant_cry`` (0–1; NaN = not seen).
+        cfg: scoring settings; ``cfg.weights_file`` selects learned weights.
+        top_n: how many candidates to return (at least 1).
+        turns: optional turns from the audio stage (an object with a ``turns`` list, or the list itself); when
+            ``None``, turns are derived from the voice channels.
+
+    Returns:
+        Up to ``top_n`` moments, rank 1 first (ids ``m01``, ``m02``, …). Exactly ``top_n`` whenever the recording
+        has room for that many non-overlapping moments of ``min_moment_s`` outside excluded stretches.
+
+    Raises:
+        ConfigError: ``top_n`` < 1, or an unreadable ``weights_file``.
+
+    Example:
+        >>> from fractions import Fraction
+        >>> s = Signals.empty_like_ticks(Fraction(10), 600)
+        >>> [m.id for m in find_moments(s, ScoringConfig(), top_n=2)]
+        ['m01', 'm02']
+    """
+    if top_n < 1:
+        raise ConfigError("top", f"the number of candidates must be at least 1, got {top_n}")
+    n = len(signals)
+    if n == 0:
+        return []
+    tick_s = 1.0 / float(signals.tick_hz) if signals.tick_hz else 0.1
+    cues = compute_cues(signals, cfg, turns)
+    weights, intercept = load_weights(cfg)
+    scorer = _Scorer(cues, principle_evidence(cues, cfg), cfg, weights, intercept)
+    picks = _select(cues, scorer, cfg, top_n, tick_s)
+    t_s = np.asarray(signals.t_s, dtype=np.float64)
+    out: list[Moment] = []
+    for rank, (s, e, p, score, at_peak) in enumerate(picks, start=1):
+        start_s = float(t_s[s])
+        end_s = float(t_s[e]) if e < n else float(t_s[-1] + tick_s)
+        reasons, details = describe(cues, s, e, p, at_peak, weights, t_s, cfg)
+        details["peak_t_s"] = round(float(t_s[p]), 3)
+        out.append(
+            Moment(
+                id=f"m{rank:02d}",
+                rank=rank,
+                start_s=round(start_s, 3),
+                end_s=round(end_s, 3),
+                score=round(score, 4),
+                reasons=tuple(reasons),
+                scores=at_peak,
+                details=details,
+            )
+        )
+    return out
+
+
+def score_track(
+    signals: Signals, cfg: ScoringConfig, turns: object | None = None
+) -> tuple[Cues, dict[str, NDArray[np.float64]], NDArray[np.float64]]:
+    """Cues, per-principle window scores and the combined 0–1 score of every tick (what the timeline plots).
+
+    Returns:
+        ``(cues, scores, combined)``: scores keyed by :data:`PRINCIPLES`, each (T,) float64; combined (T,) float64.
+    """
+    tick_s = 1.0 / float(signals.tick_hz) if signals.tick_hz else 0.1
+    cues = compute_cues(signals, cfg, turns)
+    scores = window_scores(principle_evidence(cues, cfg), cfg, tick_s)
+    weights, intercept = load_weights(cfg)
+    return cues, scores, combine(scores, weights, intercept) * _visibility(cues, cfg)
+
+
+class _Scorer:
+    """Window scores and the combined score, recomputed as candidates claim stretches of the recording.
+
+    Evidence inside a claimed (or suppressed) stretch is spent: it may not lift a neighbouring peak, or a candidate
+    just outside the suppression gap would score on cues it does not contain. Window means are local, so only the
+    ticks within a window of the change are recomputed.
+    """
+
+    def __init__(
+        self,
+        cues: Cues,
+        evidence: dict[str, NDArray[np.float64]],
+        cfg: ScoringConfig,
+        weights: dict[str, float],
+        intercept: float | None,
+    ) -> None:
+        self.cfg, self.weights, self.intercept = cfg, weights, intercept
+        self.evidence = evidence
+        self.n = cues.n_ticks
+        self.tick_s = cues.tick_s
+        self.width = max(1, round(cfg.window_s / cues.tick_s))
+        self.visibility = np.broadcast_to(np.asarray(_visibility(cues, cfg), dtype=np.float64), (self.n,))
+        # Score of "nothing happening" (0 for hand-set weights, σ(intercept) × visibility for learned ones):
+        # moments grow on the lift above it.
+        base = float(combine({k: np.zeros(1) for k in PRINCIPLES}, weights, intercept)[0])
+        self.floor = base * self.visibility
+        self.usable = np.ones(self.n, dtype=bool)
+        self.scores = window_scores(evidence, cfg, cues.tick_s)
+        self.combined = combine(self.scores, weights, intercept) * self.visibility
+
+    @property
+    def lift(self) -> NDArray[np.float64]:
+        """Combined score above the no-cue floor."""
+        return self.combined - self.floor
+
+    def at(self, p: int) -> tuple[float, dict[str, float]]:
+        """Combined score and per-principle scores at tick ``p``."""
+        return float(self.combined[p]), {k: round(float(self.scores[k][p]), 4) for k in PRINCIPLES}
+
+    def best_window(
+        self, cues: Cues, roles: frozenset[str], p: int, lo: int, hi: int, length: int
+    ) -> tuple[int, int] | None:
+        """The ``length``-tick window within a window's reach of ``p`` (inside ``[lo, hi)``) that holds the most
+        cue evidence (per-tick lift of the un-windowed evidence) and passes the exclusion rules; None if none does."""
+        a = max(lo, p - self.width - length)
+        b = min(hi, p + self.width + length)
+        if b - a < length:
+            return None
+        inst = {k: np.minimum(1.0, self.evidence[k][a:b] / _saturation(self.cfg, k)) for k in PRINCIPLES}
+        base = float(combine({k: np.zeros(1) for k in PRINCIPLES}, self.weights, self.intercept)[0])
+        gain = (combine(inst, self.weights, self.intercept) - base) * self.usable[a:b]
+        starts = np.arange(0, b - a - length + 1)
+
+        def window_sum(x: NDArray) -> NDArray[np.float64]:
+            c = np.concatenate(([0.0], np.cumsum(x, dtype=np.float64)))
+            return c[starts + length] - c[starts]
+
+        ok = np.ones(starts.shape, dtype=bool)
+        need = (1.0 - self.cfg.face_missing_max_frac) * length - 1e-9
+        if "infant" in roles:
+            ok &= window_sum(cues.infant_seen[a:b]) >= need
+        if "adult" in roles:
+            ok &= window_sum(cues.adult_seen[a:b]) >= need
+        if "cry" in cues.measured:
+            ok &= window_sum(cues.cry[a:b]) <= self.cfg.cry_max_frac * length + 1e-9
+        if not ok.any():
+            return None
+        # Most evidence first; among equals the window closest to the peak.
+        centre = np.abs(a + starts + length / 2 - p)
+        k = int(np.argmax(np.where(ok, window_sum(gain) - 1e-9 * centre, -np.inf)))
+        return a + int(starts[k]), a + int(starts[k]) + length
+
+    def set_usable(self, usable: NDArray[np.bool_]) -> None:
+        """Spend the evidence outside ``usable`` and update the scores where that changes them."""
+        changed = np.flatnonzero(usable != self.usable)
+        self.usable = usable.copy()
+        if changed.size == 0:
+            return
+        w = self.width
+        a, b = int(changed[0]), int(changed[-1]) + 1
+        lo, hi = max(0, a - 2 * w), min(self.n, b + 2 * w)
+        ev = {k: v[lo:hi] * self.usable[lo:hi] for k, v in self.evidence.items()}
+        sc = window_scores(ev, self.cfg, self.tick_s)
+        # Ticks within a window of the change; their windows lie wholly inside [lo, hi).
+        ilo, ihi = max(0, a - w), min(self.n, b + w)
+        for k in PRINCIPLES:
+            self.scores[k][ilo:ihi] = sc[k][ilo - lo : ihi - lo]
+        part = {k: self.scores[k][ilo:ihi] for k in PRINCIPLES}
+        self.combined[ilo:ihi] = combine(part, self.weights, self.intercept) * self.visibility[ilo:ihi]
+
+
+def _saturation(cfg: ScoringConfig, principle: str) -> float:
+    return float(getattr(cfg, f"sat_{principle}"))
+
+
+def _visibility(cues: Cues, cfg: ScoringConfig) -> NDArray[np.float64] | float:
+    """Graded visibility factor ``1 − v + v · f``, with ``f`` the window share of ticks with both faces seen.
+
+    A guider shows the parent clips where both faces can be seen. The factor is 1 when faces were not measured or
+    ``visibility_weight`` is 0.
+    """
+    if "faces" not in cues.measured or cfg.visibility_weight <= 0:
+        return 1.0
+    seen = iv.window_mean(cues.both_seen.astype(np.float64), max(1, round(cfg.window_s / cues.tick_s)))
+    return 1.0 - cfg.visibility_weight + cfg.visibility_weight * seen
+
+
+_WEIGHTS_CACHE: dict[tuple[str, float], tuple[dict[str, float], float]] = {}
+
+
+def load_weights(cfg: ScoringConfig) -> tuple[dict[str, float], float | None]:
+    """The principle weights to rank with: hand-set from ``cfg``, or learned from ``cfg.weights_file``.
+
+    Returns:
+        ``(weights, intercept)``; ``intercept`` is ``None`` for hand-set weights (weighted mean) and a float for a
+        learned logistic model (see :mod:`vigclips.scoring.learn`).
+
+    Raises:
+        ConfigError: the weights file is missing, not JSON, or not a learned-weights file.
+    """
+    if not cfg.weights_file:
+        return cfg.weights, None
+    path = Path(cfg.weights_file).expanduser()
+    try:
+        key = (str(path.resolve()), path.stat().st_mtime)
+    except OSError:
+        raise ConfigError(path, "learned weights file not found (run `vigclips learn` or clear scoring.weights_file)") from None
+    if key in _WEIGHTS_CACHE:
+        w, b = _WEIGHTS_CACHE[key]
+        return dict(w), b
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("model") != "logistic" or data.get("version") != 1:
+            raise ValueError("not a version-1 logistic weights file")
+        coef = {str(k): float(v) for k, v in data["coef"].items()}
+        missing = [p for p in PRINCIPLES if p not in coef]
+        if missing:
+            raise ValueError(f"missing coefficient for {missing[0]}")
+        intercept = float(data["intercept"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(path, f"not a learned weights file ({exc})") from None
+    _WEIGHTS_CACHE[key] = (coef, intercept)
+    return dict(coef), intercept
+
+
+def _frac_ok(mask: NDArray[np.bool_], width: int, min_frac: float) -> NDArray[np.bool_]:
+    return iv.window_mean(mask.astype(np.float64), width) >= min_frac - 1e-9
+
+
+def face_roles_checked(cues: Cues, cfg: ScoringConfig) -> frozenset[str]:
+    """Roles (``infant``, ``adult``) the face-missing rule applies to.
+
+    A role counts when faces were measured and that face was seen in at least ``face_role_min_frac`` of the
+    recording; below that the detector has failed for the role, not the moment.
+    """
+    if "faces" not in cues.measured or cues.n_ticks == 0:
+        return frozenset()
+    roles = {"infant": cues.infant_seen, "adult": cues.adult_seen}
+    return frozenset(r for r, m in roles.items() if m.mean() >= cfg.face_role_min_frac)
+
+
+def _seed_mask(cues: Cues, cfg: ScoringConfig, min_len: int, roles: frozenset[str]) -> NDArray[np.bool_]:
+    """Ticks that may seed a candidate: the min-length window around them passes the exclusion rules."""
+    ok = np.ones(cues.n_ticks, dtype=bool)
+    need = 1.0 - cfg.face_missing_max_frac
+    if "infant" in roles:
+        ok &= _frac_ok(cues.infant_seen, min_len, need)
+    if "adult" in roles:
+        ok &= _frac_ok(cues.adult_seen, min_len, need)
+    if "cry" in cues.measured:
+        ok &= iv.window_mean(cues.cry.astype(np.float64), min_len) <= cfg.cry_max_frac + 1e-9
+    return ok
+
+
+def excluded(cues: Cues, s: int, e: int, cfg: ScoringConfig, roles: frozenset[str] | None = None) -> str:
+    """Why ticks ``[s, e)`` cannot be a candidate, or ``""`` if they can.
+
+    A moment is excluded when either face is missing for more than ``face_missing_max_frac`` of it (for the roles of
+    :func:`face_roles_checked`, or ``roles`` if given), or when crying was measured and the baby cries for more than
+    ``cry_max_frac``.
+    """
+    if e <= s:
+        return "empty"
+    roles = face_roles_checked(cues, cfg) if roles is None else roles
+    if "infant" in roles and 1.0 - cues.infant_seen[s:e].mean() > cfg.face_missing_max_frac + 1e-9:
+        return "baby's face missing"
+    if "adult" in roles and 1.0 - cues.adult_seen[s:e].mean() > cfg.face_missing_max_frac + 1e-9:
+        return "parent's face missing"
+    if "cry" in cues.measured and cues.cry[s:e].mean() > cfg.cry_max_frac + 1e-9:
+        return "baby crying throughout"
+    return ""
+
+
+def _natural_edges(cues: Cues) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Tick indices where a moment may naturally start and end.
+
+    Starts: onsets of voices, mutual gaze, baby looks and smiles, or the start of a pause. Ends: ends of voices, turns
+    and looks (a pause, the end of a turn, a look away).
+    """
+    starts = [iv.onsets(m) for m in (cues.adult_voice, cues.infant_voice, cues.mutual, cues.infant_look, cues.infant_smile)]
+    starts += [iv.offsets(m) for m in (cues.adult_voice, cues.infant_voice)]
+    ends = [iv.offsets(m) for m in (cues.adult_voice, cues.infant_voice, cues.mutual, cues.infant_look, cues.adult_look)]
+    if cues.turns:
+        ends.append(np.array([round(t.response_end_s / cues.tick_s) for t in cues.turns], dtype=np.int64))
+    s = np.unique(np.concatenate(starts)) if starts else np.zeros(0, dtype=np.int64)
+    e = np.unique(np.concatenate(ends)) if ends else np.zeros(0, dtype=np.int64)
+    return s.astype(np.int64), e.astype(np.int64)
+
+
+def _free_run(blocked: NDArray[np.bool_], p: int) -> tuple[int, int]:
+    """The maximal unblocked stretch ``[lo, hi)`` containing tick ``p``."""
+    left = np.flatnonzero(blocked[:p])
+    right = np.flatnonzero(blocked[p:])
+    lo = int(left[-1]) + 1 if left.size else 0
+    hi = p + int(right[0]) if right.size else blocked.shape[0]
+    return lo, hi
+
+
+def _fit(s: int, e: int, p: int, lo: int, hi: int, min_len: int, max_len: int) -> tuple[int, int]:
+    """Hold ``[s, e)`` inside ``[lo, hi)``, containing ``p``, between ``min_len`` and ``max_len`` ticks."""
+    s, e = max(s, lo), min(e, hi)
+    s, e = min(s, p), max(e, p + 1)
+    if e - s > max_len:
+        # Trim the side farther from the peak.
+        s = max(s, min(p - max_len // 2, e - max_len))
+        e = s + max_len
+    short = min_len - (e - s)
+    if short > 0:
+        grow_left = min(short // 2, s - lo)
+        s -= grow_left
+        e = min(hi, e + short - grow_left)
+        s = max(lo, e - min_len) if e - s < min_len else s
+    return s, e
+
+
+def _grow(lift: NDArray[np.float64], p: int, lo: int, hi: int, cfg: ScoringConfig, max_len: int) -> tuple[int, int]:
+    """The stretch around peak ``p`` where the lift stays ≥ ``grow_ratio`` × the peak's lift.
+
+    The lift is the combined score above the no-cue floor, so growth is relative to "nothing happening" whatever the
+    model.
+    """
+    peak = lift[p]
+    if peak <= 1e-12:
+        return p, p + 1
+    a, b = max(lo, p - max_len), min(hi, p + max_len)
+    low = lift[a:b] < cfg.grow_ratio * peak
+    rel = p - a
+    left = np.flatnonzero(low[:rel])
+    right = np.flatnonzero(low[rel:])
+    s = a + (int(left[-1]) + 1 if left.size else 0)
+    e = a + (rel + int(right[0]) if right.size else low.shape[0])
+    return s, e
+
+
+def _episodes(cues: Cues, cfg: ScoringConfig) -> NDArray[np.int64]:
+    """Stretches of interaction, bridged across gaps ≤ ``turn_max_gap_s``.
+
+    Interaction means both partners take part: vocal turns (from the initiative's start to the reply's end), answered
+    baby initiatives (from the initiative to the response), mutual gaze and shared smiles. A moment grown around a
+    peak is widened to the episodes it touches, so it holds the whole exchange rather than its densest window; one-
+    sided talk or a parent watching for minutes does not stretch it.
+    """
+    spans = [iv.mask_to_intervals(cues.mutual | cues.shared_smile)]
+    tick = cues.tick_s
+    if cues.turns:
+        spans.append(np.array([(round(t.initiative_start_s / tick), round(t.response_end_s / tick)) for t in cues.turns]))
+    if cues.responses:
+        spans.append(np.array([(r.initiative_tick, r.response_tick + 1) for r in cues.responses]))
+    merged = np.concatenate([np.asarray(s, dtype=np.int64).reshape(-1, 2) for s in spans])
+    return iv.merge_intervals(np.clip(merged, 0, cues.n_ticks), round(cfg.turn_max_gap_s / tick))
+
+
+def _widen(s: int, e: int, episodes: NDArray[np.int64]) -> tuple[int, int]:
+    """``[s, e)`` widened to cover every episode it overlaps."""
+    if episodes.shape[0] == 0:
+        return s, e
+    touch = (episodes[:, 0] < e) & (episodes[:, 1] > s)
+    if not touch.any():
+        return s, e
+    return min(s, int(episodes[touch, 0].min())), max(e, int(episodes[touch, 1].max()))
+
+
+def _select(
+    cues: Cues, scorer: _Scorer, cfg: ScoringConfig, top_n: int, tick_s: float
+) -> list[tuple[int, int, int, float, dict[str, float]]]:
+    """Greedy temporal NMS.
+
+    Returns:
+        ``[(start_tick, end_tick, peak_tick, score, scores_at_peak), …]``, best first.
+    """
+    n = cues.n_ticks
+    min_len = max(1, round(cfg.min_moment_s / tick_s))
+    # A moment never takes more than its fair share of a short recording, so there is room for top_n of them.
+    max_len = max(min_len, min(round(cfg.max_moment_s / tick_s), n // top_n))
+    pad = round(cfg.pad_s / tick_s)
+    snap_ticks = round(cfg.snap_search_s / tick_s)
+    roles = face_roles_checked(cues, cfg)
+    seeds = _seed_mask(cues, cfg, min_len, roles)
+    start_edges, end_edges = _natural_edges(cues)
+    episodes = _episodes(cues, cfg)
+    idx = np.arange(n)
+    # Distance to the nearest earlier candidate (initially to the recording's ends), for the spread tie-break.
+    dist = np.minimum(idx, n - 1 - idx).astype(np.float64)
+    failed = np.zeros(n, dtype=bool)
+    chosen: list[tuple[int, int, int]] = []
+    scored: list[tuple[float, dict[str, float]]] = []
+    gap = round(cfg.nms_gap_s / tick_s)
+    relaxed = gap == 0
+
+    def blocked_mask(g: int) -> NDArray[np.bool_]:
+        b = failed.copy()
+        for s, e, _ in chosen:
+            b[max(0, s - g) : min(n, e + g)] = True
+        return b
+
+    blocked = blocked_mask(gap)
+    while len(chosen) < top_n:
+        cand = seeds & ~blocked
+        if not cand.any():
+            if relaxed:
+                break
+            # No room for more candidates at the full gap: allow them closer (but never overlapping).
+            relaxed, gap = True, 0
+            blocked = blocked_mask(0)
+            scorer.set_usable(~blocked)
+            continue
+        combined = scorer.combined
+        pick = combined + _SPREAD_EPS * dist / max(1, n)
+        p = int(np.argmax(np.where(cand, pick, -np.inf)))
+        lo, hi = _free_run(blocked, p)
+        if hi - lo < min_len:
+            failed[lo:hi] = True
+            blocked[lo:hi] = True
+            continue
+        lift = scorer.lift
+        s, e = _grow(lift, p, lo, hi, cfg, max_len)
+        if lift[p] > 1e-12:
+            s, e = _widen(s, e, episodes)
+        s, e = _fit(s, e, p, lo, hi, min_len, max_len)
+        s2 = iv.snap(s, start_edges, snap_ticks)
+        e2 = iv.snap(e, end_edges, snap_ticks)
+        if s2 <= p and lo <= s2 and e - s2 >= min_len and e - s2 <= max_len:
+            s = s2
+        if e2 > p and e2 <= hi and e2 - s >= min_len and e2 - s <= max_len:
+            e = e2
+        s, e = _fit(s - pad, e + pad, p, lo, hi, min_len, max_len)
+        why = excluded(cues, s, e, cfg, roles)
+        if why:
+            # Fall back to the min-length window near the peak that holds the most cues and passes the rules.
+            best = scorer.best_window(cues, roles, p, lo, hi, min_len)
+            if best is not None:
+                (s, e), why = best, ""
+        if why:
+            log.debug("candidate at tick %d skipped: %s", p, why)
+            failed[max(lo, p - min_len // 2) : min(hi, p + min_len // 2 + 1)] = True
+            blocked |= failed
+            continue
+        # The moment's score is its own best window score (a tick inside it), not the seed's.
+        p = s + int(np.argmax(combined[s:e]))
+        chosen.append((s, e, p))
+        scored.append(scorer.at(p))
+        blocked[max(0, s - gap) : min(n, e + gap)] = True
+        scorer.set_usable(~blocked)
+        dist = np.minimum(dist, np.minimum(np.abs(idx - s), np.abs(idx - (e - 1))).astype(np.float64))
+    out = [(s, e, p, score, at) for (s, e, p), (score, at) in zip(chosen, scored, strict=True)]
+    # After relaxing the gap a later pick can outscore an earlier one: rank by score (stable, so ties keep pick order).
+    out.sort(key=lambda c: -c[3])
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------- reasons
+
+_INIT_WORDS = {"look": "looked up", "smile": "smiled", "voice": "made a sound"}
+_RESP_WORDS = {"smile": "smiled back", "voice": "answered", "look": "looked at the baby", "eye contact": "met the baby's eyes"}
+
+
+def _join(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _secs(mask: NDArray[np.bool_], s: int, e: int, tick_s: float) -> tuple[float, float]:
+    runs = iv.run_lengths_within(mask, s, e)
+    if runs.size == 0:
+        return 0.0, 0.0
+    return float(runs.sum() * tick_s), float(runs.max() * tick_s)
+
+
+def _response_text(r: Response, gaze_measured: bool) -> str:
+    init = _join([_INIT_WORDS[k] for k in ("look", "smile", "voice") if k in r.initiative])
+    resp_kinds = [k for k in ("smile", "voice", "look", "eye contact") if k in r.response]
+    resp = _join([_RESP_WORDS[k] for k in resp_kinds])
+    if resp_kinds == ["eye contact"]:
+        text = f"baby {init}; parent {resp}"
+    else:
+        # Eye contact is already told by the mutual-gaze reason; name the active responses and their latency.
+        resp = _join([_RESP_WORDS[k] for k in resp_kinds if k != "eye contact"])
+        text = f"baby {init}; parent {resp} within {max(r.latency_s, 0.1):.1f} s"
+    if gaze_measured and r.weight < 1.0:
+        text += " (parent was not looking at the baby)"
+    return text
+
+
+def describe(
+    cues: Cues,
+    s: int,
+    e: int,
+    p: int,
+    scores: dict[str, float],
+    weights: dict[str, float],
+    t_s: NDArray[np.float64],
+    cfg: ScoringConfig,
+) -> tuple[list[str], dict[str, object]]:
+    """Plain-language reasons with figures, and machine-readable details, for the moment ``[s, e)`` peaking at ``p``.
+
+    Reasons are grouped by principle and ordered by each principle's weighted score, strongest first; each names
+    a cue and a figure the guider can check by watching the clip. Missing measurements are said, not hidden.
+
+    Returns:
+        ``(reasons, details)``; details hold ``mutual_gaze_s``, ``longest_mutual_gaze_s``, ``shared_smile_s``,
+        ``responses``, ``turns`` (list of dicts), ``turns_count``, ``turns_by_infant``, ``adult_look_frac``,
+        ``infant_face_frac``, ``adult_face_frac``, ``both_faces_frac``, ``cry_s``, ``best_still_t_s``,
+        ``best_still_both_faces`` and ``measured``.
+    """
+    tick = cues.tick_s
+    dur = (e - s) * tick
+    by_principle: dict[str, list[str]] = {k: [] for k in PRINCIPLES}
+    details: dict[str, object] = {"measured": sorted(cues.measured)}
+
+    mg_total, mg_long = _secs(cues.mutual, s, e, tick)
+    ss_total, _ = _secs(cues.shared_smile, s, e, tick)
+    details.update(mutual_gaze_s=round(mg_total, 2), longest_mutual_gaze_s=round(mg_long, 2), shared_smile_s=round(ss_total, 2))
+    if mg_total >= 0.5:
+        extra = f" (longest {mg_long:.1f} s)" if mg_long < mg_total - 1e-6 else ""
+        by_principle["developing"].append(f"mutual gaze for {mg_total:.1f} s{extra}")
+    if ss_total >= 0.3:
+        by_principle["developing"].append(f"shared smile for {ss_total:.1f} s")
+
+    t0_s, t1_s = s * tick, e * tick
+    # A turn belongs to the moment when its reply starts inside it and its initiative is (at least partly) inside.
+    turns = [t for t in cues.turns if t0_s - 1e-6 <= t.response_start_s < t1_s and t.initiative_end_s > t0_s]
+    details["turns_count"] = len(turns)
+    details["turns_by_infant"] = sum(t.initiator == "INFANT" for t in turns)
+    details["turns"] = [
+        {
+            "initiator": t.initiator,
+            "initiative_start_s": round(t.initiative_start_s, 2),
+            "response_start_s": round(t.response_start_s, 2),
+            "latency_s": round(t.latency_s, 2),
+            "contingent": bool(t.contingent),
+        }
+        for t in turns
+    ]
+    if turns:
+        span = max(t.response_end_s for t in turns) - min(t.initiative_start_s for t in turns)
+        by_infant = int(details["turns_by_infant"])  # type: ignore[call-overload]
+        word = "turn" if len(turns) == 1 else "turns"
+        text = f"{len(turns)} vocal {word} in {max(span, tick):.0f} s, baby started {by_infant}"
+        prompt = sum(t.contingent for t in turns)
+        if prompt == 0:
+            text += "; no reply was both prompt and directed"
+        elif prompt < len(turns):
+            text += f" ({prompt} prompt and directed)"
+        by_principle["developing"].append(text)
+
+    responses = [r for r in cues.responses if s <= r.initiative_tick < e and r.response_tick < e]
+    details["responses"] = len(responses)
+    if responses:
+        best = max(responses, key=lambda r: (r.weight, len(r.response), -r.latency_s))
+        text = _response_text(best, "gaze" in cues.measured)
+        if len(responses) > 1:
+            text += f" ({len(responses)} baby initiatives answered)"
+        by_principle["receiving"].append(text)
+        details["best_response_latency_s"] = round(best.latency_s, 2)
+
+    enc = cues.encouraged_ticks[(cues.encouraged_ticks >= s) & (cues.encouraged_ticks < e)]
+    if enc.size:
+        times = "once" if enc.size == 1 else f"{enc.size} times"
+        by_principle["encouraging"].append(f"parent paused (≥ {cfg.pause_before_s:.1f} s) and the baby took the lead {times}")
+
+    if "gaze" in cues.measured:
+        look_frac = float(cues.adult_look[s:e].mean())
+        details["adult_look_frac"] = round(look_frac, 3)
+        if look_frac >= 0.5:
+            by_principle["attentive"].append(f"parent looked at the baby for {100 * look_frac:.0f}% of the moment")
+        active = cues.infant_voice | cues.infant_smile | cues.infant_look
+        quiet_s = float((cues.adult_look & ~cues.adult_voice & active)[s:e].sum() * tick)
+        if quiet_s >= 1.0:
+            by_principle["attentive"].append(f"parent watched quietly while the baby was active for {quiet_s:.1f} s")
+
+    order = sorted(PRINCIPLES, key=lambda k: -weights.get(k, 0.0) * scores.get(k, 0.0))
+    reasons = [r for k in order for r in by_principle[k]]
+
+    if "faces" in cues.measured:
+        details["infant_face_frac"] = round(float(cues.infant_seen[s:e].mean()), 3)
+        details["adult_face_frac"] = round(float(cues.adult_seen[s:e].mean()), 3)
+        details["both_faces_frac"] = round(float(cues.both_seen[s:e].mean()), 3)
+    if "cry" in cues.measured:
+        cry_s = float(cues.cry[s:e].sum() * tick)
+        details["cry_s"] = round(cry_s, 2)
+        if cry_s >= 0.5:
+            reasons.append(f"baby cried for {cry_s:.1f} s")
+
+    if "faces" in cues.measured:
+        for mask, who in ((cues.infant_seen, "baby"), (cues.adult_seen, "parent")):
+            if mask.mean() < cfg.face_role_min_frac:
+                reasons.append(
+                    f"the {who}'s face was found in only {100 * mask.mean():.0f}% of the recording, so candidates were "
+                    "not filtered on it"
+                )
+    vision = cues.measured & {"faces", "gaze", "smile"}
+    audio = cues.measured & {"voice", "cry"}
+    if not vision and not audio:
+        reasons.append("no faces or voices were measured; ranked by position only")
+    elif not vision:
+        reasons.append("faces were not measured; ranked on voices only")
+    elif "voice" not in cues.measured:
+        reasons.append("voices were not measured; ranked on faces only")
+    if (vision or audio) and not any(by_principle.values()):
+        reasons.insert(0, f"no clear attunement cue in these {dur:.0f} s; listed because there was room for another candidate")
+
+    still, both = _best_still(cues, s, e, p)
+    details["best_still_t_s"] = round(float(t_s[still]), 3)
+    details["best_still_both_faces"] = both
+    return reasons, details
+
+
+def _best_still(cues: Cues, s: int, e: int, p: int) -> tuple[int, bool]:
+    """The tick for the still: both faces seen, at the peak of mutual gaze or a shared smile (smoothed over ~0.5 s)."""
+    value = (
+        2.0 * cues.mutual[s:e]
+        + 2.0 * cues.shared_smile[s:e]
+        + cues.infant_smile[s:e]
+        + cues.adult_smile[s:e]
+        + 0.5 * (cues.infant_look[s:e] | cues.adult_look[s:e])
+    ).astype(np.float64)
+    value = iv.window_mean(value, max(1, round(0.5 / cues.tick_s)))
+    both = cues.both_seen[s:e]
+    if "faces" in cues.measured and both.any():
+        # Prefer the middle of the best run: argmax on the value plus a tiny pull towards the peak tick.
+        centre = -1e-6 * np.abs(np.arange(s, e) - p)
+        return s + int(np.argmax(np.where(both, value + centre, -np.inf))), True
+    if value.max() > 0:
+        return s + int(np.argmax(value)), False
+    return min(max(p, s), e - 1), False

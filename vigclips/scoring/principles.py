@@ -1,0 +1,465 @@
+"""Per-tick evidence and per-window scores for the four attunement principles (issue 5, ../shared/DOMAIN.md).
+
+Pipeline of this module (all pure numpy):
+
+1. :func:`compute_cues` binarises the 0–1 channels of :class:`vigclips.types.Signals` with hysteresis (NaN = not seen =
+   off), bridges blinks, drops blips, and finds the discrete events the principles are built on: baby initiatives, parent
+   responses, vocal turns.
+2. :func:`principle_evidence` turns cues into one (T,) float evidence array per principle (formulas in each docstring).
+3. :func:`window_scores` averages evidence over a centred sliding window of ``cfg.window_s`` and saturates it to 0–1.
+
+A cue whose channels were never measured (absent, or all NaN) contributes nothing; it is never guessed from other cues.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vigclips.scoring import intervals as iv
+from vigclips.scoring.settings import ScoringConfig
+from vigclips.types import Signals
+
+PRINCIPLES: tuple[str, ...] = ("attentive", "encouraging", "receiving", "developing")
+"""The four principles scored, in DOMAIN.md order: being attentive, encouraging initiatives, receiving initiatives,
+developing attuned interactions."""
+
+_GROUP_S = 0.5
+"""Baby initiatives of different kinds starting within this many seconds are one initiative ("looked up and smiled")."""
+
+_UNDIRECTED_WEIGHT = 0.3
+"""Weight of a parent response made while the parent was measured *not* looking at the baby (accidental contiguity)."""
+
+_UNKNOWN_DIRECTION_WEIGHT = 0.6
+"""Weight of a parent response when the parent's gaze was not measured at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class TurnEvent:
+    """One vocal turn: an initiative by one partner answered by the other.
+
+    ``initiator`` is ``"ADULT"`` or ``"INFANT"``; times in seconds; ``contingent`` means prompt (within
+    ``response_window_s``) and, when gaze was measured, directed (the responder was looking at the initiator).
+    """
+
+    initiator: str
+    initiative_start_s: float
+    initiative_end_s: float
+    response_start_s: float
+    response_end_s: float
+    latency_s: float
+    contingent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A baby initiative answered by the parent (the "receiving" principle).
+
+    ``initiative`` and ``response`` are sets of cue kinds: ``look``, ``smile``, ``voice``; ``weight`` is 1 for a
+    response directed at the baby, lower otherwise (see module constants).
+    """
+
+    initiative_tick: int
+    response_tick: int
+    initiative: frozenset[str]
+    response: frozenset[str]
+    latency_s: float
+    weight: float
+
+
+@dataclass(slots=True)
+class Cues:
+    """Binarised channels and events of one recording, on the signals' ticks.
+
+    Masks are (T,) bool. ``measured`` names the cue families that have any finite value in the recording:
+    ``faces``, ``gaze``, ``smile``, ``voice``, ``cry``.
+    """
+
+    tick_s: float
+    n_ticks: int
+    measured: frozenset[str]
+    infant_seen: NDArray[np.bool_]
+    adult_seen: NDArray[np.bool_]
+    infant_look: NDArray[np.bool_]
+    adult_look: NDArray[np.bool_]
+    mutual: NDArray[np.bool_]
+    infant_smile: NDArray[np.bool_]
+    adult_smile: NDArray[np.bool_]
+    adult_voice: NDArray[np.bool_]
+    infant_voice: NDArray[np.bool_]
+    cry: NDArray[np.bool_]
+    responses: list[Response] = field(default_factory=list)
+    encouraged_ticks: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    encouraged_weights: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    turns: list[TurnEvent] = field(default_factory=list)
+
+    @property
+    def shared_smile(self) -> NDArray[np.bool_]:
+        """Both smiling at the same tick."""
+        return self.infant_smile & self.adult_smile
+
+    @property
+    def both_seen(self) -> NDArray[np.bool_]:
+        """Both faces seen at the same tick."""
+        return self.infant_seen & self.adult_seen
+
+
+def _measured(signals: Signals, *names: str) -> bool:
+    return any(name in signals and bool(np.isfinite(signals[name]).any()) for name in names)
+
+
+def _binarise(x: NDArray[np.floating], on: float, cfg: ScoringConfig, tick_s: float) -> NDArray[np.bool_]:
+    mask = iv.hysteresis(x, on, on - cfg.hysteresis)
+    return iv.clean_mask(mask, round(cfg.bridge_gap_s / tick_s), max(1, round(cfg.min_event_s / tick_s)))
+
+
+def _seen(signals: Signals, who: str, cfg: ScoringConfig, tick_s: float) -> tuple[NDArray[np.bool_], bool]:
+    """Face-seen mask for ``who`` (infant/adult): the presence channel, else a finite face position."""
+    pres = f"{who}_present"
+    if _measured(signals, pres):
+        return _binarise(signals[pres], cfg.presence_on, cfg, tick_s), True
+    pos = f"{who}_face_x"
+    if _measured(signals, pos):
+        return np.isfinite(signals[pos]), True
+    return np.zeros(len(signals), dtype=bool), False
+
+
+def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = None) -> Cues:
+    """Binarise the channels and find initiatives, responses and turns.
+
+    Args:
+        signals: per-tick channels (names in :func:`vigclips.scoring.find_moments`); any may be absent.
+        cfg: thresholds and timings.
+        turns: optional object with a list attribute ``turns`` of duck-typed turns (``initiator``, initiative and
+            response start/end, ``latency_s``, ``contingent``) from the audio stage; when ``None`` turns are derived
+            from ``adult_voice``/``infant_voice``.
+
+    Returns:
+        The :class:`Cues` of the recording.
+    """
+    n = len(signals)
+    tick_s = 1.0 / float(signals.tick_hz) if signals.tick_hz else 0.1
+    measured: set[str] = set()
+    infant_seen, m1 = _seen(signals, "infant", cfg, tick_s)
+    adult_seen, m2 = _seen(signals, "adult", cfg, tick_s)
+    if m1 or m2:
+        measured.add("faces")
+    elif _measured(signals, "faces"):
+        # Only a face count: two faces = both seen, one face = we cannot say whose, so neither is credited.
+        both = np.nan_to_num(signals["faces"], nan=0.0) >= 2
+        infant_seen, adult_seen = both.copy(), both.copy()
+        measured.add("faces")
+
+    def chan(name: str, on: float) -> NDArray[np.bool_]:
+        return _binarise(signals.get(name), on, cfg, tick_s)
+
+    infant_look = chan("infant_looks_at_adult", cfg.gaze_on)
+    adult_look = chan("adult_looks_at_infant", cfg.gaze_on)
+    if _measured(signals, "mutual_gaze"):
+        mutual = chan("mutual_gaze", cfg.gaze_on)
+    else:
+        mutual = infant_look & adult_look
+    if _measured(signals, "infant_looks_at_adult", "adult_looks_at_infant", "mutual_gaze"):
+        measured.add("gaze")
+    infant_smile = chan("infant_smile", cfg.smile_on)
+    adult_smile = chan("adult_smile", cfg.smile_on)
+    if _measured(signals, "infant_smile", "adult_smile"):
+        measured.add("smile")
+    adult_voice = chan("adult_voice", cfg.voice_on)
+    infant_voice = chan("infant_voice", cfg.voice_on)
+    if _measured(signals, "adult_voice", "infant_voice"):
+        measured.add("voice")
+    cry = chan("infant_cry", cfg.cry_on)
+    if _measured(signals, "infant_cry"):
+        measured.add("cry")
+    # A cry is not a babble: crying ticks do not count as an infant vocal initiative.
+    infant_voice = infant_voice & ~cry
+
+    cues = Cues(
+        tick_s=tick_s,
+        n_ticks=n,
+        measured=frozenset(measured),
+        infant_seen=infant_seen,
+        adult_seen=adult_seen,
+        infant_look=infant_look,
+        adult_look=adult_look,
+        mutual=mutual,
+        infant_smile=infant_smile,
+        adult_smile=adult_smile,
+        adult_voice=adult_voice,
+        infant_voice=infant_voice,
+        cry=cry,
+    )
+    _find_responses(cues, cfg)
+    _find_encouraged(cues, cfg)
+    cues.turns = _turns_from_object(turns, cues, cfg) if turns is not None else derive_turns(cues, cfg)
+    return cues
+
+
+def _group_initiatives(cues: Cues) -> tuple[NDArray[np.int64], list[frozenset[str]]]:
+    """Onsets of baby looks, smiles and vocalisations, grouped when they start within ``_GROUP_S`` of each other."""
+    kinds = {"look": cues.infant_look, "smile": cues.infant_smile, "voice": cues.infant_voice}
+    ticks: list[NDArray[np.int64]] = []
+    labels: list[NDArray[np.int64]] = []
+    for k, (_, mask) in enumerate(kinds.items()):
+        on = iv.onsets(mask)
+        ticks.append(on)
+        labels.append(np.full(on.shape, k, dtype=np.int64))
+    t = np.concatenate(ticks)
+    lab = np.concatenate(labels)
+    if t.size == 0:
+        return t, []
+    order = np.argsort(t, kind="stable")
+    t, lab = t[order], lab[order]
+    gap = max(1, round(_GROUP_S / cues.tick_s))
+    new = np.ones(t.shape, dtype=bool)
+    new[1:] = np.diff(t) > gap
+    group = np.cumsum(new) - 1
+    names = list(kinds)
+    starts = t[new]
+    sets: list[set[str]] = [set() for _ in range(starts.shape[0])]
+    for g, k in zip(group.tolist(), lab.tolist(), strict=True):
+        sets[g].add(names[k])
+    return starts, [frozenset(s) for s in sets]
+
+
+def _find_responses(cues: Cues, cfg: ScoringConfig) -> None:
+    """Fill ``cues.responses``: baby initiatives answered by a parent look, smile or voice within the response window."""
+    init_ticks, init_kinds = _group_initiatives(cues)
+    if init_ticks.size == 0:
+        return
+    window = max(1, round(cfg.response_window_s / cues.tick_s))
+    resp_kinds = {"look": cues.adult_look, "smile": cues.adult_smile, "voice": cues.adult_voice}
+    best_tick = np.full(init_ticks.shape, np.iinfo(np.int64).max, dtype=np.int64)
+    found: list[list[str]] = [[] for _ in range(init_ticks.shape[0])]
+    for name, mask in resp_kinds.items():
+        on = iv.onsets(mask)
+        if on.size == 0:
+            continue
+        j = np.searchsorted(on, init_ticks, side="right")  # first parent onset strictly after the initiative
+        ok = j < on.size
+        cand = np.where(ok, on[np.minimum(j, on.size - 1)], np.iinfo(np.int64).max)
+        ok &= cand <= init_ticks + window
+        for i in np.flatnonzero(ok).tolist():
+            found[i].append(name)
+            best_tick[i] = min(best_tick[i], int(cand[i]))
+    gaze = "gaze" in cues.measured
+    # Returned eye contact: the baby looks up at a parent who is already looking at the baby.
+    for i, (t0, kinds) in enumerate(zip(init_ticks.tolist(), init_kinds, strict=True)):
+        if "look" in kinds and cues.adult_look[t0] and "look" not in found[i]:
+            found[i].append("eye contact")
+            if len(found[i]) == 1:
+                best_tick[i] = t0  # latency is that of an active response when there is one
+    for i, (t0, kinds) in enumerate(zip(init_ticks.tolist(), init_kinds, strict=True)):
+        if not found[i]:
+            continue
+        rt = int(best_tick[i])
+        if not gaze:
+            weight = _UNKNOWN_DIRECTION_WEIGHT
+        elif cues.adult_look[min(rt, cues.n_ticks - 1)] or "eye contact" in found[i]:
+            weight = 1.0
+        else:
+            weight = _UNDIRECTED_WEIGHT
+        cues.responses.append(
+            Response(t0, rt, kinds, frozenset(found[i]), max(0.0, (rt - t0) * cues.tick_s), weight)
+        )
+
+
+def _find_encouraged(cues: Cues, cfg: ScoringConfig) -> None:
+    """Fill ``cues.encouraged_*``: baby initiatives after a parent pause of ``pause_before_s``.
+
+    The parent must have been waiting: looked at the baby in the pause, or spoke within ``encourage_lookback_s``
+    before it. Needs voices.
+    """
+    if "voice" not in cues.measured:
+        return
+    init_ticks, _ = _group_initiatives(cues)
+    if init_ticks.size == 0:
+        return
+    pause = max(1, round(cfg.pause_before_s / cues.tick_s))
+    lookback = round(cfg.encourage_lookback_s / cues.tick_s)
+    c = np.concatenate(([0], np.cumsum(cues.adult_voice.astype(np.int64))))
+    # The whole pause must fit inside the recording and hold no parent voice.
+    ok = init_ticks >= pause
+    ticks = init_ticks[ok]
+    silent = (c[ticks] - c[ticks - pause]) == 0
+    ticks = ticks[silent]
+    pause_start = ticks - pause
+    spoke = (c[pause_start] - c[np.clip(pause_start - lookback, 0, None)]) > 0
+    if "gaze" in cues.measured:
+        cl = np.concatenate(([0], np.cumsum(cues.adult_look.astype(np.int64))))
+        looked = (cl[ticks] - cl[pause_start]) > 0
+        weights = np.where(looked, 1.0, np.where(spoke, 0.5, 0.0))
+    else:
+        weights = np.where(spoke, _UNKNOWN_DIRECTION_WEIGHT, 0.0)
+    keep = weights > 0
+    cues.encouraged_ticks = ticks[keep].astype(np.int64)
+    cues.encouraged_weights = weights[keep].astype(np.float64)
+
+
+def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
+    """Vocal turns from the voice masks: consecutive segments of different speakers with a gap ≤ ``turn_max_gap_s``.
+
+    Segments of both speakers are sorted by start; each neighbouring pair by different speakers whose gap (next start
+    − previous end, overlaps count as 0) is at most ``turn_max_gap_s`` is one turn, initiated by the earlier speaker.
+    Nobody speaks in between by construction, so this follows LENA's rule with a shorter gap. A turn is *contingent*
+    when the reply starts within ``response_window_s`` and, if gaze was measured, the responder is looking at the
+    initiator when the reply starts (directed, not accidental contiguity).
+    """
+    segs: list[tuple[int, int, str]] = []
+    for label, mask in (("ADULT", cues.adult_voice), ("INFANT", cues.infant_voice)):
+        for s, e in iv.mask_to_intervals(mask).tolist():
+            segs.append((s, e, label))
+    segs.sort()
+    max_gap = cfg.turn_max_gap_s / cues.tick_s
+    gaze = "gaze" in cues.measured
+    out: list[TurnEvent] = []
+    for (s0, e0, l0), (s1, e1, l1) in itertools.pairwise(segs):
+        if l0 == l1:
+            continue
+        gap = s1 - e0
+        if gap > max_gap:
+            continue
+        latency_s = max(0.0, gap * cues.tick_s)
+        directed = True
+        if gaze:
+            look = cues.adult_look if l1 == "ADULT" else cues.infant_look
+            directed = bool(look[min(s1, cues.n_ticks - 1)])
+        out.append(
+            TurnEvent(
+                l0,
+                s0 * cues.tick_s,
+                e0 * cues.tick_s,
+                s1 * cues.tick_s,
+                e1 * cues.tick_s,
+                latency_s,
+                latency_s <= cfg.response_window_s and directed,
+            )
+        )
+    return out
+
+
+def _span(obj: object, part: str) -> tuple[float, float]:
+    """Start/end of ``part`` (initiative/response) of a duck-typed turn: nested object, tuple, or flat attributes."""
+    sub = getattr(obj, part, None)
+    if sub is not None:
+        if hasattr(sub, "start_s"):
+            return float(sub.start_s), float(sub.end_s)
+        if isinstance(sub, (tuple, list)) and len(sub) == 2:
+            return float(sub[0]), float(sub[1])
+    return float(getattr(obj, f"{part}_start_s")), float(getattr(obj, f"{part}_end_s"))
+
+
+def _turns_from_object(turns: object, cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
+    items = getattr(turns, "turns", turns)
+    out: list[TurnEvent] = []
+    for t in list(items or []):
+        i0, i1 = _span(t, "initiative")
+        r0, r1 = _span(t, "response")
+        # The audio stage reports small overlaps as negative latencies; a reply cannot come before the start.
+        latency = max(0.0, float(getattr(t, "latency_s", r0 - i1)))
+        initiator = str(getattr(t, "initiator", "")).upper()
+        contingent = bool(getattr(t, "contingent", latency <= cfg.response_window_s))
+        out.append(TurnEvent(initiator, i0, i1, r0, r1, latency, contingent))
+    out.sort(key=lambda x: x.response_start_s)
+    return out
+
+
+def _box(ticks: NDArray[np.int64], weights: NDArray[np.float64], n: int, width: int) -> NDArray[np.float64]:
+    """(n,) array with ``weights[k]`` over ``[ticks[k], ticks[k] + width)``; overlapping boxes keep the larger weight."""
+    out = np.zeros(n, dtype=np.float64)
+    if ticks.size == 0 or n == 0:
+        return out
+    # Boxes are short and few; a maximum over a small stack of shifted impulses keeps this O(n · width / tick).
+    imp = np.zeros(n, dtype=np.float64)
+    np.maximum.at(imp, np.clip(ticks, 0, n - 1), weights)
+    for k in range(width):
+        np.maximum(out[k:], imp[: n - k], out=out[k:])
+    return out
+
+
+def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.float64]]:
+    """Per-tick evidence (T,) in 0–1 for each principle.
+
+    Formulas (``look``, ``smile``, ``voice`` are the binarised channels; ``box(E)`` is 1 (or the event's weight) for
+    ``event_box_s`` after each event in ``E``):
+
+    - **attentive** = ``adult_look · (0.7 + 0.3 · q)`` with ``q = (not adult_voice) · (infant_voice or infant_smile
+      or infant_look)``: the parent looks at the baby, and counts fully when quiet while the baby is active.
+    - **encouraging** = ``box(baby initiatives that follow ≥ pause_before_s of parent silence)`` where the parent was
+      waiting: weight 1 if the parent looked at the baby during the pause; else, if the parent spoke within
+      ``encourage_lookback_s`` before the pause, 0.5 (gaze measured, not looking) or 0.6 (gaze not measured); else 0.
+    - **receiving** = ``box(parent responses)`` placed at the response: a baby look/smile/vocalisation answered within
+      ``response_window_s`` by a parent look, smile or vocalisation (or met by a parent already looking), weighted
+      1 if directed at the baby, 0.3 if the parent was looking elsewhere, 0.6 if gaze was not measured.
+    - **developing** = ``0.4 · mutual_gaze + 0.3 · (infant_smile · adult_smile) + 0.3 · box(turns)``, a turn
+      weighing 1 if contingent and 0.5 otherwise (serve and return, mutual gaze, shared fun).
+
+    Args:
+        cues: from :func:`compute_cues`.
+        cfg: ``event_box_s`` is used.
+
+    Returns:
+        Dict keyed by :data:`PRINCIPLES`, each (T,) float64.
+    """
+    n = cues.n_ticks
+    width = max(1, round(cfg.event_box_s / cues.tick_s))
+    active = cues.infant_voice | cues.infant_smile | cues.infant_look
+    q = (~cues.adult_voice) & active
+    attentive = cues.adult_look * (0.7 + 0.3 * q)
+    encouraging = _box(cues.encouraged_ticks, cues.encouraged_weights, n, width)
+    if cues.responses:
+        rt = np.array([r.response_tick for r in cues.responses], dtype=np.int64)
+        rw = np.array([r.weight for r in cues.responses], dtype=np.float64)
+    else:
+        rt, rw = np.zeros(0, dtype=np.int64), np.zeros(0)
+    receiving = _box(rt, rw, n, width)
+    if cues.turns:
+        tt = np.array([round(t.response_start_s / cues.tick_s) for t in cues.turns], dtype=np.int64)
+        tw = np.array([1.0 if t.contingent else 0.5 for t in cues.turns], dtype=np.float64)
+    else:
+        tt, tw = np.zeros(0, dtype=np.int64), np.zeros(0)
+    developing = 0.4 * cues.mutual + 0.3 * cues.shared_smile + 0.3 * _box(tt, tw, n, width)
+    return {
+        "attentive": attentive.astype(np.float64),
+        "encouraging": encouraging,
+        "receiving": receiving,
+        "developing": developing.astype(np.float64),
+    }
+
+
+def window_scores(evidence: dict[str, NDArray[np.float64]], cfg: ScoringConfig, tick_s: float) -> dict[str, NDArray[np.float64]]:
+    """Window score per principle: ``S_p(t) = min(1, mean(evidence_p over the window_s centred on t) / sat_p)``.
+
+    ``sat_p`` (``cfg.sat_<principle>``) is the evidence density that counts as a full score, e.g. with the defaults
+    receiving saturates at about two answered initiatives in a 6 s window.
+
+    Returns:
+        Dict keyed by :data:`PRINCIPLES`, each (T,) float64 in 0–1.
+    """
+    width = max(1, round(cfg.window_s / tick_s))
+    sat = {
+        "attentive": cfg.sat_attentive,
+        "encouraging": cfg.sat_encouraging,
+        "receiving": cfg.sat_receiving,
+        "developing": cfg.sat_developing,
+    }
+    return {p: np.minimum(1.0, iv.window_mean(evidence[p], width) / sat[p]) for p in PRINCIPLES}
+
+
+def combine(
+    scores: dict[str, NDArray[np.float64]], weights: dict[str, float], intercept: float | None = None
+) -> NDArray[np.float64]:
+    """Combined 0–1 score from per-principle scores.
+
+    Without ``intercept`` (hand-set weights): the weighted mean ``Σ w_p S_p / Σ w_p``. With ``intercept`` (learned
+    weights, :mod:`vigclips.scoring.learn`): the logistic model's probability ``σ(b + Σ w_p S_p)``.
+    """
+    total = sum(weights[p] * scores[p] for p in PRINCIPLES)
+    if intercept is None:
+        denom = sum(weights[p] for p in PRINCIPLES)
+        return total / denom if denom > 0 else total * 0.0
+    return 1.0 / (1.0 + np.exp(-(intercept + total)))

@@ -1,0 +1,158 @@
+"""Tunable settings of the scoring stage: defaults live here and nowhere else (the TOML config's [scoring] table overrides).
+
+Every field is a plain float/int/str/bool so the TOML loader in :mod:`vigclips.config` can build it. Times are seconds;
+channel thresholds are on the 0–1 scale the vision and audio stages write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vigclips.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringConfig:
+    """Settings of the scoring stage (issue 5).
+
+    Attributes:
+        weight_attentive: weight of "being attentive" in the combined score (parent looking at the baby, quiet while
+            the baby is active). Weights need not sum to 1; the combined score divides by their sum.
+        weight_encouraging: weight of "encouraging initiatives" (a parent pause followed by a baby initiative).
+        weight_receiving: weight of "receiving initiatives" (a baby initiative answered by the parent within
+            ``response_window_s``).
+        weight_developing: weight of "developing attuned interactions" (mutual gaze, shared smiles, vocal turns).
+        window_s: length of the sliding window over which per-tick evidence is averaged into window scores.
+        min_moment_s: shortest candidate moment (DOMAIN: clips of a few seconds to about half a minute).
+        max_moment_s: longest candidate moment.
+        pad_s: lead-in and lead-out added around a moment after snapping, so a clip does not start mid-gesture.
+        snap_search_s: how far a boundary may move to reach a natural edge (pause, end of a turn, a look away).
+        nms_gap_s: minimum gap between two candidates (temporal non-maximum suppression), so the top N are distinct
+            moments spread over the recording. Relaxed to 0 (no overlap) only when the recording has no room otherwise.
+        grow_ratio: a moment grows from its peak tick while the combined score's lift above the no-cue floor stays
+            above ``grow_ratio`` × the peak's lift; it is then widened to the whole exchange it touches.
+        gaze_on: threshold on ``*_looks_at_*`` / ``mutual_gaze`` (0–1) for "looking"; hysteresis turns it off at
+            ``gaze_on - hysteresis``.
+        smile_on: threshold on ``infant_smile`` / ``adult_smile`` for "smiling".
+        voice_on: threshold on ``adult_voice`` / ``infant_voice`` for "vocalising".
+        cry_on: threshold on ``infant_cry`` for "crying".
+        presence_on: threshold on ``infant_present`` / ``adult_present`` for "face seen".
+        hysteresis: distance between the on and off thresholds of the channels above (suppresses flicker).
+        min_event_s: shortest on-stretch of a binarised channel that counts as an event (shorter blips are dropped).
+        bridge_gap_s: off-gaps shorter than this inside a binarised channel are bridged (a blink does not end a look).
+        response_window_s: how soon a parent response must follow a baby initiative to count as "receiving"
+            (DOMAIN: within about 1–2 s).
+        pause_before_s: how long the parent must have been silent before a baby initiative for "encouraging"
+            (adults answer each other within ~0.2 s; half a second of silence is already waiting for a baby).
+        encourage_lookback_s: a pause only counts as *waiting* when the parent looked at the baby during it, or
+            spoke within this many seconds before it (a parent who never speaks or looks is not encouraging).
+        turn_max_gap_s: largest gap between one speaker's end and the other's start that still makes a vocal turn
+            (LENA uses 5 s; we ask for prompt replies).
+        event_box_s: how long each discrete event (an answered initiative, a turn) counts in the per-tick evidence,
+            so that window means measure event density.
+        sat_attentive: window mean of the attentive evidence at which the attentive score saturates at 1.
+        sat_encouraging: window mean of the encouraging evidence at which its score saturates at 1.
+        sat_receiving: window mean of the receiving evidence at which its score saturates at 1.
+        sat_developing: window mean of the developing evidence at which its score saturates at 1.
+        visibility_weight: how much the combined score depends on both faces being seen (a clip is shown to a
+            parent, who must see both faces): the score is multiplied by ``1 − v + v · f``, where ``f`` is the share
+            of the window with both faces seen and ``v`` this weight; 0 ignores visibility. Only when faces were
+            measured.
+        face_missing_max_frac: a moment where either face is missing for more than this fraction of its ticks is not
+            a candidate (only applied when faces were measured).
+        face_role_min_frac: the face-missing rule is applied to a role (baby, parent) only if that face was seen in at
+            least this share of the whole recording; below it the detector has evidently failed for that role (e.g.
+            an infant face it cannot find), and excluding every moment would leave the guider with nothing. The
+            reasons then say so.
+        cry_max_frac: a moment where the baby cries for more than this fraction of its ticks is not a candidate.
+        weights_file: optional path to learned weights (JSON written by ``vigclips learn``); empty = use the weights
+            above. When set, the combined score is the learned logistic model's probability.
+    """
+
+    weight_attentive: float = 1.0
+    weight_encouraging: float = 1.0
+    weight_receiving: float = 1.5
+    weight_developing: float = 2.0
+    window_s: float = 6.0
+    min_moment_s: float = 3.0
+    max_moment_s: float = 30.0
+    pad_s: float = 0.5
+    snap_search_s: float = 1.5
+    nms_gap_s: float = 10.0
+    grow_ratio: float = 0.6
+    gaze_on: float = 0.5
+    smile_on: float = 0.5
+    voice_on: float = 0.5
+    cry_on: float = 0.5
+    presence_on: float = 0.5
+    hysteresis: float = 0.15
+    min_event_s: float = 0.2
+    bridge_gap_s: float = 0.3
+    response_window_s: float = 2.0
+    pause_before_s: float = 0.5
+    encourage_lookback_s: float = 5.0
+    turn_max_gap_s: float = 2.0
+    event_box_s: float = 1.0
+    sat_attentive: float = 0.8
+    sat_encouraging: float = 0.3
+    sat_receiving: float = 0.35
+    sat_developing: float = 0.5
+    visibility_weight: float = 0.5
+    face_missing_max_frac: float = 0.5
+    face_role_min_frac: float = 0.1
+    cry_max_frac: float = 0.8
+    weights_file: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("weight_attentive", "weight_encouraging", "weight_receiving", "weight_developing"):
+            _check(name, getattr(self, name), 0.0, 100.0)
+        if self.weight_attentive + self.weight_encouraging + self.weight_receiving + self.weight_developing <= 0:
+            raise ConfigError("config", "scoring weights must not all be 0")
+        _check("window_s", self.window_s, 0.5, 120.0)
+        _check("min_moment_s", self.min_moment_s, 0.5, 600.0)
+        _check("max_moment_s", self.max_moment_s, 0.5, 600.0)
+        if self.min_moment_s > self.max_moment_s:
+            raise ConfigError(
+                "config",
+                f"scoring.min_moment_s ({self.min_moment_s}) must not exceed scoring.max_moment_s ({self.max_moment_s})",
+            )
+        _check("pad_s", self.pad_s, 0.0, 10.0)
+        _check("snap_search_s", self.snap_search_s, 0.0, 10.0)
+        _check("nms_gap_s", self.nms_gap_s, 0.0, 600.0)
+        _check("grow_ratio", self.grow_ratio, 0.0, 1.0)
+        for name in ("gaze_on", "smile_on", "voice_on", "cry_on", "presence_on"):
+            _check(name, getattr(self, name), 0.01, 1.0)
+        _check("hysteresis", self.hysteresis, 0.0, 0.5)
+        for name in ("gaze_on", "smile_on", "voice_on", "cry_on", "presence_on"):
+            if getattr(self, name) - self.hysteresis <= 0:
+                raise ConfigError("config", f"scoring.{name} minus scoring.hysteresis must be above 0")
+        _check("min_event_s", self.min_event_s, 0.0, 10.0)
+        _check("bridge_gap_s", self.bridge_gap_s, 0.0, 10.0)
+        _check("response_window_s", self.response_window_s, 0.1, 10.0)
+        _check("pause_before_s", self.pause_before_s, 0.0, 10.0)
+        _check("encourage_lookback_s", self.encourage_lookback_s, 0.0, 60.0)
+        _check("turn_max_gap_s", self.turn_max_gap_s, 0.1, 10.0)
+        _check("event_box_s", self.event_box_s, 0.1, 10.0)
+        for name in ("sat_attentive", "sat_encouraging", "sat_receiving", "sat_developing"):
+            _check(name, getattr(self, name), 0.01, 1.0)
+        _check("visibility_weight", self.visibility_weight, 0.0, 1.0)
+        _check("face_missing_max_frac", self.face_missing_max_frac, 0.0, 1.0)
+        _check("face_role_min_frac", self.face_role_min_frac, 0.0, 1.0)
+        _check("cry_max_frac", self.cry_max_frac, 0.0, 1.0)
+        if not isinstance(self.weights_file, str):
+            raise ConfigError("config", f"scoring.weights_file must be a path string, got {self.weights_file!r}")
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The hand-set principle weights keyed by principle name (see :data:`vigclips.scoring.PRINCIPLES`)."""
+        return {
+            "attentive": self.weight_attentive,
+            "encouraging": self.weight_encouraging,
+            "receiving": self.weight_receiving,
+            "developing": self.weight_developing,
+        }
+
+
+def _check(name: str, value: float, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (low <= value <= high):
+        raise ConfigError("config", f"scoring.{name} must be between {low} and {high}, got {value!r}")

@@ -1,0 +1,266 @@
+"""The only module that imports :mod:`mediapipe`: bundled face detection and face mesh (with iris) models.
+
+Uses the legacy ``mp.solutions`` API because its models (``face_detection_short_range.tflite``,
+``face_detection_full_range_sparse.tflite``, ``face_landmark_with_attention.tflite``) ship inside the mediapipe 0.10.21 wheel:
+no download at run time. Results are converted to numpy arrays in **pixel** units, ``float32``, the way
+``supervision``'s ``KeyPoints.from_mediapipe`` does; empty arrays (not ``None``) when nothing is found.
+
+Input images are BGR uint8 (OpenCV order); the conversion to the RGB MediaPipe expects happens here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from vigclips.errors import ModelAssetError
+
+N_MESH_LANDMARKS = 478
+"""Face mesh landmarks with ``refine_landmarks=True``: 468 face points plus 5 per iris (468–472 and 473–477)."""
+
+
+@dataclass(slots=True)
+class FaceDetections:
+    """Face detections of one image (columnar, like ``supervision.Detections``).
+
+    Attributes:
+        xyxy_px: (n, 4) float32 boxes ``x1, y1, x2, y2`` in pixels.
+        score: (n,) float32 detector confidence.
+        keypoints_px: (n, 6, 2) float32 MediaPipe's six keypoints (right eye, left eye, nose tip, mouth, right ear,
+            left ear; "right" is the subject's right) in pixels.
+        source: (n,) int8, 0 = short-range model, 1 = full-range model.
+    """
+
+    xyxy_px: NDArray[np.float32]
+    score: NDArray[np.float32]
+    keypoints_px: NDArray[np.float32]
+    source: NDArray[np.int8]
+
+    def __post_init__(self) -> None:
+        n = self.xyxy_px.shape[0]
+        for name, arr, shape in (
+            ("xyxy_px", self.xyxy_px, (n, 4)),
+            ("score", self.score, (n,)),
+            ("keypoints_px", self.keypoints_px, (n, 6, 2)),
+            ("source", self.source, (n,)),
+        ):
+            if arr.shape != shape:
+                raise ValueError(f"{name}: expected shape {shape}, got {arr.shape}")
+
+    def __len__(self) -> int:
+        return int(self.xyxy_px.shape[0])
+
+    @classmethod
+    def empty(cls) -> "FaceDetections":
+        return cls(
+            np.zeros((0, 4), np.float32), np.zeros((0,), np.float32), np.zeros((0, 6, 2), np.float32), np.zeros((0,), np.int8)
+        )
+
+    @classmethod
+    def merge(cls, parts: list["FaceDetections"]) -> "FaceDetections":
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return cls.empty()
+        return cls(
+            np.concatenate([p.xyxy_px for p in parts]),
+            np.concatenate([p.score for p in parts]),
+            np.concatenate([p.keypoints_px for p in parts]),
+            np.concatenate([p.source for p in parts]),
+        )
+
+
+class MediaPipeFaces:
+    """Bundled MediaPipe face models behind one small interface.
+
+    Args:
+        detector: which face detector(s) to run: ``"short"`` (faces within ~2 m, the model face mesh uses
+            internally), ``"full"`` (small / far faces, up to ~5 m), ``"both"`` or ``"none"``.
+        mesh: run face mesh with iris refinement (needed for pose, gaze, smile and mouth).
+        max_faces: most faces face mesh tracks at once.
+        min_detection_confidence: detector threshold, 0–1.
+        min_tracking_confidence: face mesh tracking threshold, 0–1 (below it, mesh re-runs its detector).
+        static_image_mode: ``False`` for video (mesh tracks faces between calls: frames must arrive in time order),
+            ``True`` for unrelated stills.
+
+    Raises:
+        ModelAssetError: the bundled models cannot be loaded.
+
+    Example:
+        >>> with MediaPipeFaces() as models:            # doctest: +SKIP
+        ...     detections, meshes = models.process(image_bgr)
+    """
+
+    def __init__(
+        self,
+        detector: str = "both",
+        mesh: bool = True,
+        max_faces: int = 4,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+        static_image_mode: bool = False,
+    ) -> None:
+        if detector not in ("short", "full", "both", "none"):
+            raise ValueError(f"detector must be short, full, both or none, got {detector!r}")
+        try:
+            self._build(detector=detector, mesh=mesh, max_faces=max_faces,
+                        min_detection_confidence=min_detection_confidence,
+                        min_tracking_confidence=min_tracking_confidence, static_image_mode=static_image_mode)
+        except (ImportError, RuntimeError, FileNotFoundError) as exc:
+            raise ModelAssetError(
+                f"cannot load the MediaPipe face models bundled with mediapipe ({exc.__class__.__name__}: {exc}); "
+                "reinstall mediapipe==0.10.21"
+            ) from None
+
+    def _build(self, *, detector: str, mesh: bool, max_faces: int, min_detection_confidence: float,
+               min_tracking_confidence: float, static_image_mode: bool) -> None:  # fmt: skip
+        import mediapipe as mp  # the project's only mediapipe import
+
+        sol = mp.solutions
+        self._detectors: list[tuple[int, object]] = []
+        if detector in ("short", "both"):
+            self._detectors.append(
+                (0, sol.face_detection.FaceDetection(model_selection=0, min_detection_confidence=min_detection_confidence))
+            )
+        if detector in ("full", "both"):
+            self._detectors.append(
+                (1, sol.face_detection.FaceDetection(model_selection=1, min_detection_confidence=min_detection_confidence))
+            )
+        self._mesh = (
+            sol.face_mesh.FaceMesh(
+                static_image_mode=static_image_mode,
+                max_num_faces=max_faces,
+                refine_landmarks=True,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+            if mesh
+            else None
+        )
+        # Second, stateless face mesh for crops around detections the tracking mesh missed (small/far faces):
+        # its own detector only finds faces within ~2 m, so a crop scaled up lets it see them.
+        self._crop_mesh = (
+            sol.face_mesh.FaceMesh(
+                static_image_mode=True,
+                max_num_faces=1,
+                refine_landmarks=True,
+                min_detection_confidence=min_detection_confidence,
+            )
+            if mesh
+            else None
+        )
+
+    def __enter__(self) -> "MediaPipeFaces":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the MediaPipe graphs (safe to call twice)."""
+        for _, det in self._detectors:
+            det.close()
+        self._detectors = []
+        if self._mesh is not None:
+            self._mesh.close()
+            self._mesh = None
+        if self._crop_mesh is not None:
+            self._crop_mesh.close()
+            self._crop_mesh = None
+
+    def process(self, image_bgr: NDArray[np.uint8]) -> tuple[FaceDetections, NDArray[np.float32]]:
+        """Run the configured models on one image.
+
+        Args:
+            image_bgr: (H, W, 3) uint8 BGR image.
+
+        Returns:
+            ``(detections, meshes)``: :class:`FaceDetections` from the detector(s), and (m, 478, 3) float32 face mesh
+            landmarks ``x, y`` in pixels and ``z`` (relative depth, smaller = nearer the camera) scaled like ``x``.
+        """
+        if image_bgr.ndim != 3 or image_bgr.shape[2] != 3 or image_bgr.dtype != np.uint8:
+            raise ValueError(f"image_bgr: expected (H, W, 3) uint8, got {image_bgr.shape} {image_bgr.dtype}")
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        rgb.flags.writeable = False  # lets MediaPipe use the buffer without a copy
+        h, w = rgb.shape[:2]
+        parts = [_detections_to_arrays(det.process(rgb), source, w, h) for source, det in self._detectors]
+        detections = FaceDetections.merge(parts)
+        meshes = np.zeros((0, N_MESH_LANDMARKS, 3), np.float32)
+        if self._mesh is not None:
+            res = self._mesh.process(rgb)
+            if res.multi_face_landmarks:
+                meshes = np.stack([_landmarks_to_array(lm, w, h) for lm in res.multi_face_landmarks])
+        return detections, meshes
+
+
+    def mesh_in_boxes(self, image_bgr: NDArray[np.uint8], boxes_xyxy: NDArray[np.floating]) -> NDArray[np.float32]:
+        """Face mesh on a square crop around each box (for faces the tracking mesh did not pick up).
+
+        Args:
+            image_bgr: (H, W, 3) uint8 BGR image.
+            boxes_xyxy: (k, 4) face boxes in pixels (e.g. detections).
+
+        Returns:
+            (k, 478, 3) float32 landmarks in full-image pixels; rows of NaN where no face was found in the crop.
+        """
+        boxes = np.asarray(boxes_xyxy, np.float64).reshape(-1, 4)
+        out = np.full((boxes.shape[0], N_MESH_LANDMARKS, 3), np.nan, np.float32)
+        if self._crop_mesh is None:
+            return out
+        h, w = image_bgr.shape[:2]
+        for i, (x1, y1, x2, y2) in enumerate(boxes):
+            side = CROP_CONTEXT * max(x2 - x1, y2 - y1, 1.0)
+            cx, cy = (x1 + x2) / 2.0, (y1 + y2) / 2.0
+            ax, ay = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+            bx, by = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
+            if bx - ax < 8 or by - ay < 8:
+                continue
+            crop = image_bgr[ay:by, ax:bx]
+            scale = max(1.0, CROP_MIN_PX / max(crop.shape[:2]))
+            if scale > 1.0:
+                crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+            rgb = cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
+            rgb.flags.writeable = False
+            res = self._crop_mesh.process(rgb)
+            if not res.multi_face_landmarks:
+                continue
+            ch, cw = crop.shape[:2]
+            lm = _landmarks_to_array(res.multi_face_landmarks[0], cw, ch) / scale
+            lm[:, 0] += ax
+            lm[:, 1] += ay
+            out[i] = lm
+        return out
+
+
+CROP_CONTEXT = 2.0
+"""Crop side / detection box side: face mesh's own detector needs the face with some surroundings."""
+CROP_MIN_PX = 256
+"""Crops smaller than this are scaled up so small faces reach the size face mesh works at."""
+
+
+def _detections_to_arrays(result: object, source: int, w: int, h: int) -> FaceDetections:
+    dets = getattr(result, "detections", None)
+    if not dets:
+        return FaceDetections.empty()
+    n = len(dets)
+    xyxy = np.zeros((n, 4), np.float32)
+    score = np.zeros((n,), np.float32)
+    kps = np.zeros((n, 6, 2), np.float32)
+    for i, det in enumerate(dets):
+        loc = det.location_data
+        bb = loc.relative_bounding_box
+        xyxy[i] = (bb.xmin * w, bb.ymin * h, (bb.xmin + bb.width) * w, (bb.ymin + bb.height) * h)
+        score[i] = det.score[0] if det.score else 0.0
+        for k, kp in enumerate(loc.relative_keypoints[:6]):
+            kps[i, k] = (kp.x * w, kp.y * h)
+    return FaceDetections(xyxy, score, kps, np.full((n,), source, np.int8))
+
+
+def _landmarks_to_array(landmarks: object, w: int, h: int) -> NDArray[np.float32]:
+    pts = np.array([(p.x, p.y, p.z) for p in landmarks.landmark], dtype=np.float32)
+    if pts.shape[0] != N_MESH_LANDMARKS:
+        raise ModelAssetError(f"face mesh returned {pts.shape[0]} landmarks, expected {N_MESH_LANDMARKS}")
+    pts *= np.array([w, h, w], np.float32)
+    return pts

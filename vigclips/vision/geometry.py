@@ -1,0 +1,363 @@
+"""Pure-numpy face geometry from MediaPipe face mesh landmarks: head pose, eye gaze, smile, mouth opening, looking at a partner.
+
+Conventions (issue 3, and the ``signals.csv`` columns):
+
+* Image coordinates: ``x`` to the right, ``y`` down, ``z`` away from the camera (MediaPipe's landmark ``z``), all in pixels.
+* ``yaw_deg`` 0 = facing the camera; positive = turned towards the image's right *as a viewer sees it*.
+* ``pitch_deg`` positive = up. ``roll_deg`` positive = the eye line rotated clockwise in the image.
+* Landmark indices are MediaPipe face mesh indices (``refine_landmarks=True``: 478 points, irises at 468–477).
+  "Right"/"left" in the names below are the *subject's* sides, as MediaPipe names them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vigclips.vision.settings import VisionConfig
+
+# Landmark indices (MediaPipe face mesh topology).
+R_EYE_OUTER, R_EYE_INNER, R_EYE_UPPER, R_EYE_LOWER = 33, 133, 159, 145
+L_EYE_OUTER, L_EYE_INNER, L_EYE_UPPER, L_EYE_LOWER = 263, 362, 386, 374
+R_IRIS, L_IRIS = 468, 473
+"""Iris centres; 469–472 and 474–477 are points on each iris's edge."""
+MOUTH_R, MOUTH_L = 61, 291
+"""Lip corners (the landmarks a lip-corner pull, AU12, moves)."""
+LIP_UPPER_OUTER, LIP_LOWER_OUTER = 0, 17
+LIP_UPPER_INNER, LIP_LOWER_INNER = 13, 14
+NOSE_TIP, CHIN, FOREHEAD = 1, 152, 10
+FACE_R, FACE_L = 234, 454
+"""Face outline at the cheekbones (the face's width)."""
+
+FEATURE_NAMES = (
+    "head_yaw_deg",
+    "head_pitch_deg",
+    "head_roll_deg",
+    "gaze_yaw_deg",
+    "gaze_pitch_deg",
+    "smile",
+    "mouth_open",
+    "eye_height_ratio",
+    "mouth_width_ratio",
+)
+"""Columns of :func:`face_features` (one row per face)."""
+
+
+_DEFAULTS = VisionConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class GeometryParams:
+    """Calibration of the landmark measures; defaults are :class:`~vigclips.vision.settings.VisionConfig`'s (one
+    source of truth), described there.
+
+    Attributes:
+        eye_yaw_gain_deg: eye-in-head yaw for an iris displaced by one half eye-width from the eye centre.
+        eye_pitch_gain_deg: the same, vertically (iris displacement in half eye-widths).
+        smile_width_neutral: mouth width / inter-ocular distance of a neutral mouth.
+        smile_width_span: how much wider than neutral a full smile is (same units).
+        smile_lift_span: lip-corner lift above the lip centre, in inter-ocular distances, for a full smile.
+        mouth_open_span: inner-lip gap / mouth width for a fully open mouth.
+    """
+
+    eye_yaw_gain_deg: float = _DEFAULTS.eye_yaw_gain_deg
+    eye_pitch_gain_deg: float = _DEFAULTS.eye_pitch_gain_deg
+    smile_width_neutral: float = _DEFAULTS.smile_width_neutral
+    smile_width_span: float = _DEFAULTS.smile_width_span
+    smile_lift_span: float = _DEFAULTS.smile_lift_span
+    mouth_open_span: float = _DEFAULTS.mouth_open_span
+
+    @classmethod
+    def from_config(cls, cfg: VisionConfig) -> "GeometryParams":
+        """The calibration part of the vision settings."""
+        return cls(**{f: getattr(cfg, f) for f in cls.__dataclass_fields__})
+
+
+def _unit(v: NDArray[np.float64]) -> NDArray[np.float64]:
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    return v / np.maximum(n, 1e-9)
+
+
+def face_axes(landmarks: NDArray[np.floating]) -> NDArray[np.float64]:
+    """Orthonormal head axes from landmarks.
+
+    Args:
+        landmarks: (n, 478, 3) landmarks in pixels (image ``x`` right, ``y`` down, ``z`` away from the camera).
+
+    Returns:
+        (n, 3, 3) float64: rows are the head's *x* axis (the subject's right eye towards left eye, i.e. image right for
+        a frontal face), *up* axis (chin to forehead) and *forward* axis (out of the face; ``(0, 0, -1)`` when facing
+        the camera).
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    x = _unit(lm[:, L_EYE_OUTER] - lm[:, R_EYE_OUTER])
+    up = lm[:, FOREHEAD] - lm[:, CHIN]
+    up = _unit(up - np.sum(up * x, axis=-1, keepdims=True) * x)
+    fwd = _unit(np.cross(x, up))
+    return np.stack([x, up, fwd], axis=1)
+
+
+def head_pose_deg(axes: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Yaw, pitch and roll from head axes.
+
+    Args:
+        axes: (n, 3, 3) from :func:`face_axes`.
+
+    Returns:
+        (n, 3) float64 ``yaw_deg, pitch_deg, roll_deg`` (conventions in the module docstring).
+    """
+    x, fwd = axes[:, 0], axes[:, 2]
+    yaw = np.degrees(np.arctan2(fwd[:, 0], -fwd[:, 2]))
+    pitch = np.degrees(np.arctan2(-fwd[:, 1], np.hypot(fwd[:, 0], fwd[:, 2])))
+    roll = np.degrees(np.arctan2(x[:, 1], x[:, 0]))
+    return np.stack([yaw, pitch, roll], axis=1)
+
+
+def direction_from_angles(yaw_deg: NDArray[np.floating], pitch_deg: NDArray[np.floating]) -> NDArray[np.float64]:
+    """Unit 3-D direction (image axes) for a yaw/pitch: ``(0, 0, -1)`` is towards the camera.
+
+    Args:
+        yaw_deg: (n,) positive = towards the image's right.
+        pitch_deg: (n,) positive = up.
+
+    Returns:
+        (n, 3) float64 unit vectors.
+    """
+    yaw = np.radians(np.asarray(yaw_deg, dtype=np.float64))
+    pitch = np.radians(np.asarray(pitch_deg, dtype=np.float64))
+    return np.stack([np.sin(yaw) * np.cos(pitch), -np.sin(pitch), -np.cos(yaw) * np.cos(pitch)], axis=-1)
+
+
+def angles_from_direction(d: NDArray[np.floating]) -> NDArray[np.float64]:
+    """Inverse of :func:`direction_from_angles`: (n, 3) directions to (n, 2) ``yaw_deg, pitch_deg``."""
+    d = _unit(np.asarray(d, dtype=np.float64))
+    yaw = np.degrees(np.arctan2(d[:, 0], -d[:, 2]))
+    pitch = np.degrees(np.arctan2(-d[:, 1], np.hypot(d[:, 0], d[:, 2])))
+    return np.stack([yaw, pitch], axis=1)
+
+
+def _in_face(v: NDArray[np.float64], axes: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(n, 3) vectors expressed in head axes (x, up, forward)."""
+    return np.einsum("nij,nj->ni", axes, v)
+
+
+def eye_in_head(landmarks: NDArray[np.floating], axes: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Iris displacement within the eyes, averaged over both eyes.
+
+    Args:
+        landmarks: (n, 478, 3) pixels.
+        axes: (n, 3, 3) from :func:`face_axes`.
+
+    Returns:
+        (n, 2) float64 ``(h, v)``: iris offset from the eye centre along the head's x and up axes, in half eye-widths
+        (so ``h`` is about ±0.5 at an extreme sideways look; positive = towards the image's right / up).
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    out = np.zeros((lm.shape[0], 2))
+    for outer, inner, upper, lower, iris in (
+        (R_EYE_OUTER, R_EYE_INNER, R_EYE_UPPER, R_EYE_LOWER, R_IRIS),
+        (L_EYE_OUTER, L_EYE_INNER, L_EYE_UPPER, L_EYE_LOWER, L_IRIS),
+    ):
+        half_w = np.linalg.norm(lm[:, outer] - lm[:, inner], axis=-1) / 2.0
+        centre_h = (lm[:, outer] + lm[:, inner]) / 2.0
+        centre_v = (lm[:, upper] + lm[:, lower]) / 2.0
+        dh = _in_face(lm[:, iris] - centre_h, axes)[:, 0]
+        dv = _in_face(lm[:, iris] - centre_v, axes)[:, 1]
+        out[:, 0] += dh / np.maximum(half_w, 1e-6)
+        out[:, 1] += dv / np.maximum(half_w, 1e-6)
+    return out / 2.0
+
+
+def gaze_deg(
+    head_pose: NDArray[np.float64], eye_hv: NDArray[np.float64], params: GeometryParams = GeometryParams()
+) -> NDArray[np.float64]:
+    """Eye gaze = head pose plus the eye-in-head rotation given by the iris.
+
+    Args:
+        head_pose: (n, 3) ``yaw_deg, pitch_deg, roll_deg`` from :func:`head_pose_deg`.
+        eye_hv: (n, 2) from :func:`eye_in_head`.
+        params: gains converting iris displacement to degrees.
+
+    Returns:
+        (n, 2) float64 ``gaze_yaw_deg, gaze_pitch_deg`` (same conventions as head pose), each clipped to ±90.
+    """
+    eye_yaw = np.clip(eye_hv[:, 0] * params.eye_yaw_gain_deg, -60.0, 60.0)
+    eye_pitch = np.clip(eye_hv[:, 1] * params.eye_pitch_gain_deg, -45.0, 45.0)
+    return np.clip(np.stack([head_pose[:, 0] + eye_yaw, head_pose[:, 1] + eye_pitch], axis=1), -90.0, 90.0)
+
+
+def inter_ocular_px(landmarks: NDArray[np.floating]) -> NDArray[np.float64]:
+    """(n,) 3-D distance between the two eye centres, in pixels: the face-size unit used to normalise mouth measures."""
+    lm = np.asarray(landmarks, dtype=np.float64)
+    r = (lm[:, R_EYE_OUTER] + lm[:, R_EYE_INNER]) / 2.0
+    left = (lm[:, L_EYE_OUTER] + lm[:, L_EYE_INNER]) / 2.0
+    return np.linalg.norm(left - r, axis=-1)
+
+
+def mouth_measures(landmarks: NDArray[np.floating], axes: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Raw mouth geometry in head axes, normalised by face size.
+
+    Args:
+        landmarks: (n, 478, 3) pixels.
+        axes: (n, 3, 3) from :func:`face_axes`.
+
+    Returns:
+        (n, 3) float64: ``width_ratio`` (lip-corner distance / inter-ocular distance), ``lift`` (how far the lip
+        corners sit above the midpoint of the lips, in inter-ocular distances; positive = corners up, the lip-corner
+        pull of a smile), ``gap_ratio`` (inner-lip gap / lip-corner distance).
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    iod = np.maximum(inter_ocular_px(lm), 1e-6)
+    corners = (lm[:, MOUTH_R] + lm[:, MOUTH_L]) / 2.0
+    centre = (lm[:, LIP_UPPER_OUTER] + lm[:, LIP_LOWER_OUTER]) / 2.0
+    width = np.linalg.norm(_in_face(lm[:, MOUTH_L] - lm[:, MOUTH_R], axes)[:, :2], axis=-1)
+    lift = _in_face(corners - centre, axes)[:, 1] / iod
+    gap = np.maximum(_in_face(lm[:, LIP_UPPER_INNER] - lm[:, LIP_LOWER_INNER], axes)[:, 1], 0.0)
+    return np.stack([width / iod, lift, gap / np.maximum(width, 1e-6)], axis=1)
+
+
+def smile_score(mouth: NDArray[np.float64], params: GeometryParams = GeometryParams()) -> NDArray[np.float64]:
+    """Smile intensity 0–1 from lip-corner geometry (AU12-like: corners pulled up and out).
+
+    Args:
+        mouth: (n, 3) from :func:`mouth_measures`.
+        params: calibration.
+
+    Returns:
+        (n,) float64 in [0, 1]: the mean of the widening and the lift, each scaled to 0–1 by its span.
+    """
+    widen = np.clip((mouth[:, 0] - params.smile_width_neutral) / params.smile_width_span, 0.0, 1.0)
+    lift = np.clip(mouth[:, 1] / params.smile_lift_span, 0.0, 1.0)
+    return 0.5 * (widen + lift)
+
+
+def mouth_open_score(mouth: NDArray[np.float64], params: GeometryParams = GeometryParams()) -> NDArray[np.float64]:
+    """(n,) mouth opening 0–1: inner-lip gap over mouth width, scaled by ``params.mouth_open_span``."""
+    return np.clip(mouth[:, 2] / params.mouth_open_span, 0.0, 1.0)
+
+
+def eye_height_ratio(landmarks: NDArray[np.floating], axes: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(n,) height of the eye line above the chin over the chin-to-forehead height (in head axes).
+
+    Infants' eyes sit lower in the face (a large cranium over a small lower face), so this is smaller for infants:
+    one of the face-proportion cues for roles.
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    eyes = (lm[:, R_EYE_OUTER] + lm[:, R_EYE_INNER] + lm[:, L_EYE_OUTER] + lm[:, L_EYE_INNER]) / 4.0
+    h_eyes = _in_face(eyes - lm[:, CHIN], axes)[:, 1]
+    h_face = _in_face(lm[:, FOREHEAD] - lm[:, CHIN], axes)[:, 1]
+    return h_eyes / np.maximum(h_face, 1e-6)
+
+
+def face_features(landmarks: NDArray[np.floating], params: GeometryParams = GeometryParams()) -> NDArray[np.float32]:
+    """All per-face measures at once.
+
+    Args:
+        landmarks: (n, 478, 3) face mesh landmarks in pixels.
+        params: calibration.
+
+    Returns:
+        (n, len(FEATURE_NAMES)) float32, columns as in :data:`FEATURE_NAMES`.
+
+    Example:
+        >>> face_features(np.zeros((0, 478, 3))).shape
+        (0, 9)
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    if lm.ndim != 3 or lm.shape[1:] != (478, 3):
+        raise ValueError(f"landmarks: expected shape (n, 478, 3), got {lm.shape}")
+    if lm.shape[0] == 0:
+        return np.zeros((0, len(FEATURE_NAMES)), np.float32)
+    axes = face_axes(lm)
+    pose = head_pose_deg(axes)
+    gaze = gaze_deg(pose, eye_in_head(lm, axes), params)
+    mouth = mouth_measures(lm, axes)
+    cols = [
+        pose[:, 0],
+        pose[:, 1],
+        pose[:, 2],
+        gaze[:, 0],
+        gaze[:, 1],
+        smile_score(mouth, params),
+        mouth_open_score(mouth, params),
+        eye_height_ratio(lm, axes),
+        mouth[:, 0],
+    ]
+    return np.stack(cols, axis=1).astype(np.float32)
+
+
+def looks_at(
+    gaze_yaw_deg: NDArray[np.floating],
+    gaze_pitch_deg: NDArray[np.floating],
+    from_xyz: NDArray[np.floating],
+    to_xyz: NDArray[np.floating],
+    full_deg: float = _DEFAULTS.looks_full_deg,
+    zero_deg: float = _DEFAULTS.looks_zero_deg,
+) -> NDArray[np.float64]:
+    """How well a gaze ray points at a partner, 0–1.
+
+    Scored from the angle between the gaze direction and the direction from the looker's face to the partner's face:
+    1 below ``full_deg``, 0 above ``zero_deg``, linear between (a tolerance cone: landmark gaze is only good to
+    ~10–15°).
+
+    Args:
+        gaze_yaw_deg: (n,) looker's gaze yaw.
+        gaze_pitch_deg: (n,) looker's gaze pitch.
+        from_xyz: (n, 3) looker's face position (any consistent 3-D units, image axes: x right, y down, z away from
+            the camera; use z = 0 for both to ignore depth).
+        to_xyz: (n, 3) partner's face position, same units.
+        full_deg: angle at and below which the score is 1.
+        zero_deg: angle at and above which the score is 0.
+
+    Returns:
+        (n,) float64 in [0, 1]; NaN where any input is NaN.
+
+    Example:
+        >>> looks_at(np.array([90.0]), np.array([0.0]), np.array([[0.0, 0, 0]]), np.array([[100.0, 0, 0]]))
+        array([1.])
+    """
+    d = direction_from_angles(gaze_yaw_deg, gaze_pitch_deg)
+    p = np.asarray(to_xyz, dtype=np.float64) - np.asarray(from_xyz, dtype=np.float64)
+    p = _unit(p)
+    cos = np.clip(np.sum(d * p, axis=-1), -1.0, 1.0)
+    ang = np.degrees(np.arccos(cos))
+    score = np.clip((zero_deg - ang) / max(zero_deg - full_deg, 1e-6), 0.0, 1.0)
+    bad = ~np.isfinite(d).all(axis=-1) | ~np.isfinite(p).all(axis=-1)
+    score[bad] = np.nan
+    return score
+
+
+def face_positions_3d(
+    cx_px: NDArray[np.floating],
+    cy_px: NDArray[np.floating],
+    size_px: NDArray[np.floating],
+    real_size: NDArray[np.floating] | float,
+    image_wh: tuple[float, float] | tuple[NDArray[np.floating], NDArray[np.floating]],
+    focal_px: float | None = None,
+) -> NDArray[np.float64]:
+    """Rough 3-D face positions from image position and apparent size (pinhole camera).
+
+    Depth ``z = focal * real_size / size_px``; ``x, y`` follow from the pixel offsets from the image centre. Units are
+    those of ``real_size``. Used to point gaze rays at a partner sitting nearer or farther than the looker.
+
+    Args:
+        cx_px: (n,) face centre x.
+        cy_px: (n,) face centre y.
+        size_px: (n,) apparent face size (e.g. inter-ocular distance or box height) in pixels.
+        real_size: the same measure in the world (scalar or (n,)).
+        image_wh: image width and height in pixels (scalars, or (n,) arrays when frames differ).
+        focal_px: focal length in pixels; default = image width (a ~53° horizontal field of view, typical of phones
+            and webcams).
+
+    Returns:
+        (n, 3) float64 positions.
+    """
+    w = np.asarray(image_wh[0], dtype=np.float64)
+    h = np.asarray(image_wh[1], dtype=np.float64)
+    f = np.float64(focal_px) if focal_px else w
+    z = f * np.asarray(real_size, dtype=np.float64) / np.maximum(np.asarray(size_px, dtype=np.float64), 1e-6)
+    x = (np.asarray(cx_px, dtype=np.float64) - w / 2.0) * z / f
+    y = (np.asarray(cy_px, dtype=np.float64) - h / 2.0) * z / f
+    return np.stack([x, y, z], axis=-1)

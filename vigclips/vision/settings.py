@@ -1,0 +1,112 @@
+"""Tunable settings of the vision stage: defaults live here and nowhere else.
+
+Overridable from the TOML config's ``[vision]`` table and the CLI (``--infant``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vigclips.errors import ConfigError
+
+INFANT_CHOICES = ("auto", "left", "right", "top", "bottom", "largest", "smallest")
+"""Values of ``infant``: ``auto`` decides from face proportions and position; the others are a guider's override
+(``--infant left`` = the face that is on the left, over the recording)."""
+
+DETECTOR_CHOICES = ("short", "full", "both")
+"""Face detectors: ``short`` (MediaPipe short-range, faces within ~2 m), ``full`` (full-range, small/far faces),
+``both`` (union, de-duplicated; the default). Measured with ``bench/eval_vision.py`` (issue 3): on the infant clip
+``icatcher_fd_video.mp4`` short 0.954 and both 0.954 per-frame face-count agreement, full alone 0.902; on stills with small
+faces short finds 3 of 5 (``pyfeat_multi_face.jpg``) and misses the small second face of the demo recording, which the
+full-range model finds. ``both`` costs ~3 ms more per frame than ``short``."""
+
+
+@dataclass(frozen=True, slots=True)
+class VisionConfig:
+    """Settings of the vision stage (faces, roles, pose, gaze, smiles).
+
+    Attributes:
+        infant: which face is the infant: one of :data:`INFANT_CHOICES`.
+        detector: face detector(s) counting faces, one of :data:`DETECTOR_CHOICES`.
+        max_faces: most faces the face mesh follows per frame (1–8); each extra face costs ~2–3 ms.
+        min_detection_confidence: detector threshold, 0.1–0.95.
+        min_tracking_confidence: face mesh tracking threshold, 0.1–0.95.
+        track_max_gap_s: a face track keeps its identity through misses up to this long (0–10 s).
+        track_min_iou: least box overlap (0–1) for a face to continue a track (a near centre also counts).
+        eye_yaw_gain_deg: eye-in-head yaw per half eye-width of iris displacement (0–90). Default 70: an iris moving
+            on an eyeball of radius R ≈ 1.2 × the half eye-width turns ~1.2 rad per unit; measured on
+            ``icatcher_test_vid_1000.mp4`` (L/R agreement on its 75 coded ticks: 0.57 head only, 0.64 at 45, 0.67 at
+            57, 0.69 at 70, 0.73 at 80, 0.77 at 90; all 19 ticks of the coder's disputed "right" at 22.0–23.9 s stay
+            left of the camera up to 70; left at the physical value rather than fitted to 75 coded ticks. A
+            label-free check, the gain that makes gaze smoothest while the head moves, gives 35–55, not more).
+        eye_pitch_gain_deg: the same, vertically (0–90).
+        smile_width_neutral: mouth width / inter-ocular distance of a neutral mouth (0.3–1.5).
+        smile_width_span: extra width of a full smile in the same units (0.05–1).
+        smile_lift_span: lip-corner lift of a full smile in inter-ocular distances (0.02–0.5).
+        mouth_open_span: inner-lip gap / mouth width of a fully open mouth (0.1–1.5).
+        looks_full_deg: a gaze ray within this angle of the partner's face counts fully as looking at them (1–60).
+        looks_zero_deg: beyond this angle it does not count at all (> looks_full_deg, up to 90).
+        partner_memory_s: when the partner's face is briefly unseen, aim at where it was last seen up to this long ago.
+        use_depth: estimate each face's distance from its size (assumed infant/adult eye distances) so a ray can aim at
+            a partner nearer or farther away. Off by default: with a camera in front of the dyad, a partner estimated
+            nearer the camera makes looking *at the camera* count as looking at the partner (measured on the Lookit
+            clips, issue 3), and the size-based depth is too rough to separate the two.
+        mesh_only_faces: keep faces that face mesh follows but no detector confirms in that tick. Off by default:
+            on ``icatcher_fd_video.mp4`` they were mostly the mesh tracker lingering after a face left or a second
+            mesh on the back of a head (face-count agreement 0.942 with them, see ``bench/eval_vision.py``).
+        crop_mesh: for a detected face the tracking mesh missed (small or far faces: its own detector is
+            short-range), run face mesh on a scaled-up crop around the detection so pose, gaze and smile are measured.
+    """
+
+    infant: str = "auto"
+    detector: str = "both"
+    max_faces: int = 4
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    track_max_gap_s: float = 1.0
+    track_min_iou: float = 0.2
+    eye_yaw_gain_deg: float = 70.0
+    eye_pitch_gain_deg: float = 50.0
+    smile_width_neutral: float = 0.80
+    smile_width_span: float = 0.25
+    smile_lift_span: float = 0.12
+    mouth_open_span: float = 0.5
+    looks_full_deg: float = 15.0
+    looks_zero_deg: float = 40.0
+    partner_memory_s: float = 2.0
+    use_depth: bool = False
+    mesh_only_faces: bool = False
+    crop_mesh: bool = True
+
+    def __post_init__(self) -> None:
+        if self.infant not in INFANT_CHOICES:
+            raise ConfigError("config", f"vision.infant must be one of {', '.join(INFANT_CHOICES)}, got {self.infant!r}")
+        if self.detector not in DETECTOR_CHOICES:
+            raise ConfigError(
+                "config", f"vision.detector must be one of {', '.join(DETECTOR_CHOICES)}, got {self.detector!r}"
+            )
+        for name, low, high in (
+            ("max_faces", 1, 8),
+            ("min_detection_confidence", 0.1, 0.95),
+            ("min_tracking_confidence", 0.1, 0.95),
+            ("track_max_gap_s", 0.0, 10.0),
+            ("track_min_iou", 0.0, 1.0),
+            ("eye_yaw_gain_deg", 0.0, 90.0),
+            ("eye_pitch_gain_deg", 0.0, 90.0),
+            ("smile_width_neutral", 0.3, 1.5),
+            ("smile_width_span", 0.05, 1.0),
+            ("smile_lift_span", 0.02, 0.5),
+            ("mouth_open_span", 0.1, 1.5),
+            ("looks_full_deg", 1.0, 60.0),
+            ("looks_zero_deg", 2.0, 90.0),
+            ("partner_memory_s", 0.0, 30.0),
+        ):
+            value = getattr(self, name)
+            if not (low <= value <= high):
+                raise ConfigError("config", f"vision.{name} must be between {low} and {high}, got {value}")
+        if self.looks_zero_deg <= self.looks_full_deg:
+            raise ConfigError(
+                "config",
+                f"vision.looks_zero_deg ({self.looks_zero_deg}) must be larger than vision.looks_full_deg "
+                f"({self.looks_full_deg})",
+            )
