@@ -544,3 +544,15 @@ def test_learning_needs_both_kinds_of_decision(tmp_path) -> None:
         learn_weights([tmp_path / "a"])
     with pytest.raises(ReviewFileError, match="not found"):
         learn_weights([tmp_path / "missing"])
+
+
+def test_unsure_roles_rank_lower():
+    """The same exchange ranks below its twin when the program is unsure which face is the baby (two adults, a sibling)."""
+    sig = mock_signals(80.0, **merge(attuned_episode(10.0), attuned_episode(50.0)))
+    confidence = np.ones(len(sig), dtype=np.float32)
+    confidence[round(40 * HZ):] = 0.6  # the second exchange: roles close to a coin toss
+    sig["role_confidence"] = confidence
+    top = find_moments(sig, CFG, top_n=2)
+    assert top[0].start_s < 40 < top[1].start_s
+    assert top[1].score < top[0].score
+    assert find_moments(sig, ScoringConfig(role_weight=0.0), top_n=2)[1].score == pytest.approx(top[0].score, abs=0.02)

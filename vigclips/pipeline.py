@@ -7,6 +7,7 @@ never leaves a folder that looks complete, and it refuses to overwrite a guider'
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import logging
 import os
@@ -90,6 +91,8 @@ def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, pro
     n_ticks = len(signals)
     timings: dict[str, float] = {}
     vision_result = None
+    # ffmpeg decodes the sound in its own process while the face models run: the decode costs no wall time.
+    audio_job = _start_audio_decode(info) if info.has_audio else None
 
     if info.has_video:
         verify_model_assets()
@@ -107,9 +110,9 @@ def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, pro
         raise NoVideoStreamError(info.path, "has no video or audio stream")
 
     segments: list[VocalSegment] = []
-    if info.has_audio:
+    if audio_job is not None:
         started = time.perf_counter()
-        pcm = decode_audio(info.path, AUDIO_SAMPLE_RATE, info)
+        pcm = audio_job.result()
         audio_result = analyze_audio(pcm, AUDIO_SAMPLE_RATE, signals.t_s, cfg.audio, signals=signals)  # mouth tie-break
         del pcm
         for name, values in audio_result.channels.items():
@@ -289,6 +292,13 @@ def _swap_in(work_dir: Path, final_dir: Path) -> None:
     os.replace(work_dir, final_dir)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _start_audio_decode(info: MediaInfo) -> concurrent.futures.Future:
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio-decode")
+    job = executor.submit(decode_audio, info.path, AUDIO_SAMPLE_RATE, info)
+    executor.shutdown(wait=False)
+    return job
 
 
 def _advancing(frames, progress: Progress):

@@ -213,15 +213,23 @@ def _saturation(cfg: ScoringConfig, principle: str) -> float:
 
 
 def _visibility(cues: Cues, cfg: ScoringConfig) -> NDArray[np.float64] | float:
-    """Graded visibility factor ``1 − v + v · f``, with ``f`` the window share of ticks with both faces seen.
+    """Graded trust factor: visibility ``1 − v + v · f``, with ``f`` the window share of ticks with both faces seen,
+    times role certainty ``1 − r + r · c``, with ``c`` the window mean of :func:`_role_certainty`.
 
-    A guider shows the parent clips where both faces can be seen. The factor is 1 when faces were not measured or
-    ``visibility_weight`` is 0.
+    A guider shows the parent clips where both faces can be seen, and reasons about "the baby" need the right baby.
+    Each part is 1 when not measured or when its weight (``visibility_weight``, ``role_weight``) is 0.
     """
-    if "faces" not in cues.measured or cfg.visibility_weight <= 0:
-        return 1.0
-    seen = iv.window_mean(cues.both_seen.astype(np.float64), max(1, round(cfg.window_s / cues.tick_s)))
-    return 1.0 - cfg.visibility_weight + cfg.visibility_weight * seen
+    width = max(1, round(cfg.window_s / cues.tick_s))
+    factor: NDArray[np.float64] | float = 1.0
+    if "faces" in cues.measured and cfg.visibility_weight > 0:
+        seen = iv.window_mean(cues.both_seen.astype(np.float64), width)
+        factor = 1.0 - cfg.visibility_weight + cfg.visibility_weight * seen
+    if cues.role_certainty is not None and cfg.role_weight > 0:
+        # Reasons speak of "the baby" and "the parent": where the program is unsure which face is which (two adults, a
+        # sibling), those reasons are less trustworthy and the moment ranks lower.
+        certain = iv.window_mean(cues.role_certainty, width)
+        factor = factor * (1.0 - cfg.role_weight + cfg.role_weight * certain)
+    return factor
 
 
 _WEIGHTS_CACHE: dict[tuple[str, float], tuple[dict[str, float], float]] = {}

@@ -95,6 +95,8 @@ class Cues:
     encouraged_ticks: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     encouraged_weights: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     turns: list[TurnEvent] = field(default_factory=list)
+    role_certainty: NDArray[np.float64] | None = None
+    """(T,) 0–1: how sure the vision stage is which face is the baby (None when roles were not measured)."""
 
     @property
     def shared_smile(self) -> NDArray[np.bool_]:
@@ -125,6 +127,17 @@ def _seen(signals: Signals, who: str, cfg: ScoringConfig, tick_s: float) -> tupl
     if _measured(signals, pos):
         return np.isfinite(signals[pos]), True
     return np.zeros(len(signals), dtype=bool), False
+
+
+def _role_certainty(signals: Signals) -> NDArray[np.float64] | None:
+    """Map the vision stage's ``role_confidence`` (0.5 = a coin toss between the faces, 1 = sure) to 0–1 certainty.
+
+    Unknown ticks (no two faces to tell apart) count as certain: they are judged by the visibility factor instead.
+    """
+    if not _measured(signals, "role_confidence"):
+        return None
+    confidence = np.nan_to_num(signals["role_confidence"].astype(np.float64), nan=1.0)
+    return np.clip((confidence - 0.5) / 0.5, 0.0, 1.0)
 
 
 def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = None) -> Cues:
@@ -192,6 +205,7 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         adult_voice=adult_voice,
         infant_voice=infant_voice,
         cry=cry,
+        role_certainty=_role_certainty(signals),
     )
     _find_responses(cues, cfg)
     _find_encouraged(cues, cfg)

@@ -58,6 +58,9 @@ class ScoringConfig:
             parent, who must see both faces): the score is multiplied by ``1 − v + v · f``, where ``f`` is the share
             of the window with both faces seen and ``v`` this weight; 0 ignores visibility. Only when faces were
             measured.
+        role_weight: how much the combined score depends on the vision stage being sure which face is the baby
+            (``role_confidence``: 0.5 a coin toss, 1 sure); two adults or a sibling make reasons about "the baby" wrong.
+            The factor is ``1 − r + r · c`` with ``c`` the window's certainty; 0 ignores it.
         face_missing_max_frac: a moment where either face is missing for more than this fraction of its ticks is not
             a candidate (only applied when faces were measured).
         face_role_min_frac: the face-missing rule is applied to a role (baby, parent) only if that face was seen in at
@@ -98,6 +101,7 @@ class ScoringConfig:
     sat_receiving: float = 0.35
     sat_developing: float = 0.5
     visibility_weight: float = 0.5
+    role_weight: float = 0.5
     face_missing_max_frac: float = 0.5
     face_role_min_frac: float = 0.1
     cry_max_frac: float = 0.8
@@ -136,6 +140,7 @@ class ScoringConfig:
         for name in ("sat_attentive", "sat_encouraging", "sat_receiving", "sat_developing"):
             _check(name, getattr(self, name), 0.01, 1.0)
         _check("visibility_weight", self.visibility_weight, 0.0, 1.0)
+        _check("role_weight", self.role_weight, 0.0, 1.0)
         _check("face_missing_max_frac", self.face_missing_max_frac, 0.0, 1.0)
         _check("face_role_min_frac", self.face_role_min_frac, 0.0, 1.0)
         _check("cry_max_frac", self.cry_max_frac, 0.0, 1.0)
