@@ -10,8 +10,9 @@ For each length it prints, in one run:
 
 * ``decode-only``: ``ffmpeg -i f -f null -`` with the media layer's binary (every frame decoded, nothing else): the limit;
 * ``frames-only``: the frames analysis needs (``iter_frames``: decode + fps filter + scale + pipe to Python), no models;
-* ``analyze``: ``analyze_to_folder`` in a child process, wall time, with the time per stage (decode wait, MediaPipe,
-  other vision Python, audio, ranking, writing) from wrappers installed in that child only (no project code changed);
+* ``analyze``: ``analyze_to_folder`` in a child process, wall and CPU time, with the time per stage (decode wait,
+  MediaPipe detector + tracking mesh, MediaPipe mesh on crops of missed faces, other vision Python, audio, ranking,
+  writing) from wrappers installed in that child only (no project code changed);
 * the ratio analyze / decode-only, the real-time factor, and peak memory: the largest sum of RSS over the child's process
   tree (the Python worker + its ffmpeg), sampled every 0.1 s with psutil; and the child's own ``ru_maxrss``.
 
@@ -101,9 +102,11 @@ class TreeMemory:
     """Samples the summed RSS of a process and its descendants (psutil) in a thread; ``peak_bytes`` is the largest sum."""
 
     def __init__(self, pid: int, every_s: float = 0.1) -> None:
-        import psutil
-
-        self._proc = psutil.Process(pid)
+        try:
+            import psutil
+        except ImportError:  # psutil comes with dask[distributed]; without it only ru_maxrss is reported
+            psutil = None
+        self._proc = psutil.Process(pid) if psutil else None
         self._every_s = every_s
         self.peak_bytes = 0
         self.samples: list[tuple[float, int]] = []
@@ -111,12 +114,14 @@ class TreeMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> "TreeMemory":
-        self._thread.start()
+        if self._proc is not None:
+            self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
 
     def _run(self) -> None:
         import psutil
@@ -188,6 +193,9 @@ def _instrumented_analysis(path: str, out_root: str, result_file: str) -> None:
 
     pipeline.iter_frames = timed_iter_frames
     face_mediapipe.MediaPipeFaces.process = timed_process
+    if hasattr(face_mediapipe.MediaPipeFaces, "mesh_in_boxes"):  # second, stateless mesh on crops of missed faces
+        timers["crop_mesh_s"] = 0.0
+        face_mediapipe.MediaPipeFaces.mesh_in_boxes = timed("crop_mesh_s", face_mediapipe.MediaPipeFaces.mesh_in_boxes)
     pipeline.analyze = keep_stage_times
     pipeline.find_moments = timed("ranking_s", pipeline.find_moments)
     pipeline._write_outputs = timed("writing_s", pipeline._write_outputs)
@@ -199,7 +207,7 @@ def _instrumented_analysis(path: str, out_root: str, result_file: str) -> None:
     figures = {
         "wall_s": wall_s,
         **timers,
-        "vision_python_s": vision_s - timers["decode_wait_s"] - timers["mediapipe_s"],
+        "vision_python_s": vision_s - timers["decode_wait_s"] - timers["mediapipe_s"] - timers.get("crop_mesh_s", 0.0),
         "vision_stage_s": vision_s,
         "audio_s": stage_times.get("audio_s", 0.0),
         "ru_maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
@@ -241,13 +249,15 @@ def measure_batch(paths: list[Path], workers: int, work: Path) -> dict:
     peak["bytes"] = memory.peak_bytes
     wall_s = time.perf_counter() - started
     media_s = sum(r.duration_s or 0.0 for r in report.results)
-    return {"workers": workers, "wall_s": wall_s, "cpu_s": _children_cpu_s() - cpu0, "media_s": media_s, "ok": report.ok_count, "failed": report.failed_count,
+    return {"workers": workers, "wall_s": wall_s, "cpu_s": _children_cpu_s() - cpu0, "media_s": media_s,
+            "ok": report.ok_count, "failed": report.failed_count,
             "tree_peak_rss_bytes": peak["bytes"]}  # fmt: skip
 
 
 def _commit() -> str:
     try:
-        return subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        args = ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]
+        return subprocess.run(args, capture_output=True, text=True).stdout.strip()
     except OSError:
         return "?"
 
@@ -260,6 +270,7 @@ def main() -> None:
     parser.add_argument("--batch-count", type=int, default=4, help="recordings in the throughput batch")
     parser.add_argument("--batch-minutes", type=float, default=1.0, help="length of each throughput recording")
     parser.add_argument("--build-only", action="store_true", help="only build (and cache) the looped recordings")
+    parser.add_argument("--skip-decode", action="store_true", help="skip the decode-only and frames-only timings")
     parser.add_argument("--json", type=Path, help="also write all figures to this JSON file")
     args = parser.parse_args()
 
@@ -267,7 +278,8 @@ def main() -> None:
     if not source.is_file():
         sys.exit(f"{source} not found: check out the project beside the shared/ folder or pass --media")
     print(f"vigclips bench_speed  {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC  commit {_commit()}  "
-          f"cpus {os.cpu_count()}  load average {os.getloadavg()[0]:.2f} (other work on the machine slows every figure)")  # fmt: skip
+          f"cpus {os.cpu_count()}  load average {os.getloadavg()[0]:.2f} "
+          "(other work on the machine slows every figure)")  # fmt: skip
     recordings = [build_recording(m, source) for m in args.minutes]
     batch_inputs = [] if args.no_batch else [build_recording(args.batch_minutes, source, tag=f"_o{7 * i}")
                                               for i in range(args.batch_count)]  # fmt: skip
@@ -279,12 +291,17 @@ def main() -> None:
         for minutes, path in zip(args.minutes, recordings):
             media_s = minutes * 60
             print(f"\n== {path.name}: {minutes:g} min 1280x720 30 fps + AAC (load average {os.getloadavg()[0]:.2f})", flush=True)
-            dec_s, dec_cpu_s = decode_only_s(path)
-            print(f"  decode-only (ffmpeg -f null)   {dec_s:8.1f} s   {media_s / dec_s:6.1f}x real time   CPU {dec_cpu_s:.1f} s",
-                  flush=True)  # fmt: skip
-            fr_s, n_frames = frames_only_s(path)
-            print(f"  frames-only (iter_frames, 10/s){fr_s:8.1f} s   {media_s / fr_s:6.1f}x real time  ({n_frames} frames)",
-                  flush=True)  # fmt: skip
+            if args.skip_decode:
+                dec_s = dec_cpu_s = fr_s = float("nan")
+                n_frames = int(media_s * 10)
+            else:
+                dec_s, dec_cpu_s = decode_only_s(path)
+                print(f"  decode-only (ffmpeg -f null)   {dec_s:8.1f} s   {media_s / dec_s:6.1f}x real time   "
+                      f"CPU {dec_cpu_s:.1f} s",
+                      flush=True)  # fmt: skip
+                fr_s, n_frames = frames_only_s(path)
+                print(f"  frames-only (iter_frames, 10/s){fr_s:8.1f} s   {media_s / fr_s:6.1f}x real time  ({n_frames} frames)",
+                      flush=True)  # fmt: skip
             run_dir = work / f"len-{minutes:g}"
             run_dir.mkdir()
             fig = measure_analysis(path, run_dir)
@@ -293,11 +310,14 @@ def main() -> None:
                   f"ratio to decode-only {wall / dec_s:5.2f} (target <= 1.5)   CPU {fig['tree_cpu_s']:.1f} s "
                   f"(ratio {fig['tree_cpu_s'] / dec_cpu_s:.1f})")  # fmt: skip
             print(f"    stages: decode wait {fig['decode_wait_s']:.1f} s | MediaPipe {fig['mediapipe_s']:.1f} s "
-                  f"({1000 * fig['mediapipe_s'] / max(1, n_frames):.1f} ms/frame) | other vision Python {fig['vision_python_s']:.1f} s"
-                  f" | audio {fig['audio_s']:.1f} s | ranking {fig['ranking_s']:.2f} s | writing {fig['writing_s']:.1f} s")  # fmt: skip
+                  f"({1000 * fig['mediapipe_s'] / max(1, n_frames):.1f} ms/frame) | crop mesh {fig.get('crop_mesh_s', 0.0):.1f} s"
+                  f" | other vision Python {fig['vision_python_s']:.1f} s"
+                  f" | audio {fig['audio_s']:.1f} s | ranking {fig['ranking_s']:.2f} s"
+                  f" | writing {fig['writing_s']:.1f} s")  # fmt: skip
             print(f"    peak memory: process tree {fig['tree_peak_rss_bytes'] / 2**20:.0f} MiB (psutil, sampled 10/s); "
                   f"worker ru_maxrss {fig['ru_maxrss_bytes'] / 2**20:.0f} MiB", flush=True)  # fmt: skip
-            fig.update({"minutes": minutes, "decode_only_s": dec_s, "decode_only_cpu_s": dec_cpu_s, "frames_only_s": fr_s, "frames": n_frames})
+            fig.update({"minutes": minutes, "decode_only_s": dec_s, "decode_only_cpu_s": dec_cpu_s, "frames_only_s": fr_s,
+                        "frames": n_frames})  # fmt: skip
             fig["rss_samples"] = fig["rss_samples"][:: max(1, len(fig["rss_samples"]) // 200)]
             all_figures["lengths"].append(fig)
         if batch_inputs:

@@ -146,19 +146,20 @@ def test_write_summary_csv_and_html_are_atomic_private_and_escaped(tmp_path):
     still = _touch(folder / "stills" / "m01.jpg")
     results = [
         RecordingResult(Path("/r/day one.mp4"), folder, "done", duration_s=65.0, candidates=3, top_score=0.8, top_start_s=10.0,
-                        top_end_s=18.0, top_reasons=["mutual gaze 4 s", "a <b> smile"], top_still="day one/stills/m01.jpg",
-                        time_s=12.3),  # fmt: skip
-        RecordingResult(Path("/r/bad.mp4"), tmp_path / "bad", "failed", time_s=0.1, error="/r/bad.mp4: is a text file, not a recording"),
+                        top_end_s=18.0, top_reasons=["mutual gaze 4 s; both smiling", "a <b> smile"],
+                        top_still="day one/stills/m01.jpg", time_s=12.3),  # fmt: skip
+        RecordingResult(Path("/r/bad.mp4"), tmp_path / "bad", "failed", time_s=0.1,
+                        error="/r/bad.mp4: is a text file, not a recording"),
     ]
     csv_path, html_path = write_summary(tmp_path, results)
     rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
     assert list(rows[0]) == list(SUMMARY_COLUMNS)
-    assert rows[0]["status"] == "done" and rows[0]["top_reasons"] == "mutual gaze 4 s; a <b> smile"
+    assert rows[0]["status"] == "done" and rows[0]["top_reasons"] == "mutual gaze 4 s; both smiling | a <b> smile"
     assert rows[0]["folder"] == "day one" and rows[0]["top_still"] == "day one/stills/m01.jpg"
     assert rows[1]["status"] == "failed" and rows[1]["error"].endswith("not a recording")
     page = html_path.read_text(encoding="utf-8")
     assert 'src="day%20one/stills/m01.jpg"' in page and still.is_file()
-    assert "a &lt;b&gt; smile" in page and "<b>" not in page
+    assert "<li>mutual gaze 4 s; both smiling</li><li>a &lt;b&gt; smile</li>" in page and "<b>" not in page
     assert "1:05" in page and "0:10–0:18" in page and "FAILED" in page
     assert _mode(csv_path) == 0o600 and _mode(html_path) == 0o600
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
@@ -255,7 +256,7 @@ def test_changed_settings_reanalyse_but_never_replace_review_decisions(shared_me
     cfg = PipelineConfig().with_overrides({"analysis.top": 2})
     report = run_batch([inbox / "b"], out, cfg, workers=1)
     assert report.exit_code == 1
-    assert "review decisions" in report.results[0].error
+    assert "holds review work" in report.results[0].error and "\n" not in report.results[0].error
     assert json.loads((folder / "moments.json").read_text())["moments"][0]["status"] == "confirmed"
 
 

@@ -27,6 +27,7 @@ _LAZY = {
     "analyze": "vigclips.pipeline",
     "analyze_to_folder": "vigclips.pipeline",
     "find_moments": "vigclips.pipeline",
+    "run_batch": "vigclips.batch",
 }
 
 
@@ -54,4 +55,5 @@ __all__ = [
     "export_clips",
     "find_moments",
     "load_config",
+    "run_batch",
 ]

@@ -90,7 +90,11 @@ PROGRESS_EVERY_S = 5.0
 SUMMARY_COLUMNS = ("recording", "folder", "status", "duration_s", "candidates", "top_score", "top_start_s", "top_end_s",
                    "top_reasons", "top_still", "time_s", "analysed_utc", "error")  # fmt: skip
 """Columns of ``summary.csv``: ``status`` is done / skipped (done by an earlier run, same content and settings) / failed;
-``folder`` and ``top_still`` are relative to OUT; ``time_s`` is the analysis wall time (of the earlier run when skipped)."""
+``folder`` and ``top_still`` are relative to OUT; ``top_reasons`` are joined by :data:`REASON_SEPARATOR`; ``time_s`` is the
+analysis wall time (of the earlier run when skipped)."""
+
+REASON_SEPARATOR = " | "
+"""Between the top moment's reasons in ``summary.csv`` (reasons are sentences and may hold commas and semicolons)."""
 
 EXIT_OK, EXIT_SOME_FAILED = 0, 1
 
@@ -197,7 +201,8 @@ def find_recordings(inputs: Iterable[str | os.PathLike[str]], out_root: str | os
     for text in empty:
         log.warning("%s: no recordings found there (video or audio files)", text)
     if not found:
-        raise BadInputError(", ".join(os.fspath(i) for i in inputs) or "(no inputs)", "no recordings found (video or audio files)")
+        named = ", ".join(os.fspath(i) for i in inputs) or "(no inputs)"
+        raise BadInputError(named, "no recordings found (video or audio files)")
     return sorted(found.values(), key=str)
 
 
@@ -251,7 +256,8 @@ def output_names(recordings: list[Path]) -> dict[Path, str]:
 
 def config_key(cfg: PipelineConfig, overlay: bool = False) -> str:
     """Key of everything besides the recording that decides the output: settings, overlay switch and vigclips version."""
-    payload = json.dumps({"config": cfg.to_dict(), "overlay": bool(overlay), "vigclips": __version__}, sort_keys=True, default=str)
+    payload = json.dumps({"config": cfg.to_dict(), "overlay": bool(overlay), "vigclips": __version__}, sort_keys=True,
+                         default=str)  # fmt: skip
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -315,7 +321,9 @@ class _ForwardWarnings(logging.Handler):
 
 def _run_job(job: _Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     """Analyse one recording into staging, add the done-marker, move it into place. Never raises: failures are returned."""
-    from vigclips.pipeline import analyze_to_folder
+    # The pipeline's own helpers, so batch and `vigclips analyze` protect review work and swap folders the same way:
+    # swap_in_folder uses renames only (readers see the old folder or the new one, never a mix).
+    from vigclips.pipeline import refuse_to_lose_review_work, swap_in_folder, analyze_to_folder
     from vigclips.review.store import sha256_file
 
     started = time.perf_counter()
@@ -328,8 +336,7 @@ def _run_job(job: _Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any
     try:
         source = Path(job.source)
         stat = source.stat()
-        if not job.force:
-            _refuse_if_decided(final_dir)
+        refuse_to_lose_review_work(final_dir, job.force)  # checked before the long analysis, not after
         sha256 = sha256_file(source)
         make_private_dir(staging_root)
         progress = _SinkProgress(send, job.index)
@@ -349,7 +356,7 @@ def _run_job(job: _Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any
             "worker": f"{socket.gethostname()}:{os.getpid()}",
         }
         atomic_write_text(staged / MARKER_FILE, json.dumps(marker, indent=1) + "\n")
-        _swap_in(staged, final_dir)
+        swap_in_folder(staged, final_dir)
         return {"status": "done", "time_s": elapsed_s}
     except Exception as exc:  # one bad file must not cost the night: its error is returned as one line
         if os.environ.get("VIGCLIPS_DEBUG") == "1":
@@ -363,33 +370,6 @@ def _run_job(job: _Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any
 def _one_line(exc: BaseException) -> str:
     text = str(exc) if isinstance(exc, VigclipsError) else f"{exc.__class__.__name__}: {exc}"
     return " ".join(text.split())[:500]
-
-
-def _refuse_if_decided(final_dir: Path) -> None:
-    from vigclips.review.store import MOMENTS_FILE, read_moments
-
-    if not (final_dir / MOMENTS_FILE).exists():
-        return
-    try:
-        document = read_moments(final_dir / MOMENTS_FILE)
-    except VigclipsError:
-        return
-    decided = [m["id"] for m in document["moments"] if m.get("status") != "candidate"]
-    if decided:
-        raise BadInputError(final_dir, f"holds review decisions ({len(decided)} moment(s)) made with other settings or on "
-                                       "another version of this recording; re-analysing would replace them (use --force, "
-                                       "or choose another -o folder)")  # fmt: skip
-
-
-def _swap_in(new_dir: Path, final_dir: Path) -> None:
-    """Replace ``final_dir`` by ``new_dir`` with renames only: readers see the old folder or the new one, never a mix."""
-    old = None
-    if final_dir.exists():
-        old = final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}")
-        os.replace(final_dir, old)
-    os.replace(new_dir, final_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # Local pool plumbing: the event queue and the parent's pid reach each spawned worker once, through the initializer.
@@ -586,7 +566,8 @@ def run_batch(
             for index in skipped:
                 result = _result_from_folder(recordings[index], out_root / names[recordings[index]], "skipped", out_root)
                 batch.results[index] = result
-                batch.emit({"event": "recording_skipped", "index": index, "reason": "already analysed (same content and settings)"})
+                batch.emit({"event": "recording_skipped", "index": index,
+                            "reason": "already analysed (same content and settings)"})  # fmt: skip
             if jobs:
                 if scheduler is not None:
                     _run_on_dask(batch, jobs, scheduler, run_id)
@@ -609,7 +590,10 @@ def _run_locally(batch: _Batch, jobs: list[_Job], workers: int) -> None:
     """Process pool of spawned workers. If a worker dies (killed, out of memory), the pool breaks and takes its siblings
     down too, so every recording then in flight is tried once more in a fresh pool; one in flight at two breaks fails."""
     ctx = mp.get_context("spawn")  # never fork a process that holds threads (the event thread, MediaPipe)
-    queue = ctx.Queue()
+    # Events go through a manager process, not a shared-memory Queue: a worker killed in the middle of a put would hold
+    # the Queue's lock for ever and every other worker (and the pool's shutdown) would hang on it.
+    manager = ctx.Manager()
+    queue = manager.Queue()
     stop = threading.Event()
     drain = threading.Thread(target=_drain_queue, args=(queue, batch, stop), daemon=True)
     drain.start()
@@ -652,16 +636,17 @@ def _run_locally(batch: _Batch, jobs: list[_Job], workers: int) -> None:
                 log.warning("a worker process died; restarting the pool for %d recording(s)", len(pending))
     finally:
         stop.set()
-        queue.put(None)
+        with contextlib.suppress(Exception):
+            queue.put(None)
         drain.join(timeout=5.0)
-        queue.close()
+        manager.shutdown()
 
 
 def _drain_queue(queue: Any, batch: _Batch, stop: threading.Event) -> None:
     while True:
         try:
             message = queue.get()
-        except (EOFError, OSError):
+        except (EOFError, OSError, BrokenPipeError, ConnectionError):
             return
         if message is None:
             if stop.is_set():
@@ -731,9 +716,10 @@ def _already_done(path: Path, folder: Path, key: str) -> bool:
         stat = path.stat()
     except OSError:
         return False
-    if marker.get("source") == str(path) and marker.get("size_bytes") == stat.st_size and marker.get("mtime_ns") == stat.st_mtime_ns:
+    same_size = marker.get("size_bytes") == stat.st_size
+    if marker.get("source") == str(path) and same_size and marker.get("mtime_ns") == stat.st_mtime_ns:
         return True  # unchanged since it was hashed: no need to read gigabytes again
-    if marker.get("size_bytes") != stat.st_size:
+    if not same_size:
         return False
     return sha256_file(path) == marker.get("sha256")  # moved or touched: the content decides
 
@@ -811,7 +797,7 @@ def summary_rows(results: list[RecordingResult], out_root: Path) -> list[dict[st
         row = asdict(r)
         row["recording"] = str(r.recording)
         row["folder"] = Path(os.path.relpath(r.folder, out_root)).as_posix()
-        row["top_reasons"] = "; ".join(r.top_reasons)
+        row["top_reasons"] = REASON_SEPARATOR.join(r.top_reasons)
         rows.append({k: ("" if row[k] is None else row[k]) for k in SUMMARY_COLUMNS})
     return rows
 
@@ -824,19 +810,19 @@ def write_summary(out_root: Path, results: list[RecordingResult]) -> tuple[Path,
     writer.writeheader()
     writer.writerows(rows)
     csv_path = atomic_write_text(out_root / SUMMARY_CSV, buffer.getvalue())
-    html_path = atomic_write_text(out_root / SUMMARY_HTML, _summary_html(rows))
+    html_path = atomic_write_text(out_root / SUMMARY_HTML, _summary_html(rows, [r.top_reasons for r in results]))
     return csv_path, html_path
 
 
 _STATUS_TEXT = {"done": "analysed", "skipped": "done earlier", "failed": "FAILED"}
 
 
-def _summary_html(rows: list[dict[str, Any]]) -> str:
+def _summary_html(rows: list[dict[str, Any]], reasons_per_row: list[list[str]]) -> str:
     e = html.escape
     ok = sum(r["status"] != "failed" for r in rows)
     failed = len(rows) - ok
     body = []
-    for r in rows:
+    for r, top_reasons in zip(rows, reasons_per_row):
         name = e(r["folder"])
         if r["status"] != "failed":  # a failed recording has no output folder to open
             name = f'<a href="{urllib.parse.quote(r["folder"])}/">{name}</a>'
@@ -847,11 +833,12 @@ def _summary_html(rows: list[dict[str, Any]]) -> str:
         when = ""
         if r["top_start_s"] != "":
             when = f"{_clock(r['top_start_s'])}–{_clock(r['top_end_s'])}"
-        reasons = "".join(f"<li>{e(x)}</li>" for x in str(r["top_reasons"]).split("; ") if x)
+        reasons = "".join(f"<li>{e(x)}</li>" for x in top_reasons)
         status = r["status"]
         body.append(
             f'<tr class="{e(status)}"><td>{name}<div class="path">{e(r["recording"])}</div></td>'
-            f"<td>{e(_STATUS_TEXT.get(status, status))}</td><td>{e(_clock(r['duration_s']))}</td><td>{e(str(r['candidates']))}</td>"
+            f"<td>{e(_STATUS_TEXT.get(status, status))}</td><td>{e(_clock(r['duration_s']))}</td>"
+            f"<td>{e(str(r['candidates']))}</td>"
             f"<td>{still}</td><td>{e(when)}<ul>{reasons}</ul></td><td>{e(_seconds(r['time_s']))}</td>"
             f'<td class="error">{e(r["error"])}</td></tr>'
         )
@@ -899,7 +886,8 @@ def format_event(event: dict[str, Any]) -> str:
                 + (f"Dask at {event['scheduler']}" if event.get("scheduler") else f"{event['workers']} local worker(s)")
                 + f"; results in {event['out_root']}")  # fmt: skip
         if event.get("renamed_folders"):
-            text += f"; same names in different folders, so these output folders carry a hash: {', '.join(event['renamed_folders'])}"
+            renamed = ", ".join(event["renamed_folders"])
+            text += f"; same names in different folders, so these output folders carry a hash: {renamed}"
         return f"{stamp} {text}"
     if kind == "recording_skipped":
         return f"{stamp} {count}{name}: skipped, {event.get('reason', '')}{eta}"
@@ -916,7 +904,8 @@ def format_event(event: dict[str, Any]) -> str:
         return f"{stamp} {count}{name}: FAILED: {event.get('error', '')}{eta}"
     if kind == "done":
         return (f"{stamp} batch finished in {_duration(event.get('elapsed_s'))}: {event['ok']} ok "
-                f"({event['skipped']} done earlier), {event['failed_recordings']} failed; summary {event['summary_html']}")  # fmt: skip
+                f"({event['skipped']} done earlier), {event['failed_recordings']} failed; "
+                f"summary {event['summary_html']}")  # fmt: skip
     return f"{stamp} {kind} {json.dumps(event, default=str)}"
 
 

@@ -22,11 +22,11 @@ import click
 from vigclips import __version__
 from vigclips.config import PipelineConfig, load_config
 from vigclips.errors import BadInputError, VigclipsError
+from vigclips.vision.settings import INFANT_CHOICES
 
 log = logging.getLogger("vigclips")
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-INFANT_CHOICES = ("auto", "left", "right", "top", "bottom", "largest", "smallest")
 
 
 class StderrProgress:
@@ -112,20 +112,35 @@ def _config_from_options(config_file: Path | None, overrides: dict[str, Any]) ->
     return load_config(config_file, overrides)
 
 
+def _analysis_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The settings `analyze` and `batch` share (each overrides the config file's value when given)."""
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file."),
+        click.option("--fps", type=click.FloatRange(1, 30), help="Analysis ticks per second (default 10)."),
+        click.option("--top", type=click.IntRange(1, 100), help="How many candidate moments to keep (default 5)."),
+        click.option("--infant", type=click.Choice(INFANT_CHOICES), help="Which face is the infant (default: decided automatically)."),
+        click.option("--weights", type=click.Path(dir_okay=False, path_type=Path), help="Ranking weights from `vigclips learn`."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _analysis_config(config_file: Path | None, fps: float | None, top: int | None, infant: str | None,
+                     weights: Path | None) -> PipelineConfig:  # fmt: skip
+    return load_config(config_file, {"analysis.fps": fps, "analysis.top": top, "vision.infant": infant,
+                                     "scoring.weights_file": str(weights) if weights else None})  # fmt: skip
+
+
 @main.command()
 @click.argument("videos", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_root", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the results; each recording gets OUT/<name>/.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
-@click.option("--fps", type=click.FloatRange(1, 30), help="Analysis ticks per second (default 10).")
-@click.option("--top", type=click.IntRange(1, 100), help="How many candidate moments to keep (default 5).")
-@click.option("--infant", type=click.Choice(INFANT_CHOICES), help="Which face is the infant (default: decided automatically).")
-@click.option("--weights", type=click.Path(dir_okay=False, path_type=Path), help="Ranking weights from `vigclips learn`.")
+@_analysis_options
 @click.option("--overlay", is_flag=True, help="Also write overlay.mp4 showing what the program saw.")
 @click.option("--force", is_flag=True, help="Overwrite earlier results even if they hold review decisions.")
 @_handle_errors
-def analyze(videos: tuple[Path, ...], out_root: Path, config_file: Path | None, fps: float | None, top: int | None,
-            infant: str | None, weights: Path | None, overlay: bool, force: bool) -> None:  # fmt: skip
+def analyze(videos: tuple[Path, ...], out_root: Path, overlay: bool, force: bool, **analysis_options: Any) -> None:
     """Analyse recordings and rank candidate attuned moments.
 
     Writes OUT/<name>/moments.json (ranked candidates with reasons), signals.csv (what was measured, 10 rows a second),
@@ -133,8 +148,7 @@ def analyze(videos: tuple[Path, ...], out_root: Path, config_file: Path | None, 
     """
     from vigclips.pipeline import analyze_to_folder
 
-    cfg = _config_from_options(config_file, {"analysis.fps": fps, "analysis.top": top, "vision.infant": infant,
-                                             "scoring.weights_file": str(weights) if weights else None})  # fmt: skip
+    cfg = _analysis_config(**analysis_options)
     stems: dict[str, Path] = {}
     for video in videos:
         if video.stem in stems:
@@ -219,14 +233,12 @@ def review(folder: Path, port: int, no_browser: bool, source: Path | None, confi
 @click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed cluster instead, e.g. tcp://host:8786.")
 @click.option("--progress", "progress_mode", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: readable lines on stderr; json: one JSON object per event on stdout.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
-@click.option("--fps", type=click.FloatRange(1, 30), help="Analysis ticks per second (default 10).")
-@click.option("--top", type=click.IntRange(1, 100), help="How many candidate moments to keep (default 5).")
-@click.option("--infant", type=click.Choice(INFANT_CHOICES), help="Which face is the infant (default: decided automatically).")
+@_analysis_options
 @click.option("--overlay", is_flag=True, help="Also write overlay.mp4 per recording.")
+@click.option("--force", is_flag=True, help="Re-analyse over earlier results even if they hold review decisions.")
 @_handle_errors
 def batch(inputs: tuple[str, ...], out_root: Path, workers: int | None, scheduler: str | None, progress_mode: str,
-          config_file: Path | None, fps: float | None, top: int | None, infant: str | None, overlay: bool) -> None:  # fmt: skip
+          overlay: bool, force: bool, **analysis_options: Any) -> None:  # fmt: skip
     """Analyse every recording in folders (recursively) and glob patterns, e.g. overnight; rerun to finish after a crash.
 
     Recordings already analysed with the same content and settings are skipped; one that fails is recorded with its error
@@ -236,14 +248,15 @@ def batch(inputs: tuple[str, ...], out_root: Path, workers: int | None, schedule
 
     from vigclips.batch import format_event, run_batch
 
-    cfg = _config_from_options(config_file, {"analysis.fps": fps, "analysis.top": top, "vision.infant": infant})
+    cfg = _analysis_config(**analysis_options)
     if progress_mode == "json":
         def show(event: dict[str, Any]) -> None:
             click.echo(json.dumps(event, default=str))
     else:
         def show(event: dict[str, Any]) -> None:
             click.echo(format_event(event), err=True)
-    report = run_batch(list(inputs), out_root, cfg, workers=workers, scheduler=scheduler, progress_events=show, overlay=overlay)
+    report = run_batch(list(inputs), out_root, cfg, workers=workers, scheduler=scheduler, progress_events=show, overlay=overlay,
+                       force=force)  # fmt: skip
     if progress_mode == "text":
         click.echo(f"summary: {report.summary_html}")
     sys.exit(report.exit_code)

@@ -160,7 +160,7 @@ def analyze_to_folder(
     cfg = cfg or PipelineConfig()
     started = time.perf_counter()
     final_dir = output_dir_for(path, out_root)
-    _refuse_to_lose_decisions(final_dir, force)
+    refuse_to_lose_review_work(final_dir, force)
     analysis = analyze(path, cfg, progress)
     moments = find_moments(analysis, cfg)
     make_private_dir(Path(out_root))
@@ -168,7 +168,7 @@ def analyze_to_folder(
     os.chmod(work_dir, PRIVATE_DIR_MODE)
     try:
         _write_outputs(work_dir, analysis, moments, cfg, overlay, time.perf_counter() - started)
-        _swap_in(work_dir, final_dir)
+        swap_in_folder(work_dir, final_dir)
     except BaseException:
         shutil.rmtree(work_dir, ignore_errors=True)
         raise
@@ -261,7 +261,9 @@ def _summary(analysis: Analysis, moments: list[Moment], elapsed_s: float) -> dic
     return summary
 
 
-def _refuse_to_lose_decisions(final_dir: Path, force: bool) -> None:
+def refuse_to_lose_review_work(final_dir: Path, force: bool) -> None:
+    """Raise :class:`BadInputError` if ``final_dir`` holds a guider's work (decisions, trims, tags, notes, added moments,
+    swapped roles) and ``force`` is false. ``analyze`` and ``batch`` both check this before the long analysis."""
     moments_path = final_dir / MOMENTS_FILE
     if force or not moments_path.exists():
         return
@@ -283,7 +285,7 @@ def _holds_guider_work(moment: dict[str, Any]) -> bool:
             or "original_start_s" in moment or moment.get("added_by") == "guider")  # fmt: skip
 
 
-def _swap_in(work_dir: Path, final_dir: Path) -> None:
+def swap_in_folder(work_dir: Path, final_dir: Path) -> None:
     """Replace ``final_dir`` by ``work_dir`` with renames only, so readers see the old folder or the new one, never a mix."""
     old = None
     if final_dir.exists():

@@ -185,13 +185,48 @@ def decode_audio(path: str | Path, sample_rate: int = 16000, info: MediaInfo | N
         raise MediaOpenError(path, "has no audio stream")
     args = [*base_args(), "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(sample_rate),
             "-f", "f32le", "pipe:1"]  # fmt: skip
-    raw = run_ffmpeg(args, f"{path}: decoding audio")
-    pcm = np.frombuffer(raw, dtype="<f4").astype(np.float32, copy=False)
+    # +1 s of room: containers round durations; the buffer grows if ffmpeg delivers more anyway
+    pcm = _read_f32_pipe(args, f"{path}: decoding audio", int(info.duration_s * sample_rate) + sample_rate)
     decoded_s = pcm.shape[0] / sample_rate
     if not info.has_video and info.duration_s - decoded_s > max(TRUNCATION_TOLERANCE_S, 0.05 * info.duration_s):
         # For video files the pictures decide (audio often ends early); for audio-only files a short decode is damage.
         raise TruncatedMediaError(path, f"recording is truncated or damaged: sound stops at {decoded_s:.1f} s of {info.duration_s:.1f} s")
     return pcm
+
+
+def _read_f32_pipe(args: list[str], what: str, expected_samples: int) -> NDArray[np.float32]:
+    """Run ffmpeg and read its little-endian float32 stdout straight into one preallocated array.
+
+    Reading into a buffer sized from the probed duration keeps the peak at one copy of the PCM: collecting the pipe's
+    chunks and joining them (``subprocess.run``) briefly holds two, 2 x 220 MiB for a 1-hour recording at 16 kHz (#7).
+    """
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stderr_parts: list[bytes] = []
+    stderr_thread = threading.Thread(target=lambda: stderr_parts.append(proc.stderr.read()), daemon=True)
+    stderr_thread.start()
+    buffer = np.empty(max(1024, expected_samples), dtype="<f4")
+    filled = 0  # bytes
+    try:
+        while True:
+            if filled == buffer.nbytes:
+                grown = np.empty(buffer.shape[0] + buffer.shape[0] // 2, dtype="<f4")
+                grown[: buffer.shape[0]] = buffer
+                buffer = grown
+            n = proc.stdout.readinto(memoryview(buffer).cast("B")[filled:])
+            if not n:
+                break
+            filled += n
+        returncode = proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        stderr_thread.join(timeout=5.0)
+    if returncode != 0:
+        tail = b"".join(stderr_parts).decode("utf-8", "replace")[-2000:]
+        raise FfmpegError(f"{what}: ffmpeg failed with exit code {returncode}", tail)
+    return buffer[: filled // 4].astype(np.float32, copy=False)
 
 
 def extract_still(path: str | Path, t_s: float, output: Path, max_width_px: int = 1280, info: MediaInfo | None = None) -> Path:
