@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vigclips.audio.settings import AudioConfig
-from vigclips.errors import ConfigError
+from vigclips.errors import ConfigError, check_setting_range
 from vigclips.scoring.settings import ScoringConfig
 from vigclips.vision.settings import VisionConfig
 
@@ -37,9 +37,9 @@ class AnalysisConfig:
     top: int = 5
 
     def __post_init__(self) -> None:
-        _check_range("analysis.fps", self.fps, 1.0, 30.0)
-        _check_range("analysis.max_width_px", self.max_width_px, 160, 3840)
-        _check_range("analysis.top", self.top, 1, 100)
+        check_setting_range("analysis.fps", self.fps, 1.0, 30.0)
+        check_setting_range("analysis.max_width_px", self.max_width_px, 160, 3840)
+        check_setting_range("analysis.top", self.top, 1, 100)
 
     @property
     def tick_hz(self) -> Fraction:
@@ -63,9 +63,9 @@ class ExportConfig:
     max_height_px: int = 1080
 
     def __post_init__(self) -> None:
-        _check_range("export.crf", self.crf, 0, 51)
-        _check_range("export.audio_bitrate_kbps", self.audio_bitrate_kbps, 32, 320)
-        _check_range("export.max_height_px", self.max_height_px, 144, 4320)
+        check_setting_range("export.crf", self.crf, 0, 51)
+        check_setting_range("export.audio_bitrate_kbps", self.audio_bitrate_kbps, 32, 320)
+        check_setting_range("export.max_height_px", self.max_height_px, 144, 4320)
         presets = {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"}
         if self.preset not in presets:
             raise ConfigError("config", f"export.preset must be one of {', '.join(sorted(presets))}, got {self.preset!r}")
@@ -130,11 +130,6 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
             raise ConfigError(path, exc.problem) from None
         raise
     return cfg.with_overrides(overrides or {})
-
-
-def _check_range(name: str, value: float, low: float, high: float) -> None:
-    if not (low <= value <= high):
-        raise ConfigError("config", f"{name} must be between {low} and {high}, got {value}")
 
 
 def _as_dict(obj: Any) -> Any:

@@ -36,6 +36,15 @@ class ConfigError(BadInputError):
     """A config file or option value is invalid."""
 
 
+def check_setting_range(name: str, value: object, low: float, high: float) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is a number in ``[low, high]``; ``name`` is the dotted setting name.
+
+    The one range check every settings dataclass uses in ``__post_init__``, so all say it the same way.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (low <= value <= high):
+        raise ConfigError("config", f"{name} must be between {low} and {high}, got {value!r}")
+
+
 class ReviewFileError(BadInputError):
     """``moments.json`` is missing, malformed, or of an unknown version."""
 

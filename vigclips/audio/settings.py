@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vigclips.errors import ConfigError
+from vigclips.errors import ConfigError, check_setting_range
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,35 +100,31 @@ class AudioConfig:
     require_orientation: bool = True
 
     def __post_init__(self) -> None:
-        _check("vad_floor_percentile", self.vad_floor_percentile, 1.0, 50.0)
-        _check("vad_min_snr_db", self.vad_min_snr_db, 0.0, 40.0)
-        _check("vad_min_level_dbfs", self.vad_min_level_dbfs, -100.0, -10.0)
-        _check("vad_max_aperiodicity", self.vad_max_aperiodicity, 0.05, 0.5)
-        _check("vad_min_voiced_run_s", self.vad_min_voiced_run_s, 0.01, 0.5)
-        _check("vad_merge_gap_s", self.vad_merge_gap_s, 0.0, 2.0)
-        _check("vad_extend_s", self.vad_extend_s, 0.0, 1.0)
-        _check("vad_extend_snr_db", self.vad_extend_snr_db, 0.0, 40.0)
-        _check("vad_min_voiced_s", self.vad_min_voiced_s, 0.01, 2.0)
-        _check("infant_f0_hz", self.infant_f0_hz, 150.0, 600.0)
-        _check("infant_f0_width_oct", self.infant_f0_width_oct, 0.02, 1.0)
-        _check("voice_context_s", self.voice_context_s, 0.0, 5.0)
-        _check("min_segment_s", self.min_segment_s, 0.0, 5.0)
-        _check("cry_min_s", self.cry_min_s, 0.1, 10.0)
-        _check("cry_min_harsh_db", self.cry_min_harsh_db, -40.0, 20.0)
-        _check("steady_tone_cents", self.steady_tone_cents, 0.0, 50.0)
-        _check("mouth_tiebreak_margin", self.mouth_tiebreak_margin, 0.0, 0.5)
-        _check("mouth_min_movement", self.mouth_min_movement, 0.0, 0.5)
-        _check("turn_pause_s", self.turn_pause_s, 0.5, 30.0)
-        _check("contingent_max_latency_s", self.contingent_max_latency_s, 0.1, 10.0)
-        _check("overlap_tolerance_s", self.overlap_tolerance_s, 0.0, 2.0)
-        _check("orientation_min_seen", self.orientation_min_seen, 0.0, 1.0)
-        _check("orientation_window_s", self.orientation_window_s, 0.1, 5.0)
+        check_setting_range("audio.vad_floor_percentile", self.vad_floor_percentile, 1.0, 50.0)
+        check_setting_range("audio.vad_min_snr_db", self.vad_min_snr_db, 0.0, 40.0)
+        check_setting_range("audio.vad_min_level_dbfs", self.vad_min_level_dbfs, -100.0, -10.0)
+        check_setting_range("audio.vad_max_aperiodicity", self.vad_max_aperiodicity, 0.05, 0.5)
+        check_setting_range("audio.vad_min_voiced_run_s", self.vad_min_voiced_run_s, 0.01, 0.5)
+        check_setting_range("audio.vad_merge_gap_s", self.vad_merge_gap_s, 0.0, 2.0)
+        check_setting_range("audio.vad_extend_s", self.vad_extend_s, 0.0, 1.0)
+        check_setting_range("audio.vad_extend_snr_db", self.vad_extend_snr_db, 0.0, 40.0)
+        check_setting_range("audio.vad_min_voiced_s", self.vad_min_voiced_s, 0.01, 2.0)
+        check_setting_range("audio.infant_f0_hz", self.infant_f0_hz, 150.0, 600.0)
+        check_setting_range("audio.infant_f0_width_oct", self.infant_f0_width_oct, 0.02, 1.0)
+        check_setting_range("audio.voice_context_s", self.voice_context_s, 0.0, 5.0)
+        check_setting_range("audio.min_segment_s", self.min_segment_s, 0.0, 5.0)
+        check_setting_range("audio.cry_min_s", self.cry_min_s, 0.1, 10.0)
+        check_setting_range("audio.cry_min_harsh_db", self.cry_min_harsh_db, -40.0, 20.0)
+        check_setting_range("audio.steady_tone_cents", self.steady_tone_cents, 0.0, 50.0)
+        check_setting_range("audio.mouth_tiebreak_margin", self.mouth_tiebreak_margin, 0.0, 0.5)
+        check_setting_range("audio.mouth_min_movement", self.mouth_min_movement, 0.0, 0.5)
+        check_setting_range("audio.turn_pause_s", self.turn_pause_s, 0.5, 30.0)
+        check_setting_range("audio.contingent_max_latency_s", self.contingent_max_latency_s, 0.1, 10.0)
+        check_setting_range("audio.overlap_tolerance_s", self.overlap_tolerance_s, 0.0, 2.0)
+        check_setting_range("audio.orientation_min_seen", self.orientation_min_seen, 0.0, 1.0)
+        check_setting_range("audio.orientation_window_s", self.orientation_window_s, 0.1, 5.0)
         if self.contingent_max_latency_s > self.turn_pause_s:
             raise ConfigError(
                 "config", "audio.contingent_max_latency_s must not exceed audio.turn_pause_s (a contingent turn is a turn)"
             )
 
-
-def _check(name: str, value: float, low: float, high: float) -> None:
-    if isinstance(value, bool) or not (low <= value <= high):
-        raise ConfigError("config", f"audio.{name} must be between {low} and {high}, got {value!r}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vigclips.errors import ConfigError
+from vigclips.errors import ConfigError, check_setting_range
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,41 +109,41 @@ class ScoringConfig:
 
     def __post_init__(self) -> None:
         for name in ("weight_attentive", "weight_encouraging", "weight_receiving", "weight_developing"):
-            _check(name, getattr(self, name), 0.0, 100.0)
+            check_setting_range(f"scoring.{name}", getattr(self, name), 0.0, 100.0)
         if self.weight_attentive + self.weight_encouraging + self.weight_receiving + self.weight_developing <= 0:
             raise ConfigError("config", "scoring weights must not all be 0")
-        _check("window_s", self.window_s, 0.5, 120.0)
-        _check("min_moment_s", self.min_moment_s, 0.5, 600.0)
-        _check("max_moment_s", self.max_moment_s, 0.5, 600.0)
+        check_setting_range("scoring.window_s", self.window_s, 0.5, 120.0)
+        check_setting_range("scoring.min_moment_s", self.min_moment_s, 0.5, 600.0)
+        check_setting_range("scoring.max_moment_s", self.max_moment_s, 0.5, 600.0)
         if self.min_moment_s > self.max_moment_s:
             raise ConfigError(
                 "config",
                 f"scoring.min_moment_s ({self.min_moment_s}) must not exceed scoring.max_moment_s ({self.max_moment_s})",
             )
-        _check("pad_s", self.pad_s, 0.0, 10.0)
-        _check("snap_search_s", self.snap_search_s, 0.0, 10.0)
-        _check("nms_gap_s", self.nms_gap_s, 0.0, 600.0)
-        _check("grow_ratio", self.grow_ratio, 0.0, 1.0)
+        check_setting_range("scoring.pad_s", self.pad_s, 0.0, 10.0)
+        check_setting_range("scoring.snap_search_s", self.snap_search_s, 0.0, 10.0)
+        check_setting_range("scoring.nms_gap_s", self.nms_gap_s, 0.0, 600.0)
+        check_setting_range("scoring.grow_ratio", self.grow_ratio, 0.0, 1.0)
         for name in ("gaze_on", "smile_on", "voice_on", "cry_on", "presence_on"):
-            _check(name, getattr(self, name), 0.01, 1.0)
-        _check("hysteresis", self.hysteresis, 0.0, 0.5)
+            check_setting_range(f"scoring.{name}", getattr(self, name), 0.01, 1.0)
+        check_setting_range("scoring.hysteresis", self.hysteresis, 0.0, 0.5)
         for name in ("gaze_on", "smile_on", "voice_on", "cry_on", "presence_on"):
             if getattr(self, name) - self.hysteresis <= 0:
                 raise ConfigError("config", f"scoring.{name} minus scoring.hysteresis must be above 0")
-        _check("min_event_s", self.min_event_s, 0.0, 10.0)
-        _check("bridge_gap_s", self.bridge_gap_s, 0.0, 10.0)
-        _check("response_window_s", self.response_window_s, 0.1, 10.0)
-        _check("pause_before_s", self.pause_before_s, 0.0, 10.0)
-        _check("encourage_lookback_s", self.encourage_lookback_s, 0.0, 60.0)
-        _check("turn_max_gap_s", self.turn_max_gap_s, 0.1, 10.0)
-        _check("event_box_s", self.event_box_s, 0.1, 10.0)
+        check_setting_range("scoring.min_event_s", self.min_event_s, 0.0, 10.0)
+        check_setting_range("scoring.bridge_gap_s", self.bridge_gap_s, 0.0, 10.0)
+        check_setting_range("scoring.response_window_s", self.response_window_s, 0.1, 10.0)
+        check_setting_range("scoring.pause_before_s", self.pause_before_s, 0.0, 10.0)
+        check_setting_range("scoring.encourage_lookback_s", self.encourage_lookback_s, 0.0, 60.0)
+        check_setting_range("scoring.turn_max_gap_s", self.turn_max_gap_s, 0.1, 10.0)
+        check_setting_range("scoring.event_box_s", self.event_box_s, 0.1, 10.0)
         for name in ("sat_attentive", "sat_encouraging", "sat_receiving", "sat_developing"):
-            _check(name, getattr(self, name), 0.01, 1.0)
-        _check("visibility_weight", self.visibility_weight, 0.0, 1.0)
-        _check("role_weight", self.role_weight, 0.0, 1.0)
-        _check("face_missing_max_frac", self.face_missing_max_frac, 0.0, 1.0)
-        _check("face_role_min_frac", self.face_role_min_frac, 0.0, 1.0)
-        _check("cry_max_frac", self.cry_max_frac, 0.0, 1.0)
+            check_setting_range(f"scoring.{name}", getattr(self, name), 0.01, 1.0)
+        check_setting_range("scoring.visibility_weight", self.visibility_weight, 0.0, 1.0)
+        check_setting_range("scoring.role_weight", self.role_weight, 0.0, 1.0)
+        check_setting_range("scoring.face_missing_max_frac", self.face_missing_max_frac, 0.0, 1.0)
+        check_setting_range("scoring.face_role_min_frac", self.face_role_min_frac, 0.0, 1.0)
+        check_setting_range("scoring.cry_max_frac", self.cry_max_frac, 0.0, 1.0)
         if not isinstance(self.weights_file, str):
             raise ConfigError("config", f"scoring.weights_file must be a path string, got {self.weights_file!r}")
 
@@ -157,7 +157,3 @@ class ScoringConfig:
             "developing": self.weight_developing,
         }
 
-
-def _check(name: str, value: float, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (low <= value <= high):
-        raise ConfigError("config", f"scoring.{name} must be between {low} and {high}, got {value!r}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vigclips.errors import ConfigError
+from vigclips.errors import ConfigError, check_setting_range
 
 INFANT_CHOICES = ("auto", "left", "right", "top", "bottom", "largest", "smallest")
 """Values of ``infant``: ``auto`` decides from face proportions and position; the others are a guider's override
@@ -101,9 +101,7 @@ class VisionConfig:
             ("looks_zero_deg", 2.0, 90.0),
             ("partner_memory_s", 0.0, 30.0),
         ):
-            value = getattr(self, name)
-            if not (low <= value <= high):
-                raise ConfigError("config", f"vision.{name} must be between {low} and {high}, got {value}")
+            check_setting_range(f"vision.{name}", getattr(self, name), low, high)
         if self.looks_zero_deg <= self.looks_full_deg:
             raise ConfigError(
                 "config",
