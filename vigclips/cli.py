@@ -188,7 +188,10 @@ def export(folder: Path, include_candidates: bool, source: Path | None, config_f
     clips = export_clips(folder, cfg.export, include_candidates=include_candidates, source=source, progress=StderrProgress(),
                          annotate=annotate, stills=stills, contact_sheet=contact_sheet)  # fmt: skip
     if not clips:
-        click.echo("no confirmed moments to export (confirm some in `vigclips review`, or use --all)", err=True)
+        if include_candidates:
+            click.echo("no moments to export: the recording has no candidates left that are not rejected", err=True)
+        else:
+            click.echo("no confirmed moments to export (confirm some in `vigclips review`, or use --all)", err=True)
     for clip in clips:
         click.echo(str(clip))
 
