@@ -323,8 +323,8 @@ def _run_job(job: _Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any
     """Analyse one recording into staging, add the done-marker, move it into place. Never raises: failures are returned."""
     # The pipeline's own helpers, so batch and `vigclips analyze` protect review work and swap folders the same way:
     # swap_in_folder uses renames only (readers see the old folder or the new one, never a mix).
-    from vigclips.pipeline import refuse_to_lose_review_work, swap_in_folder, analyze_to_folder
-    from vigclips.review.store import sha256_file
+    from vigclips.pipeline import analyze_to_folder, refuse_to_lose_review_work, swap_in_folder
+    from vigclips.review.store import read_moments
 
     started = time.perf_counter()
     out_root = Path(job.out_root)
@@ -337,11 +337,11 @@ def _run_job(job: _Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any
         source = Path(job.source)
         stat = source.stat()
         refuse_to_lose_review_work(final_dir, job.force)  # checked before the long analysis, not after
-        sha256 = sha256_file(source)
         make_private_dir(staging_root)
         progress = _SinkProgress(send, job.index)
         staged = analyze_to_folder(source, staging_root, job.cfg, progress, overlay=job.overlay, force=True)
         elapsed_s = time.perf_counter() - started
+        sha256 = read_moments(staged)["source"]["sha256"]  # hashed once, by the pipeline, for moments.json
         marker = {
             "format": MARKER_FORMAT,
             "source": str(source),
