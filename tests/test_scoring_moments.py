@@ -516,3 +516,14 @@ def test_unsure_roles_rank_lower():
     assert top[0].start_s < 40 < top[1].start_s
     assert top[1].score < top[0].score
     assert find_moments(sig, ScoringConfig(role_weight=0.0), top_n=2)[1].score == pytest.approx(top[0].score, abs=0.02)
+
+
+def test_top_n_fits_in_the_room_faces_leave():
+    """Faces are seen in only 24 s of a 60 s recording: the 6 candidates asked for share that room, not the whole minute."""
+    seen = [(0.0, 12.0), (30.0, 42.0)]
+    sig = mock_signals(60.0, infant_present=seen, adult_present=seen, adult_voice=[(1, 3), (31, 33)], infant_voice=[(4, 5)])
+    moments = find_moments(sig, CFG, top_n=6)
+    assert len(moments) == 6
+    spans = sorted((m.start_s, m.end_s) for m in moments)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # distinct, never overlapping
+    assert all(s < 12.5 or s >= 29.5 for s, _ in spans)  # none in the stretch with no faces

@@ -417,12 +417,14 @@ def _select(
     """
     n = cues.n_ticks
     min_len = max(1, round(cfg.min_moment_s / tick_s))
-    # A moment never takes more than its fair share of a short recording, so there is room for top_n of them.
-    max_len = max(min_len, min(round(cfg.max_moment_s / tick_s), n // top_n))
     pad = round(cfg.pad_s / tick_s)
     snap_ticks = round(cfg.snap_search_s / tick_s)
     roles = face_roles_checked(cues, cfg)
     seeds = _seed_mask(cues, cfg, min_len, roles)
+    # A moment never takes more than its fair share of the room candidates may use (not of the whole recording: stretches
+    # with a face missing cannot hold any), so there is room for top_n of them.
+    room = max(int(seeds.sum()), min_len)
+    max_len = max(min_len, min(round(cfg.max_moment_s / tick_s), room // top_n))
     start_edges, end_edges = _natural_edges(cues)
     episodes = _episodes(cues, cfg)
     idx = np.arange(n)
