@@ -4,7 +4,7 @@ What it does:
 
 1. **Per-clip signals.** Each real clip from ``../shared/media`` listed in :data:`CLIPS` is analysed once with the
    project's own pipeline (``vigclips.pipeline.analyze``: faces, roles, gaze, smiles, voices) and cached as ``.npz``
-   (``--cache``; the cache key holds the file's size, mtime and the vigclips version). ``--signals-dir`` reads
+   (``--cache``; the cache key holds the file's size, mtime, the vigclips version and a digest of its code). ``--signals-dir`` reads
    ``<stem>.npz`` files made elsewhere instead, so the evaluation also runs where the vision/audio stages are not
    installed.
 2. **Joined recordings.** For each target length and each shuffle seed, filler clips (no partner, no face, a sleeping
@@ -105,10 +105,17 @@ class ClipSignals:
 
 
 def _cache_key(path: Path) -> str:
+    """File identity plus a digest of the analysis code: signals cached by older vision or audio code are never reused."""
+    import hashlib
+
     import vigclips
 
+    package = Path(vigclips.__file__).parent
+    code = hashlib.sha256()
+    for source in sorted(package.rglob("*.py")):
+        code.update(source.read_bytes())
     st = path.stat()
-    return f"{path.name}-{st.st_size}-{int(st.st_mtime)}-{vigclips.__version__}"
+    return f"{path.name}-{st.st_size}-{int(st.st_mtime)}-{vigclips.__version__}-{code.hexdigest()[:12]}"
 
 
 def _save_npz(path: Path, cs: ClipSignals) -> None:
