@@ -138,7 +138,7 @@ def test_usage_errors_exit_2():
     assert CliRunner().invoke(main, ["analyze", "x.mp4", "-o", "o", "--fps", "0"]).exit_code == 2
 
 
-@pytest.mark.parametrize("command", [[], ["analyze"], ["export"]])
+@pytest.mark.parametrize("command", [[], ["analyze"], ["export"], ["review"], ["batch"], ["learn"]])
 def test_every_command_has_help(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 200
@@ -157,3 +157,22 @@ def test_analyze_every_shared_video(shared_media, tmp_path):
         else:
             assert len(result.output.strip().splitlines()) == 1
     assert os.listdir(tmp_path)
+
+
+def test_learn_fits_weights_from_decisions(analysed_sample, tmp_path):
+    import shutil
+
+    folder = tmp_path / "reviewed"
+    shutil.copytree(analysed_sample, folder)
+    document = json.loads((folder / "moments.json").read_text())
+    for moment, status in zip(document["moments"], ["confirmed", "rejected", "rejected"]):
+        moment["status"] = status
+    (folder / "moments.json").write_text(json.dumps(document))
+    weights = tmp_path / "weights.json"
+    result = CliRunner().invoke(main, ["learn", str(folder), "-o", str(weights)])
+    assert result.exit_code == 0, result.output
+    assert f"weights saved to {weights}" in result.output
+    saved = json.loads(weights.read_text())
+    assert saved["trained_on"] == {"confirmed": 1, "rejected": 2, "recordings": 1}
+    result = CliRunner().invoke(main, ["learn", str(analysed_sample), "-o", str(tmp_path / "w2.json")])
+    assert result.exit_code == 2  # nothing decided yet: a clear refusal, not a fit on nothing
