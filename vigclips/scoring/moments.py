@@ -78,8 +78,14 @@ def find_moments(signals: Signals, cfg: ScoringConfig, top_n: int, turns: object
     tick_s = 1.0 / float(signals.tick_hz) if signals.tick_hz else 0.1
     cues = compute_cues(signals, cfg, turns)
     weights, intercept = load_weights(cfg)
-    scorer = _Scorer(cues, principle_evidence(cues, cfg), cfg, weights, intercept)
-    picks = _select(cues, scorer, cfg, top_n, tick_s)
+    evidence = principle_evidence(cues, cfg)
+    picks = _select(cues, _Scorer(cues, evidence, cfg, weights, intercept), cfg, top_n, tick_s, share_of_room=False)
+    if len(picks) < top_n:
+        # Too few: long stretches cannot hold a candidate (a face hidden), so moments sized by their share of the whole
+        # recording crowd each other out. Size them by their share of the usable room instead, if that fits more.
+        tighter = _select(cues, _Scorer(cues, evidence, cfg, weights, intercept), cfg, top_n, tick_s, share_of_room=True)
+        if len(tighter) > len(picks):
+            picks = tighter
     t_s = np.asarray(signals.t_s, dtype=np.float64)
     out: list[Moment] = []
     for rank, (s, e, p, score, at_peak) in enumerate(picks, start=1):
@@ -408,9 +414,10 @@ def _widen(s: int, e: int, episodes: NDArray[np.int64]) -> tuple[int, int]:
 
 
 def _select(
-    cues: Cues, scorer: _Scorer, cfg: ScoringConfig, top_n: int, tick_s: float
+    cues: Cues, scorer: _Scorer, cfg: ScoringConfig, top_n: int, tick_s: float, *, share_of_room: bool
 ) -> list[tuple[int, int, int, float, dict[str, float]]]:
-    """Greedy temporal NMS.
+    """Greedy temporal NMS. A moment is at most its fair share (1/top_n) of the recording, or with ``share_of_room`` of the
+    ticks that may seed a candidate.
 
     Returns:
         ``[(start_tick, end_tick, peak_tick, score, scores_at_peak), …]``, best first.
@@ -421,9 +428,8 @@ def _select(
     snap_ticks = round(cfg.snap_search_s / tick_s)
     roles = face_roles_checked(cues, cfg)
     seeds = _seed_mask(cues, cfg, min_len, roles)
-    # A moment never takes more than its fair share of the room candidates may use (not of the whole recording: stretches
-    # with a face missing cannot hold any), so there is room for top_n of them.
-    room = max(int(seeds.sum()), min_len)
+    # A moment never takes more than its fair share of a short recording, so there is room for top_n of them.
+    room = max(int(seeds.sum()), min_len) if share_of_room else n
     max_len = max(min_len, min(round(cfg.max_moment_s / tick_s), room // top_n))
     start_edges, end_edges = _natural_edges(cues)
     episodes = _episodes(cues, cfg)
