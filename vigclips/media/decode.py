@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.errors import FfmpegError, MediaOpenError, NoVideoStreamError, TruncatedMediaError
-from vigclips.media.ffmpeg import base_args, run_ffmpeg
+from vigclips.media.ffmpeg import base_args, run_ffmpeg, stderr_tail
 from vigclips.media.probe import probe
 from vigclips.types import Frame, MediaInfo
 
@@ -224,8 +224,7 @@ def _read_f32_pipe(args: list[str], what: str, expected_samples: int) -> NDArray
         proc.stdout.close()
         stderr_thread.join(timeout=5.0)
     if returncode != 0:
-        tail = b"".join(stderr_parts).decode("utf-8", "replace")[-2000:]
-        raise FfmpegError(f"{what}: ffmpeg failed with exit code {returncode}", tail)
+        raise FfmpegError(f"{what}: ffmpeg failed with exit code {returncode}", stderr_tail(b"".join(stderr_parts)))
     return buffer[: filled // 4].astype(np.float32, copy=False)
 
 

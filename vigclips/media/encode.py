@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from vigclips.errors import FfmpegError
 from vigclips.fileio import atomic_path
-from vigclips.media.ffmpeg import STDERR_TAIL_CHARS, base_args
+from vigclips.media.ffmpeg import base_args, stderr_tail
 
 
 class VideoWriter:
@@ -51,7 +51,7 @@ class VideoWriter:
         stderr = self._proc.stderr.read() if self._proc.stderr else b""
         code = self._proc.wait()
         if code != 0 or self.frames_written == 0:
-            err = FfmpegError(f"{self.output}: encoding failed", stderr.decode("utf-8", "replace")[-STDERR_TAIL_CHARS:])
+            err = FfmpegError(f"{self.output}: encoding failed", stderr_tail(stderr))
             self._atomic.__exit__(FfmpegError, err, None)
             raise err
         self._atomic.__exit__(None, None, None)

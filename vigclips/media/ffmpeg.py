@@ -69,13 +69,14 @@ def run_ffmpeg(
     try:
         proc = subprocess.run(args, input=input_bytes, capture_output=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired as exc:
-        raise error_cls(f"{what}: ffmpeg timed out", _tail(exc.stderr)) from None
+        raise error_cls(f"{what}: ffmpeg timed out", stderr_tail(exc.stderr)) from None
     if proc.returncode != 0:
-        raise error_cls(f"{what}: ffmpeg failed with exit code {proc.returncode}", _tail(proc.stderr))
+        raise error_cls(f"{what}: ffmpeg failed with exit code {proc.returncode}", stderr_tail(proc.stderr))
     return proc.stdout
 
 
-def _tail(stderr: bytes | None) -> str:
+def stderr_tail(stderr: bytes | None) -> str:
+    """The end of ffmpeg's stderr (where the cause is), decoded, for error messages."""
     return (stderr or b"").decode("utf-8", "replace")[-STDERR_TAIL_CHARS:]
 
 
