@@ -86,14 +86,15 @@ def decode_only_s(path: Path) -> tuple[float, float]:
 
 
 def frames_only_s(path: Path, fps: float = 10.0, max_width_px: int = 640) -> tuple[float, int]:
-    """Wall time of ``iter_frames`` delivering every analysis frame to Python (no models), and the frame count."""
+    """Wall time of ``iter_frames`` delivering every analysis frame to Python as the pipeline decodes them (no models), and
+    the frame count."""
     from fractions import Fraction
 
     from vigclips.media.decode import iter_frames
 
     started = time.perf_counter()
     n = 0
-    for _ in iter_frames(path, Fraction(fps).limit_denominator(1000), max_width_px):
+    for _ in iter_frames(path, Fraction(fps).limit_denominator(1000), max_width_px, fast_decode=True):
         n += 1
     return time.perf_counter() - started, n
 
@@ -142,14 +143,14 @@ class TreeMemory:
             self._stop.wait(self._every_s)
 
 
-def _instrumented_analysis(path: str, out_root: str, result_file: str) -> None:
+def _instrumented_analysis(path: str, out_root: str, result_file: str, threads: int) -> None:
     """Child process: run ``analyze_to_folder`` with timing wrappers around each stage; write the figures as JSON."""
     import resource
 
     import vigclips.pipeline as pipeline
     from vigclips.vision import face_mediapipe
 
-    timers = {"decode_wait_s": 0.0, "mediapipe_s": 0.0, "ranking_s": 0.0, "writing_s": 0.0}
+    timers = {"decode_wait_s": 0.0, "detect_s": 0.0, "mesh_s": 0.0, "crop_mesh_s": 0.0, "ranking_s": 0.0, "writing_s": 0.0}
     real_iter_frames = pipeline.iter_frames
 
     def timed_iter_frames(*args, **kwargs):
@@ -163,15 +164,6 @@ def _instrumented_analysis(path: str, out_root: str, result_file: str) -> None:
                 return
             timers["decode_wait_s"] += time.perf_counter() - t
             yield frame
-
-    real_process = face_mediapipe.MediaPipeFaces.process
-
-    def timed_process(self, image):
-        t = time.perf_counter()
-        try:
-            return real_process(self, image)
-        finally:
-            timers["mediapipe_s"] += time.perf_counter() - t
 
     def timed(name, func):
         def wrapper(*args, **kwargs):
@@ -192,22 +184,23 @@ def _instrumented_analysis(path: str, out_root: str, result_file: str) -> None:
         return analysis
 
     pipeline.iter_frames = timed_iter_frames
-    face_mediapipe.MediaPipeFaces.process = timed_process
-    if hasattr(face_mediapipe.MediaPipeFaces, "mesh_in_boxes"):  # second, stateless mesh on crops of missed faces
-        timers["crop_mesh_s"] = 0.0
-        face_mediapipe.MediaPipeFaces.mesh_in_boxes = timed("crop_mesh_s", face_mediapipe.MediaPipeFaces.mesh_in_boxes)
+    faces = face_mediapipe.MediaPipeFaces
+    faces.detect = timed("detect_s", faces.detect)  # in its own thread when threads > 1: overlaps the others
+    faces.mesh = timed("mesh_s", faces.mesh)
+    faces.mesh_in_boxes = timed("crop_mesh_s", faces.mesh_in_boxes)  # stateless mesh on crops of missed faces
     pipeline.analyze = keep_stage_times
     pipeline.find_moments = timed("ranking_s", pipeline.find_moments)
     pipeline._write_outputs = timed("writing_s", pipeline._write_outputs)
 
     started = time.perf_counter()
-    pipeline.analyze_to_folder(Path(path), Path(out_root), force=True)
+    pipeline.analyze_to_folder(Path(path), Path(out_root), force=True, threads=threads)
     wall_s = time.perf_counter() - started
     vision_s = stage_times.get("vision_s", 0.0)
     figures = {
         "wall_s": wall_s,
         **timers,
-        "vision_python_s": vision_s - timers["decode_wait_s"] - timers["mediapipe_s"] - timers.get("crop_mesh_s", 0.0),
+        "vision_python_s": vision_s - timers["decode_wait_s"] - timers["mesh_s"] - timers["crop_mesh_s"]
+        - (timers["detect_s"] if threads == 1 else 0.0),
         "vision_stage_s": vision_s,
         "audio_s": stage_times.get("audio_s", 0.0),
         "ru_maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
@@ -215,11 +208,11 @@ def _instrumented_analysis(path: str, out_root: str, result_file: str) -> None:
     Path(result_file).write_text(json.dumps(figures))
 
 
-def measure_analysis(path: Path, work: Path) -> dict:
+def measure_analysis(path: Path, work: Path, threads: int) -> dict:
     """Run the instrumented analysis in a spawned child and sample its process tree's memory."""
     result_file = work / "figures.json"
     ctx = mp.get_context("spawn")
-    proc = ctx.Process(target=_instrumented_analysis, args=(str(path), str(work / "out"), str(result_file)))
+    proc = ctx.Process(target=_instrumented_analysis, args=(str(path), str(work / "out"), str(result_file), threads))
     cpu0 = _children_cpu_s()
     started = time.perf_counter()
     proc.start()
@@ -271,6 +264,8 @@ def main() -> None:
     parser.add_argument("--batch-minutes", type=float, default=1.0, help="length of each throughput recording")
     parser.add_argument("--build-only", action="store_true", help="only build (and cache) the looped recordings")
     parser.add_argument("--skip-decode", action="store_true", help="skip the decode-only and frames-only timings")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="cores the single analysis may use (default: all, as `vigclips analyze`; 1 = one batch worker)")
     parser.add_argument("--json", type=Path, help="also write all figures to this JSON file")
     args = parser.parse_args()
 
@@ -304,13 +299,16 @@ def main() -> None:
                       flush=True)  # fmt: skip
             run_dir = work / f"len-{minutes:g}"
             run_dir.mkdir()
-            fig = measure_analysis(path, run_dir)
+            fig = measure_analysis(path, run_dir, args.threads)
             wall = fig["wall_s"]
             print(f"  analyze_to_folder              {wall:8.1f} s   {media_s / wall:6.1f}x real time   "
                   f"ratio to decode-only {wall / dec_s:5.2f} (target <= 1.5)   CPU {fig['tree_cpu_s']:.1f} s "
                   f"(ratio {fig['tree_cpu_s'] / dec_cpu_s:.1f})")  # fmt: skip
-            print(f"    stages: decode wait {fig['decode_wait_s']:.1f} s | MediaPipe {fig['mediapipe_s']:.1f} s "
-                  f"({1000 * fig['mediapipe_s'] / max(1, n_frames):.1f} ms/frame) | crop mesh {fig.get('crop_mesh_s', 0.0):.1f} s"
+            print(f"    stages ({args.threads} thread(s)): decode wait {fig['decode_wait_s']:.1f} s "
+                  f"| face mesh {fig['mesh_s']:.1f} s "
+                  f"({1000 * fig['mesh_s'] / max(1, n_frames):.1f} ms/frame) | detectors {fig['detect_s']:.1f} s "
+                  f"({1000 * fig['detect_s'] / max(1, n_frames):.1f} ms/frame{', own thread' if args.threads > 1 else ''}) "
+                  f"| crop mesh {fig['crop_mesh_s']:.1f} s"
                   f" | other vision Python {fig['vision_python_s']:.1f} s"
                   f" | audio {fig['audio_s']:.1f} s | ranking {fig['ranking_s']:.2f} s"
                   f" | writing {fig['writing_s']:.1f} s")  # fmt: skip

@@ -62,7 +62,7 @@ def row(name: str, value: float | str, target: str = "", ok: bool | None = None,
 
 
 def frames_of(path: Path, hz: Fraction = TICK_HZ) -> list[Frame]:
-    return list(iter_frames(path, hz, 640))
+    return list(iter_frames(path, hz, 640, fast_decode=True))  # as the pipeline decodes
 
 
 def still(path: Path) -> list[Frame]:

@@ -10,7 +10,9 @@ import pytest
 
 from vigclips.errors import MediaOpenError, NoVideoStreamError, TruncatedMediaError
 from vigclips.media import decode_audio, extract_still, grab_frame, iter_frames, probe
+from vigclips.media.decode import fast_decode_args
 from vigclips.media.probe import parse_probe_text
+from vigclips.types import MediaInfo
 
 ROTATED_TEXT = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'phone.mp4':
   Duration: 00:01:02.50, start: 0.000000, bitrate: 293 kb/s
@@ -146,3 +148,30 @@ def test_truncated_recordings(lavfi_clip, tmp_path):
     with pytest.raises(MediaOpenError, match="incomplete or damaged"):
         probe(cut_back)
     assert cut_front.stat().st_size == front.stat().st_size // 2  # the source is never modified
+
+
+def test_fast_decode_skips_only_what_analysis_can_spare():
+    def info(width: int, fps: int) -> MediaInfo:
+        return MediaInfo(Path("x.mp4"), 1, 10.0, True, width, width * 9 // 16, Fraction(fps))
+
+    # 720p30 analysed at 640 px, 10 ticks/s: both savings
+    assert fast_decode_args(Fraction(10), info(1280, 30), 640) == ["-skip_frame:v", "noref", "-skip_loop_filter:v", "all"]
+    # ticks as often as frames (teaching clips, 12 fps sources): every frame is needed
+    assert fast_decode_args(Fraction(12), info(1280, 12), 640) == ["-skip_loop_filter:v", "all"]
+    # analysed at full size: block edges stay visible, so deblocking stays on
+    assert fast_decode_args(Fraction(10), info(640, 30), 640) == ["-skip_frame:v", "noref"]
+    assert fast_decode_args(Fraction(10), info(0, 0), 640) == []
+
+
+def test_fast_decode_gives_the_same_ticks_and_nearly_the_same_pictures(lavfi_clip):
+    # B-frames (veryfast) so that non-reference frames exist to skip; 1280 px so that deblocking is skipped too
+    clip = lavfi_clip("bframes_720p30.mp4", video="testsrc2=size=1280x720:rate=30", audio=None, seconds=4.0,
+                      extra=["-preset", "veryfast", "-bf", "3"])  # fmt: skip
+    info = probe(clip)
+    plain = list(iter_frames(clip, Fraction(10), 640, info))
+    fast = list(iter_frames(clip, Fraction(10), 640, info, fast_decode=True, threads=1))
+    assert [f.pts_s for f in fast] == [f.pts_s for f in plain]
+    diff = [np.abs(a.image.astype(np.int16) - b.image.astype(np.int16)).mean() for a, b in zip(plain, fast)]
+    # a source frame or two (33-67 ms) apart: testsrc2's moving parts differ a little (one frame off: ~3.7, two: ~7.3),
+    # the rest is the same picture; a pick further away would differ more
+    assert max(diff) < 9.0 and np.mean(diff) < 4.0, diff

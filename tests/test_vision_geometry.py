@@ -9,7 +9,15 @@ from vigclips.errors import ConfigError
 from vigclips.types import Frame
 from vigclips.vision import VISION_COLUMNS, VisionConfig, render_overlay
 from vigclips.vision import geometry as g
-from vigclips.vision.analyze import EXTRA_COLUMNS, FACE_FIELDS, build_result, frame_faces, spurious_track_mask
+from vigclips.vision.analyze import (
+    EXTRA_COLUMNS,
+    FACE_FIELDS,
+    FullRangeSchedule,
+    build_result,
+    frame_faces,
+    has_far_face,
+    spurious_track_mask,
+)
 from vigclips.vision.roles import ROLE_ADULT, ROLE_INFANT, decide_roles
 from vigclips.vision.tracking import FaceTracker, box_iou, greedy_match
 
@@ -421,3 +429,27 @@ def test_vision_section_loads_from_toml(tmp_path):
     p.write_text('[vision]\ninfant = "baby"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="vision.infant"):
         load_config(p)
+
+
+def test_far_face_is_a_full_range_detection_without_a_short_range_twin():
+    near = [100, 100, 200, 220]
+    near_full = [95, 90, 210, 230]  # the same face as the full-range model boxes it (bigger, shifted)
+    far = [500, 50, 520, 72]
+    src = np.array
+    assert not has_far_face(np.array([near, near_full], np.float32), src([0, 1], np.int8))
+    assert has_far_face(np.array([near, near_full, far], np.float32), src([0, 1, 1], np.int8))
+    assert has_far_face(np.array([far], np.float32), src([1], np.int8))
+    assert not has_far_face(np.array([near], np.float32), src([0], np.int8))  # short-range only
+    assert not has_far_face(np.zeros((0, 4), np.float32), np.zeros(0, np.int8))
+
+
+def test_full_range_runs_every_half_second_and_every_tick_while_it_finds_far_faces():
+    plan = FullRangeSchedule(0.5)
+    ticks = [round(0.1 * i, 1) for i in range(12)]
+    assert [t for t in ticks if plan.due(t)] == [0.0, 0.5, 1.0]
+    plan.saw_far_face(1.0)  # a small, far face at 1.0 s: followed on every tick until 2 s after it was last seen
+    ticks = [round(1.2 + 0.1 * i, 1) for i in range(35)]
+    due = [t for t in ticks if plan.due(t)]
+    assert due[:19] == [round(1.2 + 0.1 * i, 1) for i in range(19)] and due[19:] == [3.5, 4.0, 4.5]
+    every_tick = FullRangeSchedule(0.0)
+    assert all(every_tick.due(0.1 * i) for i in range(20))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import islice
 
 import cv2
 import numpy as np
@@ -92,6 +93,32 @@ def test_overlay_on_real_frame(causal):
     out = render_overlay(f, res, f.index)
     assert out.shape == f.image.shape
     assert np.count_nonzero(np.any(out != f.image, axis=2)) > 500  # boxes, labels and rays drawn
+
+
+def test_two_threads_measure_exactly_what_one_does(sample_video, monkeypatch):
+    # 0-12 s of the demo: a near face, then from 6.5 s a small far one only the full-range detector finds.
+    frames = list(islice(iter_frames(sample_video, TEN_HZ, fast_decode=True), 120))
+    full_range_calls = []
+    real_detect = MediaPipeFaces.detect
+
+    def counting_detect(self, rgb, *, full_range=True):
+        full_range_calls.append(full_range)
+        return real_detect(self, rgb, full_range=full_range)
+
+    monkeypatch.setattr(MediaPipeFaces, "detect", counting_detect)
+    one = analyze_frames(iter(frames), VisionConfig(), threads=1)
+    plan_one = list(full_range_calls)
+    full_range_calls.clear()
+    two = analyze_frames(iter(frames), VisionConfig(), threads=2)
+    assert full_range_calls == plan_one
+    for name, values in one.channels.items():
+        np.testing.assert_array_equal(values, two.channels[name], err_msg=name)
+    np.testing.assert_array_equal(one.face_data, two.face_data)
+    # The full-range detector rests while only the near face is on screen, and follows the far face on every tick.
+    far = np.array([f.pts_s for f in frames]) > 7.5
+    ran = np.array(plan_one)
+    assert ran[~far].mean() < 0.5 and ran[far].all()
+    assert np.mean(one.channels["faces"][far] >= 2) >= 0.95
 
 
 def test_no_face_clip(shared_media):

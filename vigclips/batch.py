@@ -24,8 +24,12 @@ Workers
     A local pool of ``spawn``-ed processes (``concurrent.futures.ProcessPoolExecutor``); each process lives for the whole batch,
     so its imports (MediaPipe, SciPy) load once. With ``scheduler="tcp://host:8786"`` the same job function runs on a Dask
     distributed cluster (optional extra ``batch-dask``: ``dask[distributed]``); the workers must see the recordings and ``OUT``
-    at the same paths (a shared file system). Run one thread per Dask worker process (``--nthreads 1``): the face models and
-    the decoder already use the cores.
+    at the same paths (a shared file system).
+
+    A worker is one core: it analyses one recording at a time, single-threaded (decoder and face models one after another,
+    ``threads=1`` in :func:`vigclips.pipeline.analyze`), so throughput grows with workers instead of workers fighting over
+    cores. Locally the default is one worker per core; on Dask run one single-threaded worker process per core
+    (``dask worker --nworkers <cores> --nthreads 1``). ``vigclips analyze`` on one recording uses every core instead.
 
 Example:
     >>> from vigclips.batch import run_batch                    # doctest: +SKIP
@@ -262,9 +266,8 @@ def config_key(cfg: PipelineConfig, overlay: bool = False) -> str:
 
 
 def default_workers() -> int:
-    """Local workers when none are asked for: one per two cores (each analysis keeps about two cores busy: the decoder
-    threads and the face models), at least one."""
-    return max(1, (os.cpu_count() or 2) // 2)
+    """Local workers when none are asked for: one per core (each runs its analysis single-threaded)."""
+    return max(1, os.cpu_count() or 1)
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -339,7 +342,8 @@ def _run_job(job: _Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any
         refuse_to_lose_review_work(final_dir, job.force)  # checked before the long analysis, not after
         make_private_dir(staging_root)
         progress = _SinkProgress(send, job.index)
-        staged = analyze_to_folder(source, staging_root, job.cfg, progress, overlay=job.overlay, force=True)
+        staged = analyze_to_folder(source, staging_root, job.cfg, progress, overlay=job.overlay, force=True,
+                                    threads=1)  # a worker is one core (module docstring)
         elapsed_s = time.perf_counter() - started
         sha256 = read_moments(staged)["source"]["sha256"]  # hashed once, by the pipeline, for moments.json
         marker = {

@@ -232,7 +232,8 @@ def review(folder: Path, port: int, no_browser: bool, source: Path | None, confi
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", "out_root", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the results: OUT/<name>/ per recording, summary.csv, summary.html, batch.log.")
-@click.option("--workers", type=click.IntRange(1, 256), help="Local worker processes (default: one per two cores).")
+@click.option("--workers", type=click.IntRange(1, 256),
+              help="Local worker processes, each analysing one recording on one core (default: one per core).")
 @click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed cluster instead, e.g. tcp://host:8786.")
 @click.option("--progress", "progress_mode", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: readable lines on stderr; json: one JSON object per event on stdout.")

@@ -65,13 +65,16 @@ class Analysis:
         return fixed + sorted(set(self.signals.channels) - set(fixed))
 
 
-def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, progress: Progress | None = None) -> Analysis:
+def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, progress: Progress | None = None, *,
+            threads: int | None = None) -> Analysis:  # fmt: skip
     """Measure faces, roles, gaze, smiles, voices and turns of one recording, per analysis tick.
 
     Args:
         path: a video (any format ffmpeg reads) or an audio-only file (``.wav``, ``.m4a``…: visual channels stay empty).
         cfg: settings (defaults if omitted).
         progress: reports analysed ticks.
+        threads: cores this analysis may keep busy (default: all). A batch worker sharing the machine with others gets
+            one: the decoder then runs single-threaded and the face models one after another. Results do not depend on it.
 
     Returns:
         :class:`Analysis` with ``signals`` (one row per tick), vocal ``segments`` and ``turns``.
@@ -85,6 +88,7 @@ def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, pro
     """
     cfg = cfg or PipelineConfig()
     progress = progress or NullProgress()
+    threads = max(1, threads or os.cpu_count() or 1)
     info = probe(path)
     tick_hz = cfg.analysis.tick_hz
     signals = Signals(tick_hz=tick_hz, t_s=tick_times(info.duration_s, tick_hz))
@@ -99,8 +103,9 @@ def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, pro
         started = time.perf_counter()
         progress.start(n_ticks, f"{info.path.name}: faces")
         try:
-            frames = iter_frames(info.path, tick_hz, cfg.analysis.max_width_px, info)
-            vision_result = analyze_frames(_advancing(frames, progress), cfg.vision)
+            frames = iter_frames(info.path, tick_hz, cfg.analysis.max_width_px, info, fast_decode=True,
+                                 threads=0 if threads > 1 else 1)  # fmt: skip
+            vision_result = analyze_frames(_advancing(frames, progress), cfg.vision, threads=threads)
         finally:
             progress.close()
         for name, values in place_on_ticks(vision_result.pts_s, vision_result.channels, tick_hz, n_ticks).items():
@@ -150,18 +155,21 @@ def analyze_to_folder(
     *,
     overlay: bool = False,
     force: bool = False,
+    threads: int | None = None,
 ) -> Path:
     """Analyse one recording and write ``OUT/<stem>/``: ``moments.json``, ``signals.csv``, ``vocalisations.rttm``, stills,
     ``timeline.png``, ``<stem>.eaf``, ``moments.vtt``, ``<stem>.edl`` (and ``overlay.mp4`` with ``overlay``).
 
     Raises:
         BadInputError: bad recording, or the folder holds review decisions and ``force`` is false.
+
+    ``threads``: as for :func:`analyze`.
     """
     cfg = cfg or PipelineConfig()
     started = time.perf_counter()
     final_dir = output_dir_for(path, out_root)
     refuse_to_lose_review_work(final_dir, force)
-    analysis = analyze(path, cfg, progress)
+    analysis = analyze(path, cfg, progress, threads=threads)
     moments = find_moments(analysis, cfg)
     make_private_dir(Path(out_root))
     work_dir = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.partial-", dir=out_root))
@@ -179,43 +187,51 @@ def _write_outputs(work_dir: Path, analysis: Analysis, moments: list[Moment], cf
                    elapsed_s: float) -> None:  # fmt: skip
     from vigclips.audio.rttm import write_rttm
     from vigclips.report import write_eaf, write_edl, write_timeline_png, write_vtt
-    from vigclips.review.previews import write_previews
 
     info = analysis.info
     stem = info.path.stem
-    atomic_write_text(work_dir / SIGNALS_FILE, signals_csv_text(analysis.signals, analysis.columns))
-    write_rttm(analysis.segments, work_dir / RTTM_FILE, stem)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigclips-cut") as cutter:
+        # ffmpeg cuts the stills and previews in its own processes while this thread writes and draws the rest.
+        cut = cutter.submit(_write_stills_and_previews, info, moments, work_dir, cfg)
+        atomic_write_text(work_dir / SIGNALS_FILE, signals_csv_text(analysis.signals, analysis.columns))
+        write_rttm(analysis.segments, work_dir / RTTM_FILE, stem)
+        write_timeline_png(analysis.signals, moments, work_dir / "timeline.png", cfg=cfg.scoring, turns=analysis.turns,
+                           title=info.path.name)  # fmt: skip
+        write_eaf(analysis.signals, moments, analysis.segments, analysis.turns, work_dir / f"{stem}.eaf", info.path.name,
+                  cfg=cfg.scoring)  # fmt: skip
+        write_vtt(moments, work_dir / "moments.vtt")
+        write_edl(moments, work_dir / f"{stem}.edl", info.fps if info.has_video else cfg.analysis.tick_hz, info.path.name)
+        if overlay and info.has_video:
+            write_overlay(analysis, work_dir / OVERLAY_FILE, cfg)
+        stills, previews = cut.result()
 
     records = []
     for moment in moments:
-        still = None
-        still_t_s = moment.details.get("best_still_t_s") if moment.details else None
-        if info.has_video and still_t_s is not None and np.isfinite(still_t_s):
-            still = f"{STILLS_DIR}/{moment.id}.jpg"
-            extract_still(info.path, float(still_t_s), work_dir / still, info=info)
-        record = moment_record(moment, still)
+        record = moment_record(moment, stills.get(moment.id))
         if analysis.turns is not None:
             record["turns"] = analysis.turns.within(moment.start_s, moment.end_s)
+        record["preview"] = previews.get(moment.id)
         records.append(record)
-
-    # Browser-playable previews of each candidate for the review page; the whole-recording preview is made by
-    # `vigclips review` when first needed (it costs about a tenth of real time, too much for every batch run).
-    previews = write_previews(info, moments, work_dir, cfg, recording=False)
-    for record in records:
-        record["preview"] = previews.get(record["id"])
-
-    write_timeline_png(analysis.signals, moments, work_dir / "timeline.png", cfg=cfg.scoring, turns=analysis.turns,
-                       title=info.path.name)  # fmt: skip
-    write_eaf(analysis.signals, moments, analysis.segments, analysis.turns, work_dir / f"{stem}.eaf", info.path.name,
-              cfg=cfg.scoring)  # fmt: skip
-    write_vtt(moments, work_dir / "moments.vtt")
-    write_edl(moments, work_dir / f"{stem}.edl", info.fps if info.has_video else cfg.analysis.tick_hz, info.path.name)
-    if overlay and info.has_video:
-        write_overlay(analysis, work_dir / OVERLAY_FILE, cfg)
 
     summary = _summary(analysis, moments, elapsed_s)
     document = build_document(source_record(info, sha256_file(info.path)), cfg.analysis.tick_hz, cfg.to_dict(), summary, records)
     write_moments(work_dir / MOMENTS_FILE, document)  # last: its presence marks a complete folder
+
+
+def _write_stills_and_previews(info: MediaInfo, moments: list[Moment], work_dir: Path,
+                               cfg: PipelineConfig) -> tuple[dict[str, str], dict[str, str]]:  # fmt: skip
+    """Each candidate's best still and its browser-playable preview for the review page: ``({id: still}, {id: preview})``,
+    paths relative to ``work_dir``. The whole-recording preview is made by `vigclips review` when first needed (it costs
+    about a tenth of real time, too much for every batch run)."""
+    from vigclips.review.previews import write_previews
+
+    stills: dict[str, str] = {}
+    for moment in moments:
+        still_t_s = moment.details.get("best_still_t_s") if moment.details else None
+        if info.has_video and still_t_s is not None and np.isfinite(still_t_s):
+            stills[moment.id] = f"{STILLS_DIR}/{moment.id}.jpg"
+            extract_still(info.path, float(still_t_s), work_dir / stills[moment.id], info=info)
+    return stills, write_previews(info, moments, work_dir, cfg, recording=False)
 
 
 def write_overlay(analysis: Analysis, output: Path, cfg: PipelineConfig) -> Path:

@@ -8,6 +8,7 @@ built from them. :func:`vigclips.vision.overlay.render_overlay` draws from the s
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -203,13 +204,18 @@ def fill_from_crop_meshes(
     rows[r, 7:] = geometry.face_features(m, params)
 
 
-def analyze_frames(frames: Iterable[Frame], cfg: VisionConfig, progress: Progress | None = None) -> VisionResult:
+def analyze_frames(
+    frames: Iterable[Frame], cfg: VisionConfig, progress: Progress | None = None, *, threads: int = 1
+) -> VisionResult:
     """Run the vision stage over frames of one recording.
 
     Args:
         frames: frames in PTS order, one per analysis tick, BGR, already scaled (≤ 640 px wide recommended).
         cfg: vision settings.
         progress: receives one ``advance`` per frame (total unknown up front).
+        threads: 1 runs every model in the calling thread; 2 or more runs the face detectors one frame ahead in a second
+            thread while face mesh works on the current frame (MediaPipe releases the GIL), which nearly halves the wall
+            time on two free cores. The results are the same either way.
 
     Returns:
         A :class:`VisionResult` with one value per frame in every channel.
@@ -223,7 +229,7 @@ def analyze_frames(frames: Iterable[Frame], cfg: VisionConfig, progress: Progres
         >>> res.channels["mutual_gaze"].shape == res.pts_s.shape  # doctest: +SKIP
         True
     """
-    from vigclips.vision.face_mediapipe import MediaPipeFaces  # keeps mediapipe out of pure-numpy imports
+    from vigclips.vision.face_mediapipe import MediaPipeFaces, to_rgb  # keeps mediapipe out of pure-numpy imports
 
     progress = progress or NullProgress()
     params = geometry.GeometryParams.from_config(cfg)
@@ -233,6 +239,29 @@ def analyze_frames(frames: Iterable[Frame], cfg: VisionConfig, progress: Progres
     face_rows: list[NDArray[np.float32]] = []
     face_frame: list[NDArray[np.int32]] = []
     face_track: list[NDArray[np.int32]] = []
+
+    full_range_plan = FullRangeSchedule(cfg.full_range_every_s if cfg.detector == "both" else 0.0)
+
+    def measure(i: int, frame: Frame, rgb: NDArray[np.uint8], full_range: bool, detections: Future | None) -> None:
+        h, w = frame.image.shape[:2]
+        meshes = models.mesh(rgb)
+        dets = detections.result() if detections is not None else models.detect(rgb, full_range=full_range)
+        if full_range and has_far_face(dets.xyxy_px, dets.source):
+            full_range_plan.saw_far_face(float(frame.pts_s))
+        rows = frame_faces(dets.xyxy_px, dets.score, meshes, params)
+        if cfg.crop_mesh:
+            fill_from_crop_meshes(rows, models, frame.image, params, cfg.max_faces)
+        if not cfg.mesh_only_faces:
+            rows = rows[np.isfinite(rows[:, _F["det_score"]])]
+        ids = tracker.update(float(frame.pts_s), rows[:, 0:4])
+        pts.append(float(frame.pts_s))
+        wh.append((w, h))
+        if rows.shape[0]:
+            face_rows.append(rows)
+            face_frame.append(np.full(rows.shape[0], i, np.int32))
+            face_track.append(ids)
+        progress.advance(1)
+
     progress.start(None, "faces")
     try:
         with MediaPipeFaces(
@@ -242,23 +271,19 @@ def analyze_frames(frames: Iterable[Frame], cfg: VisionConfig, progress: Progres
             min_detection_confidence=cfg.min_detection_confidence,
             min_tracking_confidence=cfg.min_tracking_confidence,
             static_image_mode=False,
-        ) as models:
+        ) as models, ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigclips-detect") as ahead:
+            waiting: tuple[int, Frame, NDArray[np.uint8], bool, Future | None] | None = None
             for i, frame in enumerate(frames):
-                h, w = frame.image.shape[:2]
-                dets, meshes = models.process(frame.image)
-                rows = frame_faces(dets.xyxy_px, dets.score, meshes, params)
-                if cfg.crop_mesh:
-                    fill_from_crop_meshes(rows, models, frame.image, params, cfg.max_faces)
-                if not cfg.mesh_only_faces:
-                    rows = rows[np.isfinite(rows[:, _F["det_score"]])]
-                ids = tracker.update(float(frame.pts_s), rows[:, 0:4])
-                pts.append(float(frame.pts_s))
-                wh.append((w, h))
-                if rows.shape[0]:
-                    face_rows.append(rows)
-                    face_frame.append(np.full(rows.shape[0], i, np.int32))
-                    face_track.append(ids)
-                progress.advance(1)
+                rgb = to_rgb(frame.image)
+                # decided as a frame arrives, before the previous one is measured, whether or not threads > 1
+                full_range = full_range_plan.due(float(frame.pts_s))
+                detections = ahead.submit(models.detect, rgb, full_range=full_range) if threads > 1 else None
+                current = (i, frame, rgb, full_range, detections)
+                if waiting is not None:
+                    measure(*waiting)  # the detectors already work on the next frame meanwhile
+                waiting = current
+            if waiting is not None:
+                measure(*waiting)
     finally:
         progress.close()
     n = len(pts)
@@ -271,6 +296,53 @@ def analyze_frames(frames: Iterable[Frame], cfg: VisionConfig, progress: Progres
     keep = spurious_track_mask(fidx, tid, data, np.array(pts, np.float64))
     fidx, tid, data = fidx[keep], tid[keep], data[keep]
     return build_result(np.array(pts, np.float64), image_wh, fidx, tid, data, cfg)
+
+
+FAR_FACE_HOLD_S = 2.0
+"""After the full-range detector last found a face the short-range one missed, it keeps running on every tick this long."""
+
+
+class FullRangeSchedule:
+    """When the full-range face detector runs: every ``every_s`` (0 = every tick), and on every tick while it keeps
+    finding faces the short-range detector misses (until :data:`FAR_FACE_HOLD_S` after the last one).
+
+    Example:
+        >>> plan = FullRangeSchedule(0.5)
+        >>> [plan.due(t) for t in (0.0, 0.1, 0.2, 0.5)]
+        [True, False, False, True]
+    """
+
+    def __init__(self, every_s: float) -> None:
+        self.every_s = every_s
+        self._last_run_s = -np.inf
+        self._last_far_face_s = -np.inf
+
+    def due(self, t_s: float) -> bool:
+        """Whether to run it on the frame at ``t_s`` (call once per frame, in time order)."""
+        if t_s - self._last_run_s >= self.every_s - 1e-6 or t_s - self._last_far_face_s <= FAR_FACE_HOLD_S:
+            self._last_run_s = t_s
+            return True
+        return False
+
+    def saw_far_face(self, t_s: float) -> None:
+        """The run on the frame at ``t_s`` found a face the short-range detector missed."""
+        self._last_far_face_s = max(self._last_far_face_s, t_s)
+
+
+def has_far_face(det_xyxy: NDArray[np.float32], det_source: NDArray[np.int8]) -> bool:
+    """Whether a full-range detection has no short-range detection of the same face (a face too small or far for it).
+
+    Args:
+        det_xyxy: (n, 4) boxes in pixels.
+        det_source: (n,) :data:`~vigclips.vision.face_mediapipe.SHORT_RANGE` (0) or ``FULL_RANGE`` (1) per box.
+    """
+    full = det_xyxy[det_source == 1]
+    if full.shape[0] == 0:
+        return False
+    short = det_xyxy[det_source == 0]
+    if short.shape[0] == 0:
+        return True
+    return bool(np.any(match_score(full, short).max(axis=1) < _DEDUP_IOU))
 
 
 MESHLESS_MIN_SCORE = 0.75

@@ -18,6 +18,9 @@ from numpy.typing import NDArray
 
 from vigclips.errors import ModelAssetError
 
+SHORT_RANGE, FULL_RANGE = 0, 1
+"""Values of :attr:`FaceDetections.source`, and MediaPipe's ``model_selection`` of each detector."""
+
 N_MESH_LANDMARKS = 478
 """Face mesh landmarks with ``refine_landmarks=True``: 468 face points plus 5 per iris (468–472 and 473–477)."""
 
@@ -119,15 +122,11 @@ class MediaPipeFaces:
         import mediapipe as mp  # the project's only mediapipe import
 
         sol = mp.solutions
-        self._detectors: list[tuple[int, object]] = []
-        if detector in ("short", "both"):
-            self._detectors.append(
-                (0, sol.face_detection.FaceDetection(model_selection=0, min_detection_confidence=min_detection_confidence))
-            )
-        if detector in ("full", "both"):
-            self._detectors.append(
-                (1, sol.face_detection.FaceDetection(model_selection=1, min_detection_confidence=min_detection_confidence))
-            )
+        self._detectors: list[tuple[int, object]] = [
+            (source, sol.face_detection.FaceDetection(model_selection=source, min_detection_confidence=min_detection_confidence))
+            for source, names in ((SHORT_RANGE, ("short", "both")), (FULL_RANGE, ("full", "both")))
+            if detector in names
+        ]
         self._mesh = (
             sol.face_mesh.FaceMesh(
                 static_image_mode=static_image_mode,
@@ -180,20 +179,33 @@ class MediaPipeFaces:
             ``(detections, meshes)``: :class:`FaceDetections` from the detector(s), and (m, 478, 3) float32 face mesh
             landmarks ``x, y`` in pixels and ``z`` (relative depth, smaller = nearer the camera) scaled like ``x``.
         """
-        if image_bgr.ndim != 3 or image_bgr.shape[2] != 3 or image_bgr.dtype != np.uint8:
-            raise ValueError(f"image_bgr: expected (H, W, 3) uint8, got {image_bgr.shape} {image_bgr.dtype}")
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-        rgb.flags.writeable = False  # lets MediaPipe use the buffer without a copy
+        rgb = to_rgb(image_bgr)
+        return self.detect(rgb), self.mesh(rgb)
+
+    def detect(self, rgb: NDArray[np.uint8], *, full_range: bool = True) -> FaceDetections:
+        """The detector(s) on one read-only RGB image from :func:`to_rgb`.
+
+        ``full_range=False`` skips the full-range model (the costlier one) for this image.
+
+        The detectors keep no state between images, and MediaPipe releases the GIL while a graph runs, so this may run
+        in another thread at the same time as :meth:`mesh` (on the same or another image).
+        """
         h, w = rgb.shape[:2]
-        parts = [_detections_to_arrays(det.process(rgb), source, w, h) for source, det in self._detectors]
-        detections = FaceDetections.merge(parts)
+        return FaceDetections.merge([_detections_to_arrays(det.process(rgb), source, w, h) for source, det in self._detectors
+                                     if full_range or source != FULL_RANGE])  # fmt: skip
+
+    def mesh(self, rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
+        """Face mesh on one read-only RGB image from :func:`to_rgb`: (m, 478, 3) landmarks (see :meth:`process`).
+
+        In video mode the mesh follows faces from one call to the next: call it from one thread, frames in time order.
+        """
         meshes = np.zeros((0, N_MESH_LANDMARKS, 3), np.float32)
         if self._mesh is not None:
+            h, w = rgb.shape[:2]
             res = self._mesh.process(rgb)
             if res.multi_face_landmarks:
                 meshes = np.stack([_landmarks_to_array(lm, w, h) for lm in res.multi_face_landmarks])
-        return detections, meshes
-
+        return meshes
 
     def mesh_in_boxes(self, image_bgr: NDArray[np.uint8], boxes_xyxy: NDArray[np.floating]) -> NDArray[np.float32]:
         """Face mesh on a square crop around each box (for faces the tracking mesh did not pick up).
@@ -221,9 +233,7 @@ class MediaPipeFaces:
             scale = max(1.0, CROP_MIN_PX / max(crop.shape[:2]))
             if scale > 1.0:
                 crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
-            rgb = cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
-            rgb.flags.writeable = False
-            res = self._crop_mesh.process(rgb)
+            res = self._crop_mesh.process(to_rgb(crop))
             if not res.multi_face_landmarks:
                 continue
             ch, cw = crop.shape[:2]
@@ -232,6 +242,15 @@ class MediaPipeFaces:
             lm[:, 1] += ay
             out[i] = lm
         return out
+
+
+def to_rgb(image_bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The read-only RGB copy of a BGR uint8 image that the models take (read-only lets MediaPipe skip a copy)."""
+    if image_bgr.ndim != 3 or image_bgr.shape[2] != 3 or image_bgr.dtype != np.uint8:
+        raise ValueError(f"image_bgr: expected (H, W, 3) uint8, got {image_bgr.shape} {image_bgr.dtype}")
+    rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+    rgb.flags.writeable = False
+    return rgb
 
 
 CROP_CONTEXT = 2.0

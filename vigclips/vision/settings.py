@@ -56,6 +56,10 @@ class VisionConfig:
             mesh on the back of a head (face-count agreement 0.942 with them, see ``bench/eval_vision.py``).
         crop_mesh: for a detected face the tracking mesh missed (small or far faces: its own detector is
             short-range), run face mesh on a scaled-up crop around the detection so pose, gaze and smile are measured.
+        full_range_every_s: with ``detector = "both"``, how often the full-range detector (the costlier one, ~2.6 ms
+            a frame) looks for faces the short-range one cannot see (0–10 s; 0 = every tick). Once it finds one, it
+            runs on every tick until no such face has been seen for 2 s, so a small, far face is followed at the full
+            tick rate and a new one is found at most this late.
     """
 
     infant: str = "auto"
@@ -77,6 +81,7 @@ class VisionConfig:
     use_depth: bool = False
     mesh_only_faces: bool = False
     crop_mesh: bool = True
+    full_range_every_s: float = 0.5
 
     def __post_init__(self) -> None:
         if self.infant not in INFANT_CHOICES:
@@ -100,6 +105,7 @@ class VisionConfig:
             ("looks_full_deg", 1.0, 60.0),
             ("looks_zero_deg", 2.0, 90.0),
             ("partner_memory_s", 0.0, 30.0),
+            ("full_range_every_s", 0.0, 10.0),
         ):
             check_setting_range(f"vision.{name}", getattr(self, name), low, high)
         if self.looks_zero_deg <= self.looks_full_deg:
