@@ -4,9 +4,9 @@ What it does:
 
 1. **Per-clip signals.** Each real clip from ``../shared/media`` listed in :data:`CLIPS` is analysed once with the
    project's own pipeline (``vigclips.pipeline.analyze``: faces, roles, gaze, smiles, voices) and cached as ``.npz``
-   (``--cache``; the cache key holds the file's size, mtime, the vigclips version and a digest of its code). ``--signals-dir`` reads
-   ``<stem>.npz`` files made elsewhere instead, so the evaluation also runs where the vision/audio stages are not
-   installed.
+   (``--cache``; the cache key holds the file's size, mtime, the vigclips version and a digest of its code).
+   ``--signals-dir`` reads ``<stem>.npz`` files made elsewhere instead, so the evaluation also runs where the
+   vision/audio stages are not installed; ``--freeze DIR`` keeps and reuses them (and the joined files' signals).
 2. **Joined recordings.** For each target length and each shuffle seed, filler clips (no partner, no face, a sleeping
    baby, one-sided talk…) are drawn in random order, with repetition, until the length is reached, and the attuned
    episode(s) (the Lookit clip where a mother speaks and her child answers and smiles) are planted at random places
@@ -32,6 +32,9 @@ Run::
     .venv/bin/python bench/eval_ranking.py --join-media     # plus whole-pipeline runs on joined files (minutes)
     .venv/bin/python bench/eval_ranking.py --timing-only    # only the 1-hour cost
     .venv/bin/python bench/eval_ranking.py --json out.json  # also write every number as JSON
+    .venv/bin/python bench/eval_ranking.py --join-media --freeze DIR  # keep/reuse every clip's and joined file's
+                                                            # signals in DIR: a ranking change compared on the same
+                                                            # measurements, even while the vision/audio code changes
 
 Hit rule: a candidate *overlaps* a planted episode when their intersection is at least half of the shorter of the two.
 """
@@ -138,19 +141,26 @@ def _load_npz(path: Path, clip: Clip) -> ClipSignals:
     return ClipSignals(clip, sig, segs)
 
 
-def clip_signals(media: Path, cache: Path, signals_dir: Path | None) -> list[ClipSignals]:
-    """Signals of every clip: from ``signals_dir``, the cache, or the pipeline (then cached)."""
+def clip_signals(media: Path, cache: Path, signals_dir: Path | None, freeze: Path | None = None) -> list[ClipSignals]:
+    """Signals of every clip: from ``signals_dir``, ``freeze``, the cache, or the pipeline (then cached, and frozen)."""
     out = []
     for clip in CLIPS:
         path = media / clip.file
         if signals_dir is not None:
             out.append(_load_npz(signals_dir / f"{Path(clip.file).stem}.npz", clip))
             continue
+        frozen = freeze / f"{Path(clip.file).stem}.npz" if freeze is not None else None
+        if frozen is not None and frozen.is_file():
+            out.append(_load_npz(frozen, clip))
+            continue
         if not path.is_file():
             raise SystemExit(f"missing clip {path}: pass --media to the shared media folder")
         cached = cache / f"{_cache_key(path)}.npz"
         if cached.is_file():
-            out.append(_load_npz(cached, clip))
+            cs = _load_npz(cached, clip)
+            if frozen is not None:
+                _save_npz(frozen, cs)
+            out.append(cs)
             continue
         from vigclips.config import PipelineConfig
         from vigclips.pipeline import analyze
@@ -161,6 +171,8 @@ def clip_signals(media: Path, cache: Path, signals_dir: Path | None) -> list[Cli
             raise SystemExit(f"expected {TICK_HZ} ticks/s, got {analysis.signals.tick_hz}")
         cs = ClipSignals(clip, analysis.signals, list(analysis.segments))
         _save_npz(cached, cs)
+        if frozen is not None:
+            _save_npz(frozen, cs)
         print(f"  analysed {clip.file} ({len(cs.signals) / 10:.1f} s) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         out.append(cs)
     return out
@@ -297,8 +309,16 @@ def media_order(length_s: float, n_planted: int, rng: np.random.Generator, durat
     return seq
 
 
-def run_media_joins(media: Path, lengths: list[float], seeds: int, top: int) -> list[dict[str, object]]:
-    """Join real files, run the whole pipeline (vision, audio, turns) on each joined file, and rank."""
+def run_media_joins(
+    media: Path, lengths: list[float], seeds: int, top: int, freeze: Path | None = None
+) -> list[dict[str, object]]:
+    """Join real files, run the whole pipeline (vision, audio, turns) on each joined file, and rank.
+
+    With ``freeze``, each joined file's signals and vocal segments are kept there (``joined_<length>_<seed>.npz``) and
+    reused on later runs whatever the code, so a ranking change is compared on the very same measurements; turns are
+    recounted from the segments with the audio stage's counter, as the pipeline does.
+    """
+    from vigclips.audio import AudioConfig, count_turns
     from vigclips.config import PipelineConfig
     from vigclips.media import probe
     from vigclips.pipeline import analyze
@@ -311,13 +331,26 @@ def run_media_joins(media: Path, lengths: list[float], seeds: int, top: int) -> 
             for seed in range(seeds):
                 rng = np.random.default_rng(1000 * int(length) + seed)
                 order = media_order(length, 1 if length < 300 else 2, rng, durations)
-                joined, layout = join_media(order, media, work)
+                frozen = freeze / f"joined_{int(length)}_{seed}.npz" if freeze is not None else None
                 t0 = time.perf_counter()
-                analysis = analyze(joined, PipelineConfig())
+                if frozen is not None and frozen.is_file() and frozen.with_suffix(".json").is_file():
+                    by_file = {c.file: c for c in CLIPS}
+                    spans = json.loads(frozen.with_suffix(".json").read_text())
+                    layout = [(float(a), float(b), by_file[f]) for a, b, f in spans]
+                    cs = _load_npz(frozen, order[0])
+                    signals, segments = cs.signals, cs.segments
+                    turns = count_turns(segments, signals, AudioConfig())
+                else:
+                    joined, layout = join_media(order, media, work)
+                    analysis = analyze(joined, PipelineConfig())
+                    signals, segments, turns = analysis.signals, list(analysis.segments), analysis.turns
+                    if frozen is not None:
+                        _save_npz(frozen, ClipSignals(order[0], signals, segments))
+                        frozen.with_suffix(".json").write_text(json.dumps([[a, b, c.file] for a, b, c in layout]))
                 analyse_s = time.perf_counter() - t0
                 t0 = time.perf_counter()
-                moments = find_moments(analysis.signals, ScoringConfig(), top, analysis.turns)
-                j = Joined(analysis.signals, list(analysis.segments), layout)
+                moments = find_moments(signals, ScoringConfig(), top, turns)
+                j = Joined(signals, segments, layout)
                 row = evaluate(j, moments)
                 row.update(length_s=length, seed=seed, rank_s=time.perf_counter() - t0, analyse_s=analyse_s,
                            candidates=len(moments), mode="media")
@@ -465,6 +498,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--join-media", action="store_true",
                     help="also join the real files with ffmpeg and run the whole pipeline on each joined file (slower)")
     ap.add_argument("--json", type=Path, default=None, help="write all results as JSON here")
+    ap.add_argument("--freeze", type=Path, default=None,
+                    help="keep every clip's and joined file's signals in this folder and reuse them on later runs, "
+                         "whatever the code: compares ranking changes on the same measurements")
     args = ap.parse_args(argv)
 
     results: dict[str, object] = {}
@@ -477,7 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.timing_only:
         return 0
 
-    clips = clip_signals(args.media, args.cache, args.signals_dir)
+    clips = clip_signals(args.media, args.cache, args.signals_dir, args.freeze)
     print("\nper-clip signals (share of ticks with the cue, threshold 0.5):")
     for cs in clips:
         s = cs.signals
@@ -502,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
     results["summary"] = report(rows, args.top, "signals joined per clip")
     if args.join_media:
         lengths = [float(x) for x in args.lengths.split(",") if float(x) <= 300] or [180.0]
-        media_rows = run_media_joins(args.media, lengths, min(args.seeds, 3), args.top)
+        media_rows = run_media_joins(args.media, lengths, min(args.seeds, 3), args.top, args.freeze)
         results["media_recordings"] = media_rows
         results["media_summary"] = report(media_rows, args.top, "real files joined with ffmpeg, whole pipeline")
     if args.json:

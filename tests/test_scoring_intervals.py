@@ -184,3 +184,49 @@ def test_window_mean_matches_naive(xs: list[float], width: int) -> None:
     for i in range(x.shape[0]):
         seg = x[max(0, i - lo_half) : i + hi_half + 1]
         assert out[i] == pytest.approx(seg.mean(), abs=1e-9)
+
+
+# ------------------------------------------------------------------------------------------------ packing windows
+
+
+def _most_windows(ok: np.ndarray, length: int, lo: int, hi: int) -> int:
+    """Most disjoint allowed windows inside [lo, hi), by dynamic programming (the test's own count)."""
+    best = [0] * (hi - lo + 1)
+    for end in range(lo + 1, hi + 1):
+        k = end - lo
+        best[k] = best[k - 1]
+        start = end - length
+        if start >= lo and start < ok.shape[0] and ok[start]:
+            best[k] = max(best[k], best[k - length] + 1)
+    return best[hi - lo]
+
+
+def test_pack_literal_fragments() -> None:
+    # 12 ticks, windows of 3, every start allowed: 4 fit (0, 3, 6, 9). Taking 4–7 leaves 4 and 5 ticks: room for 2.
+    ok = np.ones(10, dtype=bool)
+    left, right = iv.pack_left(ok, 3), iv.pack_right(ok, 3)
+    assert left.tolist() == [0, 3, 6, 9] and right.tolist() == [0, 3, 6, 9]
+    assert iv.room_around(left, right, 3, 4, 7).tolist() == 2
+    assert iv.room_around(left, right, 3, 3, 6).tolist() == 3
+    assert iv.room_around(left, right, 3, np.array([0, 4]), np.array([3, 7])).tolist() == [3, 2]
+    assert iv.pack_left(np.zeros(5, dtype=bool), 3).tolist() == [] and iv.pack_right(np.zeros(0, dtype=bool), 3).tolist() == []
+
+
+@settings(max_examples=200, deadline=None)  # a shared 2-core machine: timing is not what these tests check
+@given(st.lists(st.booleans(), min_size=1, max_size=80), st.integers(1, 8), st.data())
+def test_packings_are_optimal_on_every_prefix_and_suffix(oks: list[bool], length: int, data: st.DataObject) -> None:
+    """Left packing: optimal for every prefix; right packing: for every suffix; so room_around is exact."""
+    ok = np.array(oks, dtype=bool)
+    n = ok.shape[0] + length - 1  # ticks: the last allowed start's window ends at n
+    left, right = iv.pack_left(ok, length), iv.pack_right(ok, length)
+    for starts in (left, right):
+        assert ok[starts].all() and (np.diff(starts) >= length).all()
+        assert starts.shape[0] == _most_windows(ok, length, 0, n)
+    for x in range(n + 1):
+        assert int(np.sum(left + length <= x)) == _most_windows(ok, length, 0, x)
+        assert int(np.sum(right >= x)) == _most_windows(ok, length, x, n)
+    s = data.draw(st.integers(0, n))
+    e = data.draw(st.integers(s, n))
+    blocked = ok.copy()
+    blocked[max(0, s - length + 1) : e] = False  # windows overlapping [s, e) are no longer allowed
+    assert int(iv.room_around(left, right, length, s, e)) == _most_windows(blocked, length, 0, n)

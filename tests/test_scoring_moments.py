@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from vigclips.errors import ConfigError
 from vigclips.scoring import PRINCIPLES, ScoringConfig, find_moments
-from vigclips.scoring.moments import excluded
+from vigclips.scoring.moments import excluded, moment_room
 from vigclips.scoring.principles import compute_cues, principle_evidence, window_scores
 from vigclips.types import Signals
 
@@ -132,6 +132,21 @@ def test_turns_from_the_audio_stage_are_used_when_given() -> None:
     [m] = find_moments(sig, CFG, top_n=1, turns=turns)
     assert any(r.startswith("2 vocal turns in 4 s, baby started 1") for r in m.reasons), m.reasons
     assert "faces were not measured; ranked on voices only" in m.reasons
+
+
+def test_a_late_reply_from_the_audio_stage_is_not_a_turn_here() -> None:
+    """LENA counts a reply up to 5 s later as a turn; the ranking holds the audio stage's turns to turn_max_gap_s (2 s),
+    as it does the turns it derives itself."""
+    sig = mock_signals(30, faces=False, adult_voice=[(5, 6), (12, 13)], infant_voice=[(10.2, 11)])
+
+    def turn(initiator: str, i0: float, i1: float, r0: float, r1: float) -> SimpleNamespace:
+        return SimpleNamespace(initiator=initiator, initiative=SimpleNamespace(start_s=i0, end_s=i1),
+                               response=SimpleNamespace(start_s=r0, end_s=r1), latency_s=r0 - i1, contingent=False)
+
+    turns = [turn("ADULT", 5, 6, 10.2, 11), turn("INFANT", 10.2, 11, 12, 13)]  # 4.2 s gap, then a 1.0 s one
+    cues = compute_cues(sig, CFG, turns)
+    assert [(t.initiator, t.latency_s) for t in cues.turns] == [("INFANT", pytest.approx(1.0))]
+    assert len(compute_cues(sig, ScoringConfig(turn_max_gap_s=5.0), turns).turns) == 2
 
 
 def test_no_measurements_ranks_by_position_and_says_so() -> None:
@@ -518,15 +533,43 @@ def test_unsure_roles_rank_lower():
     assert find_moments(sig, ScoringConfig(role_weight=0.0), top_n=2)[1].score == pytest.approx(top[0].score, abs=0.02)
 
 
+def test_a_look_by_a_face_unsure_to_be_the_baby_is_not_a_full_baby_initiative():
+    """Two adults looking at each other, one taken for the baby: the vision stage is unsure (role_confidence 0.6, certainty
+    0.2). A look or smile alone is the baby's only as surely as the roles are known; a voice is told infant by the audio
+    stage, so a vocal initiative keeps its weight."""
+    look = dict(adult_voice=[(2, 6)], adult_looks_at_infant=[(5, 14)], infant_looks_at_adult=[(10, 12)],
+                adult_smile=[(10.8, 12)])  # fmt: skip
+    sure = mock_signals(40, **look)
+    unsure = mock_signals(40, **look)
+    unsure["role_confidence"] = np.full(len(unsure), 0.6, dtype=np.float32)
+    [r_sure] = compute_cues(sure, CFG).responses
+    unsure_cues = compute_cues(unsure, CFG)
+    [r_unsure] = unsure_cues.responses
+    assert r_sure.weight == 1.0 and r_unsure.weight == pytest.approx(0.2) and r_unsure.role_certainty == pytest.approx(0.2)
+    assert compute_cues(sure, CFG).encouraged_weights.tolist() == [1.0]
+    assert unsure_cues.encouraged_weights.tolist() == pytest.approx([0.2])
+    [m] = find_moments(unsure, CFG, top_n=1)
+    assert any("(unsure which face is the baby: 20%)" in r for r in m.reasons), m.reasons
+    # A baby vocalisation answered by the parent's voice: both told apart by the audio stage, certain whatever the faces.
+    vocal = mock_signals(40, adult_voice=[(2, 6), (11.2, 13)], adult_looks_at_infant=[(5, 14)], infant_voice=[(10, 11)])
+    vocal["role_confidence"] = np.full(len(vocal), 0.6, dtype=np.float32)
+    [r] = compute_cues(vocal, CFG).responses
+    assert r.weight == 1.0 and r.role_certainty == 1.0
+    # role_weight 0 ignores the roles' certainty altogether.
+    [r0] = compute_cues(unsure, ScoringConfig(role_weight=0.0)).responses
+    assert r0.weight == 1.0
+
+
 def test_hidden_stretches_leave_room_for_more_candidates():
-    """The demo's layout: the baby is hidden at 0–6 s and 16–21 s of 30 s. Sizing moments by their share of the usable room
-    fits 5 distinct candidates where sizing by the whole recording fitted 4 (greedy placement still leaves gaps)."""
+    """The demo's layout: the baby is hidden at 0–6 s and 16–21 s of 30 s. Greedy placement alone left fragments shorter than
+    min_moment_s between its moments and fitted 5 of 6; placing each moment where it leaves room fits all 6."""
     seen = [(6.0, 16.0), (21.0, 30.0)]
     sig = mock_signals(30.0, infant_present=seen, adult_present=[(0.0, 30.0)], infant_smile=seen,
                        adult_voice=[(0.6, 2.2), (2.8, 4.6), (7.9, 9.3), (11.0, 12.4), (14.1, 15.4), (21.5, 29.5)],
                        infant_voice=[(6.6, 7.4), (9.9, 10.6), (12.9, 13.7)])  # fmt: skip
+    assert moment_room(sig, CFG) >= 6
     moments = find_moments(sig, CFG, top_n=6)
-    assert len(moments) == 5
+    assert len(moments) == 6
     spans = sorted((m.start_s, m.end_s) for m in moments)
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # distinct, never overlapping
     for start_s, end_s in spans:  # at least min_moment_s, and the baby seen for at least half of each (the exclusion rule)
@@ -535,3 +578,87 @@ def test_hidden_stretches_leave_room_for_more_candidates():
         assert seen_s >= 0.5 * (end_s - start_s) - 1e-6, (start_s, end_s)
     # With room to spare, moments keep their natural length (the first exchange is not cut to a fair share).
     assert find_moments(sig, CFG, top_n=3)[0].duration_s > 6
+
+
+def test_a_moment_that_would_leave_only_fragments_is_shrunk_to_leave_room():
+    """12 s, 3 s minimum, top 4: the only way to fit 4 is the tiling 0–3, 3–6, 6–9, 9–12 s. Greedy placement grew the
+    first moment around the mutual gaze at 5–7 s (4.4–7.4 s) and left 4.4 s either side: room for 2 more, 3 in all."""
+    sig = mock_signals(12.0, mutual_gaze=[(5.0, 7.0)])
+    assert moment_room(sig, CFG) == 4
+    ms = find_moments(sig, CFG, top_n=4)
+    assert sorted((m.start_s, m.end_s) for m in ms) == [(0.0, 3.0), (3.0, 6.0), (6.0, 9.0), (9.0, 12.0)]
+    assert ms[0].score > 0 and ms[0].details["mutual_gaze_s"] > 0  # the best-scored moment still ranks first
+    # Asking for fewer leaves slack: the moment holds the whole look again.
+    [m] = find_moments(sig, CFG, top_n=1)
+    assert m.start_s <= 5.0 and m.end_s >= 7.0
+    # The baby hidden at 0–4 s: a window must start at 2.5 s or later (half of it seen), so 3 fit, and 3 come back.
+    sig["infant_present"][:40] = 0.0
+    assert moment_room(sig, CFG) == len(find_moments(sig, CFG, top_n=4)) == 3
+
+
+def _room_by_brute_force(cues, cfg: ScoringConfig, n: int, min_len: int) -> int:
+    """Most disjoint min-length windows passing ``excluded``, by dynamic programming over every window (the test's own
+    count, independent of the packing in the library)."""
+    best = [0] * (n + 1)
+    for end in range(1, n + 1):
+        best[end] = best[end - 1]
+        if end >= min_len and not excluded(cues, end - min_len, end, cfg):
+            best[end] = max(best[end], best[end - min_len] + 1)
+    return best[n]
+
+
+def _runs(rng: np.random.Generator, n: int, on_frac: float, mean_run: int) -> np.ndarray:
+    """(n,) 0/1 float32 of alternating runs (geometric lengths around ``mean_run`` ticks), on for about ``on_frac``."""
+    out = np.zeros(n, dtype=np.float32)
+    i, on = 0, rng.random() < on_frac
+    while i < n:
+        k = 1 + int(rng.geometric(1.0 / mean_run))
+        out[i : i + k] = on
+        i += k
+        on = rng.random() < on_frac
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(3, 120),  # duration_s
+    st.integers(1, 10),  # top_n
+    st.integers(0, 2**31 - 1),  # seed
+    st.floats(0.2, 1.0),  # share of the recording with each face seen
+    st.sampled_from([(3.0, 30.0), (2.0, 4.0), (5.0, 8.0), (3.0, 3.0)]),
+    st.sampled_from([0.0, 10.0]),  # nms_gap_s
+    st.sampled_from([0.0, 0.5]),  # pad_s
+)
+def test_top_n_whenever_there_is_room(
+    duration_s: int, top_n: int, seed: int, seen_frac: float, lengths: tuple[float, float], gap_s: float, pad_s: float
+) -> None:
+    """For random usable masks (faces hidden, crying) and random cues: exactly top_n candidates whenever top_n disjoint
+    min-length windows pass the exclusion rules, else at least as many as there is room for; disjoint, each within
+    [min, max] length, none excluded."""
+    rng = np.random.default_rng(seed)
+    n = duration_s * HZ
+    cfg = ScoringConfig(min_moment_s=lengths[0], max_moment_s=lengths[1], nms_gap_s=gap_s, pad_s=pad_s)
+    sig = Signals.empty_like_ticks(Fraction(HZ), n)
+    sig["infant_present"] = _runs(rng, n, seen_frac, int(rng.integers(5, 80)))
+    sig["adult_present"] = _runs(rng, n, seen_frac, int(rng.integers(5, 80)))
+    sig["infant_cry"] = _runs(rng, n, 0.2, 40) if rng.random() < 0.5 else np.zeros(n, dtype=np.float32)
+    for name in ("mutual_gaze", "infant_smile", "adult_smile", "adult_voice", "infant_voice", "infant_looks_at_adult",
+                 "adult_looks_at_infant"):
+        sig[name] = _runs(rng, n, float(rng.uniform(0.0, 0.4)), int(rng.integers(3, 30)))
+    cues = compute_cues(sig, cfg)
+    min_len = round(cfg.min_moment_s * HZ)
+    room = moment_room(sig, cfg)
+    assert room == _room_by_brute_force(cues, cfg, n, min_len)
+    ms = find_moments(sig, cfg, top_n)
+    if room >= top_n:
+        assert len(ms) == top_n
+    else:
+        assert room <= len(ms) <= top_n
+    spans = sorted((round(m.start_s * HZ), round(m.end_s * HZ)) for m in ms)
+    for s, e in spans:
+        assert 0 <= s < e <= n
+        assert min_len <= e - s <= round(cfg.max_moment_s * HZ)
+        assert excluded(cues, s, e, cfg) == ""
+    for (_, e0), (s1, _) in itertools.pairwise(spans):
+        assert s1 >= e0
+    assert [m.score for m in ms] == sorted((m.score for m in ms), reverse=True)

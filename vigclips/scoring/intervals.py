@@ -179,3 +179,67 @@ def run_lengths_within(mask: NDArray[np.bool_], start: int, end: int) -> NDArray
     """Lengths (ticks) of the on-runs of ``mask`` clipped to ``[start, end)``."""
     iv = mask_to_intervals(np.asarray(mask, dtype=bool)[start:end])
     return iv[:, 1] - iv[:, 0]
+
+
+def pack_left(ok: NDArray[np.bool_], length: int) -> NDArray[np.int64]:
+    """Starts of the most windows of ``length`` ticks that fit without overlapping, packed from the left.
+
+    Args:
+        ok: (W,) bool; ``ok[x]`` says the window ``[x, x + length)`` may be taken (``W = T - length + 1``).
+        length: window length in ticks (≥ 1).
+
+    Returns:
+        (k,) int64 sorted starts. Earliest-end-first is optimal for intervals of any lengths, and it is so for every
+        prefix at once: the number of returned windows that end at or before tick ``x`` is the largest number of
+        disjoint allowed windows inside ``[0, x)``.
+
+    Example:
+        >>> pack_left(np.array([0, 1, 1, 1, 0, 1, 1], dtype=bool), 3).tolist()
+        [1, 5]
+    """
+    ok = np.asarray(ok, dtype=bool)
+    w = ok.shape[0]
+    if w == 0 or not ok.any():
+        return np.zeros(0, dtype=np.int64)
+    # next_ok[x]: the first allowed start at or after x (w if none).
+    idx = np.where(ok, np.arange(w), w)
+    next_ok = np.minimum.accumulate(idx[::-1])[::-1]
+    out = []
+    x = int(next_ok[0])
+    while x < w:
+        out.append(x)
+        y = x + length
+        if y >= w:
+            break
+        x = int(next_ok[y])
+    return np.asarray(out, dtype=np.int64)
+
+
+def pack_right(ok: NDArray[np.bool_], length: int) -> NDArray[np.int64]:
+    """Like :func:`pack_left`, packed from the right (latest start first); returns sorted starts.
+
+    The number of returned windows that start at or after tick ``y`` is the largest number of disjoint allowed windows
+    inside ``[y, T)``.
+
+    Example:
+        >>> pack_right(np.array([0, 1, 1, 1, 0, 1, 1], dtype=bool), 3).tolist()
+        [3, 6]
+    """
+    ok = np.asarray(ok, dtype=bool)
+    # Packing the time-reversed windows from the left: window start x becomes W - 1 - x.
+    return (ok.shape[0] - 1 - pack_left(ok[::-1], length))[::-1].astype(np.int64)
+
+
+def room_around(
+    left_starts: NDArray[np.int64], right_starts: NDArray[np.int64], length: int, start: int | NDArray[np.int64],
+    end: int | NDArray[np.int64],
+) -> NDArray[np.int64]:
+    """How many disjoint allowed windows still fit when ``[start, end)`` is taken: ``left(start) + right(end)``.
+
+    Every window that misses ``[start, end)`` lies wholly before ``start`` or wholly after ``end``, and the two packings
+    (:func:`pack_left`, :func:`pack_right` of the same ``ok``) give the most that fit on each side. Vectorised over
+    ``start``/``end``.
+    """
+    left = np.searchsorted(np.asarray(left_starts) + length, start, side="right")
+    right = len(right_starts) - np.searchsorted(right_starts, end, side="left")
+    return np.asarray(left + right, dtype=np.int64)

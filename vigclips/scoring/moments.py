@@ -10,7 +10,11 @@
    around the peak; snap its boundaries to natural edges (a pause, the end of a turn, a look away) within
    ``snap_search_s``; pad it; and block ``nms_gap_s`` either side so the next candidate is a different moment. A
    tiny tie-break by distance to earlier candidates spreads candidates when scores are flat. If the recording has no
-   room left at that gap, the gap drops to 0 (distinct, non-overlapping) so ``top_n`` are still returned;
+   room left at that gap, the gap drops to 0 (distinct, non-overlapping). Throughout, a moment may only be placed
+   where it leaves room for the candidates still to come (:func:`moment_room`): when the recording is short or
+   mostly excluded, a moment that would leave only fragments shorter than ``min_moment_s`` is shrunk towards its
+   peak, or replaced by the min-length window near its peak that leaves room, so ``top_n`` are returned whenever
+   they fit;
 3. a moment where either face is missing for most of it, or the baby cries throughout, is not a candidate;
 4. each moment gets plain-language reasons with figures, per-principle scores and details (incl. the best still).
 """
@@ -40,6 +44,9 @@ from vigclips.types import Moment, Signals
 
 log = logging.getLogger("vigclips")
 
+_UNSURE_ROLES = 0.75
+"""Below this role certainty (:func:`vigclips.scoring.principles.attribution`) a reason says the roles are unsure."""
+
 _SPREAD_EPS = 1e-9
 """Weight of the spread tie-break (distance to earlier candidates, 0–1): far below any real score difference."""
 
@@ -58,8 +65,15 @@ def find_moments(signals: Signals, cfg: ScoringConfig, top_n: int, turns: object
             ``None``, turns are derived from the voice channels.
 
     Returns:
-        Up to ``top_n`` moments, rank 1 first (ids ``m01``, ``m02``, …). Exactly ``top_n`` whenever the recording
-        has room for that many non-overlapping moments of ``min_moment_s`` outside excluded stretches.
+        Up to ``top_n`` moments, rank 1 first (ids ``m01``, ``m02``, …), each ``min_moment_s``–``max_moment_s`` long,
+        none overlapping another and none excluded (see :func:`excluded`). **Exactly** ``top_n`` whenever the
+        recording *has room* for them (:func:`moment_room` ≥ ``top_n``): there are ``top_n`` pairwise disjoint
+        windows of ``min_moment_s`` (rounded to ticks) that each pass the exclusion rules (each checked face seen
+        in at least ``1 − face_missing_max_frac`` of the window; crying, when measured, in at most ``cry_max_frac``
+        of it). In particular whenever ``top_n`` disjoint stretches of at least ``min_moment_s`` each have every
+        checked face seen and no crying throughout. The gap between candidates asked for by ``nms_gap_s`` is kept
+        while there is room for it and dropped to 0 (distinct, never overlapping) otherwise, so it is not part of
+        the condition. Otherwise there are at least :func:`moment_room` of them.
 
     Raises:
         ConfigError: ``top_n`` < 1, or an unreadable ``weights_file``.
@@ -79,13 +93,7 @@ def find_moments(signals: Signals, cfg: ScoringConfig, top_n: int, turns: object
     cues = compute_cues(signals, cfg, turns)
     weights, intercept = load_weights(cfg)
     evidence = principle_evidence(cues, cfg)
-    picks = _select(cues, _Scorer(cues, evidence, cfg, weights, intercept), cfg, top_n, tick_s, share_of_room=False)
-    if len(picks) < top_n:
-        # Too few: long stretches cannot hold a candidate (a face hidden), so moments sized by their share of the whole
-        # recording crowd each other out. Size them by their share of the usable room instead, if that fits more.
-        tighter = _select(cues, _Scorer(cues, evidence, cfg, weights, intercept), cfg, top_n, tick_s, share_of_room=True)
-        if len(tighter) > len(picks):
-            picks = tighter
+    picks = _select(cues, _Scorer(cues, evidence, cfg, weights, intercept), cfg, top_n, tick_s)
     t_s = np.asarray(signals.t_s, dtype=np.float64)
     out: list[Moment] = []
     for rank, (s, e, p, score, at_peak) in enumerate(picks, start=1):
@@ -163,10 +171,20 @@ class _Scorer:
         return float(self.combined[p]), {k: round(float(self.scores[k][p]), 4) for k in PRINCIPLES}
 
     def best_window(
-        self, cues: Cues, roles: frozenset[str], p: int, lo: int, hi: int, length: int
+        self,
+        cues: Cues,
+        roles: frozenset[str],
+        p: int,
+        lo: int,
+        hi: int,
+        length: int,
+        allowed: NDArray[np.bool_] | None = None,
     ) -> tuple[int, int] | None:
         """The ``length``-tick window within a window's reach of ``p`` (inside ``[lo, hi)``) that holds the most
-        cue evidence (per-tick lift of the un-windowed evidence) and passes the exclusion rules; None if none does."""
+        cue evidence (per-tick lift of the un-windowed evidence) and passes the exclusion rules; None if none does.
+
+        ``allowed`` ((T,) bool over start ticks, optional) further limits where the window may start (e.g. where it
+        leaves room for the candidates still to come)."""
         a = max(lo, p - self.width - length)
         b = min(hi, p + self.width + length)
         if b - a < length:
@@ -188,6 +206,8 @@ class _Scorer:
             ok &= window_sum(cues.adult_seen[a:b]) >= need
         if "cry" in cues.measured:
             ok &= window_sum(cues.cry[a:b]) <= self.cfg.cry_max_frac * length + 1e-9
+        if allowed is not None:
+            ok &= allowed[a + starts]
         if not ok.any():
             return None
         # Most evidence first; among equals the window closest to the peak.
@@ -305,6 +325,111 @@ def _seed_mask(cues: Cues, cfg: ScoringConfig, min_len: int, roles: frozenset[st
     return ok
 
 
+def _window_ok(cues: Cues, cfg: ScoringConfig, length: int, roles: frozenset[str]) -> NDArray[np.bool_]:
+    """(T,) bool: the window ``[x, x + length)`` starting at tick ``x`` lies inside the recording and passes the
+    exclusion rules of :func:`excluded` (the same thresholds, on window sums)."""
+    n = cues.n_ticks
+    ok = np.zeros(n, dtype=bool)
+    if length > n:
+        return ok
+    starts = np.arange(n - length + 1)
+
+    def window_sum(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+        c = np.concatenate(([0.0], np.cumsum(mask, dtype=np.float64)))
+        return c[starts + length] - c[starts]
+
+    fits = np.ones(starts.shape, dtype=bool)
+    need = (1.0 - cfg.face_missing_max_frac) * length - 1e-9
+    if "infant" in roles:
+        fits &= window_sum(cues.infant_seen) >= need
+    if "adult" in roles:
+        fits &= window_sum(cues.adult_seen) >= need
+    if "cry" in cues.measured:
+        fits &= window_sum(cues.cry) <= cfg.cry_max_frac * length + 1e-9
+    ok[starts] = fits
+    return ok
+
+
+def moment_room(signals: Signals, cfg: ScoringConfig, turns: object | None = None) -> int:
+    """How many candidates the recording has room for: the largest number of pairwise disjoint windows of
+    ``min_moment_s`` (rounded to ticks) that each pass the exclusion rules of :func:`excluded`.
+
+    :func:`find_moments` returns ``min(top_n, moment_room(...))`` candidates or more. Computed exactly by packing
+    windows earliest-end first (:func:`vigclips.scoring.intervals.pack_left`).
+
+    Example:
+        >>> from fractions import Fraction
+        >>> moment_room(Signals.empty_like_ticks(Fraction(10), 100), ScoringConfig())  # 10 s, 3 s windows
+        3
+    """
+    n = len(signals)
+    if n == 0:
+        return 0
+    tick_s = 1.0 / float(signals.tick_hz) if signals.tick_hz else 0.1
+    cues = compute_cues(signals, cfg, turns)
+    min_len = max(1, round(cfg.min_moment_s / tick_s))
+    return int(iv.pack_left(_window_ok(cues, cfg, min_len, face_roles_checked(cues, cfg)), min_len).shape[0])
+
+
+class _Room:
+    """Room left for min-length candidates beside the ticks already claimed (see :func:`moment_room`).
+
+    ``after(s, e)`` is the number of disjoint exclusion-passing min-length windows that still fit if ``[s, e)`` is
+    claimed too. Recomputed only when a claim could bring the room below what the remaining candidates need: a claim
+    of ``L`` ticks removes at most ``L // min_len + 2`` windows of a packing.
+    """
+
+    def __init__(self, window_ok: NDArray[np.bool_], min_len: int, max_len: int) -> None:
+        self.window_ok, self.min_len, self.max_len = window_ok, min_len, max_len
+        self.claimed = np.zeros(window_ok.shape[0], dtype=bool)
+        self._pack()
+
+    def _pack(self) -> None:
+        n, m = self.claimed.shape[0], self.min_len
+        c = np.concatenate(([0], np.cumsum(self.claimed, dtype=np.int64)))
+        free = np.zeros(n, dtype=bool)
+        if m <= n:
+            free[: n - m + 1] = (c[m:] - c[: n - m + 1]) == 0
+        ok = (self.window_ok & free)[: max(0, n - m + 1)]
+        self.left, self.right = iv.pack_left(ok, m), iv.pack_right(ok, m)
+        self.total = int(self.left.shape[0])
+        self.exact = True
+
+    def claim(self, s: int, e: int) -> None:
+        self.claimed[s:e] = True
+        self.total -= (e - s) // self.min_len + 2  # a lower bound until the next repack
+        self.exact = False
+
+    def ensure(self, need: int) -> bool:
+        """Make :meth:`after` exact if a claim could leave less than ``need``; True when checks are needed at all."""
+        if self.total - (self.max_len // self.min_len + 2) >= need:
+            return False
+        if not self.exact:
+            self._pack()
+        return True
+
+    def after(self, s: int | NDArray[np.int64], e: int | NDArray[np.int64]) -> NDArray[np.int64]:
+        return iv.room_around(self.left, self.right, self.min_len, s, e)
+
+
+def _shrink(s: int, e: int, p: int, room: _Room, need: int, min_len: int) -> tuple[int, int] | None:
+    """The longest part of ``[s, e)`` that holds the peak ``p``, is at least ``min_len`` long and leaves room for
+    ``need`` more candidates; None if there is none.
+
+    The room to the left of a start only grows at the ends of the left packing, and to the right of an end at the starts
+    of the right packing, so those (and ``s``, ``e`` themselves) are the only boundaries worth trying.
+    """
+    ends = room.left + min_len
+    lefts = np.unique(np.concatenate(([s], ends[(ends > s) & (ends <= p)])))
+    rights = np.unique(np.concatenate(([e], room.right[(room.right > p) & (room.right < e)])))
+    a, b = np.meshgrid(lefts, rights, indexing="ij")
+    ok = (b - a >= min_len) & (room.after(a, b) >= need)
+    if not ok.any():
+        return None
+    k = int(np.argmax(np.where(ok, b - a, -1)))
+    return int(a.flat[k]), int(b.flat[k])
+
+
 def excluded(cues: Cues, s: int, e: int, cfg: ScoringConfig, roles: frozenset[str] | None = None) -> str:
     """Why ticks ``[s, e)`` cannot be a candidate, or ``""`` if they can.
 
@@ -414,10 +539,15 @@ def _widen(s: int, e: int, episodes: NDArray[np.int64]) -> tuple[int, int]:
 
 
 def _select(
-    cues: Cues, scorer: _Scorer, cfg: ScoringConfig, top_n: int, tick_s: float, *, share_of_room: bool
+    cues: Cues, scorer: _Scorer, cfg: ScoringConfig, top_n: int, tick_s: float
 ) -> list[tuple[int, int, int, float, dict[str, float]]]:
-    """Greedy temporal NMS. A moment is at most its fair share (1/top_n) of the recording, or with ``share_of_room`` of the
-    ticks that may seed a candidate.
+    """Greedy temporal NMS that leaves room for every candidate still to come.
+
+    A moment is at most its fair share (1/top_n) of the recording. While fewer than ``min(top_n, moment_room)``
+    candidates are placed, a moment is only accepted if the min-length windows that still fit beside it (gap 0) are
+    enough for the rest; otherwise it is shrunk around its peak (:func:`_shrink`), or replaced by the min-length
+    window near the peak with the most evidence among those that leave room. The first window of a best packing
+    always leaves room, and its centre is a seed, so the count is reached.
 
     Returns:
         ``[(start_tick, end_tick, peak_tick, score, scores_at_peak), …]``, best first.
@@ -428,35 +558,33 @@ def _select(
     snap_ticks = round(cfg.snap_search_s / tick_s)
     roles = face_roles_checked(cues, cfg)
     seeds = _seed_mask(cues, cfg, min_len, roles)
-    # A moment never takes more than its fair share of a short recording, so there is room for top_n of them.
-    room = max(int(seeds.sum()), min_len) if share_of_room else n
-    max_len = max(min_len, min(round(cfg.max_moment_s / tick_s), room // top_n))
+    # A moment never takes more than its fair share of a short recording.
+    max_len = max(min_len, min(round(cfg.max_moment_s / tick_s), n // top_n))
+    room = _Room(_window_ok(cues, cfg, min_len, roles), min_len, max_len)
+    target = min(top_n, room.total)
     start_edges, end_edges = _natural_edges(cues)
     episodes = _episodes(cues, cfg)
     idx = np.arange(n)
     # Distance to the nearest earlier candidate (initially to the recording's ends), for the spread tie-break.
     dist = np.minimum(idx, n - 1 - idx).astype(np.float64)
+    # Seeds that failed: for good (no passing window near them; their free run only shrinks), or only until the next
+    # candidate is placed (no window near them left room for the rest).
     failed = np.zeros(n, dtype=bool)
+    failed_now = np.zeros(n, dtype=bool)
     chosen: list[tuple[int, int, int]] = []
     scored: list[tuple[float, dict[str, float]]] = []
     gap = round(cfg.nms_gap_s / tick_s)
-    relaxed = gap == 0
-
-    def blocked_mask(g: int) -> NDArray[np.bool_]:
-        b = failed.copy()
-        for s, e, _ in chosen:
-            b[max(0, s - g) : min(n, e + g)] = True
-        return b
-
-    blocked = blocked_mask(gap)
+    blocked = np.zeros(n, dtype=bool)
     while len(chosen) < top_n:
-        cand = seeds & ~blocked
+        cand = seeds & ~blocked & ~failed & ~failed_now
         if not cand.any():
-            if relaxed:
+            if gap == 0:
                 break
             # No room for more candidates at the full gap: allow them closer (but never overlapping).
-            relaxed, gap = True, 0
-            blocked = blocked_mask(0)
+            gap = 0
+            blocked = room.claimed.copy()
+            failed[:] = False
+            failed_now[:] = False
             scorer.set_usable(~blocked)
             continue
         combined = scorer.combined
@@ -465,8 +593,9 @@ def _select(
         lo, hi = _free_run(blocked, p)
         if hi - lo < min_len:
             failed[lo:hi] = True
-            blocked[lo:hi] = True
             continue
+        need = max(0, target - len(chosen) - 1)
+        check = room.ensure(need)
         lift = scorer.lift
         s, e = _grow(lift, p, lo, hi, cfg, max_len)
         if lift[p] > 1e-12:
@@ -480,20 +609,36 @@ def _select(
             e = e2
         s, e = _fit(s - pad, e + pad, p, lo, hi, min_len, max_len)
         why = excluded(cues, s, e, cfg, roles)
+        if not why and check and room.after(s, e) < need:
+            # It would leave only fragments for the rest: keep the part around the peak that leaves room.
+            part = _shrink(s, e, p, room, need, min_len)
+            why = "leaves no room for the rest" if part is None else excluded(cues, *part, cfg, roles)
+            if part is not None and not why:
+                s, e = part
+        for_now = False
         if why:
-            # Fall back to the min-length window near the peak that holds the most cues and passes the rules.
-            best = scorer.best_window(cues, roles, p, lo, hi, min_len)
+            # Fall back to the min-length window near the peak that holds the most cues, passes the rules and leaves room.
+            allowed = None
+            if check:
+                starts = idx[: max(0, n - min_len + 1)]
+                allowed = np.zeros(n, dtype=bool)
+                allowed[starts] = room.after(starts, starts + min_len) >= need
+            best = scorer.best_window(cues, roles, p, lo, hi, min_len, allowed)
             if best is not None:
                 (s, e), why = best, ""
+            elif allowed is not None and scorer.best_window(cues, roles, p, lo, hi, min_len) is not None:
+                # Windows near the peak pass the rules but none leaves room: retry after the next placement.
+                why, for_now = "no window near it leaves room for the rest", True
         if why:
             log.debug("candidate at tick %d skipped: %s", p, why)
-            failed[max(lo, p - min_len // 2) : min(hi, p + min_len // 2 + 1)] = True
-            blocked |= failed
+            (failed_now if for_now else failed)[max(lo, p - min_len // 2) : min(hi, p + min_len // 2 + 1)] = True
             continue
         # The moment's score is its own best window score (a tick inside it), not the seed's.
         p = s + int(np.argmax(combined[s:e]))
         chosen.append((s, e, p))
         scored.append(scorer.at(p))
+        room.claim(s, e)
+        failed_now[:] = False
         blocked[max(0, s - gap) : min(n, e + gap)] = True
         scorer.set_usable(~blocked)
         dist = np.minimum(dist, np.minimum(np.abs(idx - s), np.abs(idx - (e - 1))).astype(np.float64))
@@ -532,8 +677,10 @@ def _response_text(r: Response, gaze_measured: bool) -> str:
         # Eye contact is already told by the mutual-gaze reason; name the active responses and their latency.
         resp = _join([_RESP_WORDS[k] for k in resp_kinds if k != "eye contact"])
         text = f"baby {init}; parent {resp} within {max(r.latency_s, 0.1):.1f} s"
-    if gaze_measured and r.weight < 1.0:
+    if gaze_measured and r.weight < r.role_certainty - 1e-9:
         text += " (parent was not looking at the baby)"
+    if r.role_certainty < _UNSURE_ROLES:
+        text += f" (unsure which face is the baby: {100 * r.role_certainty:.0f}%)"
     return text
 
 

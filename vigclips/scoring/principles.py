@@ -59,7 +59,7 @@ class Response:
     """A baby initiative answered by the parent (the "receiving" principle).
 
     ``initiative`` and ``response`` are sets of cue kinds: ``look``, ``smile``, ``voice``; ``weight`` is 1 for a
-    response directed at the baby, lower otherwise (see module constants).
+    response directed at the baby, lower otherwise (see module constants), times ``role_certainty``.
     """
 
     initiative_tick: int
@@ -68,6 +68,8 @@ class Response:
     response: frozenset[str]
     latency_s: float
     weight: float
+    role_certainty: float = 1.0
+    """How sure the roles behind this event are (:func:`attribution`); already folded into ``weight``."""
 
 
 @dataclass(slots=True)
@@ -140,6 +142,20 @@ def _role_certainty(signals: Signals) -> NDArray[np.float64] | None:
     return np.clip((confidence - 0.5) / 0.5, 0.0, 1.0)
 
 
+def attribution(cues: Cues, tick: int, kinds: frozenset[str]) -> float:
+    """How sure it is that an act of the kinds ``kinds`` at ``tick`` was made by the person the roles say (0–1).
+
+    A vocalisation is told infant or adult by the audio stage (pitch, vocal type), whatever the faces; a look or a
+    smile is the baby's or the parent's only as surely as the vision stage knows which face is the baby
+    (:attr:`Cues.role_certainty` at that tick). So an act that includes a voice counts as certain; a look or smile
+    alone counts with the role certainty. Two adults looking at each other, one taken for the baby, then do not make
+    "baby initiatives".
+    """
+    if "voice" in kinds or cues.role_certainty is None or cues.n_ticks == 0:
+        return 1.0
+    return float(cues.role_certainty[min(max(tick, 0), cues.n_ticks - 1)])
+
+
 def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = None) -> Cues:
     """Binarise the channels and find initiatives, responses and turns.
 
@@ -205,7 +221,8 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         adult_voice=adult_voice,
         infant_voice=infant_voice,
         cry=cry,
-        role_certainty=_role_certainty(signals),
+        # role_weight 0 ignores the roles' certainty altogether (window factor and attribution of acts alike).
+        role_certainty=_role_certainty(signals) if cfg.role_weight > 0 else None,
     )
     _find_responses(cues, cfg)
     _find_encouraged(cues, cfg)
@@ -277,8 +294,11 @@ def _find_responses(cues: Cues, cfg: ScoringConfig) -> None:
             weight = 1.0
         else:
             weight = _UNDIRECTED_WEIGHT
+        # Both acts must be the right person's: the baby's initiative and the parent's response.
+        response = frozenset(found[i])
+        sure = min(attribution(cues, t0, kinds), attribution(cues, rt, response))
         cues.responses.append(
-            Response(t0, rt, kinds, frozenset(found[i]), max(0.0, (rt - t0) * cues.tick_s), weight)
+            Response(t0, rt, kinds, response, max(0.0, (rt - t0) * cues.tick_s), weight * sure, sure)
         )
 
 
@@ -290,17 +310,19 @@ def _find_encouraged(cues: Cues, cfg: ScoringConfig) -> None:
     """
     if "voice" not in cues.measured:
         return
-    init_ticks, _ = _group_initiatives(cues)
+    init_ticks, init_kinds = _group_initiatives(cues)
     if init_ticks.size == 0:
         return
+    # A look or smile is the baby's only as surely as the roles are known (see attribution).
+    sure = np.array([attribution(cues, t, k) for t, k in zip(init_ticks.tolist(), init_kinds, strict=True)])
     pause = max(1, round(cfg.pause_before_s / cues.tick_s))
     lookback = round(cfg.encourage_lookback_s / cues.tick_s)
     c = np.concatenate(([0], np.cumsum(cues.adult_voice.astype(np.int64))))
     # The whole pause must fit inside the recording and hold no parent voice.
     ok = init_ticks >= pause
-    ticks = init_ticks[ok]
+    ticks, sure = init_ticks[ok], sure[ok]
     silent = (c[ticks] - c[ticks - pause]) == 0
-    ticks = ticks[silent]
+    ticks, sure = ticks[silent], sure[silent]
     pause_start = ticks - pause
     spoke = (c[pause_start] - c[np.clip(pause_start - lookback, 0, None)]) > 0
     if "gaze" in cues.measured:
@@ -309,6 +331,7 @@ def _find_encouraged(cues: Cues, cfg: ScoringConfig) -> None:
         weights = np.where(looked, 1.0, np.where(spoke, 0.5, 0.0))
     else:
         weights = np.where(spoke, _UNKNOWN_DIRECTION_WEIGHT, 0.0)
+    weights = weights * sure
     keep = weights > 0
     cues.encouraged_ticks = ticks[keep].astype(np.int64)
     cues.encouraged_weights = weights[keep].astype(np.float64)
@@ -368,6 +391,9 @@ def _span(obj: object, part: str) -> tuple[float, float]:
 
 
 def _turns_from_object(turns: object, cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
+    """Turns from the audio stage, held to the same rule as :func:`derive_turns`: a reply more than
+    ``turn_max_gap_s`` after the initiative is not a turn here (LENA counts gaps up to 5 s; a serve-and-return asks
+    for a prompt reply). The audio stage's own counts (``turns_lena``) are not affected."""
     items = getattr(turns, "turns", turns)
     out: list[TurnEvent] = []
     for t in list(items or []):
@@ -375,6 +401,8 @@ def _turns_from_object(turns: object, cues: Cues, cfg: ScoringConfig) -> list[Tu
         r0, r1 = _span(t, "response")
         # The audio stage reports small overlaps as negative latencies; a reply cannot come before the start.
         latency = max(0.0, float(getattr(t, "latency_s", r0 - i1)))
+        if latency > cfg.turn_max_gap_s + 1e-9:
+            continue
         initiator = str(getattr(t, "initiator", "")).upper()
         contingent = bool(getattr(t, "contingent", latency <= cfg.response_window_s))
         out.append(TurnEvent(initiator, i0, i1, r0, r1, latency, contingent))
@@ -406,9 +434,11 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
     - **encouraging** = ``box(baby initiatives that follow ≥ pause_before_s of parent silence)`` where the parent was
       waiting: weight 1 if the parent looked at the baby during the pause; else, if the parent spoke within
       ``encourage_lookback_s`` before the pause, 0.5 (gaze measured, not looking) or 0.6 (gaze not measured); else 0.
+      Times :func:`attribution` of the initiative (a look or smile alone counts only as surely as the roles are known).
     - **receiving** = ``box(parent responses)`` placed at the response: a baby look/smile/vocalisation answered within
       ``response_window_s`` by a parent look, smile or vocalisation (or met by a parent already looking), weighted
-      1 if directed at the baby, 0.3 if the parent was looking elsewhere, 0.6 if gaze was not measured.
+      1 if directed at the baby, 0.3 if the parent was looking elsewhere, 0.6 if gaze was not measured; times the
+      lower :func:`attribution` of the initiative and the response.
     - **developing** = ``0.4 · mutual_gaze + 0.3 · (infant_smile · adult_smile) + 0.3 · box(turns)``, a turn
       weighing 1 if contingent and 0.5 otherwise (serve and return, mutual gaze, shared fun).
 

@@ -47,7 +47,8 @@ class ScoringConfig:
         encourage_lookback_s: a pause only counts as *waiting* when the parent looked at the baby during it, or
             spoke within this many seconds before it (a parent who never speaks or looks is not encouraging).
         turn_max_gap_s: largest gap between one speaker's end and the other's start that still makes a vocal turn
-            (LENA uses 5 s; we ask for prompt replies).
+            (LENA uses 5 s; we ask for prompt replies). Applied to the audio stage's turns too; its LENA counts in the
+            summary keep LENA's rule.
         event_box_s: how long each discrete event (an answered initiative, a turn) counts in the per-tick evidence,
             so that window means measure event density.
         sat_attentive: window mean of the attentive evidence at which the attentive score saturates at 1.
@@ -60,7 +61,10 @@ class ScoringConfig:
             measured.
         role_weight: how much the combined score depends on the vision stage being sure which face is the baby
             (``role_confidence``: 0.5 a coin toss, 1 sure); two adults or a sibling make reasons about "the baby" wrong.
-            The factor is ``1 − r + r · c`` with ``c`` the window's certainty; 0 ignores it.
+            The factor is ``1 − r + r · c`` with ``c`` the window's certainty. Separately, a baby look or smile (no
+            voice) counts as a baby initiative, and a parent look or smile as a response, only as surely as the roles
+            are known at that moment (a voice is told infant or adult by the audio stage). 0 ignores the roles'
+            certainty in both.
         face_missing_max_frac: a moment where either face is missing for more than this fraction of its ticks is not
             a candidate (only applied when faces were measured).
         face_role_min_frac: the face-missing rule is applied to a role (baby, parent) only if that face was seen in at
