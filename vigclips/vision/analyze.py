@@ -213,9 +213,9 @@ def analyze_frames(
         frames: frames in PTS order, one per analysis tick, BGR, already scaled (≤ 640 px wide recommended).
         cfg: vision settings.
         progress: receives one ``advance`` per frame (total unknown up front).
-        threads: 1 runs every model in the calling thread; 2 or more runs the face detectors one frame ahead in a second
-            thread while face mesh works on the current frame (MediaPipe releases the GIL), which nearly halves the wall
-            time on two free cores. The results are the same either way.
+        threads: 1 runs every model in the calling thread; 2 or more runs the face detectors and face mesh on the next
+            frame, each in its own thread, while this thread measures the current one (MediaPipe releases the GIL while
+            a model runs). The results are the same either way.
 
     Returns:
         A :class:`VisionResult` with one value per frame in every channel.
@@ -242,10 +242,12 @@ def analyze_frames(
 
     full_range_plan = FullRangeSchedule(cfg.full_range_every_s if cfg.detector == "both" else 0.0)
 
-    def measure(i: int, frame: Frame, rgb: NDArray[np.uint8], full_range: bool, detections: Future | None) -> None:
+    def measure(i: int, frame: Frame, rgb: NDArray[np.uint8], full_range: bool, ahead: tuple[Future, Future] | None) -> None:
         h, w = frame.image.shape[:2]
-        meshes = models.mesh(rgb)
-        dets = detections.result() if detections is not None else models.detect(rgb, full_range=full_range)
+        if ahead is not None:
+            dets, meshes = ahead[0].result(), ahead[1].result()
+        else:
+            dets, meshes = models.detect(rgb, full_range=full_range), models.mesh(rgb)
         if full_range and has_far_face(dets.xyxy_px, dets.source):
             full_range_plan.saw_far_face(float(frame.pts_s))
         rows = frame_faces(dets.xyxy_px, dets.score, meshes, params)
@@ -271,16 +273,18 @@ def analyze_frames(
             min_detection_confidence=cfg.min_detection_confidence,
             min_tracking_confidence=cfg.min_tracking_confidence,
             static_image_mode=False,
-        ) as models, ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigclips-detect") as ahead:
-            waiting: tuple[int, Frame, NDArray[np.uint8], bool, Future | None] | None = None
+        ) as models, ThreadPoolExecutor(1, "vigclips-detect") as detector, ThreadPoolExecutor(1, "vigclips-mesh") as mesher:
+            waiting: tuple[int, Frame, NDArray[np.uint8], bool, tuple[Future, Future] | None] | None = None
             for i, frame in enumerate(frames):
                 rgb = to_rgb(frame.image)
                 # decided as a frame arrives, before the previous one is measured, whether or not threads > 1
                 full_range = full_range_plan.due(float(frame.pts_s))
-                detections = ahead.submit(models.detect, rgb, full_range=full_range) if threads > 1 else None
-                current = (i, frame, rgb, full_range, detections)
+                ahead = None
+                if threads > 1:  # one thread each, so the mesh still sees the frames in time order
+                    ahead = (detector.submit(models.detect, rgb, full_range=full_range), mesher.submit(models.mesh, rgb))
+                current = (i, frame, rgb, full_range, ahead)
                 if waiting is not None:
-                    measure(*waiting)  # the detectors already work on the next frame meanwhile
+                    measure(*waiting)  # the models already work on the next frame meanwhile
                 waiting = current
             if waiting is not None:
                 measure(*waiting)
