@@ -9,14 +9,17 @@ Anyone can rerun it (the long recordings are built once by looping real media an
 For each length it prints, in one run:
 
 * ``decode-only``: ``ffmpeg -i f -f null -`` with the media layer's binary (every frame decoded, nothing else): the limit;
-* ``frames-only``: the frames analysis needs (``iter_frames``: decode + fps filter + scale + pipe to Python), no models;
-* ``analyze``: ``analyze_to_folder`` in a child process, wall and CPU time, with the time per stage (decode wait,
-  MediaPipe detector + tracking mesh, MediaPipe mesh on crops of missed faces, other vision Python, audio, ranking,
-  writing) from wrappers installed in that child only (no project code changed);
+* ``frames-only``: the frames analysis needs, decoded as the pipeline decodes them (``iter_frames`` with
+  ``fast_decode``: decode + fps filter + scale + pipe to Python), no models;
+* ``analyze``: ``analyze_to_folder`` in a child process (``--threads``, default all cores as ``vigclips analyze``),
+  wall and CPU time, with the time per stage (decode wait, face detectors, tracking face mesh, face mesh on crops of
+  missed faces, other vision Python, audio, ranking, writing) from wrappers installed in that child only (no project
+  code changed). With two or more threads the detectors and the mesh run in their own threads, so their times overlap;
 * the ratio analyze / decode-only, the real-time factor, and peak memory: the largest sum of RSS over the child's process
   tree (the Python worker + its ffmpeg), sampled every 0.1 s with psutil; and the child's own ``ru_maxrss``.
 
-Then batch throughput (``run_batch``) over ``--batch-count`` recordings of ``--batch-minutes`` each with 1 and 2 workers.
+Then batch throughput (``run_batch``) over ``--batch-count`` recordings of ``--batch-minutes`` each with 1 and 2 workers
+(a batch worker is one single-threaded core, see :mod:`vigclips.batch`).
 The machine has 2 cores; timings taken while other work runs are pessimistic (the script prints the load average).
 """
 
@@ -261,7 +264,9 @@ def main() -> None:
     parser.add_argument("--media", type=Path, default=MEDIA, help="the shared media folder")
     parser.add_argument("--no-batch", action="store_true", help="skip the 1- vs 2-worker batch throughput run")
     parser.add_argument("--batch-count", type=int, default=4, help="recordings in the throughput batch")
-    parser.add_argument("--batch-minutes", type=float, default=1.0, help="length of each throughput recording")
+    parser.add_argument("--batch-minutes", type=float, default=3.0,
+                        help="length of each throughput recording (guiders film about 10 minutes; 1-minute files "
+                        "overweight the per-recording costs: stills, previews, timeline)")
     parser.add_argument("--build-only", action="store_true", help="only build (and cache) the looped recordings")
     parser.add_argument("--skip-decode", action="store_true", help="skip the decode-only and frames-only timings")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
