@@ -214,13 +214,46 @@ def test_mouth_movement_settles_an_ambiguous_voice() -> None:
 
 
 @pytest.mark.parametrize("module", ["vigclips.audio", "vigclips.audio.features", "vigclips.audio.vad",
-                                    "vigclips.audio.analyze", "vigclips.audio.turns", "vigclips.audio.rttm"])
+                                    "vigclips.audio.analyze", "vigclips.audio.turns", "vigclips.audio.rttm",
+                                    "vigclips.audio.voicetype"])
 def test_docstring_examples_run(module: str) -> None:
     import doctest
     import importlib
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+def _flicker_features(f0_hz: float, runs: list[int], gap: int = 3):
+    """Frame features of one region whose voiced frames come in the given runs (frames) split by ``gap`` unvoiced ones."""
+    from vigclips.audio.features import FrameFeatures
+    from vigclips.audio.vad import VoiceActivity
+
+    voiced = np.zeros(10, bool)
+    for r in runs:
+        voiced = np.r_[voiced, np.ones(r, bool), np.zeros(gap, bool)]
+    voiced = np.r_[voiced, np.zeros(10, bool)]
+    n = voiced.size
+    f32 = lambda v: np.full(n, v, np.float32)  # noqa: E731
+    f0 = np.where(voiced, f0_hz * (1 + 0.02 * np.sin(np.arange(n))), np.nan).astype(np.float32)  # a voice wobbles
+    feat = FrameFeatures(np.arange(n) * 0.01, f32(-20.0), f0, np.where(voiced, 0.2, 0.8).astype(np.float32),
+                         f32(1000.0), f32(0.2), f32(-15.0))  # fmt: skip
+    on = np.flatnonzero(voiced)
+    active = np.zeros(n, bool)
+    active[on[0] : on[-1] + 1] = True
+    return feat, VoiceActivity(voiced, active, f32(-60.0), np.array([[on[0], on[-1] + 1]], np.int64))
+
+
+def test_high_pitched_flicker_is_not_an_infant_but_a_sustained_one_is() -> None:
+    from vigclips.audio.voicetype import ADULT, INFANT, classify
+
+    # An impact's ringing: 630-890 Hz "pitch" in runs of 3 frames (measured on laeo_tvhid_highFive_0016.avi's slap).
+    assert classify(*_flicker_features(700.0, [3, 3]), CFG) == []
+    assert [s.label for s in classify(*_flicker_features(700.0, [3, 3]), AudioConfig(infant_min_sustained_s=0.0))] == [INFANT]
+    # A short infant sound with 50 ms of held voicing (the shortest on the cry recordings) stays infant.
+    assert [s.label for s in classify(*_flicker_features(500.0, [5, 3]), CFG)] == [INFANT]
+    # A creaky adult phrase ending flickers too, and is still speech.
+    assert [s.label for s in classify(*_flicker_features(90.0, [3, 3]), CFG)] == [ADULT]
 
 
 # --- real shared media ---------------------------------------------------------------------------------------
@@ -279,3 +312,16 @@ def test_adult_speech_is_adult_on_every_lookit_clip(shared_media) -> None:
         voiced = (adult >= 0.5) | (infant >= 0.5)
         assert voiced.mean() >= 0.6, name
         assert np.mean(adult[voiced] > infant[voiced]) >= 0.9, name
+
+
+def test_slap_in_a_tv_clip_is_not_an_infant_at_any_frame_alignment(shared_media) -> None:
+    # The high five at 0.3 s of laeo_tvhid_highFive_0016.avi rings at 630-890 Hz. Depending on where the 10 ms frame grid
+    # falls (shifts of 0-9 ms), the old rule made it a 0.3-0.4 s INFANT segment in 4 of 10 alignments, and so in joined
+    # recordings; the man's speech at 1.6-2.5 s stays ADULT.
+    x = _decode(shared_media / "laeo_tvhid_highFive_0016.avi")
+    for shift in range(0, 160, 16):
+        y = np.r_[(1e-4 * RNG.standard_normal(shift)).astype(np.float32), x]
+        res = run(y)
+        labels = [s.label for s in res.segments]
+        assert "INFANT" not in labels and "CRY" not in labels, shift
+        assert any(s.label == "ADULT" and s.start_s - shift / SR < 1.9 and s.end_s - shift / SR > 2.4 for s in res.segments)

@@ -6,8 +6,10 @@ excited high syllable of a parent does not turn into an infant, and short label 
 neighbours; frames with clean periodicity weigh more than weakly periodic ones, where pitch errors come from. An
 infant stretch becomes a cry when it is long (cry expirations follow each other with inspirations too short to split
 them, so a cry bout runs over a second) and harsh (strong energy at 1-4 kHz, which a toddler's speech or a coo lacks).
-Stretches whose pitch is held dead level (music, electronic toys) are dropped: voices wobble. Where faces are seen,
-per-tick mouth-openness channels settle segments whose acoustic evidence is near even.
+Stretches whose pitch is held dead level (music, electronic toys) are dropped: voices wobble. So are would-be infant
+stretches that are periodic only in flickers (no 40 ms of unbroken voicing: the ringing of a slap or a knock); an
+infant phonates through its vocalisations. Where faces are seen, per-tick mouth-openness channels settle segments
+whose acoustic evidence is near even.
 
 Limits, said plainly: a television or radio voice is a voice (adult or child by its pitch); a sibling is an infant
 when their pitch is high; an adult speaking above ~300 Hz for more than half a second becomes an infant.
@@ -83,7 +85,8 @@ def classify(feat: FrameFeatures, va: VoiceActivity, cfg: AudioConfig) -> list[T
     Args:
         feat: frame features.
         va: voice activity from :func:`vigclips.audio.vad.detect_voice`.
-        cfg: audio settings (``infant_f0_hz``, ``voice_context_s``, ``min_segment_s``, ``cry_*``).
+        cfg: audio settings (``infant_f0_hz``, ``voice_context_s``, ``min_segment_s``, ``infant_min_sustained_s``,
+            ``cry_*``).
 
     Returns:
         The typed segments in time order (frames outside them: nobody vocalises).
@@ -116,6 +119,8 @@ def classify(feat: FrameFeatures, va: VoiceActivity, cfg: AudioConfig) -> list[T
             if _is_steady_tone(lf[s:e], cfg.steady_tone_cents):
                 continue  # a held note (music, an electronic toy, a TV jingle), not a voice
             code = int(lab[ra])
+            if code == INFANT and _longest_run(v) * HOP_S < cfg.infant_min_sustained_s - 1e-9:
+                continue  # no sustained phonation: an impact's ringing, not an infant's voice
             if code == INFANT and (e - s) * HOP_S >= cfg.cry_min_s and harsh >= cfg.cry_min_harsh_db:
                 code = CRY
             segments.append(TypedSegment(s, e, code, p_inf, f0_med, harsh))
@@ -148,6 +153,18 @@ def _is_steady_tone(log2_f0: NDArray[np.float64], max_range_cents: float) -> boo
     np.add.at(covered, starts + w, -1)
     in_flat = np.cumsum(covered)[:n] > 0
     return float(np.mean(in_flat[voiced])) >= _STEADY_FRACTION
+
+
+def _longest_run(mask: NDArray[np.bool_]) -> int:
+    """Length of the longest run of True values.
+
+    Example:
+        >>> _longest_run(np.array([True, False, True, True, False]))
+        2
+    """
+    m = np.concatenate([[False], np.asarray(mask, bool), [False]]).astype(np.int8)
+    d = np.flatnonzero(np.diff(m))
+    return int(np.max(d[1::2] - d[::2])) if d.size else 0
 
 
 def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:

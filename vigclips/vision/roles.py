@@ -12,6 +12,11 @@ Decisions are made per *track* (a person), then per tick:
    (``auto``) or the largest remaining face (overrides);
 3. a face seen alone takes the role its track had when seen with others; a track never seen with others is compared
    with the threshold learned from tracks that were, or (no such tracks) with absolute proportion cues.
+
+How sure a two-face role is (``auto``, :func:`pair_confidence`) is judged from what the two faces look like *around
+that tick*, not only from how far apart their scores are: being the more infant-like of two faces does not make a face
+an infant. Two adults (a parent and a visitor, two people on a television) must not give a confident "baby", so the
+confidence weighs three explanations of the pair: this face is the infant, the other one is, or neither is.
 """
 
 from __future__ import annotations
@@ -37,6 +42,14 @@ LOWNESS_SCALE = 0.15
 """A face 15 % of the frame height lower counts as much as one unit of proportion evidence."""
 LONE_FACE_INFANT_PRIOR = 0.5
 """Logit added for a face never seen beside another: the camera in a VIG recording is usually aimed at the infant."""
+EVIDENCE_GAIN = 2.0
+"""Log-likelihood per unit of score (proportion evidence, or 15 % of the frame height of lowness): a score difference
+of 1 between two faces makes the lower-scoring one the infant at odds 1 : e^2 (about 1 : 7)."""
+LOCAL_EVIDENCE_TICKS = 30
+"""Half-width, in ticks (3 s at the default 10 Hz), of the window over which a face's proportion evidence is averaged
+for the confidence of a tick: what this person looks like now, not the average of a track that may, after a cut or a
+tracking slip, have followed someone else. 3 s keeps a real child's confidence above 0.8 on the Lookit clips (at 1 s,
+single noisy frames pull some ticks to 0.5) while a track that runs on into another clip soon stops counting."""
 
 
 @dataclass(slots=True)
@@ -45,7 +58,8 @@ class RoleDecision:
 
     Attributes:
         role: (M,) int8 per face row, :data:`ROLE_INFANT`, :data:`ROLE_ADULT` or :data:`ROLE_OTHER`.
-        confidence: (M,) float32 0.5–1 how sure the role is (1 for overrides in multi-face ticks).
+        confidence: (M,) float32 0.5–1 how sure the role is: in multi-face ticks :func:`pair_confidence` (``auto``)
+            or 1 (overrides); a face seen alone, how consistently its track had that role beside others.
         track_score: dict track id -> infant-likeness score used.
         infant_tracks: track ids decided as the infant on most of their ticks.
     """
@@ -103,6 +117,88 @@ def group_median(inverse: NDArray[np.integer], values: NDArray[np.floating], n_g
 
 def _sigmoid(x: NDArray[np.float64] | float) -> NDArray[np.float64]:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, np.float64)))
+
+
+def pair_confidence(
+    evidence_infant: NDArray[np.floating] | float,
+    evidence_adult: NDArray[np.floating] | float,
+    lowness: NDArray[np.floating] | float,
+) -> NDArray[np.float64]:
+    """Probability that the face called the infant is the infant and its partner an adult.
+
+    Three explanations of two faces are weighed with equal prior odds: *I* (the face called the infant is the infant,
+    the other an adult), *A* (the other way round) and *N* (neither is an infant: two adults). Each face's own
+    proportion evidence ``e`` (:func:`proportion_evidence`, 0 when unknown) is a log-likelihood ratio infant : adult;
+    the height difference is evidence only between *I* and *A* (the infant sits lower; two adults say nothing about
+    it), split evenly around *N*. With ``l = lowness / 2`` and :data:`EVIDENCE_GAIN` ``g``::
+
+        P(I) = exp(g (e_i + l)) / (exp(g (e_i + l)) + exp(g (e_a - l)) + 1)
+
+    Without *N* this is ``sigmoid(g (score_i - score_a))``, the plain comparison of the two faces' scores. With it, a
+    face that is only *more* infant-like than an adult-looking partner but itself looks adult (``e_i <= 0``) at about
+    the same height gives about 0.5, whereas a clearly lower face, or one with infant proportions, stays near 1.
+
+    Args:
+        evidence_infant: (n,) proportion evidence of the face called the infant (NaN = no mesh, counts as 0).
+        evidence_adult: (n,) the same for its partner.
+        lowness: (n,) how much lower the infant's face is, in units of :data:`LOWNESS_SCALE` of the frame height.
+
+    Returns:
+        (n,) float64 in (0, 1).
+
+    Example:
+        >>> round(float(pair_confidence(0.0, -1.0, 0.0)), 2)  # two adult-looking faces at one height
+        0.47
+        >>> round(float(pair_confidence(1.5, 0.0, 2.0)), 2)  # a lower, infant-proportioned face
+        0.99
+    """
+    e_i = np.nan_to_num(np.asarray(evidence_infant, np.float64), nan=0.0)
+    e_a = np.nan_to_num(np.asarray(evidence_adult, np.float64), nan=0.0)
+    half = 0.5 * np.asarray(lowness, np.float64)
+    w_i = EVIDENCE_GAIN * (e_i + half)
+    w_a = EVIDENCE_GAIN * (e_a - half)
+    top = np.maximum(np.maximum(w_i, w_a), 0.0)  # log-sum-exp, safe for large evidence
+    return np.exp(w_i - top) / (np.exp(w_i - top) + np.exp(w_a - top) + np.exp(-top))
+
+
+def local_track_mean(
+    frame_index: NDArray[np.integer], track_id: NDArray[np.integer], values: NDArray[np.floating], half_ticks: int
+) -> NDArray[np.float64]:
+    """Mean of a track's finite ``values`` within ±``half_ticks`` of each row, in O(M log M).
+
+    Args:
+        frame_index: (M,) tick index of each row.
+        track_id: (M,) track of each row.
+        values: (M,) values, NaN where unknown.
+        half_ticks: window half-width in ticks.
+
+    Returns:
+        (M,) float64 means; NaN where the window holds no finite value of the row's track.
+
+    Example:
+        >>> local_track_mean(np.array([0, 1, 5, 0]), np.array([1, 1, 1, 2]), np.array([1.0, 3.0, 9.0, np.nan]), 1).tolist()
+        [2.0, 2.0, 9.0, nan]
+    """
+    fi = np.asarray(frame_index, np.int64)
+    v = np.asarray(values, np.float64)
+    _, tr = np.unique(np.asarray(track_id, np.int64), return_inverse=True)
+    if fi.size == 0:
+        return np.zeros(0)
+    rel = fi - fi.min()
+    span = int(rel.max()) + 2 * int(half_ticks) + 2
+    key = tr.astype(np.int64) * span + rel  # one sorted axis, tracks further apart than any window
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    ok = np.isfinite(v[order])
+    c_sum = np.r_[0.0, np.cumsum(np.where(ok, v[order], 0.0))]
+    c_n = np.r_[0, np.cumsum(ok)]
+    lo = np.searchsorted(k, k - half_ticks, side="left")
+    hi = np.searchsorted(k, k + half_ticks, side="right")
+    n = c_n[hi] - c_n[lo]
+    out = np.full(fi.shape[0], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[order] = np.where(n > 0, (c_sum[hi] - c_sum[lo]) / np.maximum(n, 1), np.nan)
+    return out
 
 
 def decide_roles(
@@ -166,6 +262,14 @@ def decide_roles(
             "smallest": -ms,
         }[infant]
     s_row = np.array([score[int(t)] for t in tracks], np.float64)[inv]
+    # What each face looks like around its tick, for the confidence (auto only). A row without a mesh counts as no
+    # evidence (0) rather than being skipped: proportions measured in one frame of sixteen (the mesh fails on turned
+    # and small faces, where proportions also mislead) must not count as if seen in all sixteen.
+    prop_local = (
+        local_track_mean(frame_index, track_id, np.nan_to_num(prop, nan=0.0), LOCAL_EVIDENCE_TICKS)
+        if infant == "auto"
+        else prop
+    )
 
     # Multi-face ticks: infant = highest score; partner = most adult-like (auto) or largest remaining (override).
     votes: dict[int, list[int]] = {int(t): [0, 0] for t in tracks}
@@ -173,6 +277,7 @@ def decide_roles(
     starts = np.flatnonzero(np.r_[True, np.diff(frame_index[order]) != 0])
     ends = np.r_[starts[1:], m]
     lone_rows: list[int] = []
+    pairs: list[tuple[int, int]] = []
     for a, b in zip(starts, ends):
         rows = order[a:b]
         if rows.size == 1:
@@ -182,10 +287,16 @@ def decide_roles(
         rest = rows[rows != i_inf]
         i_ad = rest[np.argmin(s_row[rest])] if infant == "auto" else rest[np.argmax(size[rest])]
         role[i_inf], role[i_ad] = ROLE_INFANT, ROLE_ADULT
-        c = float(_sigmoid(2.0 * (s_row[i_inf] - s_row[i_ad]))) if infant == "auto" else 1.0
-        conf[i_inf] = conf[i_ad] = max(c, 0.5)
+        pairs.append((int(i_inf), int(i_ad)))
         votes[int(track_id[i_inf])][0] += 1
         votes[int(track_id[i_ad])][1] += 1
+    if pairs:
+        p_inf, p_ad = np.array(pairs, np.int64).T
+        if infant == "auto":
+            c = pair_confidence(prop_local[p_inf], prop_local[p_ad], (cy[p_inf] - cy[p_ad]) / LOWNESS_SCALE)
+        else:
+            c = np.ones(p_inf.size)
+        conf[p_inf] = conf[p_ad] = np.maximum(c, 0.5)
 
     # Threshold learned from tracks that were seen beside another face (midpoint of the two groups' scores).
     inf_s = [score[t] for t, v in votes.items() if v[0] > v[1]]
