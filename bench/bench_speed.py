@@ -202,8 +202,10 @@ def _instrumented_analysis(path: str, out_root: str, result_file: str, threads: 
     figures = {
         "wall_s": wall_s,
         **timers,
-        "vision_python_s": vision_s - timers["decode_wait_s"] - timers["mesh_s"] - timers["crop_mesh_s"]
-        - (timers["detect_s"] if threads == 1 else 0.0),
+        # The main thread's own share: with threads > 1 the models run in their own threads and this includes the time
+        # spent waiting for them; with one thread it is the Python around the models.
+        "vision_python_s": vision_s - timers["decode_wait_s"] - timers["crop_mesh_s"]
+        - (timers["mesh_s"] + timers["detect_s"] if threads == 1 else 0.0),
         "vision_stage_s": vision_s,
         "audio_s": stage_times.get("audio_s", 0.0),
         "ru_maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
@@ -314,7 +316,8 @@ def main() -> None:
                   f"({1000 * fig['mesh_s'] / max(1, n_frames):.1f} ms/frame) | detectors {fig['detect_s']:.1f} s "
                   f"({1000 * fig['detect_s'] / max(1, n_frames):.1f} ms/frame{', own thread' if args.threads > 1 else ''}) "
                   f"| crop mesh {fig['crop_mesh_s']:.1f} s"
-                  f" | other vision Python {fig['vision_python_s']:.1f} s"
+                  f" | other vision Python{' (with waiting for the models)' if args.threads > 1 else ''} "
+                  f"{fig['vision_python_s']:.1f} s"
                   f" | audio {fig['audio_s']:.1f} s | ranking {fig['ranking_s']:.2f} s"
                   f" | writing {fig['writing_s']:.1f} s")  # fmt: skip
             print(f"    peak memory: process tree {fig['tree_peak_rss_bytes'] / 2**20:.0f} MiB (psutil, sampled 10/s); "
