@@ -549,7 +549,7 @@ def test_a_look_by_a_face_unsure_to_be_the_baby_is_not_a_full_baby_initiative():
     assert compute_cues(sure, CFG).encouraged_weights.tolist() == [1.0]
     assert unsure_cues.encouraged_weights.tolist() == pytest.approx([0.2])
     [m] = find_moments(unsure, CFG, top_n=1)
-    assert any("(unsure which face is the baby: 20%)" in r for r in m.reasons), m.reasons
+    assert any("(only 20% sure which face is the baby)" in r for r in m.reasons), m.reasons
     # A baby vocalisation answered by the parent's voice: both told apart by the audio stage, certain whatever the faces.
     vocal = mock_signals(40, adult_voice=[(2, 6), (11.2, 13)], adult_looks_at_infant=[(5, 14)], infant_voice=[(10, 11)])
     vocal["role_confidence"] = np.full(len(vocal), 0.6, dtype=np.float32)

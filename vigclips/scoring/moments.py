@@ -680,7 +680,7 @@ def _response_text(r: Response, gaze_measured: bool) -> str:
     if gaze_measured and r.weight < r.role_certainty - 1e-9:
         text += " (parent was not looking at the baby)"
     if r.role_certainty < _UNSURE_ROLES:
-        text += f" (unsure which face is the baby: {100 * r.role_certainty:.0f}%)"
+        text += f" (only {100 * r.role_certainty:.0f}% sure which face is the baby)"
     return text
 
 
@@ -746,7 +746,8 @@ def describe(
             text += f" ({prompt} prompt and directed)"
         by_principle["developing"].append(text)
 
-    responses = [r for r in cues.responses if s <= r.initiative_tick < e and r.response_tick < e]
+    # A response that counts for nothing (roles unknown) is no reason to show the moment.
+    responses = [r for r in cues.responses if s <= r.initiative_tick < e and r.response_tick < e and r.weight > 0]
     details["responses"] = len(responses)
     if responses:
         best = max(responses, key=lambda r: (r.weight, len(r.response), -r.latency_s))
