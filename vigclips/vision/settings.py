@@ -18,7 +18,8 @@ DETECTOR_CHOICES = ("short", "full", "both")
 ``both`` (union, de-duplicated; the default). Measured with ``bench/eval_vision.py`` (issue 3): on the infant clip
 ``icatcher_fd_video.mp4`` short 0.954 and both 0.954 per-frame face-count agreement, full alone 0.902; on stills with small
 faces short finds 3 of 5 (``pyfeat_multi_face.jpg``) and misses the small second face of the demo recording, which the
-full-range model finds. ``both`` costs ~3 ms more per frame than ``short``."""
+full-range model finds. ``both`` runs the full-range model (~2.6 ms a frame) only every ``full_range_every_s`` unless it is
+following a face the short-range one misses, so it costs little more than ``short`` when every face is near."""
 
 
 @dataclass(frozen=True, slots=True)
