@@ -322,20 +322,20 @@ def test_a_candidate_contains_the_cues_it_was_scored_on() -> None:
 
 
 def test_fallback_window_prefers_the_evidence_over_the_peak() -> None:
-    from vigclips.scoring.moments import _Scorer
+    from vigclips.scoring.moments import _Scorer, _window_ok
 
     sig = mock_signals(60, mutual_gaze=[(10, 12)])
     cues = compute_cues(sig, CFG)
     scorer = _Scorer(cues, principle_evidence(cues, CFG), CFG, CFG.weights, None)
     # Seeded 3 s after the cue (still inside the 6 s window's reach): the best 3 s window covers the cue.
-    s, e = scorer.best_window(cues, frozenset({"infant", "adult"}), p=140, lo=0, hi=600, length=30)
+    s, e = scorer.best_window(p=140, lo=0, hi=600, length=30, starts_ok=_window_ok(cues, CFG, 30, frozenset({"infant", "adult"})))
     assert s <= 100 and e >= 120
     # Spent evidence does not count: with the cue's ticks claimed, the window is the one nearest the peak.
     usable = np.ones(600, dtype=bool)
     usable[90:130] = False
     scorer.set_usable(usable)
     assert scorer.combined[110] == 0.0
-    s, e = scorer.best_window(cues, frozenset(), p=140, lo=0, hi=600, length=30)
+    s, e = scorer.best_window(p=140, lo=0, hi=600, length=30, starts_ok=_window_ok(cues, CFG, 30, frozenset()))
     assert s == 125
 
 

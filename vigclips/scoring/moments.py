@@ -171,20 +171,14 @@ class _Scorer:
         return float(self.combined[p]), {k: round(float(self.scores[k][p]), 4) for k in PRINCIPLES}
 
     def best_window(
-        self,
-        cues: Cues,
-        roles: frozenset[str],
-        p: int,
-        lo: int,
-        hi: int,
-        length: int,
-        allowed: NDArray[np.bool_] | None = None,
+        self, p: int, lo: int, hi: int, length: int, starts_ok: NDArray[np.bool_]
     ) -> tuple[int, int] | None:
         """The ``length``-tick window within a window's reach of ``p`` (inside ``[lo, hi)``) that holds the most
-        cue evidence (per-tick lift of the un-windowed evidence) and passes the exclusion rules; None if none does.
+        cue evidence (per-tick lift of the un-windowed evidence) among those whose start ``starts_ok`` allows; None if
+        there is none.
 
-        ``allowed`` ((T,) bool over start ticks, optional) further limits where the window may start (e.g. where it
-        leaves room for the candidates still to come)."""
+        ``starts_ok`` is (T,) bool over start ticks: :func:`_window_ok` for the exclusion rules, possibly narrowed further
+        (e.g. to windows that leave room for the candidates still to come)."""
         a = max(lo, p - self.width - length)
         b = min(hi, p + self.width + length)
         if b - a < length:
@@ -193,26 +187,13 @@ class _Scorer:
         base = float(combine({k: np.zeros(1) for k in PRINCIPLES}, self.weights, self.intercept)[0])
         gain = (combine(inst, self.weights, self.intercept) - base) * self.usable[a:b]
         starts = np.arange(0, b - a - length + 1)
-
-        def window_sum(x: NDArray) -> NDArray[np.float64]:
-            c = np.concatenate(([0.0], np.cumsum(x, dtype=np.float64)))
-            return c[starts + length] - c[starts]
-
-        ok = np.ones(starts.shape, dtype=bool)
-        need = (1.0 - self.cfg.face_missing_max_frac) * length - 1e-9
-        if "infant" in roles:
-            ok &= window_sum(cues.infant_seen[a:b]) >= need
-        if "adult" in roles:
-            ok &= window_sum(cues.adult_seen[a:b]) >= need
-        if "cry" in cues.measured:
-            ok &= window_sum(cues.cry[a:b]) <= self.cfg.cry_max_frac * length + 1e-9
-        if allowed is not None:
-            ok &= allowed[a + starts]
+        ok = starts_ok[a + starts]
         if not ok.any():
             return None
+        c = np.concatenate(([0.0], np.cumsum(gain, dtype=np.float64)))
         # Most evidence first; among equals the window closest to the peak.
         centre = np.abs(a + starts + length / 2 - p)
-        k = int(np.argmax(np.where(ok, window_sum(gain) - 1e-9 * centre, -np.inf)))
+        k = int(np.argmax(np.where(ok, c[starts + length] - c[starts] - 1e-9 * centre, -np.inf)))
         return a + int(starts[k]), a + int(starts[k]) + length
 
     def set_usable(self, usable: NDArray[np.bool_]) -> None:
@@ -618,15 +599,16 @@ def _select(
         for_now = False
         if why:
             # Fall back to the min-length window near the peak that holds the most cues, passes the rules and leaves room.
-            allowed = None
+            allowed = room.window_ok
             if check:
                 starts = idx[: max(0, n - min_len + 1)]
                 allowed = np.zeros(n, dtype=bool)
                 allowed[starts] = room.after(starts, starts + min_len) >= need
-            best = scorer.best_window(cues, roles, p, lo, hi, min_len, allowed)
+                allowed &= room.window_ok
+            best = scorer.best_window(p, lo, hi, min_len, allowed)
             if best is not None:
                 (s, e), why = best, ""
-            elif allowed is not None and scorer.best_window(cues, roles, p, lo, hi, min_len) is not None:
+            elif check and scorer.best_window(p, lo, hi, min_len, room.window_ok) is not None:
                 # Windows near the peak pass the rules but none leaves room: retry after the next placement.
                 why, for_now = "no window near it leaves room for the rest", True
         if why:
