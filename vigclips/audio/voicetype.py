@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from vigclips.audio.features import HOP_S, FrameFeatures
 from vigclips.audio.settings import AudioConfig
-from vigclips.audio.vad import VoiceActivity
+from vigclips.audio.vad import VoiceActivity, _runs
 
 #: Frame label codes.
 NONE, ADULT, INFANT, CRY = 0, 1, 2, 3
@@ -162,9 +162,8 @@ def _longest_run(mask: NDArray[np.bool_]) -> int:
         >>> _longest_run(np.array([True, False, True, True, False]))
         2
     """
-    m = np.concatenate([[False], np.asarray(mask, bool), [False]]).astype(np.int8)
-    d = np.flatnonzero(np.diff(m))
-    return int(np.max(d[1::2] - d[::2])) if d.size else 0
+    runs = _runs(mask)
+    return int(np.max(runs[:, 1] - runs[:, 0])) if runs.size else 0
 
 
 def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
