@@ -18,6 +18,8 @@ from numpy.typing import NDArray
 from vigclips.progress import NullProgress, Progress
 from vigclips.types import Frame
 from vigclips.vision import geometry, roles
+# mediapipe itself is imported only when MediaPipeFaces loads the models
+from vigclips.vision.face_mediapipe import FULL_RANGE, SHORT_RANGE, MediaPipeFaces, to_rgb
 from vigclips.vision.settings import VisionConfig
 from vigclips.vision.tracking import FaceTracker, greedy_match, match_score
 
@@ -229,8 +231,6 @@ def analyze_frames(
         >>> res.channels["mutual_gaze"].shape == res.pts_s.shape  # doctest: +SKIP
         True
     """
-    from vigclips.vision.face_mediapipe import MediaPipeFaces, to_rgb  # keeps mediapipe out of pure-numpy imports
-
     progress = progress or NullProgress()
     params = geometry.GeometryParams.from_config(cfg)
     tracker = FaceTracker(cfg.track_max_gap_s, cfg.track_min_iou)
@@ -338,12 +338,12 @@ def has_far_face(det_xyxy: NDArray[np.float32], det_source: NDArray[np.int8]) ->
 
     Args:
         det_xyxy: (n, 4) boxes in pixels.
-        det_source: (n,) :data:`~vigclips.vision.face_mediapipe.SHORT_RANGE` (0) or ``FULL_RANGE`` (1) per box.
+        det_source: (n,) :data:`~vigclips.vision.face_mediapipe.SHORT_RANGE` or ``FULL_RANGE`` per box.
     """
-    full = det_xyxy[det_source == 1]
+    full = det_xyxy[det_source == FULL_RANGE]
     if full.shape[0] == 0:
         return False
-    short = det_xyxy[det_source == 0]
+    short = det_xyxy[det_source == SHORT_RANGE]
     if short.shape[0] == 0:
         return True
     return bool(np.any(match_score(full, short).max(axis=1) < _DEDUP_IOU))
