@@ -86,6 +86,10 @@ _F = {name: i for i, name in enumerate(FACE_FIELDS)}
 _FEATURES = _F[geometry.FEATURE_NAMES[0]]
 """First column of the face mesh features in a face row."""
 
+PROPORTIONS_MAX_YAW_DEG = 15.0
+"""Face mesh proportions (eye height, mouth width) count as role evidence only on faces turned at most this far from
+the camera: they were measured on near-frontal faces (issue 3), and on a baby at 3/4 they read adult-like (issue 11)."""
+
 HEAD_CONFIDENCE_MESH = 1.0
 """Head orientation confidence of a face that face mesh measured; from keypoints alone it is the detector's score
 (0.5–1: profiles score lower), so a ``looks at`` decision from a profile is weighed as the detector saw it."""
@@ -450,14 +454,17 @@ def build_result(
     fh = image_wh[face_frame, 1].astype(np.float64) if n else np.zeros(0)
     cx_px = (D[:, 0] + D[:, 2]) / 2.0
     cy_px = (D[:, 1] + D[:, 3]) / 2.0
+    # Face proportions tell infants from adults only on faces seen from the front (issue 11: a baby at 3/4 measured
+    # adult-like and lost its role to its mother), so turned faces give no proportion evidence.
+    frontal = np.abs(D[:, _F["head_yaw_deg"]]) <= PROPORTIONS_MAX_YAW_DEG
     decision = roles.decide_roles(
         face_frame,
         face_track,
         cx_px / np.maximum(fw, 1),
         cy_px / np.maximum(fh, 1),
         (D[:, 3] - D[:, 1]) / np.maximum(fh, 1),
-        D[:, _F["eye_height_ratio"]],
-        D[:, _F["mouth_width_ratio"]],
+        np.where(frontal, D[:, _F["eye_height_ratio"]], np.nan),
+        np.where(frontal, D[:, _F["mouth_width_ratio"]], np.nan),
         cfg.infant,
     )
     nan = np.full(n, np.nan, np.float32)
@@ -486,6 +493,8 @@ def build_result(
         ):
             ch[f"{name}_{col}"][seen] = D[r, _F[fld]]
         ch[f"{name}_head_confidence"][seen] = head_confidence(D[r])
+    r = role_row["infant"][role_row["infant"] >= 0]
+    ch["infant_smile"][role_row["infant"] >= 0] = np.fmax(D[r, _F["smile"]], infant_play_smile(D[r], cfg))
 
     # Role confidence of the tick: the lower of the two roles' confidences where both are seen.
     conf = np.full(n, np.nan, np.float64)
@@ -511,7 +520,7 @@ def build_result(
             if not cfg.use_depth:
                 p3[:, 2] = 0.0
             p[seen] = p3
-        pos[name] = _hold_last(p, pts_s, cfg.partner_memory_s)
+        pos[name] = _hold_nearest(p, pts_s, cfg.partner_memory_s)
         pos[name + "_now"] = p
 
     for looker, other in (("infant", "adult"), ("adult", "infant")):
@@ -541,6 +550,20 @@ def build_result(
     )
 
 
+def infant_play_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.float64]:
+    """(k,) a baby's smile 0–1 from face rows with face mesh: the mouth widened beyond a child's neutral width, and
+    opened (issue 11).
+
+    The adult smile measure (:func:`vigclips.vision.geometry.smile_score`) needs the lip corners' lift, which face mesh
+    (fitted to adult faces) does not follow on a small baby's face turned at 3/4; the width and the opening it does
+    follow, and a baby's smile is mostly a wide, open "play face". Measured on the shared home clips against labels by
+    eye (``bench/eval_looks.py``): width and opening together separate smiling from neutral seconds at AUC 0.83, the
+    adult measure at 0.62. An open mouth alone is also a cry or a babble: the ranking never counts smiles in a cry.
+    """
+    widen = np.clip((rows[:, _F["mouth_width_ratio"]] - cfg.infant_smile_width_neutral) / cfg.smile_width_span, 0.0, 1.0)
+    return 0.5 * (widen + rows[:, _F["mouth_open"]].astype(np.float64))
+
+
 def head_confidence(rows: NDArray[np.float32]) -> NDArray[np.float32]:
     """(k,) how sure the head orientation of face rows is: :data:`HEAD_CONFIDENCE_MESH` with face mesh, else the
     detector's score when the keypoints gave a pose, else NaN."""
@@ -549,16 +572,19 @@ def head_confidence(rows: NDArray[np.float32]) -> NDArray[np.float32]:
     return np.where(has_pose, conf, np.nan).astype(np.float32)
 
 
-def _hold_last(values: NDArray[np.float64], t_s: NDArray[np.float64], max_age_s: float) -> NDArray[np.float64]:
-    """Forward-fill NaN rows of (N, k) ``values`` with the last finite row seen at most ``max_age_s`` earlier."""
+def _hold_nearest(values: NDArray[np.float64], t_s: NDArray[np.float64], max_gap_s: float) -> NDArray[np.float64]:
+    """Fill NaN rows of (N, k) ``values`` with the nearest finite row in time, before or after, at most ``max_gap_s``
+    away (the whole recording is known: a partner not yet seen in the first second is where they are first seen)."""
     out = values.copy()
     ok = np.isfinite(values).all(axis=1)
-    last = np.where(ok, np.arange(len(ok)), -1)
-    last = np.maximum.accumulate(last) if len(last) else last
-    fill = (~ok) & (last >= 0)
-    if np.any(fill):
-        src = last[fill]
-        young = (t_s[fill] - t_s[src]) <= max_age_s
-        rows = np.flatnonzero(fill)[young]
-        out[rows] = values[src[young]]
+    if not ok.any() or ok.all():
+        return out
+    idx = np.arange(len(ok))
+    last = np.maximum.accumulate(np.where(ok, idx, -1))
+    nxt = np.minimum.accumulate(np.where(ok, idx, len(ok))[::-1])[::-1]
+    gap_last = np.where(last >= 0, t_s - t_s[np.maximum(last, 0)], np.inf)
+    gap_next = np.where(nxt < len(ok), t_s[np.minimum(nxt, len(ok) - 1)] - t_s, np.inf)
+    src = np.where(gap_last <= gap_next, last, nxt)
+    fill = (~ok) & (np.minimum(gap_last, gap_next) <= max_gap_s)
+    out[fill] = values[src[fill]]
     return out

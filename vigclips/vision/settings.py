@@ -44,6 +44,9 @@ class VisionConfig:
         smile_width_neutral: mouth width / inter-ocular distance of a neutral mouth (0.3–1.5).
         smile_width_span: extra width of a full smile in the same units (0.05–1).
         smile_lift_span: lip-corner lift of a full smile in inter-ocular distances (0.02–0.5).
+        infant_smile_width_neutral: a baby's neutral mouth width / inter-ocular distance for the baby's smile
+            (0.3–1.5; children measure 0.56–0.77, issue 3): the baby's ``infant_smile`` is the larger of the adult
+            measure and the mouth's widening beyond this plus its opening (issue 11).
         mouth_open_span: inner-lip gap / mouth width of a fully open mouth (0.1–1.5).
         looks_full_deg: a gaze ray within this angle of the partner's face counts fully as looking at them (1–60).
         looks_zero_deg: beyond this angle it does not count at all (> looks_full_deg, up to 90).
@@ -54,7 +57,8 @@ class VisionConfig:
         looks_away_deg: a gaze ray at least this far from the partner (60–180; with ``looks_depth_slack``) means the
             person is seen turned to something or someone else (``*_looks_elsewhere``): a face turned to the camera
             beside the partner is not (about 45° from them), a face turned the other way is.
-        partner_memory_s: when the partner's face is briefly unseen, aim at where it was last seen up to this long ago.
+        partner_memory_s: when the partner's face is briefly unseen, aim at where it was seen nearest in time, up to this
+            long before or after.
         use_depth: estimate each face's distance from its size (assumed infant/adult eye distances) so a ray can aim at
             a partner nearer or farther away. Off by default: with a camera in front of the dyad, a partner estimated
             nearer the camera makes looking *at the camera* count as looking at the partner (measured on the Lookit
@@ -83,6 +87,7 @@ class VisionConfig:
     smile_width_span: float = 0.25
     smile_lift_span: float = 0.12
     mouth_open_span: float = 0.5
+    infant_smile_width_neutral: float = 0.55
     looks_full_deg: float = 15.0
     looks_zero_deg: float = 40.0
     looks_depth_slack: float = 1.0
@@ -112,6 +117,7 @@ class VisionConfig:
             ("smile_width_span", 0.05, 1.0),
             ("smile_lift_span", 0.02, 0.5),
             ("mouth_open_span", 0.1, 1.5),
+            ("infant_smile_width_neutral", 0.3, 1.5),
             ("looks_full_deg", 1.0, 60.0),
             ("looks_zero_deg", 2.0, 90.0),
             ("looks_depth_slack", 0.0, 3.0),
