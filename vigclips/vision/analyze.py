@@ -56,9 +56,16 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "adult_head_roll_deg",
     "shared_smile",
     "role_confidence",
+    "infant_head_confidence",
+    "adult_head_confidence",
+    "infant_looks_elsewhere",
+    "adult_looks_elsewhere",
 )
 """Extra channels appended after :data:`VISION_COLUMNS`: head pose per role, both smiling (the smaller of the two
-smiles), and how sure the role decision of the tick's faces is (0.5 = a guess, 1 = certain)."""
+smiles), how sure the role decision of the tick's faces is (0.5 = a guess, 1 = certain), and how sure each role's head
+orientation is (:data:`HEAD_CONFIDENCE_MESH` with face mesh, the detector's score from keypoints alone; NaN unseen), and
+whether each is seen turned to something other than the partner (1/0; NaN where the face or the partner's place is
+unknown): a reply made so is not a contingent turn (issue 11)."""
 
 FACE_FIELDS: tuple[str, ...] = (
     "x1",
@@ -68,10 +75,20 @@ FACE_FIELDS: tuple[str, ...] = (
     "det_score",
     "has_mesh",
     "iod_px",
+    "kp_yaw_deg",
+    "kp_pitch_deg",
 ) + geometry.FEATURE_NAMES
 """Columns of :attr:`VisionResult.face_data`: box in pixels, detector score (NaN = mesh only), whether face mesh
-measured it (1/0), inter-ocular distance, then :data:`vigclips.vision.geometry.FEATURE_NAMES` (NaN without mesh)."""
+measured it (1/0), inter-ocular distance, head yaw and pitch from the detector's keypoints (NaN without a detection),
+then :data:`vigclips.vision.geometry.FEATURE_NAMES`. Without face mesh (profiles, steep 3/4 views) the head pose and gaze
+columns hold the keypoint head pose (where the head points is most of where a person looks) and the rest is NaN."""
 _F = {name: i for i, name in enumerate(FACE_FIELDS)}
+_FEATURES = _F[geometry.FEATURE_NAMES[0]]
+"""First column of the face mesh features in a face row."""
+
+HEAD_CONFIDENCE_MESH = 1.0
+"""Head orientation confidence of a face that face mesh measured; from keypoints alone it is the detector's score
+(0.5–1: profiles score lower), so a ``looks at`` decision from a profile is weighed as the detector saw it."""
 
 INFANT_IOD_M = 0.045
 """Typical infant inter-ocular distance in metres (for rough depth from face size)."""
@@ -133,6 +150,7 @@ def frame_faces(
     det_score: NDArray[np.float32],
     meshes: NDArray[np.float32],
     params: geometry.GeometryParams,
+    det_keypoints: NDArray[np.float32] | None = None,
 ) -> NDArray[np.float32]:
     """Fuse one frame's detections and face meshes into face rows (pure numpy).
 
@@ -144,19 +162,25 @@ def frame_faces(
         det_score: (n,) detector scores.
         meshes: (m, 478, 3) face mesh landmarks in pixels.
         params: geometry calibration.
+        det_keypoints: (n, 6, 2) the detector's keypoints in pixels; without them faces face mesh missed have no pose.
 
     Returns:
         (k, len(FACE_FIELDS)) float32 rows, columns :data:`FACE_FIELDS`.
     """
     det_xyxy = np.asarray(det_xyxy, np.float64).reshape(-1, 4)
     det_score = np.asarray(det_score, np.float64).reshape(-1)
+    if det_keypoints is None:
+        kp_pose = np.full((det_xyxy.shape[0], 2), np.nan)
+    else:
+        kp_pose = geometry.keypoint_head_pose(det_keypoints, det_xyxy[:, 2] - det_xyxy[:, 0])
     # Non-maximum suppression across the detectors.
     keep: list[int] = []
     for i in np.argsort(-det_score, kind="stable"):
         # match_score, not IoU alone: the two detectors' boxes for one face differ in size (measured IoU < 0.3).
         if not keep or np.max(match_score(det_xyxy[i : i + 1], det_xyxy[keep])) < _DEDUP_IOU:
             keep.append(int(i))
-    det_xyxy, det_score = det_xyxy[keep], det_score[keep]
+    det_xyxy, det_score, kp_pose = det_xyxy[keep], det_score[keep], kp_pose[keep]
+    kp_cols = [_F["kp_yaw_deg"], _F["kp_pitch_deg"]]
     m = meshes.shape[0]
     rows = np.full((m + det_xyxy.shape[0], len(FACE_FIELDS)), np.nan, np.float32)
     det_used = np.zeros(det_xyxy.shape[0], bool)
@@ -166,9 +190,10 @@ def frame_faces(
         rows[:m, 0:4] = mesh_box
         rows[:m, _F["has_mesh"]] = 1.0
         rows[:m, _F["iod_px"]] = geometry.inter_ocular_px(meshes)
-        rows[:m, 7:] = geometry.face_features(meshes, params)
+        rows[:m, _FEATURES:] = geometry.face_features(meshes, params)
         for r, c in greedy_match(match_score(mesh_box, det_xyxy), _MESH_MATCH):
             rows[r, _F["det_score"]] = det_score[c]
+            rows[r, kp_cols] = kp_pose[c]
             det_used[c] = True
     extra = np.flatnonzero(~det_used)
     k = m + extra.size
@@ -176,7 +201,17 @@ def frame_faces(
     rows[m:k, _F["det_score"]] = det_score[extra]
     rows[m:k, _F["has_mesh"]] = 0.0
     rows[m:k, _F["iod_px"]] = (det_xyxy[extra, 2] - det_xyxy[extra, 0]) * IOD_PER_BOX_WIDTH
+    rows[m:k, kp_cols] = kp_pose[extra]
+    _pose_from_keypoints(rows[m:k])
     return rows[:k]
+
+
+def _pose_from_keypoints(rows: NDArray[np.float32]) -> None:
+    """Head pose and gaze columns of rows without face mesh, from their keypoint head pose (in place)."""
+    for col in ("head_yaw_deg", "gaze_yaw_deg"):
+        rows[:, _F[col]] = rows[:, _F["kp_yaw_deg"]]
+    for col in ("head_pitch_deg", "gaze_pitch_deg"):
+        rows[:, _F[col]] = rows[:, _F["kp_pitch_deg"]]
 
 
 def fill_from_crop_meshes(
@@ -203,7 +238,7 @@ def fill_from_crop_meshes(
     r, m = todo[found], meshes[found]
     rows[r, _F["has_mesh"]] = 1.0
     rows[r, _F["iod_px"]] = geometry.inter_ocular_px(m)
-    rows[r, 7:] = geometry.face_features(m, params)
+    rows[r, _FEATURES:] = geometry.face_features(m, params)
 
 
 def analyze_frames(
@@ -250,7 +285,7 @@ def analyze_frames(
             dets, meshes = models.detect(rgb, full_range=full_range), models.mesh(rgb)
         if full_range and has_far_face(dets.xyxy_px, dets.source):
             full_range_plan.saw_far_face(float(frame.pts_s))
-        rows = frame_faces(dets.xyxy_px, dets.score, meshes, params)
+        rows = frame_faces(dets.xyxy_px, dets.score, meshes, params, dets.keypoints_px)
         if cfg.crop_mesh:
             fill_from_crop_meshes(rows, models, frame.image, params, cfg.max_faces)
         if not cfg.mesh_only_faces:
@@ -450,6 +485,7 @@ def build_result(
             ("head_roll_deg", "head_roll_deg"),
         ):
             ch[f"{name}_{col}"][seen] = D[r, _F[fld]]
+        ch[f"{name}_head_confidence"][seen] = head_confidence(D[r])
 
     # Role confidence of the tick: the lower of the two roles' confidences where both are seen.
     conf = np.full(n, np.nan, np.float64)
@@ -479,16 +515,15 @@ def build_result(
         pos[name + "_now"] = p
 
     for looker, other in (("infant", "adult"), ("adult", "infant")):
-        col = f"{looker}_looks_at_{other}"
-        score = geometry.looks_at(
+        angle = geometry.angle_to_partner_deg(
             ch[f"{looker}_gaze_yaw_deg"].astype(np.float64),
             ch[f"{looker}_gaze_pitch_deg"].astype(np.float64),
             pos[looker + "_now"],
             pos[other],
-            cfg.looks_full_deg,
-            cfg.looks_zero_deg,
+            cfg.looks_depth_slack,
         )
-        ch[col] = score.astype(np.float32)
+        ch[f"{looker}_looks_at_{other}"] = geometry.cone_score(angle, cfg.looks_full_deg, cfg.looks_zero_deg).astype(np.float32)
+        ch[f"{looker}_looks_elsewhere"] = np.where(np.isnan(angle), np.nan, angle >= cfg.looks_away_deg).astype(np.float32)
     ch["mutual_gaze"] = np.minimum(ch["infant_looks_at_adult"], ch["adult_looks_at_infant"])
     ch["shared_smile"] = np.minimum(ch["infant_smile"], ch["adult_smile"])
     channels = {c: np.asarray(ch[c], np.float32) for c in VISION_COLUMNS + EXTRA_COLUMNS}
@@ -504,6 +539,14 @@ def build_result(
         infant_track_ids=decision.infant_tracks,
         config=cfg,
     )
+
+
+def head_confidence(rows: NDArray[np.float32]) -> NDArray[np.float32]:
+    """(k,) how sure the head orientation of face rows is: :data:`HEAD_CONFIDENCE_MESH` with face mesh, else the
+    detector's score when the keypoints gave a pose, else NaN."""
+    has_pose = np.isfinite(rows[:, _F["head_yaw_deg"]])
+    conf = np.where(rows[:, _F["has_mesh"]] > 0, HEAD_CONFIDENCE_MESH, rows[:, _F["det_score"]])
+    return np.where(has_pose, conf, np.nan).astype(np.float32)
 
 
 def _hold_last(values: NDArray[np.float64], t_s: NDArray[np.float64], max_age_s: float) -> NDArray[np.float64]:
