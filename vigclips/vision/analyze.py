@@ -526,7 +526,7 @@ def build_result(
     for looker, other in (("infant", "adult"), ("adult", "infant")):
         angle = geometry.angle_to_partner_deg(
             ch[f"{looker}_gaze_yaw_deg"].astype(np.float64),
-            ch[f"{looker}_gaze_pitch_deg"].astype(np.float64),
+            ch[f"{looker}_gaze_pitch_deg"].astype(np.float64) + cfg.looks_pitch_offset_deg,
             pos[looker + "_now"],
             pos[other],
             cfg.looks_depth_slack,

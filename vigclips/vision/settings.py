@@ -54,6 +54,8 @@ class VisionConfig:
             sideways distance (0–3), since one camera cannot see depth: 1 lets a partner beside the looker sit up to
             45° in front of or behind them, so two people facing each other across the image look at each other when
             each is turned towards the other by about 45° or more, and a face turned to the camera does not (issue 11).
+        looks_pitch_offset_deg: added to the measured gaze pitch when judging looks (-30–30): face mesh reads level
+            heads a little downwards (median head pitch -3° to -15° on the shared frontal clips).
         looks_away_deg: a gaze ray at least this far from the partner (60–180; with ``looks_depth_slack``) means the
             person is seen turned to something or someone else (``*_looks_elsewhere``): a face turned to the camera
             beside the partner is not (about 45° from them), a face turned the other way is.
@@ -92,6 +94,7 @@ class VisionConfig:
     looks_zero_deg: float = 40.0
     looks_depth_slack: float = 1.0
     looks_away_deg: float = 60.0
+    looks_pitch_offset_deg: float = 15.0
     partner_memory_s: float = 2.0
     use_depth: bool = False
     mesh_only_faces: bool = False
@@ -122,6 +125,7 @@ class VisionConfig:
             ("looks_zero_deg", 2.0, 90.0),
             ("looks_depth_slack", 0.0, 3.0),
             ("looks_away_deg", 60.0, 180.0),
+            ("looks_pitch_offset_deg", -30.0, 30.0),
             ("partner_memory_s", 0.0, 30.0),
             ("full_range_every_s", 0.0, 10.0),
         ):
