@@ -12,7 +12,7 @@ import pytest
 from vigclips.errors import ReviewFileError
 from vigclips.export import export_clips
 from vigclips.media import iter_frames, probe
-from vigclips.review.store import build_document, sha256_file, source_record, write_moments
+from vigclips.moments_file import build_document, sha256_file, source_record, write_moments
 from vigclips.types import MediaInfo
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from vigclips.media import extract_still, probe
 from vigclips.review.decisions import DecisionStore
-from vigclips.review.store import build_document, sha256_file, source_record, write_moments
+from vigclips.moments_file import build_document, sha256_file, source_record, write_moments
 
 pytestmark = pytest.mark.browser
 

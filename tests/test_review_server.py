@@ -10,7 +10,7 @@ import os
 import pytest
 
 from vigclips.review.server import TOKEN_COOKIE, TOKEN_HEADER, ReviewServer, _parse_range
-from vigclips.review.store import read_moments, write_moments
+from vigclips.moments_file import read_moments, write_moments
 
 STILL_BYTES = bytes(range(256)) * 40  # 10 240 bytes standing in for a JPEG
 
@@ -253,7 +253,7 @@ def test_export_button_cuts_teaching_clips_through_the_api(shared_media, tmp_pat
     from fractions import Fraction
 
     from vigclips.media import probe
-    from vigclips.review.store import build_document, sha256_file, source_record
+    from vigclips.moments_file import build_document, sha256_file, source_record
 
     src = shared_media / "lookit_causal_ex2.mp4"
     folder = tmp_path / "out" / src.stem

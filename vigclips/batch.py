@@ -327,7 +327,7 @@ def _run_job(job: _Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any
     # The pipeline's own helpers, so batch and `vigclips analyze` protect review work and swap folders the same way:
     # swap_in_folder uses renames only (readers see the old folder or the new one, never a mix).
     from vigclips.pipeline import analyze_to_folder, refuse_to_lose_review_work, swap_in_folder
-    from vigclips.review.store import read_moments
+    from vigclips.moments_file import read_moments
 
     started = time.perf_counter()
     out_root = Path(job.out_root)
@@ -711,7 +711,7 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
 
 def _already_done(path: Path, folder: Path, key: str) -> bool:
     """True if ``folder`` is complete output of this content with this configuration key."""
-    from vigclips.review.store import MOMENTS_FILE, sha256_file
+    from vigclips.moments_file import MOMENTS_FILE, sha256_file
 
     marker = read_marker(folder)
     if marker is None or marker.get("config_key") != key or not (folder / MOMENTS_FILE).is_file():
@@ -769,7 +769,7 @@ def _discard_leftovers(out_root: Path) -> None:
 
 
 def _result_from_folder(path: Path, folder: Path, status: str, out_root: Path) -> RecordingResult:
-    from vigclips.review.store import read_moments
+    from vigclips.moments_file import read_moments
 
     result = RecordingResult(path, folder, status)
     try:

@@ -24,7 +24,7 @@ from vigclips.errors import ExportError, ReviewFileError
 from vigclips.fileio import atomic_path, atomic_write_bytes, atomic_write_text, make_private_dir
 from vigclips.media import ClipEncoding, build_clip_args, extract_still, probe, run_ffmpeg
 from vigclips.progress import NullProgress, Progress
-from vigclips.review.store import read_moments, sha256_file
+from vigclips.moments_file import read_moments, sha256_file
 from vigclips.types import ClipSpec, MediaInfo
 
 log = logging.getLogger("vigclips")

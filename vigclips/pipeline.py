@@ -27,7 +27,7 @@ from vigclips.fileio import PRIVATE_DIR_MODE, atomic_write_text, make_private_di
 from vigclips.model_assets import verify_model_assets
 from vigclips.media import VideoWriter, decode_audio, extract_still, iter_frames, probe
 from vigclips.progress import NullProgress, Progress
-from vigclips.review.store import MOMENTS_FILE, build_document, moment_record, read_moments, sha256_file, source_record, write_moments
+from vigclips.moments_file import MOMENTS_FILE, build_document, moment_record, read_moments, sha256_file, source_record, write_moments
 from vigclips.scoring import find_moments as rank_moments
 from vigclips.signals import place_on_ticks, signals_csv_text, tick_times
 from vigclips.types import MediaInfo, Moment, Signals, VocalSegment

@@ -24,7 +24,7 @@ try:  # POSIX; on Windows the thread lock alone serialises writers of one server
     import fcntl
 except ImportError:  # pragma: no cover - not on this platform
     fcntl = None  # type: ignore[assignment]
-from vigclips.review.store import MOMENTS_FILE, STATUSES, read_moments, write_moments
+from vigclips.moments_file import MOMENTS_FILE, STATUSES, read_moments, write_moments
 
 PRINCIPLES = ("attentive", "encouraging", "receiving", "developing")
 """Tags a guider may put on a moment: the four attunement principles that matter for pre-verbal infants (DOMAIN.md)."""
@@ -215,7 +215,7 @@ class DecisionStore:
 
     Every change runs under a thread lock and an exclusive ``fcntl`` lock on :data:`LOCK_FILE` (so two servers on one folder
     also take turns), re-reads the file, checks the revision the caller saw, applies a pure function, and writes atomically
-    through :func:`vigclips.review.store.write_moments`: a killed server or a crashed browser never loses a saved decision.
+    through :func:`vigclips.moments_file.write_moments`: a killed server or a crashed browser never loses a saved decision.
 
     Example:
         >>> store = DecisionStore(Path("out/demo_play"))  # doctest: +SKIP

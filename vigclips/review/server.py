@@ -36,7 +36,7 @@ from vigclips.config import ExportConfig
 from vigclips.errors import BadInputError, VigclipsError
 from vigclips.review.decisions import PRINCIPLE_TITLES, PRINCIPLES, DecisionError, DecisionStore, StaleRevisionError
 from vigclips.review.previews import PREVIEWS_DIR, RECORDING_KEY, RECORDING_PREVIEW, preview_path
-from vigclips.review.store import read_moments
+from vigclips.moments_file import read_moments
 
 log = logging.getLogger("vigclips")
 
