@@ -326,7 +326,8 @@ def _run_job(job: _Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any
     """Analyse one recording into staging, add the done-marker, move it into place. Never raises: failures are returned."""
     # The pipeline's own helpers, so batch and `vigclips analyze` protect review work and swap folders the same way:
     # swap_in_folder uses renames only (readers see the old folder or the new one, never a mix).
-    from vigclips.pipeline import analyze_to_folder, refuse_to_lose_review_work, swap_in_folder
+    from vigclips.output_folder import refuse_to_lose_review_work, swap_in_folder
+    from vigclips.pipeline import analyze_to_folder
     from vigclips.moments_file import read_moments
 
     started = time.perf_counter()
@@ -360,7 +361,7 @@ def _run_job(job: _Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any
             "worker": f"{socket.gethostname()}:{os.getpid()}",
         }
         atomic_write_text(staged / MARKER_FILE, json.dumps(marker, indent=1) + "\n")
-        swap_in_folder(staged, final_dir)
+        swap_in_folder(staged, final_dir, force=job.force)  # checks again, under the review server's lock
         return {"status": "done", "time_s": elapsed_s}
     except Exception as exc:  # one bad file must not cost the night: its error is returned as one line
         if os.environ.get("VIGCLIPS_DEBUG") == "1":
@@ -753,15 +754,15 @@ def _exclusive(out_root: Path):
 
 
 def _discard_leftovers(out_root: Path) -> None:
-    """Remove what a killed run left in flight: staging folders and half-swapped old folders (never complete output)."""
+    """Remove what a killed run left: this batch's staging folders (the batch lock proves no other batch uses them), and in
+    OUT only what its owner lock proves abandoned (a `vigclips analyze` running beside the batch keeps its work, #14)."""
+    from vigclips.output_folder import discard_stale_work
+
     work = out_root / STATE_DIR / "work"
     if work.exists():
         shutil.rmtree(work, ignore_errors=True)
     make_private_dir(work)
-    for entry in out_root.iterdir():
-        if entry.name.startswith(".") and (".old-" in entry.name or ".partial-" in entry.name) and entry.is_dir():
-            log.info("removing %s left by an interrupted run", entry)
-            shutil.rmtree(entry, ignore_errors=True)
+    discard_stale_work(out_root)
 
 
 # ----------------------------------------------------------------------------------------------------------------------

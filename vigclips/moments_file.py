@@ -7,9 +7,11 @@ writers refuse to overwrite newer decisions (#6). It lives outside ``review/`` b
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 
 from vigclips import __version__
 from vigclips.errors import ReviewFileError
-from vigclips.fileio import atomic_write_text
+from vigclips.fileio import atomic_write_text, locked
 from vigclips.types import MediaInfo, Moment
 
 MOMENTS_FILE = "moments.json"
@@ -155,6 +157,32 @@ def validate_document(document: Any, path: Path) -> None:
             raise ReviewFileError(path, f"moments[{i}] ({mid}): ends at {end_s} s, after the recording ({duration_s} s)")
 
 
+def moments_lock_path(folder: Path) -> Path:
+    """The lock every writer of ``folder/moments.json`` holds: the review server for each decision, and an analysis while it
+    swaps a new folder in (#14). It lies beside the folder, not inside it, because the folder itself is replaced by renames
+    (and Windows cannot rename a folder holding an open file)."""
+    folder = Path(folder)
+    return folder.parent / f".{folder.name}.moments.lock"
+
+
+@contextlib.contextmanager
+def moments_locked(folder: Path) -> Iterator[None]:
+    """Hold :func:`moments_lock_path` of ``folder`` (waiting for the current writer), and remove the temporary files a killed
+    writer left (``.moments.json.*.part.json``: under the lock no other writer is half-way through)."""
+    folder = Path(folder)
+    with locked(moments_lock_path(folder)):
+        remove_stale_parts(folder)
+        yield
+
+
+def remove_stale_parts(folder: Path) -> None:
+    """Delete ``.moments.json.*.part.json`` in ``folder`` (call only while holding :func:`moments_locked`)."""
+    with contextlib.suppress(OSError):
+        for leftover in Path(folder).glob(f".{MOMENTS_FILE}.*.part.json"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
 def _fraction_text(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
@@ -188,6 +216,8 @@ __all__ = [
     "STATUSES",
     "build_document",
     "moment_record",
+    "moments_lock_path",
+    "moments_locked",
     "read_moments",
     "sha256_file",
     "source_record",

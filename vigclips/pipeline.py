@@ -11,8 +11,6 @@ import concurrent.futures
 import dataclasses
 import logging
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +20,14 @@ import numpy as np
 
 from vigclips.audio import AUDIO_COLUMNS, analyze_audio, count_turns
 from vigclips.config import PipelineConfig
-from vigclips.errors import BadInputError, NoVideoStreamError
-from vigclips.fileio import PRIVATE_DIR_MODE, atomic_write_text, make_private_dir
+from vigclips.errors import FfmpegError, NoVideoStreamError
+from vigclips.fileio import atomic_write_text
 from vigclips.model_assets import verify_model_assets
 from vigclips.media import VideoWriter, decode_audio, extract_still, iter_frames, probe
 from vigclips.progress import NullProgress, Progress
-from vigclips.moments_file import MOMENTS_FILE, build_document, moment_record, read_moments, sha256_file, source_record, write_moments
+from vigclips.moments_file import MOMENTS_FILE, build_document, moment_record, sha256_file, source_record, write_moments
+from vigclips.output_folder import (check_output_folder, discard_stale_work, output_failure, refuse_to_lose_review_work,
+                                    swap_in_folder, work_folder)
 from vigclips.scoring import find_moments as rank_moments
 from vigclips.signals import place_on_ticks, signals_csv_text, tick_times
 from vigclips.types import MediaInfo, Moment, Signals, VocalSegment
@@ -160,26 +160,35 @@ def analyze_to_folder(
     """Analyse one recording and write ``OUT/<stem>/``: ``moments.json``, ``signals.csv``, ``vocalisations.rttm``, stills,
     ``timeline.png``, ``<stem>.eaf``, ``moments.vtt``, ``<stem>.edl`` (and ``overlay.mp4`` with ``overlay``).
 
+    Before the long work: the recording is probed, the output folder checked (writable, room) and the folder's review work
+    protected (see :mod:`vigclips.output_folder`); at the end the new folder is swapped in only if no decision was saved
+    meanwhile.
+
     Raises:
-        BadInputError: bad recording, or the folder holds review decisions and ``force`` is false.
+        BadInputError: bad recording, or the folder holds review decisions (or an unreadable ``moments.json``) and ``force``
+            is false. OutputError: the output folder cannot take the results.
 
     ``threads``: as for :func:`analyze`.
     """
     cfg = cfg or PipelineConfig()
     started = time.perf_counter()
+    out_root = Path(out_root)
     final_dir = output_dir_for(path, out_root)
+    info = probe(path)
+    check_output_folder(out_root, info.duration_s, overlay=overlay)
     refuse_to_lose_review_work(final_dir, force)
+    discard_stale_work(out_root)
     analysis = analyze(path, cfg, progress, threads=threads)
     moments = find_moments(analysis, cfg)
-    make_private_dir(Path(out_root))
-    work_dir = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.partial-", dir=out_root))
-    os.chmod(work_dir, PRIVATE_DIR_MODE)
-    try:
-        _write_outputs(work_dir, analysis, moments, cfg, overlay, time.perf_counter() - started)
-        swap_in_folder(work_dir, final_dir)
-    except BaseException:
-        shutil.rmtree(work_dir, ignore_errors=True)
-        raise
+    with work_folder(out_root, final_dir.name) as work_dir:
+        try:
+            _write_outputs(work_dir, analysis, moments, cfg, overlay, time.perf_counter() - started)
+        except (OSError, FfmpegError) as exc:
+            failure = output_failure(exc, out_root)
+            if failure is None:
+                raise
+            raise failure from None
+        swap_in_folder(work_dir, final_dir, force=force)
     return final_dir
 
 
@@ -275,41 +284,6 @@ def _summary(analysis: Analysis, moments: list[Moment], elapsed_s: float) -> dic
             "infant_vocal_s": round(analysis.turns.infant_vocal_s, 2),
         })
     return summary
-
-
-def refuse_to_lose_review_work(final_dir: Path, force: bool) -> None:
-    """Raise :class:`BadInputError` if ``final_dir`` holds a guider's work (decisions, trims, tags, notes, added moments,
-    swapped roles) and ``force`` is false. ``analyze`` and ``batch`` both check this before the long analysis."""
-    moments_path = final_dir / MOMENTS_FILE
-    if force or not moments_path.exists():
-        return
-    try:
-        document = read_moments(moments_path)
-    except BadInputError:
-        return  # unreadable old output: nothing a guider decided can be read from it either
-    decided = [m["id"] for m in document["moments"] if _holds_guider_work(m)]
-    if document.get("roles_swapped"):
-        decided.append("roles")
-    if decided:
-        raise BadInputError(final_dir, f"holds review work ({len(decided)} decision(s), trims, tags or notes); re-analysing would replace it "
-                                       "(use --force to overwrite, or choose another -o folder)")
-
-
-def _holds_guider_work(moment: dict[str, Any]) -> bool:
-    """A decision, a trim, a tag, a note, or a moment the guider added: anything a re-analysis would throw away."""
-    return (moment.get("status") != "candidate" or bool(moment.get("tags")) or bool(moment.get("note"))
-            or "original_start_s" in moment or moment.get("added_by") == "guider")  # fmt: skip
-
-
-def swap_in_folder(work_dir: Path, final_dir: Path) -> None:
-    """Replace ``final_dir`` by ``work_dir`` with renames only, so readers see the old folder or the new one, never a mix."""
-    old = None
-    if final_dir.exists():
-        old = final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}")
-        os.replace(final_dir, old)
-    os.replace(work_dir, final_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _start_audio_decode(info: MediaInfo) -> concurrent.futures.Future:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -20,11 +19,7 @@ from typing import Any
 
 from vigclips.errors import VigclipsError
 
-try:  # POSIX; on Windows the thread lock alone serialises writers of one server
-    import fcntl
-except ImportError:  # pragma: no cover - not on this platform
-    fcntl = None  # type: ignore[assignment]
-from vigclips.moments_file import MOMENTS_FILE, STATUSES, read_moments, write_moments
+from vigclips.moments_file import MOMENTS_FILE, STATUSES, moments_locked, read_moments, write_moments
 
 PRINCIPLES = ("attentive", "encouraging", "receiving", "developing")
 """Tags a guider may put on a moment: the four attunement principles that matter for pre-verbal infants (DOMAIN.md)."""
@@ -45,9 +40,6 @@ MIN_MOMENT_S = 0.2
 
 EDITABLE_FIELDS = ("status", "start_s", "end_s", "tags", "note")
 """Keys a decision may change; anything else in a request is refused, so a page cannot rewrite scores or reasons."""
-
-LOCK_FILE = ".moments.lock"
-"""Lock file beside ``moments.json``: two review servers on the same folder also take turns."""
 
 
 class DecisionError(VigclipsError):
@@ -213,8 +205,9 @@ def set_roles_swapped(document: dict[str, Any], swapped: Any, *, decided_utc: st
 class DecisionStore:
     """Read and change one output folder's ``moments.json`` safely.
 
-    Every change runs under a thread lock and an exclusive ``fcntl`` lock on :data:`LOCK_FILE` (so two servers on one folder
-    also take turns), re-reads the file, checks the revision the caller saw, applies a pure function, and writes atomically
+    Every change runs under a thread lock and the folder's exclusive file lock (:func:`vigclips.moments_file.moments_locked`,
+    also held by an analysis swapping in a new folder, so two servers on one folder and a re-analysis all take turns),
+    re-reads the file, checks the revision the caller saw, applies a pure function, and writes atomically
     through :func:`vigclips.moments_file.write_moments`: a killed server or a crashed browser never loses a saved decision.
 
     Example:
@@ -266,17 +259,8 @@ class DecisionStore:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        with self._lock:
-            if fcntl is None:  # pragma: no cover - Windows
-                yield
-                return
-            fd = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
+        with self._lock, moments_locked(self.folder):
+            yield
 
 
 def _find(document: dict[str, Any], moment_id: Any) -> dict[str, Any]:

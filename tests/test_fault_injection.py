@@ -1,0 +1,226 @@
+"""Issue 14's reproductions, run again: races with a live review server, kills, leftovers, unreadable files (#14).
+
+Each test names the item of issue 14 it reproduces. The analysis of the demo recording is made once per module; tests that
+need "an analysis running while something else happens" wrap it, so they take a second, not a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import vigclips.pipeline as pipeline
+from vigclips.errors import BadInputError
+from vigclips.moments_file import MOMENTS_FILE, read_moments
+from vigclips.output_folder import BACKUP_PREFIX, discard_stale_work, work_folder
+from vigclips.review.server import TOKEN_HEADER, ReviewServer
+
+
+@pytest.fixture(scope="module")
+def demo_analysis(sample_video):
+    return pipeline.analyze(sample_video)
+
+
+@pytest.fixture()
+def analysed(demo_analysis, sample_video, tmp_path, monkeypatch):
+    """OUT with the demo analysed once; later analyze_to_folder calls reuse the analysis (``hook`` runs inside them)."""
+    hooks: list = []
+
+    def fake_analyze(path, cfg=None, progress=None, *, threads=None):
+        for hook in hooks:
+            hook()
+        return demo_analysis
+
+    monkeypatch.setattr(pipeline, "analyze", fake_analyze)
+    out = tmp_path / "out"
+    folder = pipeline.analyze_to_folder(sample_video, out)
+    return out, folder, hooks
+
+
+def _post(server: ReviewServer, path: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}", data=json.dumps(body).encode(), method="POST",
+                                     headers={TOKEN_HEADER: server.token, "Content-Type": "application/json"})  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def _leftovers(out: Path) -> list[str]:
+    """Hidden entries of OUT besides the moments locks (which stay, as lock files do)."""
+    return sorted(p.name for p in out.iterdir() if p.name.startswith(".") and not p.name.endswith(".moments.lock"))
+
+
+def test_14_1_a_decision_saved_while_a_reanalysis_runs_is_kept(analysed, sample_video):
+    out, folder, hooks = analysed
+    server = ReviewServer(folder).start()
+    try:
+        answers = []
+        hooks.append(lambda: answers.append(_post(server, "/api/moments/m01", {"revision": 0, "status": "confirmed"})))
+        with pytest.raises(BadInputError, match="saved while this analysis ran.*discarded"):
+            pipeline.analyze_to_folder(sample_video, out)
+        assert answers[0][0] == 200  # the guider was told it was saved...
+        assert read_moments(folder)["moments"][0]["status"] == "confirmed"  # ...and it still is
+        assert _leftovers(out) == []  # no partial folder, no old folder, no lock file
+    finally:
+        server.stop()
+
+
+def test_14_1_force_keeps_a_backup_and_a_stale_page_cannot_write_onto_the_new_moments(analysed, sample_video):
+    out, folder, hooks = analysed
+    server = ReviewServer(folder).start()
+    try:
+        hooks.append(lambda: _post(server, "/api/moments/m01", {"revision": 0, "status": "confirmed", "note": "keep me"}))
+        pipeline.analyze_to_folder(sample_video, out, force=True)
+        new = read_moments(folder)
+        assert new["moments"][0]["status"] == "candidate"
+        backups = sorted(folder.glob(f"{BACKUP_PREFIX}*.json"))
+        assert len(backups) == 1 and json.loads(backups[0].read_text())["moments"][0]["note"] == "keep me"
+        assert new["revision"] == 2  # continues after the old file's revision 1
+        status, answer = _post(server, "/api/moments/m01", {"revision": 1, "status": "rejected"})  # the page saw revision 1
+        assert status == 409 and "reload" in answer["error"]
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("force", [False, True], ids=["refused", "force-keeps-a-copy"])
+def test_14_2_a_typo_in_moments_json_never_wipes_the_decisions(analysed, sample_video, force):
+    out, folder, _ = analysed
+    path = folder / MOMENTS_FILE
+    document = json.loads(path.read_text())
+    document["moments"][0]["status"] = "confirmed"  # a guider's decision, then a hand edit with one trailing comma
+    text = json.dumps(document, indent=2)
+    end = text.rindex("]")
+    broken = (text[:end].rstrip() + ",\n" + text[end:]).encode()
+    path.write_bytes(broken)
+    if not force:
+        with pytest.raises(BadInputError, match="moments.json cannot be read .*not valid JSON.*left as it is"):
+            pipeline.analyze_to_folder(sample_video, out)
+        assert path.read_bytes() == broken
+    else:
+        pipeline.analyze_to_folder(sample_video, out, force=True)
+        assert read_moments(folder)["revision"] == 0
+        (backup,) = folder.glob(f"{BACKUP_PREFIX}*.json")
+        assert backup.read_bytes() == broken
+        assert (backup.stat().st_mode & 0o077) == 0
+
+
+def test_14_2_batch_also_refuses_over_an_unreadable_moments_json(shared_media, tmp_path, sample_video):
+    from vigclips.batch import run_batch
+
+    out = tmp_path / "out"
+    (out / "demo_play").mkdir(parents=True)
+    (out / "demo_play" / MOMENTS_FILE).write_text('{"version": 1,}')
+    report = run_batch([sample_video], out, workers=1)
+    assert report.exit_code == 1
+    assert "cannot be read" in report.results[0].error
+    assert (out / "demo_play" / MOMENTS_FILE).read_text() == '{"version": 1,}'
+
+
+_HOLD_WORK = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from vigclips.output_folder import work_folder
+    with work_folder(Path(sys.argv[1]), "rec") as work:
+        (work / "signals.csv").write_text("half written")
+        print(work, flush=True)
+        time.sleep(60)
+""")
+
+
+def _hold_work_in_subprocess(out: Path) -> tuple[subprocess.Popen, Path]:
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD_WORK, str(out)], stdout=subprocess.PIPE, text=True)
+    return proc, Path(proc.stdout.readline().strip())
+
+
+def test_14_6_another_process_work_in_progress_is_never_removed(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    proc, work = _hold_work_in_subprocess(out)
+    try:
+        discard_stale_work(out)  # what every analyze and batch does at its start
+        assert (work / "signals.csv").read_text() == "half written"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_14_6_batch_leaves_a_running_analyze_alone(tmp_path, sample_video):
+    from vigclips.batch import _discard_leftovers
+
+    out = tmp_path / "out"
+    out.mkdir()
+    proc, work = _hold_work_in_subprocess(out)
+    try:
+        _discard_leftovers(out)
+        assert work.is_dir()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_14_11_work_left_by_a_kill_9_is_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    proc, work = _hold_work_in_subprocess(out)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert work.is_dir()  # what the issue saw: the kill leaves it
+    discard_stale_work(out)
+    assert _leftovers(out) == []
+
+
+def test_14_11_an_interrupted_swap_is_put_back_not_thrown_away(analysed):
+    out, folder, _ = analysed
+    # killed between the swap's two renames: only the old folder holds the recording's results
+    os.replace(folder, out / f".{folder.name}.old-12345")
+    discard_stale_work(out)
+    assert read_moments(folder)["moments"]
+    assert _leftovers(out) == []
+
+
+def test_14_11_part_files_of_a_killed_review_server_are_cleaned_at_the_next_save(analysed):
+    out, folder, _ = analysed
+    leftover = folder / f".{MOMENTS_FILE}.x1y2z3.part.json"
+    leftover.write_text("{")
+    server = ReviewServer(folder).start()
+    try:
+        assert _post(server, "/api/moments/m01", {"revision": 0, "status": "rejected"})[0] == 200
+    finally:
+        server.stop()
+    assert not leftover.exists()
+
+
+def test_work_folder_is_private_and_gone_after_use(tmp_path):
+    with work_folder(tmp_path, "rec") as work:
+        assert (work.stat().st_mode & 0o077) == 0
+        assert work.name.startswith(".rec.partial-")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_14_11_kill_9_of_a_real_analyze_leaves_nothing_the_next_run_keeps(tmp_path, sample_video):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "vigclips", "analyze", str(sample_video), "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not any(".partial-" in p.name for p in (out.iterdir() if out.exists() else [])):
+        assert time.monotonic() < deadline and proc.poll() is None, "analyze never started writing"
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    result = subprocess.run([sys.executable, "-m", "vigclips", "analyze", str(sample_video), "-o", str(out)],
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert _leftovers(out) == []
+    assert read_moments(out / "demo_play")["moments"]
