@@ -219,7 +219,7 @@ def review(folder: Path, port: int, no_browser: bool, source: Path | None, confi
     click.echo(f"Review page for {folder}: {server.url}")
     click.echo("Keep this address private (it is the key to the page). Press Ctrl-C to stop.")
     if not no_browser:
-        webbrowser.open(server.url)
+        webbrowser.open(server.launch_url())  # a one-time address: the browser's command line is readable by other users
     try:
         server.serve_forever()
     except KeyboardInterrupt:
