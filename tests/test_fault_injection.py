@@ -6,6 +6,7 @@ need "an analysis running while something else happens" wrap it, so they take a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import vigclips.pipeline as pipeline
-from vigclips.errors import BadInputError
+from vigclips.errors import BadInputError, OutputError
 from vigclips.moments_file import MOMENTS_FILE, read_moments
 from vigclips.output_folder import BACKUP_PREFIX, discard_stale_work, work_folder
 from vigclips.review.server import TOKEN_HEADER, ReviewServer
@@ -224,3 +225,111 @@ def test_14_11_kill_9_of_a_real_analyze_leaves_nothing_the_next_run_keeps(tmp_pa
     assert result.returncode == 0, result.stderr
     assert _leftovers(out) == []
     assert read_moments(out / "demo_play")["moments"]
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# 14.8: output problems are found before the long work, and a full disk names the path
+
+
+@pytest.fixture()
+def counting_analyze(demo_analysis, monkeypatch):
+    """pipeline.analyze replaced by the cached demo analysis; ``calls`` counts how often the long work started."""
+    calls: list[int] = []
+    hooks: list = []
+
+    def fake_analyze(path, cfg=None, progress=None, *, threads=None):
+        calls.append(1)
+        for hook in hooks:
+            hook()
+        return demo_analysis
+
+    monkeypatch.setattr(pipeline, "analyze", fake_analyze)
+    return calls, hooks
+
+
+@pytest.fixture()
+def small_tmpfs(tmp_path):
+    """Factory: a tmpfs of ``size_mb`` (root only; skips where the machine does not allow mounting)."""
+    mounted: list[Path] = []
+
+    def make(size_mb: int, *, read_only: bool = False) -> Path:
+        point = tmp_path / f"tmpfs{len(mounted)}"
+        point.mkdir()
+        options = f"size={size_mb}m,mode=0700" + (",ro" if read_only else "")
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs here ({result.stderr.strip() or 'not root'}): the full-disk case needs one")
+        mounted.append(point)
+        return point
+
+    yield make
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def test_14_8_an_output_folder_that_cannot_exist_is_refused_before_the_analysis(counting_analyze, sample_video, tmp_path):
+    calls, _ = counting_analyze
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(OutputError, match=r"a-file/out: cannot write the results there \(not a directory\)"):
+        pipeline.analyze_to_folder(sample_video, tmp_path / "a-file" / "out")
+    assert calls == []
+
+
+def test_14_8_a_read_only_output_folder_is_refused_before_the_analysis(counting_analyze, sample_video, small_tmpfs):
+    calls, _ = counting_analyze
+    read_only = small_tmpfs(5, read_only=True)
+    with pytest.raises(OutputError, match="cannot write the results there .read-only file system"):
+        pipeline.analyze_to_folder(sample_video, read_only)
+    assert calls == []
+
+
+def test_14_8_too_little_room_is_refused_before_the_analysis(counting_analyze, sample_video, small_tmpfs):
+    calls, _ = counting_analyze
+    small = small_tmpfs(8)
+    with pytest.raises(OutputError, match=r"only 8 MB free; the results need about 5\d MB"):
+        pipeline.analyze_to_folder(sample_video, small / "out")
+    assert calls == []
+
+
+def test_14_8_a_disk_filling_up_during_the_writing_names_the_path_and_leaves_nothing(counting_analyze, sample_video,
+                                                                                       small_tmpfs):  # fmt: skip
+    from vigclips.output_folder import MIN_FREE_BYTES
+
+    calls, hooks = counting_analyze
+    disk = small_tmpfs(MIN_FREE_BYTES // (1 << 20) + 4)
+
+    def fill_the_disk():  # something else fills the disk while the analysis runs
+        with open(disk / "other-program.bin", "wb") as fh:
+            with contextlib.suppress(OSError):
+                while True:
+                    fh.write(b"\0" * (1 << 20))
+
+    hooks.append(fill_the_disk)
+    with pytest.raises(OutputError, match=rf"{disk}.*: cannot write the results \(no space left on (the )?device\)"):
+        pipeline.analyze_to_folder(sample_video, disk / "out")
+    assert sorted(p.name for p in (disk / "out").iterdir()) == []  # nothing half-written looks complete, no partial left
+
+
+def test_14_8_cli_says_it_in_one_line_with_exit_2(counting_analyze, sample_video, tmp_path):
+    from click.testing import CliRunner
+
+    from vigclips.cli import main
+
+    (tmp_path / "a-file").write_text("x")
+    result = CliRunner().invoke(main, ["analyze", str(sample_video), "-o", str(tmp_path / "a-file" / "out")])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [f"error: {tmp_path}/a-file/out: cannot write the results there (not a "
+                                                  "directory); choose another -o folder"]  # fmt: skip
+
+
+def test_14_8_a_bad_weights_file_is_refused_before_the_analysis(counting_analyze, sample_video, tmp_path):
+    from vigclips.config import load_config
+    from vigclips.errors import ConfigError
+
+    calls, _ = counting_analyze
+    weights = tmp_path / "weights.json"
+    weights.write_text('{"model": "logistic",')
+    cfg = load_config(None, {"scoring.weights_file": str(weights)})
+    with pytest.raises(ConfigError, match="weights.json: not a learned weights file"):
+        pipeline.analyze_to_folder(sample_video, tmp_path / "out", cfg)
+    assert calls == []

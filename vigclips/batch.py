@@ -549,7 +549,11 @@ def run_batch(
         _import_distributed()  # fail before touching OUT when the extra is missing
     recordings = find_recordings(inputs, out_root)
     names = output_names(recordings)
-    make_private_dir(out_root)
+    from vigclips.output_folder import check_output_folder
+    from vigclips.scoring.moments import load_weights
+
+    load_weights(cfg.scoring)  # a bad --weights file fails now, not in every worker after its analysis (#14)
+    check_output_folder(out_root)
     key = config_key(cfg, overlay)
     run_id = uuid.uuid4().hex[:8]
     with _exclusive(out_root):

@@ -29,6 +29,7 @@ from vigclips.moments_file import MOMENTS_FILE, build_document, moment_record, s
 from vigclips.output_folder import (check_output_folder, discard_stale_work, output_failure, refuse_to_lose_review_work,
                                     swap_in_folder, work_folder)
 from vigclips.scoring import find_moments as rank_moments
+from vigclips.scoring.moments import load_weights
 from vigclips.signals import place_on_ticks, signals_csv_text, tick_times
 from vigclips.types import MediaInfo, Moment, Signals, VocalSegment
 from vigclips.vision import VISION_COLUMNS, analyze_frames, render_overlay
@@ -174,7 +175,9 @@ def analyze_to_folder(
     started = time.perf_counter()
     out_root = Path(out_root)
     final_dir = output_dir_for(path, out_root)
+    # Everything that can be refused is refused before minutes of work (#14): the recording, the weights, the folder.
     info = probe(path)
+    load_weights(cfg.scoring)
     check_output_folder(out_root, info.duration_s, overlay=overlay)
     refuse_to_lose_review_work(final_dir, force)
     discard_stale_work(out_root)
