@@ -130,8 +130,13 @@ def iter_frames(
         decoded_to_s = last_pts_s + 1.0 / float(tick_hz)
         missing_s = info.duration_s - decoded_to_s
         if missing_s > max(TRUNCATION_TOLERANCE_S, 0.05 * info.duration_s):
-            raise TruncatedMediaError(
-                path, f"recording is truncated or damaged: pictures stop at {decoded_to_s:.1f} s of {info.duration_s:.1f} s")
+            if not info.has_audio or errors:
+                raise TruncatedMediaError(
+                    path, f"recording is truncated or damaged: pictures stop at {decoded_to_s:.1f} s of {info.duration_s:.1f} s")
+            # Decoded cleanly and the sound goes on: a picture track that simply ends first (some cameras and editors
+            # write these), not damage; a cut-off file is caught by its errors or by the sound check (#14).
+            log.warning("%s: the picture ends at %.1f s of %.1f s (the sound goes on); after that only the sound is analysed",
+                        path, decoded_to_s, info.duration_s)
     if errors:
         log.warning("%s: ffmpeg reported decoding errors (%d), e.g. %s", path, len(errors), errors[0].decode("utf-8", "replace"))
 
