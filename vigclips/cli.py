@@ -133,7 +133,7 @@ def _analysis_config(config_file: Path | None, fps: float | None, top: int | Non
 
 
 @main.command()
-@click.argument("videos", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("videos", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))  # each file's own error
 @click.option("-o", "--output", "out_root", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the results; each recording gets OUT/<name>/.")
 @_analysis_options

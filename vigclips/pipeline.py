@@ -20,10 +20,11 @@ import numpy as np
 
 from vigclips.audio import AUDIO_COLUMNS, analyze_audio, count_turns
 from vigclips.config import PipelineConfig
-from vigclips.errors import FfmpegError, NoVideoStreamError
+from vigclips.errors import FfmpegError, NoVideoStreamError, TruncatedMediaError
 from vigclips.fileio import atomic_write_text
 from vigclips.model_assets import verify_model_assets
 from vigclips.media import VideoWriter, decode_audio, extract_still, iter_frames, probe
+from vigclips.media.decode import TRUNCATION_TOLERANCE_S
 from vigclips.progress import NullProgress, Progress
 from vigclips.moments_file import MOMENTS_FILE, build_document, moment_record, sha256_file, source_record, write_moments
 from vigclips.output_folder import (check_output_folder, discard_stale_work, output_failure, refuse_to_lose_review_work,
@@ -119,6 +120,7 @@ def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, pro
     if audio_job is not None:
         started = time.perf_counter()
         pcm = audio_job.result()
+        _refuse_if_both_tracks_stop_early(info, vision_result, pcm.shape[0] / AUDIO_SAMPLE_RATE, tick_hz)
         audio_result = analyze_audio(pcm, AUDIO_SAMPLE_RATE, signals.t_s, cfg.audio, signals=signals)  # mouth tie-break
         del pcm
         for name, values in audio_result.channels.items():
@@ -127,6 +129,17 @@ def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, pro
         timings["audio_s"] = time.perf_counter() - started
     turns = count_turns(segments, signals, cfg.audio)
     return Analysis(info=info, signals=signals, segments=segments, turns=turns, vision=vision_result, timings_s=timings)
+
+
+def _refuse_if_both_tracks_stop_early(info: MediaInfo, vision_result: Any, sound_s: float, tick_hz) -> None:
+    """A picture that ends before the sound is a warning (#14); picture *and* sound ending early is a cut-off file."""
+    if vision_result is None or len(vision_result.pts_s) == 0:
+        return
+    picture_s = float(vision_result.pts_s[-1]) + 1.0 / float(tick_hz)
+    decoded_s = max(picture_s, sound_s)
+    if info.duration_s - decoded_s > max(TRUNCATION_TOLERANCE_S, 0.05 * info.duration_s):
+        raise TruncatedMediaError(info.path, f"recording is truncated or damaged: pictures and sound stop at {decoded_s:.1f} s "
+                                             f"of {info.duration_s:.1f} s")  # fmt: skip
 
 
 def find_moments(analysis: Analysis, cfg: PipelineConfig | None = None, top: int | None = None) -> list[Moment]:
@@ -177,6 +190,9 @@ def analyze_to_folder(
     final_dir = output_dir_for(path, out_root)
     # Everything that can be refused is refused before minutes of work (#14): the recording, the weights, the folder.
     info = probe(path)
+    if info.duration_s < cfg.scoring.min_moment_s:  # analysed all the same (its signals may be wanted), but said (#14)
+        log.warning("%s: only %.2f s long, shorter than a moment (scoring.min_moment_s = %g s): there will be no candidates",
+                    info.path, info.duration_s, cfg.scoring.min_moment_s)
     load_weights(cfg.scoring)
     check_output_folder(out_root, info.duration_s, overlay=overlay)
     refuse_to_lose_review_work(final_dir, force)
