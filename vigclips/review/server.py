@@ -24,12 +24,15 @@ Standard library only (``http.server``), so nothing extra is installed and nothi
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
 import mimetypes
+import os
 import re
 import secrets
+import sys
 import threading
 import time
 import urllib.parse
@@ -57,6 +60,8 @@ STATIC_FILES = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css
 MAX_BODY_BYTES = 64 * 1024
 """A decision is a few hundred bytes; anything much larger is refused before it is read."""
 READ_CHUNK_BYTES = 256 * 1024
+REQUEST_TIMEOUT_S = 30.0
+"""A connection that sends nothing for this long is closed (one thread per connection)."""
 
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; "
@@ -100,7 +105,7 @@ class ReviewServer:
         self.export_lock = threading.Lock()
         handler = type("BoundReviewHandler", (_Handler,), {"app": self})
         try:
-            self.httpd = ThreadingHTTPServer((HOST, port), handler)
+            self.httpd = _Server((HOST, port), handler)
         except OSError as exc:
             raise BadInputError(f"{HOST}:{port}", f"cannot serve the review page there ({exc.strerror or exc}); "
                                                   "choose another --port or leave it out") from None
@@ -214,11 +219,36 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "vigclips-review"
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # a garbled request line still gets a status line, not a bare HTTP/0.9 body
+    timeout = REQUEST_TIMEOUT_S  # socket timeout: a stalled or half-sent request cannot hold a thread for ever
 
     # -- plumbing ---------------------------------------------------------------------------------------------------------
 
+    def handle_one_request(self) -> None:
+        """One request, whatever happens: a status for the client where it is still listening, at most one log line, and
+        never a traceback on the guider's terminal (#14)."""
+        self._responded = False
+        try:
+            super().handle_one_request()
+        except (ConnectionError, TimeoutError):  # the browser went away (cancelled a range, closed the tab) or stalled
+            self.close_connection = True
+        except Exception as exc:
+            self.close_connection = True
+            log.warning("review page: %s %s failed (%s)", self.command or "request", _redacted(self.path if hasattr(self, "path")
+                                                                                                 else ""), _one_line(exc))  # fmt: skip
+            if not self._responded:
+                with contextlib.suppress(Exception):
+                    self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc.__class__.__name__}")
+
+    def send_response(self, code: int, message: str | None = None) -> None:  # noqa: D102 - records that an answer began
+        self._responded = True
+        super().send_response(code, message)
+
+    def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - malformed requests, timeouts: one line
+        log.info("review %s - %s", self.address_string(), _redacted(format % args))
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        log.debug("review %s - %s", self.address_string(), _SECRETS_IN_PATH.sub(r"\1…", format % args))
+        log.debug("review %s - %s", self.address_string(), _redacted(format % args))
 
     def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -278,6 +308,9 @@ class _Handler(BaseHTTPRequestHandler):
             payload = json.loads(raw.decode("utf-8")) if raw else {}
         except (UnicodeDecodeError, json.JSONDecodeError):
             self._error(HTTPStatus.BAD_REQUEST, "request body must be JSON")
+            return None
+        except RecursionError:  # e.g. 60 KB of "[[[[": no decision is nested at all
+            self._error(HTTPStatus.BAD_REQUEST, "request body is nested too deeply")
             return None
         if not isinstance(payload, dict):
             self._error(HTTPStatus.BAD_REQUEST, "request body must be a JSON object")
@@ -425,11 +458,30 @@ class _Handler(BaseHTTPRequestHandler):
         except VigclipsError as exc:  # e.g. the recording moved (export), or moments.json was damaged by hand
             self._error(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc))
             return
-        except Exception as exc:  # never a traceback to the page; the log has it
-            log.exception("review page request failed")
+        except Exception as exc:  # never a traceback, to the page or the terminal (VIGCLIPS_DEBUG=1 shows it)
+            log.warning("review page request failed: %s", _one_line(exc), exc_info=os.environ.get("VIGCLIPS_DEBUG") == "1")
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc.__class__.__name__}")
             return
         self._json(status, payload)
+
+
+class _Server(ThreadingHTTPServer):
+    """The HTTP server; errors that escape a handler are one log line, never a traceback on stderr."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (ConnectionError, TimeoutError)):
+            log.warning("review page: a connection failed (%s)", _one_line(exc) if exc else "unknown error")
+
+
+def _redacted(text: str) -> str:
+    return _SECRETS_IN_PATH.sub(r"\1…", text)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{exc.__class__.__name__}: {exc}".split())[:300]
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | None:
