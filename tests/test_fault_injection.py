@@ -333,3 +333,87 @@ def test_14_8_a_bad_weights_file_is_refused_before_the_analysis(counting_analyze
     with pytest.raises(ConfigError, match="weights.json: not a learned weights file"):
         pipeline.analyze_to_folder(sample_video, tmp_path / "out", cfg)
     assert calls == []
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# 14.10: a batch owns its children; after kill -9 of the batch none of them remains
+
+
+_PARENT_WITH_CHILD = textwrap.dedent("""
+    import multiprocessing as mp, sys, time
+    from multiprocessing.managers import SyncManager
+    from vigclips.batch import exit_with_parent
+
+    def child(lifeline):
+        exit_with_parent(lifeline)
+        time.sleep(120)
+
+    if __name__ == "__main__":
+        ctx = mp.get_context("spawn")
+        lifeline, held = ctx.Pipe(duplex=False)
+        manager = SyncManager(ctx=ctx)
+        manager.start(exit_with_parent, (lifeline,))
+        proc = ctx.Process(target=child, args=(lifeline,))
+        proc.start()
+        print(proc.pid, manager._process.pid, flush=True)
+        time.sleep(120)
+""")
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat_file.read_text().rsplit(") ", 1)[1].split()
+            parents[int(stat_file.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _wait_until_gone(pids: set[int], timeout_s: float) -> set[int]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    return {p for p in pids if _alive(p)}
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts processes through /proc (Linux)")
+def test_14_10_children_and_the_manager_exit_when_their_batch_is_killed(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(_PARENT_WITH_CHILD)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    child_pid, manager_pid = map(int, parent.stdout.readline().split())
+    family = _descendants(parent.pid)
+    assert {child_pid, manager_pid} <= family  # and the resource tracker, where multiprocessing started one
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    assert _wait_until_gone(family, 5.0) == set(), "processes outlived their killed parent"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts processes through /proc (Linux)")
+def test_14_10_kill_9_of_a_real_batch_leaves_no_process_after_5_s(tmp_path, sample_video):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "vigclips", "batch", str(sample_video), "-o", str(out), "--workers", "1",
+                             "--progress", "json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    for line in proc.stdout:
+        if json.loads(line)["event"] == "recording_started":
+            break
+    time.sleep(1.0)  # the worker is in the middle of its analysis (ffmpeg decoding, models loaded)
+    family = _descendants(proc.pid)
+    assert len(family) >= 3  # worker, Manager, resource tracker (and the worker's ffmpeg)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _wait_until_gone(family, 5.0) == set(), "processes outlived the killed batch"

@@ -50,6 +50,7 @@ import io
 import json
 import logging
 import multiprocessing as mp
+from multiprocessing.managers import SyncManager
 import os
 import shutil
 import socket
@@ -377,24 +378,34 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split())[:500]
 
 
-# Local pool plumbing: the event queue and the parent's pid reach each spawned worker once, through the initializer.
+# Local pool plumbing: the event queue and the lifeline reach each spawned worker once, through the initializer.
 _WORKER_QUEUE: Any = None
-ORPHAN_CHECK_S = 1.0
-"""How often a local worker checks that its batch is still alive."""
 
 
-def _init_local_worker(queue: Any, parent_pid: int) -> None:
+def _init_local_worker(queue: Any, lifeline: Any) -> None:
     global _WORKER_QUEUE
     _WORKER_QUEUE = queue
-    threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
+    exit_with_parent(lifeline)
 
 
-def _exit_when_orphaned(parent_pid: int) -> None:
-    """If the batch is killed (``kill -9``), its workers would go on, or wait for work forever; a rerun would then race
-    them. Exit at once instead: the staging folder left behind is discarded by the next run."""
-    while os.getppid() == parent_pid:
-        time.sleep(ORPHAN_CHECK_S)
-    os._exit(3)
+def exit_with_parent(lifeline: Any) -> None:
+    """Exit this process as soon as the batch that started it is gone, however it died (``kill -9`` included).
+
+    ``lifeline`` is the read end of a pipe whose only write end the batch holds: when the batch dies the operating system
+    closes it and the read here ends at once. This works the same on Linux, macOS and Windows, unlike polling
+    ``os.getppid()``, which Windows never changes when a parent dies (#13). Without it, orphaned workers would go on (or
+    wait for work for ever) and a rerun would race them; the Manager process and, through them, multiprocessing's
+    resource tracker would outlive the batch (#14). Staging left behind is discarded by the next run.
+    """
+
+    def watch() -> None:
+        try:
+            lifeline.recv()  # nothing is ever sent: this returns only by EOF or error, i.e. when the batch is gone
+        except (EOFError, OSError):
+            pass
+        os._exit(3)
+
+    threading.Thread(target=watch, name="vigclips-lifeline", daemon=True).start()
 
 
 def _local_job(job: _Job) -> dict[str, Any]:
@@ -599,9 +610,12 @@ def _run_locally(batch: _Batch, jobs: list[_Job], workers: int) -> None:
     """Process pool of spawned workers. If a worker dies (killed, out of memory), the pool breaks and takes its siblings
     down too, so every recording then in flight is tried once more in a fresh pool; one in flight at two breaks fails."""
     ctx = mp.get_context("spawn")  # never fork a process that holds threads (the event thread, MediaPipe)
+    # Every child gets the read end of one pipe; this process alone holds the write end (see exit_with_parent).
+    lifeline, lifeline_held = ctx.Pipe(duplex=False)
     # Events go through a manager process, not a shared-memory Queue: a worker killed in the middle of a put would hold
     # the Queue's lock for ever and every other worker (and the pool's shutdown) would hang on it.
-    manager = ctx.Manager()
+    manager = SyncManager(ctx=ctx)
+    manager.start(exit_with_parent, (lifeline,))
     queue = manager.Queue()
     stop = threading.Event()
     drain = threading.Thread(target=_drain_queue, args=(queue, batch, stop), daemon=True)
@@ -613,7 +627,7 @@ def _run_locally(batch: _Batch, jobs: list[_Job], workers: int) -> None:
         while pending:
             n = min(workers, len(pending))
             broken = False
-            with cf.ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_local_worker, initargs=(queue, os.getpid())) as pool:
+            with cf.ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_local_worker, initargs=(queue, lifeline)) as pool:
                 futures = {pool.submit(_local_job, job): job for job in pending}
                 for future in cf.as_completed(futures):
                     job = futures[future]
@@ -649,6 +663,8 @@ def _run_locally(batch: _Batch, jobs: list[_Job], workers: int) -> None:
             queue.put(None)
         drain.join(timeout=5.0)
         manager.shutdown()
+        lifeline.close()
+        lifeline_held.close()
 
 
 def _drain_queue(queue: Any, batch: _Batch, stop: threading.Event) -> None:
