@@ -157,13 +157,13 @@ def test_14_6_another_process_work_in_progress_is_never_removed(tmp_path):
 
 
 def test_14_6_batch_leaves_a_running_analyze_alone(tmp_path, sample_video):
-    from vigclips.batch import _discard_leftovers
+    from vigclips.batch import discard_leftovers
 
     out = tmp_path / "out"
     out.mkdir()
     proc, work = _hold_work_in_subprocess(out)
     try:
-        _discard_leftovers(out)
+        discard_leftovers(out)
         assert work.is_dir()
     finally:
         proc.kill()
