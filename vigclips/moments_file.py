@@ -12,7 +12,6 @@ import hashlib
 import json
 import math
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from vigclips import __version__
 from vigclips.errors import ReviewFileError
 from vigclips.fileio import atomic_write_text, locked
+from vigclips.timefmt import utc_now
 from vigclips.types import MediaInfo, Moment
 
 MOMENTS_FILE = "moments.json"
@@ -80,7 +80,7 @@ def build_document(
     return {
         "version": FORMAT_VERSION,
         "generator": {"name": "vigclips", "version": __version__},
-        "created_utc": _now(),
+        "created_utc": utc_now(),
         "revision": 0,
         "source": source,
         "analysis": {"tick_hz": _fraction_text(tick_hz), "config": _jsonable(config)},
@@ -185,10 +185,6 @@ def remove_stale_parts(folder: Path) -> None:
 
 def _fraction_text(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _jsonable(value: Any) -> Any:

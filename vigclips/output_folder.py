@@ -14,7 +14,6 @@ a guider's decisions (#14).
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import errno
 import json
 import logging
@@ -30,6 +29,7 @@ from typing import Any
 from vigclips.errors import BadInputError, OutputError, ReviewFileError
 from vigclips.fileio import LockBusy, atomic_write_bytes, locked, make_private_dir
 from vigclips.moments_file import MOMENTS_FILE, moments_locked, read_moments, write_moments
+from vigclips.timefmt import utc_stamp
 
 log = logging.getLogger("vigclips")
 
@@ -174,8 +174,7 @@ def _carry_over(final_dir: Path, work_dir: Path, *, backup: bool) -> None:
         shutil.copy2(earlier, work_dir / earlier.name)
     old_path = final_dir / MOMENTS_FILE
     if backup and old_path.is_file():
-        stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        atomic_write_bytes(work_dir / f"{BACKUP_PREFIX}{stamp}.json", old_path.read_bytes())
+        atomic_write_bytes(work_dir / f"{BACKUP_PREFIX}{utc_stamp()}.json", old_path.read_bytes())
     try:
         old_revision = int(json.loads(old_path.read_text(encoding="utf-8")).get("revision", 0))
     except (OSError, ValueError, TypeError, AttributeError):

@@ -36,14 +36,15 @@ def clock(seconds: float | None, decimals: int = 1, *, hours: bool = False) -> s
     """
     if seconds is None or seconds == "" or not math.isfinite(float(seconds)):
         return "–"
-    scale = 10**decimals
-    total = round(max(0.0, float(seconds)) * scale)  # round once, so 59.96 s is 1:00.0, never 0:60.0
-    whole, fraction = divmod(total, scale)
-    minutes, secs = divmod(whole, 60)
-    tail = f"{secs:02d}" + (f".{fraction:0{decimals}d}" if decimals else "")
+    t = max(0.0, float(seconds))
+    minutes = int(t // 60)
+    width = 3 + decimals if decimals else 2
+    secs = f"{t - 60 * minutes:0{width}.{decimals}f}"  # the page's toFixed: the same digits for the same float
+    if float(secs) >= 60:  # 59.96 s is 1:00.0 (the page would say 0:60.0)
+        minutes, secs = minutes + 1, f"{0:0{width}.{decimals}f}"
     if hours and minutes >= 60:
-        return f"{minutes // 60}:{minutes % 60:02d}:{tail}"
-    return f"{minutes}:{tail}"
+        return f"{minutes // 60}:{minutes % 60:02d}:{secs}"
+    return f"{minutes}:{secs}"
 
 
 __all__ = ["clock", "utc_now", "utc_stamp"]

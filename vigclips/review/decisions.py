@@ -13,11 +13,11 @@ import copy
 import math
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from vigclips.errors import VigclipsError
+from vigclips.timefmt import utc_now
 
 from vigclips.moments_file import MOMENTS_FILE, STATUSES, moments_locked, read_moments, write_moments
 
@@ -58,11 +58,6 @@ class StaleRevisionError(DecisionError):
             f"these moments were changed elsewhere (another tab or window) since this page loaded them "
             f"(revision {expected}, now {current}); reload the page to see the newest decisions, then try again"
         )
-
-
-def now_utc() -> str:
-    """Current time as ``2026-11-25T19:04:39Z`` (seconds; what ``decided_utc`` holds)."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def recording_duration_s(document: dict[str, Any]) -> float:
@@ -131,7 +126,7 @@ def apply_decision(
         moment["tags"] = _tags(changes["tags"])
     if "note" in changes:
         moment["note"] = _note(changes["note"])
-    moment["decided_utc"] = decided_utc or now_utc()
+    moment["decided_utc"] = decided_utc or utc_now()
     return _bumped(new)
 
 
@@ -180,7 +175,7 @@ def add_moment(
         "tags": _tags(tags),
         "note": _note(note),
         "added_by": "guider",
-        "decided_utc": decided_utc or now_utc(),
+        "decided_utc": decided_utc or utc_now(),
     })
     return _bumped(new), moment_id
 
@@ -198,7 +193,7 @@ def set_roles_swapped(document: dict[str, Any], swapped: Any, *, decided_utc: st
         raise DecisionError(f"roles_swapped must be true or false, got {swapped!r}")
     new = copy.deepcopy(document)
     new["roles_swapped"] = swapped
-    new["roles_swapped_utc"] = decided_utc or now_utc()
+    new["roles_swapped_utc"] = decided_utc or utc_now()
     return _bumped(new)
 
 
