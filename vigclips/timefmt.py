@@ -25,6 +25,12 @@ def utc_stamp() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
+def local_now_text() -> str:
+    """Now in this computer's time zone, for a person: ``Tuesday 1 December 2026, 07:15 (GMT)``."""
+    now = _dt.datetime.now().astimezone()
+    return f"{now:%A} {now.day} {now:%B %Y, %H:%M} ({now.tzname()})"
+
+
 def clock(seconds: float | None, decimals: int = 1, *, hours: bool = False) -> str:
     """A time in a recording exactly as the review page shows it: minutes (however many) and seconds, ``1:02.5`` or
     ``75:03.2``, with ``decimals`` digits of seconds (the page shows one). With ``hours``, an hour or more is written
@@ -47,4 +53,4 @@ def clock(seconds: float | None, decimals: int = 1, *, hours: bool = False) -> s
     return f"{minutes}:{secs}"
 
 
-__all__ = ["clock", "utc_now", "utc_stamp"]
+__all__ = ["clock", "local_now_text", "utc_now", "utc_stamp"]

@@ -84,7 +84,8 @@ def run_job(job: Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     out_root = Path(job.out_root)
     final_dir = out_root / job.folder_name
     staging_root = out_root / STATE_DIR / "work" / f"{job.folder_name}.{job.run_id}.{os.getpid()}"
-    send({"event": "recording_started", "index": job.index, "worker": f"{socket.gethostname()}:{os.getpid()}"})
+    send({"event": "recording_started", "index": job.index, "worker": f"{socket.gethostname()}:{os.getpid()}",
+          "duration_s": _length_s(Path(job.source))})  # the batch's estimate of the time left is measured in these
     handler = _ForwardWarnings(send, job.index)
     log.addHandler(handler)
     try:
@@ -120,6 +121,15 @@ def run_job(job: Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     finally:
         log.removeHandler(handler)
         shutil.rmtree(staging_root, ignore_errors=True)
+
+
+def _length_s(path: Path) -> float | None:
+    from vigclips.media import probe
+
+    try:
+        return round(probe(path).duration_s, 3)
+    except VigclipsError:
+        return None  # the analysis says what is wrong with it
 
 
 def one_line(exc: BaseException) -> str:

@@ -28,6 +28,9 @@ EVENTS = ("start", "recording_skipped", "recording_started", "recording_progress
 """Event names passed to ``progress_events`` (and printed as JSON lines by ``vigclips batch --progress json``)."""
 PROGRESS_EVERY_S = 5.0
 """Least time between two ``recording_progress`` events of one recording (a dashboard needs no more)."""
+MIN_MEASURED_S = 10.0
+"""Worker time measured before the batch gives an estimate of the time left (a guess from less would mislead)."""
+
 
 class Batch:
     """State of one run: results, events, ETA, log file. Events may arrive from the queue thread: one lock serialises them."""
@@ -45,8 +48,10 @@ class Batch:
         self.running: dict[int, float] = {}  # index -> fraction done
         self.run_started: dict[int, float] = {}
         self.last_progress: dict[int, float] = {}
-        self.worked_bytes = 0.0  # bytes of recordings analysed in this run (not skipped), for the ETA
-        self.to_do_bytes = 0.0
+        self.to_do: set[int] = set()  # recordings this run analyses (not skipped)
+        self.workers: int | None = None  # local workers; None on Dask (then: as many as are seen running)
+        self.duration_s: dict[int, float] = {}  # recording lengths, as workers report them
+        self.first_progress: dict[int, tuple[float, float]] = {}  # index -> (time, fraction) of its first progress
         self.log_fh = _open_log(out_root / LOG_FILE)
 
     def close(self) -> None:
@@ -66,10 +71,13 @@ class Batch:
             if kind == "recording_started":
                 self.running[index] = 0.0
                 self.run_started[index] = now
+                if isinstance(event.get("duration_s"), (int, float)) and event["duration_s"] > 0:
+                    self.duration_s[index] = float(event["duration_s"])
             elif kind == "recording_progress":
                 if index not in self.running:
                     return
                 self.running[index] = float(event["fraction"])
+                self.first_progress.setdefault(index, (now, self.running[index]))
                 if now - self.last_progress.get(index, 0.0) < PROGRESS_EVERY_S:
                     return
                 self.last_progress[index] = now
@@ -90,15 +98,41 @@ class Batch:
 
     def _counts(self, now: float) -> dict[str, Any]:
         finished = len(self.results)
-        done_bytes = sum(self.size[i] for i, r in self.results.items() if r.status != "skipped")
-        partial = sum(self.size[i] * f for i, f in self.running.items())
-        worked = done_bytes + partial
         elapsed = now - self.started
-        # Overall ETA from bytes of recordings still to analyse at the rate seen so far (file size stands in for length).
-        eta = (self.to_do_bytes - worked) * elapsed / worked if worked > 0 and elapsed > 5 else None
+        eta = self.eta_s(now)
         return {"finished": finished, "total": len(self.recordings), "running": len(self.running),
                 "failed": sum(r.status == "failed" for r in self.results.values()), "elapsed_s": round(elapsed, 1),
-                "eta_s": round(max(0.0, eta), 0) if eta is not None else None}  # fmt: skip
+                "eta_s": round(eta, 0) if eta is not None else None}  # fmt: skip
+
+    def eta_s(self, now: float) -> float | None:
+        """Seconds until the batch is done, from the throughput measured so far (#15), or None before enough is measured.
+
+        Throughput is seconds of recording analysed per second of one worker: finished recordings count whole (length over
+        their analysis time), running ones from their first progress report on (so loading the models, a one-off per
+        worker, does not make the first estimate wildly long). What is left is the length of every unfinished recording
+        (unknown lengths from their file size, at the seconds-per-byte of the known ones), shared by the workers.
+        """
+        recording_s = worker_s = 0.0
+        for i in self.to_do & set(self.results):
+            result = self.results[i]
+            if result.status == "done" and i in self.duration_s and result.time_s:
+                recording_s += self.duration_s[i]
+                worker_s += float(result.time_s)
+        for i, fraction in self.running.items():
+            if i in self.duration_s and i in self.first_progress:
+                first_t, first_fraction = self.first_progress[i]
+                recording_s += (fraction - first_fraction) * self.duration_s[i]
+                worker_s += now - first_t
+        if worker_s < MIN_MEASURED_S or recording_s <= 0:
+            return None
+        per_worker = recording_s / worker_s
+        known = [i for i in self.duration_s if self.size.get(i)]
+        s_per_byte = sum(self.duration_s[i] for i in known) / sum(self.size[i] for i in known) if known else 0.0
+        left = [i for i in self.to_do if i not in self.results]
+        remaining_s = sum(self.duration_s.get(i, self.size.get(i, 0) * s_per_byte) * (1.0 - self.running.get(i, 0.0))
+                          for i in left)  # fmt: skip
+        parallel = max(1, min(self.workers or len(self.running), len(left)))
+        return max(0.0, remaining_s / (per_worker * parallel))
 
     def _write_log(self, line: str) -> None:
         self.log_fh.write(line + "\n")
@@ -145,7 +179,9 @@ def run_batch(
         scheduler: address of a Dask distributed scheduler (``tcp://host:8786``); needs ``dask[distributed]``.
         progress_events: called with one dict per event (see :data:`EVENTS`), one call at a time, possibly from a helper
             thread. Every event has ``event`` and ``time_utc``; recording events have ``index``, ``recording``, ``folder``;
-            all but ``start`` have ``finished``, ``total``, ``running``, ``failed``, ``elapsed_s`` and ``eta_s``.
+            all but ``start`` have ``finished``, ``total``, ``running``, ``failed``, ``elapsed_s`` and ``eta_s`` (seconds
+            left, from the throughput measured so far: :meth:`Batch.eta_s`); ``recording_started`` has the recording's
+            ``duration_s``.
         overlay: also write ``overlay.mp4`` per recording.
         force: replace output folders even when they hold review decisions.
 
@@ -183,7 +219,8 @@ def run_batch(
                     skipped.append(index)
                 else:
                     jobs.append(Job(index, str(path), names[path], str(out_root), cfg, key, run_id, overlay, force))
-            batch.to_do_bytes = float(sum(batch.size[j.index] for j in jobs))
+            batch.to_do = {j.index for j in jobs}
+            batch.workers = None if scheduler else workers
             clashes = sorted({names[p] for p in recordings if names[p] != p.stem})
             batch.emit({"event": "start", "out_root": str(out_root), "recordings": len(recordings), "to_analyse": len(jobs),
                         "already_done": len(skipped), "workers": None if scheduler else workers, "scheduler": scheduler,

@@ -16,7 +16,7 @@ from vigclips.batch.job import one_line
 from vigclips.batch.markers import read_marker
 from vigclips.errors import VigclipsError
 from vigclips.fileio import atomic_write_text
-from vigclips.timefmt import clock, utc_now
+from vigclips.timefmt import clock, local_now_text, utc_now
 
 LOG_FILE = "batch.log"
 SUMMARY_CSV = "summary.csv"
@@ -127,22 +127,49 @@ def write_summary(out_root: Path, results: list[RecordingResult]) -> tuple[Path,
     writer.writeheader()
     writer.writerows(rows)
     csv_path = atomic_write_text(out_root / SUMMARY_CSV, buffer.getvalue())
-    html_path = atomic_write_text(out_root / SUMMARY_HTML, _summary_html(rows, [r.top_reasons for r in results]))
+    html_path = atomic_write_text(out_root / SUMMARY_HTML, _summary_html(rows, [r.top_reasons for r in results], out_root))
     return csv_path, html_path
 
 
 _STATUS_TEXT = {"done": "analysed", "skipped": "done earlier", "failed": "FAILED"}
 
 
-def _summary_html(rows: list[dict[str, Any]], reasons_per_row: list[list[str]]) -> str:
+def review_command(folder: Path) -> str:
+    """The command that opens ``folder``'s review page, quoted for this system's shell so it can be pasted as it is.
+
+    Example:
+        >>> review_command(Path("/results/night one/play 1"))  # doctest: +SKIP
+        "vigclips review '/results/night one/play 1'"
+    """
+    if os.name == "nt":
+        import subprocess
+
+        return subprocess.list2cmdline(["vigclips", "review", str(folder)])
+    import shlex
+
+    return f"vigclips review {shlex.quote(str(folder))}"
+
+
+_ERROR_CLASS = ' class="error"'
+_COLUMNS_HTML = ("Recording", "Status", "Length", "Candidates", "Top moment", "When, and why", "Analysis time", "Error")
+
+
+def _summary_html(rows: list[dict[str, Any]], reasons_per_row: list[list[str]], out_root: Path) -> str:
+    """The page a guider opens in the morning (a phone will do): times as the review page shows them, local time, and for
+    each recording the command that opens its review, ready to copy (#15)."""
     e = html.escape
     ok = sum(r["status"] != "failed" for r in rows)
     failed = len(rows) - ok
     body = []
     for r, top_reasons in zip(rows, reasons_per_row):
+        status = r["status"]
         name = e(r["folder"])
-        if r["status"] != "failed":  # a failed recording has no output folder to open
-            name = f'<a href="{urllib.parse.quote(r["folder"])}/">{name}</a>'
+        timeline = out_root / r["folder"] / "timeline.png"
+        if status != "failed" and timeline.is_file():  # a picture of the whole recording, not a raw folder listing
+            name = f'<a href="{urllib.parse.quote(r["folder"])}/timeline.png" title="timeline of the recording">{name}</a>'
+        command = ""
+        if status != "failed":
+            command = f'<code class="command">{e(review_command(Path(out_root) / r["folder"]))}</code>'
         still = ""
         if r["top_still"]:
             href = urllib.parse.quote(r["top_still"])
@@ -151,33 +178,46 @@ def _summary_html(rows: list[dict[str, Any]], reasons_per_row: list[list[str]]) 
         if r["top_start_s"] != "":
             when = f"{clock(r['top_start_s'])}–{clock(r['top_end_s'])}"
         reasons = "".join(f"<li>{e(x)}</li>" for x in top_reasons)
-        status = r["status"]
-        body.append(
-            f'<tr class="{e(status)}"><td>{name}<div class="path">{e(r["recording"])}</div></td>'
-            f"<td>{e(_STATUS_TEXT.get(status, status))}</td><td>{e(clock(r['duration_s'], 0, hours=True))}</td>"
-            f"<td>{e(str(r['candidates']))}</td>"
-            f"<td>{still}</td><td>{e(when)}<ul>{reasons}</ul></td><td>{e(_seconds(r['time_s']))}</td>"
-            f'<td class="error">{e(r["error"])}</td></tr>'
-        )
+        path = f'<div class="path">{e(r["recording"])}</div>'
+        cells = (f"{name}{command}{path}", e(_STATUS_TEXT.get(status, status)), e(clock(r["duration_s"], 0, hours=True)),
+                 e(str(r["candidates"])), still, f"{e(when)}<ul>{reasons}</ul>" if when or reasons else "",
+                 e(_seconds(r["time_s"])), e(r["error"]))  # fmt: skip
+        # on a phone every cell is a labelled line (data-label), and empty ones are hidden
+        tds = "".join(f'<td data-label="{label}"{_ERROR_CLASS if label == "Error" else ""}>{cell}</td>'
+                      for label, cell in zip(_COLUMNS_HTML, cells))  # fmt: skip
+        body.append(f'<tr class="{e(status)}">{tds}</tr>')
+    head = "".join(f"<th>{label}</th>" for label in _COLUMNS_HTML)
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>vigclips batch summary</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>vigclips batch summary</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }}
+body {{ font-family: system-ui, sans-serif; margin: 1.5em; color: #222; line-height: 1.4; }}
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: .4em .6em; text-align: left; vertical-align: top; }}
 th {{ background: #f4f4f4; }}
-img {{ width: 200px; border-radius: 4px; }}
+img {{ width: 200px; max-width: 100%; border-radius: 4px; }}
 .path {{ color: #777; font-size: .8em; word-break: break-all; }}
+code.command {{ display: block; margin: .3em 0; padding: .3em .5em; background: #f4f4f4; border-radius: 4px; font-size: .85em;
+  user-select: all; -webkit-user-select: all; word-break: break-all; white-space: pre-wrap; }}
 tr.failed td {{ background: #fff0f0; }}
-.error {{ color: #a00; }}
+.error {{ color: #a00; word-break: break-word; }}
 ul {{ margin: .2em 0; padding-left: 1.1em; }}
+@media (max-width: 700px) {{
+  body {{ margin: .8em; }}
+  table, tbody, tr, td {{ display: block; width: auto; }}
+  thead {{ display: none; }}
+  tr {{ border: 1px solid #ddd; border-radius: 6px; margin: 0 0 1em; padding: .3em 0; }}
+  td {{ border: none; padding: .25em .6em; }}
+  td:empty {{ display: none; }}
+  td::before {{ content: attr(data-label); display: block; font-size: .75em; color: #777; }}
+  img {{ width: 100%; }}
+}}
 </style></head><body>
 <h1>Recordings analysed</h1>
-<p>{len(rows)} recording(s): {ok} with candidate moments ready for review, {failed} failed. Written {e(utc_now())}.
-Open a recording's folder with <code>vigclips review</code> to check its candidates; the still and reasons below are its
-top-ranked candidate.</p>
-<table><thead><tr><th>Recording</th><th>Status</th><th>Length</th><th>Candidates</th><th>Top moment</th><th>When, and why</th>
-<th>Analysis time</th><th>Error</th></tr></thead>
+<p>{len(rows)} recording(s): {ok} with candidate moments ready for review, {failed} failed. Written {e(local_now_text())}.</p>
+<p>To check a recording's candidates, copy its command (one click selects it) into a terminal. The still and reasons are
+its top-ranked candidate; times are as the review page shows them.</p>
+<table><thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(body)}
 </tbody></table></body></html>
