@@ -291,6 +291,48 @@ def learn(folders: tuple[Path, ...], output: Path | None, l2: float, k: int, con
     click.echo(report.summary())
 
 
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--top", type=click.IntRange(1, 100), help="How many fresh candidates besides your decisions (default 5).")
+@click.option("--weights", type=click.Path(dir_okay=False, path_type=Path),
+              help="Ranking weights (default: those `vigclips learn` saved, if any).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP)
+@click.option("--no-stills", is_flag=True, help="Do not cut stills for new candidates (the recording is then not needed).")
+@click.option("--no-timeline", is_flag=True, help="Do not draw timeline.png again.")
+@_handle_errors
+def rank(folders: tuple[Path, ...], top: int | None, weights: Path | None, config_file: Path | None, no_stills: bool,
+         no_timeline: bool) -> None:  # fmt: skip
+    """Rank the candidates of OUT/<name>... again from the saved signals, with the current [scoring] settings or learned
+    weights, in about a second (no re-analysis).
+
+    Every moment you confirmed, rejected, trimmed, tagged, annotated or added stays exactly as it is; the fresh candidates
+    fill the list around them. timeline.png, the .eaf, moments.vtt and the .edl are written again.
+    """
+    from vigclips.rerank import rank_folder
+
+    cfg = _config_from_options(config_file, {"analysis.top": top, "scoring.weights_file": str(weights) if weights else None})
+    for folder in folders:
+        report = rank_folder(folder, cfg, stills=not no_stills, timeline=not no_timeline)
+        click.echo(report.summary())
+
+
+@main.command("import-elan")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("eaf", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@_handle_errors
+def import_elan(folder: Path, eaf: Path | None) -> None:
+    """Bring decisions corrected in ELAN back into OUT/<name>/moments.json.
+
+    Reads the tiers "guider decisions" ("confirmed m01", "rejected m02", or "confirmed" alone for a new moment),
+    "guider tags" and "guider notes" of EAF (default OUT/<name>/<name>.eaf, written by `vigclips export`). They then
+    count for `vigclips learn` like decisions made on the review page.
+    """
+    from vigclips.report.elan_import import import_elan as import_decisions
+
+    counts = import_decisions(folder, eaf)
+    click.echo(f"{folder}: {counts['changed']} moment(s) changed, {counts['added']} added, {counts['unchanged']} unchanged")
+
+
 NATIVE_CHATTER = re.compile(rb"^(?:[IW]\d{4} |INFO: Created TensorFlow Lite|WARNING: All log messages before absl)")
 """Start-up lines MediaPipe's C++ writes straight to file descriptor 2 from its own threads (no switch turns them off)."""
 
