@@ -15,8 +15,10 @@ Afterwards ``timeline.png``, ``<stem>.eaf``, ``moments.vtt`` and ``<stem>.edl`` 
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import logging
+import os
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,6 +31,7 @@ from vigclips.types import MediaInfo, Moment
 
 log = logging.getLogger("vigclips")
 
+TIMELINE_FILE = "timeline.png"
 MAX_SHARED_FRACTION = 0.5
 """A fresh candidate sharing more than this fraction of its own length (or of a kept moment's) with a kept moment is left out."""
 
@@ -98,11 +101,9 @@ def merge_ranking(document: dict[str, Any], fresh: list[Moment], top: int) -> tu
     Pure. Kept records are returned untouched; fresh candidates get ranks after the kept ones' and ids that collide with no
     kept moment (an old undecided candidate's id only for the very same bounds).
     """
-    from vigclips.pipeline import _holds_guider_work
-
-    kept = [m for m in document["moments"] if _holds_guider_work(m)]
+    kept = [m for m in document["moments"] if _moment_has_work(m)]
     old_candidates = {(round(float(m["start_s"]), 3), round(float(m["end_s"]), 3)): m["id"]
-                      for m in document["moments"] if not _holds_guider_work(m)}  # fmt: skip
+                      for m in document["moments"] if not _moment_has_work(m)}  # fmt: skip
     taken = {m["id"] for m in document["moments"]}
     chosen: list[Moment] = []
     dropped = 0
@@ -152,7 +153,7 @@ def rank_folder(folder: Path, cfg: PipelineConfig | None = None, *, top: int | N
     from vigclips.pipeline import STILLS_DIR, find_moments
     from vigclips.review.decisions import DecisionStore
     from vigclips.review.previews import preview_path
-    from vigclips.review.store import _jsonable, moment_record
+    from vigclips.review.store import moment_record
 
     started = time.perf_counter()
     cfg = cfg or PipelineConfig()
@@ -162,8 +163,8 @@ def rank_folder(folder: Path, cfg: PipelineConfig | None = None, *, top: int | N
     document = store.read()
     analysis = load_saved(folder, document)
     _log_settings_not_applied(document, cfg)
-    kept = [m for m in document["moments"] if _moment_has_work(m)]
-    fresh = find_moments(analysis, cfg, top + len(kept))
+    # Ask for enough that `top` remain after those overlapping a kept moment are left out.
+    fresh = find_moments(analysis, cfg, top + sum(_moment_has_work(m) for m in document["moments"]))
     kept, chosen, dropped = merge_ranking(document, fresh, top)
     old_ids = {m["id"]: m for m in document["moments"]}
     reused = {m.id for m in chosen if m.id in old_ids}
@@ -173,30 +174,53 @@ def rank_folder(folder: Path, cfg: PipelineConfig | None = None, *, top: int | N
             record = dict(old_ids[m.id])  # same bounds: same still and preview; scores and reasons as ranked now
             record.update({k: v for k, v in moment_record(m).items() if k not in ("still", "status")})
         else:
-            record = moment_record(m, _cut_still(analysis.info, m, folder, STILLS_DIR) if stills else None)
+            record = moment_record(m)
             record["preview"] = None
         record["turns"] = analysis.turns.within(m.start_s, m.end_s)
         records.append(record)
     gone = [i for i in old_ids if i not in reused and i not in {k["id"] for k in kept}]
+    partial = folder / f".{TIMELINE_FILE}.{os.getpid()}.partial"
 
     def change(doc: dict[str, Any]) -> dict[str, Any]:
         new = dict(doc)
         new["moments"] = [*kept, *records]
-        new["analysis"] = {**doc.get("analysis", {}), "ranked": _jsonable({"utc": _now(), "scoring": cfg.to_dict()["scoring"],
-                                                                           "top": top})}  # fmt: skip
+        # to_dict() holds plain JSON values (tuples already lists)
+        new["analysis"] = {**doc.get("analysis", {}), "ranked": {"utc": _now(), "scoring": cfg.to_dict()["scoring"], "top": top}}
         new["summary"] = {**doc.get("summary", {}), "candidates": len(records)}
         new["revision"] = int(doc.get("revision", 0)) + 1
         return new
 
-    written = store.update(document.get("revision", 0), change)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigclips-timeline") as painter:
+            # matplotlib draws while ffmpeg cuts the stills in its own processes; the picture replaces timeline.png
+            # only once the new list is saved.
+            shown = [moment_from_record(r) for r in [*kept, *records] if r["status"] != "rejected"]
+            drawing = painter.submit(_draw_timeline, analysis, shown, cfg, partial, document["source"]["file_name"]) if timeline else None
+            for m, record in zip(chosen, records, strict=True):
+                if stills and m.id not in reused:
+                    record["still"] = _cut_still(analysis.info, m, folder, STILLS_DIR)
+            if drawing is not None:
+                drawing.result()
+        written = store.update(document.get("revision", 0), change)
+        if timeline:
+            os.replace(partial, folder / TIMELINE_FILE)
+    finally:
+        partial.unlink(missing_ok=True)
     for moment_id in gone:  # candidates that went away: their pictures are no longer referenced
         for stale in (folder / STILLS_DIR / f"{moment_id}.jpg", folder / preview_path(moment_id)):
             stale.unlink(missing_ok=True)
-    write_reviewed_outputs(folder, written, analysis, cfg, timeline=timeline)
+    write_reviewed_outputs(folder, written, analysis, cfg)
     return RankReport(folder, len(kept), len(records), dropped, time.perf_counter() - started)
 
 
+def _draw_timeline(analysis: Any, moments: list[Moment], cfg: PipelineConfig, path: Path, title: str) -> Path:
+    from vigclips.report import write_timeline_png
+
+    return write_timeline_png(analysis.signals, moments, path, cfg=cfg.scoring, turns=analysis.turns, title=title)
+
+
 def _moment_has_work(record: dict[str, Any]) -> bool:
+    """The same test ``analyze`` uses before it refuses to overwrite a folder (one definition of "guider work")."""
     from vigclips.pipeline import _holds_guider_work
 
     return _holds_guider_work(record)
@@ -271,6 +295,6 @@ def write_reviewed_outputs(folder: Path, document: dict[str, Any], analysis: Any
         written.append(write_eaf(analysis.signals, program, analysis.segments, analysis.turns, folder / f"{stem}.eaf", media,
                                  cfg=cfg.scoring, review=document["moments"]))  # fmt: skip
         if timeline:
-            written.append(write_timeline_png(analysis.signals, moments, folder / "timeline.png", cfg=cfg.scoring,
+            written.append(write_timeline_png(analysis.signals, moments, folder / TIMELINE_FILE, cfg=cfg.scoring,
                                               turns=analysis.turns, title=source["file_name"]))  # fmt: skip
     return written
