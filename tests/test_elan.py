@@ -119,6 +119,8 @@ def test_corrections_made_in_elan_come_back_as_decisions(reviewed) -> None:
 
     labels = {e.moment_id: e.y for e in read_examples([reviewed])}
     assert labels[m2["id"]] == 1 and labels[m3["id"]] == 0
+    assert labels[added[0]["id"]] == 1  # scored from the saved signals, so the missed moment is training data too
+    assert set(added[0]["scores"]) == {"attentive", "encouraging", "receiving", "developing"}
 
 
 def test_a_value_elan_cannot_mean_is_refused_and_nothing_is_written(reviewed) -> None:

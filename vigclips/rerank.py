@@ -25,6 +25,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from vigclips.cache import load_analysis
 from vigclips.config import PipelineConfig
 from vigclips.types import MediaInfo, Moment
@@ -93,6 +95,29 @@ def load_saved(folder: Path, document: dict[str, Any]):
                      has_audio=bool(source.get("has_audio", True)))  # fmt: skip
     turns = count_turns(saved.segments, saved.signals, saved_config(document).audio)
     return Analysis(info=info, signals=saved.signals, segments=saved.segments, turns=turns)
+
+
+def window_principle_scores(analysis: Any, cfg: PipelineConfig | None, start_s: float, end_s: float) -> dict[str, float]:
+    """Per-principle scores of a stretch the program did not propose (added by a guider), as a candidate carries them: the
+    window scores at the stretch's best tick. What ``vigclips learn`` needs to learn from it.
+
+    Args:
+        analysis: from :func:`load_saved`.
+        cfg: scoring settings (default :class:`PipelineConfig`'s); the per-principle scores do not depend on the weights.
+        start_s, end_s: the stretch.
+    """
+    from vigclips.scoring.moments import score_track
+    from vigclips.scoring.principles import PRINCIPLES
+
+    cfg = cfg or PipelineConfig()
+    _cues, scores, combined = score_track(analysis.signals, cfg.scoring, analysis.turns)
+    t_s = analysis.signals.t_s
+    inside = (t_s >= start_s) & (t_s < end_s)
+    if not inside.any():
+        return {}
+    ticks = inside.nonzero()[0]
+    peak = int(ticks[int(np.argmax(np.nan_to_num(combined[ticks], nan=-1.0)))])
+    return {p: round(float(scores[p][peak]), 4) for p in PRINCIPLES}
 
 
 def merge_ranking(document: dict[str, Any], fresh: list[Moment], top: int) -> tuple[list[dict[str, Any]], list[Moment], int]:

@@ -7,16 +7,20 @@ file does not know): a moment the program missed. Tags and notes belong to the d
 
 The file is read with pympi-ling, ELAN's reference reader in Python; the changes go through the same validated decision
 functions as the review page (:mod:`vigclips.review.decisions`), under its lock and revision check, so nothing an ELAN
-session says can write an invalid ``moments.json``. Decisions then count for ``vigclips learn`` like any other.
+session says can write an invalid ``moments.json``. Decisions then count for ``vigclips learn`` like any other; a moment added
+in ELAN gets its per-principle scores from the saved signals (``analysis.npz``), so it is training data too.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vigclips.cache import ANALYSIS_FILE
 from vigclips.errors import ReviewFileError
 from vigclips.report.elan import REVIEW_TIERS
 
@@ -91,8 +95,12 @@ def read_elan_decisions(path: Path) -> list[ElanDecision]:
     return out
 
 
-def apply_elan_decisions(document: dict[str, Any], decisions: list[ElanDecision]) -> tuple[dict[str, Any], dict[str, int]]:
+def apply_elan_decisions(document: dict[str, Any], decisions: list[ElanDecision],
+                         scores_for: Callable[[float, float], dict[str, float]] | None = None) -> tuple[dict[str, Any], dict[str, int]]:  # fmt: skip
     """A copy of ``document`` with the ELAN decisions applied (pure; see :mod:`vigclips.review.decisions`).
+
+    ``scores_for(start_s, end_s)`` gives an added moment its per-principle scores, so ``vigclips learn`` can learn from a
+    moment the program missed (without it, added moments have none and ``learn`` passes them over).
 
     Returns:
         ``(new document, counts)`` with counts ``{"changed": …, "added": …, "unchanged": …}``.
@@ -107,7 +115,9 @@ def apply_elan_decisions(document: dict[str, Any], decisions: list[ElanDecision]
         known = {m["id"]: m for m in document["moments"]}
         moment = known.get(d.moment_id) if d.moment_id else None
         if moment is None:
-            document, _ = add_moment(document, d.start_s, d.end_s, status=d.status, tags=list(d.tags), note=d.note)
+            document, added_id = add_moment(document, d.start_s, d.end_s, status=d.status, tags=list(d.tags), note=d.note)
+            if scores_for is not None:
+                next(m for m in document["moments"] if m["id"] == added_id)["scores"] = scores_for(d.start_s, d.end_s)
             counts["added"] += 1
             continue
         changes: dict[str, Any] = {}
@@ -151,9 +161,15 @@ def import_elan(folder: Path, eaf_path: Path | None = None) -> dict[str, int]:
     path = Path(eaf_path) if eaf_path else Path(folder) / f"{Path(document['source']['file_name']).stem}.eaf"
     decisions = read_elan_decisions(path)
     counts: dict[str, int] = {}
+    scores_for = None
+    if (Path(folder) / ANALYSIS_FILE).is_file():
+        from vigclips.rerank import load_saved, window_principle_scores
+
+        analysis = load_saved(Path(folder), document)
+        scores_for = functools.partial(window_principle_scores, analysis, None)
 
     def change(doc: dict[str, Any]) -> dict[str, Any]:
-        new, found = apply_elan_decisions(doc, decisions)
+        new, found = apply_elan_decisions(doc, decisions, scores_for)
         counts.update(found)
         return new
 
