@@ -57,6 +57,11 @@ def test_the_eaf_of_a_real_analysis_links_the_recording_both_ways(analysed, samp
     (link,) = pympi.Elan.Eaf(str(analysed / f"{sample_video.stem}.eaf")).media_descriptors
     assert link["MEDIA_URL"] == sample_video.resolve().as_uri()
     assert (analysed / link["RELATIVE_MEDIA_URL"]).resolve() == sample_video.resolve()
+    xmlschema = pytest.importorskip("xmlschema")
+    schema = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "EAFv3.0.xsd"
+    if not schema.is_file():
+        pytest.skip(f"ELAN's schema not found at {schema}: check out the project beside the shared/ folder")
+    xmlschema.XMLSchema(str(schema)).validate(str(analysed / f"{sample_video.stem}.eaf"))
 
 
 def test_learned_weights_are_used_without_weights_option(analysed, tmp_path):

@@ -108,3 +108,9 @@ def test_export_writes_the_chosen_trimmed_moments_as_timelines(lavfi_clip, tmp_p
     vtt = (folder / "moments.vtt").read_text()
     assert "m02" not in vtt and "00:00:00.733 --> 00:00:02.410" in vtt and "confirmed, #1" in vtt
     assert "m02" not in (folder / f"{video.stem}.edl").read_text()
+    # nothing chosen any more: no timeline is left that shows moments no longer chosen
+    doc = store.read()
+    for moment_id in ("m01", "m03"):
+        doc = store.decide(doc["revision"], moment_id, {"status": "rejected"})
+    assert export_clips(folder, contact_sheet=False) == []
+    assert not list((folder / "clips").glob(f"{export_name(video.stem)}.*"))
