@@ -133,3 +133,11 @@ def test_a_value_elan_cannot_mean_is_refused_and_nothing_is_written(reviewed) ->
     with pytest.raises(DecisionError, match="at least 0.2 s"):
         import_elan(reviewed)
     assert (reviewed / "moments.json").read_bytes() == before
+
+
+def test_a_recording_on_another_drive_keeps_only_the_absolute_link(monkeypatch) -> None:
+    def other_drive(path, start=None):  # what os.path.relpath does on Windows for D:\\ from C:\\
+        raise ValueError("path is on mount 'D:', start on mount 'C:'")
+
+    monkeypatch.setattr("vigclips.report.elan.os.path.relpath", other_drive)
+    assert media_urls("/data/play.mp4", "/out/play") == ("file:///data/play.mp4", None)

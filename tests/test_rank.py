@@ -93,3 +93,32 @@ def test_rank_of_a_folder_without_saved_analysis_says_what_to_do(folder) -> None
     (folder / ANALYSIS_FILE).unlink()
     with pytest.raises(ReviewFileError, match="older vigclips; run `vigclips analyze` again"):
         rank_folder(folder, stills=False, timeline=False)
+
+
+def test_rank_finds_a_moved_recording_for_the_new_stills(tmp_path, lavfi_clip) -> None:
+    from vigclips.media import probe
+    from vigclips.review.store import sha256_file
+
+    video = lavfi_clip("rank_source.mp4", video="testsrc2=size=160x120:rate=10", seconds=120.0)
+    sig, segs = noisy_recording(120, every_s=30)
+    folder = tmp_path / "out" / "play"
+    doc = write_output_folder(folder, sig, segs)
+    info = probe(video)
+    doc["source"].update(path=str(tmp_path / "gone.mp4"), size_bytes=info.size_bytes, sha256=sha256_file(video), fps="10/1",
+                         width=info.width, height=info.height)
+    (folder / "moments.json").write_text(json.dumps(doc))
+    saved = read_analysis(folder / ANALYSIS_FILE)
+    from vigclips.cache import save_analysis
+
+    save_analysis(folder / ANALYSIS_FILE, saved.signals, saved.segments, {**saved.key, "sha256": doc["source"]["sha256"]})
+    weights = tmp_path / "w.json"
+    weights.write_text(json.dumps({"version": 1, "model": "logistic", "features": [], "intercept": -1.0,
+                                   "coef": {"attentive": 3.0, "encouraging": 0.1, "receiving": 0.1, "developing": 0.1}}))  # fmt: skip
+    cfg = load_config(None, {"scoring.weights_file": str(weights), "analysis.top": 3})
+    rank_folder(folder, cfg, source=video, timeline=False)
+    after = _doc(folder)
+    new = [m for m in after["moments"] if m["id"] not in {d["id"] for d in doc["moments"]}]
+    assert new  # other weights, other candidates
+    for m in new:
+        assert m["still"] and (folder / m["still"]).stat().st_size > 500
+    assert (folder / "timeline.png").exists() is False  # not asked for

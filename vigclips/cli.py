@@ -299,9 +299,11 @@ def learn(folders: tuple[Path, ...], output: Path | None, l2: float, k: int, con
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP)
 @click.option("--no-stills", is_flag=True, help="Do not cut stills for new candidates (the recording is then not needed).")
 @click.option("--no-timeline", is_flag=True, help="Do not draw timeline.png again.")
+@click.option("--source", type=click.Path(dir_okay=False, path_type=Path),
+              help="The recording, if it has moved since analysis (one folder only).")
 @_handle_errors
 def rank(folders: tuple[Path, ...], top: int | None, weights: Path | None, config_file: Path | None, no_stills: bool,
-         no_timeline: bool) -> None:  # fmt: skip
+         no_timeline: bool, source: Path | None) -> None:  # fmt: skip
     """Rank the candidates of OUT/<name>... again from the saved signals, with the current [scoring] settings or learned
     weights, in about a second (no re-analysis).
 
@@ -311,8 +313,10 @@ def rank(folders: tuple[Path, ...], top: int | None, weights: Path | None, confi
     from vigclips.rerank import rank_folder
 
     cfg = _config_from_options(config_file, {"analysis.top": top, "scoring.weights_file": str(weights) if weights else None})
+    if source is not None and len(folders) > 1:
+        raise BadInputError(source, "--source names one recording: give one folder with it")
     for folder in folders:
-        report = rank_folder(folder, cfg, stills=not no_stills, timeline=not no_timeline)
+        report = rank_folder(folder, cfg, stills=not no_stills, timeline=not no_timeline, source=source)
         click.echo(report.summary())
 
 

@@ -154,7 +154,7 @@ def _shares_too_much(s0: float, e0: float, s1: float, e1: float) -> bool:
 
 
 def rank_folder(folder: Path, cfg: PipelineConfig | None = None, *, top: int | None = None, stills: bool = True,
-                timeline: bool = True) -> RankReport:  # fmt: skip
+                timeline: bool = True, source: Path | None = None) -> RankReport:  # fmt: skip
     """Rank the candidates of ``OUT/<name>`` again with ``cfg``'s scoring settings (and weights), keeping every decision.
 
     Args:
@@ -164,6 +164,7 @@ def rank_folder(folder: Path, cfg: PipelineConfig | None = None, *, top: int | N
         top: how many fresh candidates besides the kept moments (default ``cfg.analysis.top``).
         stills: cut the still of each new candidate (needs the recording; without it the page shows none).
         timeline: draw ``timeline.png`` again (most of the time ``rank`` takes).
+        source: the recording, if it has moved since analysis (for the stills; checked by size and sha256).
 
     Returns:
         A :class:`RankReport`.
@@ -187,6 +188,8 @@ def rank_folder(folder: Path, cfg: PipelineConfig | None = None, *, top: int | N
     store = DecisionStore(folder)
     document = store.read()
     analysis = load_saved(folder, document)
+    if stills and analysis.info.has_video:
+        analysis.info = _recording_for_stills(document, folder, source, analysis.info)
     _log_settings_not_applied(document, cfg)
     # Ask for enough that `top` remain after those overlapping a kept moment are left out.
     fresh = find_moments(analysis, cfg, top + sum(_moment_has_work(m) for m in document["moments"]))
@@ -266,6 +269,20 @@ def _log_settings_not_applied(document: dict[str, Any], cfg: PipelineConfig) -> 
     if differ:
         log.warning("%s differ from the analysis's settings; `rank` only applies [scoring] and --top to the saved signals "
                     "(analyse again to apply them)", ", ".join(differ))  # fmt: skip
+
+
+def _recording_for_stills(document: dict[str, Any], folder: Path, source: Path | None, info: MediaInfo) -> MediaInfo:
+    """``info`` pointing at the recording found as ``export`` finds it; unchanged (and a warning) when it is not found."""
+    from vigclips.errors import ReviewFileError
+    from vigclips.export import locate_source
+
+    if source is None and info.path.is_file() and info.path.stat().st_size == info.size_bytes:
+        return info  # where analysis found it (the sha256 was checked then; size still agrees)
+    try:
+        return dataclasses.replace(info, path=locate_source(document, folder, source))
+    except ReviewFileError as exc:
+        log.warning("new candidates get no still: %s", exc)
+        return info
 
 
 def _cut_still(info: MediaInfo, moment: Moment, folder: Path, stills_dir: str) -> str | None:
