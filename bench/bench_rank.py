@@ -16,8 +16,9 @@ appear and need stills. Timed:
 * ``vigclips rank (command)``: the same as a new process, Python start-up and imports included: what a guider waits for;
 * ``... --no-timeline``: the command without redrawing timeline.png (matplotlib is most of the time).
 
-Wall time and CPU time (this process and the children it waited for) are both printed: on the shared machine the wall time
-of a busy moment can be several times the CPU time, which is what the same run costs on an idle laptop.
+Wall time and CPU time (this process and the children it waited for) are both printed. The target is judged on the wall
+time when the load average is below the number of cores, else on the CPU time: on the shared machine the wall time of a
+busy moment is several times the CPU time, which bounds what the same run takes on an idle laptop.
 
 Every run also checks that the decisions are still there exactly. The machine has 2 cores shared with other work; the load
 average is printed, and timings taken under load are pessimistic.
@@ -95,7 +96,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench_rank-") as tmp:
         root = Path(tmp)
         started = time.perf_counter()
-        _recording(root / "out" / "play.mp4", args.duration_s) if (root / "out").mkdir() is None else None
+        (root / "out").mkdir()
+        _recording(root / "out" / "play.mp4", args.duration_s)
         print(f"recording made in {time.perf_counter() - started:.1f} s")
         sig, segs = noisy_recording(args.duration_s)
         folder = root / "out" / "play"
@@ -121,13 +123,20 @@ def main() -> int:
                 print("FAILED: a decision changed", file=sys.stderr)
                 return 1
             print(f"run {run + 1}: {report.summary()}")
-    worst_command = max(timings["vigclips rank (command)"])
     for name, values in timings.items():
         print(f"{name:30s} wall median {statistics.median(values):.2f} s, worst {max(values):.2f} s; "
-              f"CPU median {statistics.median(cpu[name]):.2f} s")
-    ok = worst_command < TARGET_S
+              f"CPU median {statistics.median(cpu[name]):.2f} s, worst {max(cpu[name]):.2f} s")
+    load = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    # On a machine busier than its cores the wall time measures the queue for a core, not this work; the CPU time (all
+    # processes of the command, ffmpeg included, summed: more than the wall time of an idle machine, where the timeline
+    # is drawn while ffmpeg cuts) is then the figure that says what a guider's laptop takes.
+    measure = "wall" if load < cores else "CPU"
+    worst = max(timings["vigclips rank (command)"] if measure == "wall" else cpu["vigclips rank (command)"])
+    ok = worst < TARGET_S
+    print(f"load average {load:.2f} on {cores} cores: judged on {measure} time")
     print(f"target: `vigclips rank` under {TARGET_S:.0f} s on a one-hour recording's output: {'met' if ok else 'NOT met'} "
-          f"(worst {worst_command:.2f} s); every decision kept in every run")
+          f"(worst {worst:.2f} s {measure}); every decision kept in every run")
     return 0 if ok else 1
 
 
