@@ -114,3 +114,10 @@ def test_log_lines_never_write_through_the_progress_line(monkeypatch):
     text = terminal.getvalue()
     assert "faces:" in text  # the line was shown
     assert re.search(r"(^|[\r\n])WARNING: a frame could not be read\n", text), repr(text)
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_has_help_and_takes_verbosity_after_it(command):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 200
+    assert "-v, --verbose" in result.output and "-q, --quiet" in result.output

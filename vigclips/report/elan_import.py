@@ -4,6 +4,7 @@ The ``.eaf`` written after review has a ``guider decisions`` tier ("confirmed m0
 (principles, comma separated) and a ``guider notes`` tier. A trainer may move an annotation's bounds (a trim), change its
 status word, retag, rewrite a note, or draw a new annotation on the decisions tier ("confirmed", with no id, or any id the
 file does not know): a moment the program missed. Tags and notes belong to the decision whose span holds their midpoint.
+A decision deleted in ELAN is left as it is in ``moments.json`` (an absent annotation cannot say whether it was meant).
 
 The file is read with pympi-ling, ELAN's reference reader in Python; the changes go through the same validated decision
 functions as the review page (:mod:`vigclips.review.decisions`), under its lock and revision check, so nothing an ELAN
