@@ -141,3 +141,16 @@ def test_a_recording_on_another_drive_keeps_only_the_absolute_link(monkeypatch) 
 
     monkeypatch.setattr("vigclips.report.elan.os.path.relpath", other_drive)
     assert media_urls("/data/play.mp4", "/out/play") == ("file:///data/play.mp4", None)
+
+
+def test_an_unchanged_eaf_changes_nothing_even_where_moments_overlap(reviewed) -> None:
+    store = DecisionStore(reviewed)
+    doc = store.read()
+    first = next(m for m in doc["moments"] if m["status"] == "confirmed")
+    # a moment the guider added over the end of a confirmed one: ELAN's tier holds it clipped to start where that one ends
+    doc, _ = store.add(doc["revision"], first["end_s"] - 1.0, first["end_s"] + 4.0, note="the reply")
+    write_reviewed_outputs(reviewed, doc, load_saved(reviewed, doc))
+    before = (reviewed / "moments.json").read_text()
+    assert import_elan(reviewed) == {"changed": 0, "added": 0, "unchanged": 4}
+    after = json.loads((reviewed / "moments.json").read_text())
+    assert after["moments"] == json.loads(before)["moments"]

@@ -23,7 +23,7 @@ from typing import Any
 
 from vigclips.cache import ANALYSIS_FILE
 from vigclips.errors import ReviewFileError
-from vigclips.report.elan import REVIEW_TIERS
+from vigclips.report.elan import REVIEW_TIERS, review_spans
 
 log = logging.getLogger("vigclips")
 
@@ -112,6 +112,9 @@ def apply_elan_decisions(document: dict[str, Any], decisions: list[ElanDecision]
     from vigclips.review.decisions import add_moment, apply_decision
 
     counts = {"changed": 0, "added": 0, "unchanged": 0}
+    # ELAN allows no overlap on a tier, so the writer clipped a decision that overlaps an earlier one: those clipped bounds,
+    # read back unchanged, are no trim.
+    as_written = {value.split()[-1]: (s, e) for s, e, value in review_spans(document["moments"])[REVIEW_TIERS[0]]}
     for d in decisions:
         known = {m["id"]: m for m in document["moments"]}
         moment = known.get(d.moment_id) if d.moment_id else None
@@ -124,7 +127,8 @@ def apply_elan_decisions(document: dict[str, Any], decisions: list[ElanDecision]
         changes: dict[str, Any] = {}
         if d.status != moment["status"]:
             changes["status"] = d.status
-        if abs(d.start_s - float(moment["start_s"])) > _SAME_S or abs(d.end_s - float(moment["end_s"])) > _SAME_S:
+        written_s = as_written.get(moment["id"], (float(moment["start_s"]), float(moment["end_s"])))
+        if abs(d.start_s - written_s[0]) > _SAME_S or abs(d.end_s - written_s[1]) > _SAME_S:
             changes["start_s"], changes["end_s"] = d.start_s, d.end_s
         if list(d.tags) != list(moment.get("tags") or []):
             changes["tags"] = list(d.tags)
