@@ -21,7 +21,7 @@ import click
 from vigclips import __version__
 from vigclips.config import PipelineConfig, load_user_config
 from vigclips.errors import BadInputError, VigclipsError
-from vigclips.progress import TqdmProgress
+from vigclips.progress import NullProgress, Progress, TqdmProgress
 from vigclips.vision.settings import INFANT_CHOICES
 
 log = logging.getLogger("vigclips")
@@ -65,6 +65,11 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logger = logging.getLogger("vigclips")
     logger.handlers = [h for h in logger.handlers if isinstance(h, logging.NullHandler)] + [handler]
     logger.setLevel(level)
+
+
+def _progress() -> Progress:
+    """The progress line on a terminal, none with -q (only errors)."""
+    return NullProgress() if log.getEffectiveLevel() >= logging.ERROR else TqdmProgress()
 
 
 def _late_verbosity(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -157,7 +162,7 @@ def analyze(videos: tuple[Path, ...], out_root: Path, overlay: bool, force: bool
     worst = EXIT_OK
     for video in videos:
         try:
-            folder = analyze_to_folder(video, out_root, cfg, TqdmProgress(), overlay=overlay, force=force)
+            folder = analyze_to_folder(video, out_root, cfg, _progress(), overlay=overlay, force=force)
         except VigclipsError as exc:
             if len(videos) == 1 or os.environ.get("VIGCLIPS_DEBUG") == "1":
                 raise
@@ -185,7 +190,7 @@ def export(folder: Path, include_candidates: bool, source: Path | None, config_f
     from vigclips.export import export_clips
 
     cfg = _config_from_options(config_file, {})
-    clips = export_clips(folder, cfg.export, include_candidates=include_candidates, source=source, progress=TqdmProgress(),
+    clips = export_clips(folder, cfg.export, include_candidates=include_candidates, source=source, progress=_progress(),
                          annotate=annotate, stills=stills, contact_sheet=contact_sheet)  # fmt: skip
     if not clips:
         if include_candidates:
