@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from vigclips.audio import AUDIO_COLUMNS, analyze_audio, count_turns
+from vigclips.cache import ANALYSIS_FILE, cache_key, save_analysis
 from vigclips.config import PipelineConfig
 from vigclips.errors import FfmpegError, NoVideoStreamError, TruncatedMediaError
 from vigclips.fileio import atomic_write_text
@@ -171,7 +172,8 @@ def analyze_to_folder(
     force: bool = False,
     threads: int | None = None,
 ) -> Path:
-    """Analyse one recording and write ``OUT/<stem>/``: ``moments.json``, ``signals.csv``, ``vocalisations.rttm``, stills,
+    """Analyse one recording and write ``OUT/<stem>/``: ``moments.json``, ``signals.csv``, ``analysis.npz`` (what ``rank``
+    re-ranks from), ``vocalisations.rttm``, stills,
     ``timeline.png``, ``<stem>.eaf``, ``moments.vtt``, ``<stem>.edl`` (and ``overlay.mp4`` with ``overlay``).
 
     Before the long work: the recording is probed, the output folder checked (writable, room) and the folder's review work
@@ -225,12 +227,16 @@ def _write_outputs(work_dir: Path, analysis: Analysis, moments: list[Moment], cf
         write_rttm(analysis.segments, work_dir / RTTM_FILE, stem)
         write_timeline_png(analysis.signals, moments, work_dir / "timeline.png", cfg=cfg.scoring, turns=analysis.turns,
                            title=info.path.name)  # fmt: skip
-        write_eaf(analysis.signals, moments, analysis.segments, analysis.turns, work_dir / f"{stem}.eaf", info.path.name,
+        # work_dir is a sibling of the final folder, so the .eaf's relative link to the recording is the same from both.
+        write_eaf(analysis.signals, moments, analysis.segments, analysis.turns, work_dir / f"{stem}.eaf", info.path.resolve(),
                   cfg=cfg.scoring)  # fmt: skip
         write_vtt(moments, work_dir / "moments.vtt")
-        write_edl(moments, work_dir / f"{stem}.edl", info.fps if info.has_video else cfg.analysis.tick_hz, info.path.name)
+        write_edl(moments, work_dir / f"{stem}.edl", info.fps if info.has_video else None, info.path.name)
         if overlay and info.has_video:
             write_overlay(analysis, work_dir / OVERLAY_FILE, cfg)
+        sha256 = sha256_file(info.path)
+        # What `vigclips rank` re-ranks from, keyed by content, signal settings and version (STYLE S8).
+        save_analysis(work_dir / ANALYSIS_FILE, analysis.signals, analysis.segments, cache_key(sha256, cfg.to_dict()))
         stills, previews = cut.result()
 
     records = []
@@ -242,7 +248,7 @@ def _write_outputs(work_dir: Path, analysis: Analysis, moments: list[Moment], cf
         records.append(record)
 
     summary = _summary(analysis, moments, elapsed_s)
-    document = build_document(source_record(info, sha256_file(info.path)), cfg.analysis.tick_hz, cfg.to_dict(), summary, records)
+    document = build_document(source_record(info, sha256), cfg.analysis.tick_hz, cfg.to_dict(), summary, records)
     write_moments(work_dir / MOMENTS_FILE, document)  # last: its presence marks a complete folder
 
 

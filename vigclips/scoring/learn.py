@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,9 +111,11 @@ MIN_USEFUL_COEF = 1e-6
 
 
 def default_weights_path() -> Path:
-    """Where ``vigclips learn`` saves by default: ``$XDG_CONFIG_HOME/vigclips/learned_weights.json`` (a user folder)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "vigclips" / "learned_weights.json"
+    """Where ``vigclips learn`` saves by default: ``learned_weights.json`` in the platform's per-user config folder
+    (:func:`vigclips.userdirs.user_weights_path`), where ``analyze`` and ``rank`` find it without ``--weights``."""
+    from vigclips.userdirs import user_weights_path
+
+    return user_weights_path()
 
 
 def read_examples(moments_json_paths: list[Path]) -> list[Example]:
