@@ -5,14 +5,14 @@ breathy, much quieter gaps between them (Provine & Yong 1991, Ethology 89:115: n
 2001, JASA 110:1581: calls ~0.1 s, a bout of 3-5; Nwokah et al. 1993, JSHR 36:1016 for infants). A cry is the opposite:
 long expirations of 0.5-1.5 s with short inspirations between. So:
 
-* a *call* is a peak of the smoothed frame level, voiced within ±30 ms, standing at least ``laugh_min_dip_db`` above
-  the lowest level between it and the next peak (shallower peaks are merged into the louder one). Its length is the
-  run of voiced frames through its peak;
+* a *call* is a peak of the smoothed frame level, voiced within ±30 ms, no more than 15 dB below the loudest sound
+  within ±0.5 s, standing at least ``laugh_min_dip_db`` above the lowest level between it and the next peak
+  (shallower peaks are merged into the louder one). Its length is the burst of frames around the peak within 10 dB of
+  it (not the voiced run: pitch tracking drops out of a harsh laugh or cry for tens of ms at a time);
 * a *bout* is a run of at least ``laugh_min_calls`` calls each no longer than ``laugh_max_call_s``, their onsets
   ``laugh_min_ioi_s``-``laugh_max_ioi_s`` apart and steady (every interval within ``laugh_ioi_tolerance`` of the
   bout's median). A long call (a cry's expiration, a held vowel) ends the bout;
-* the bout's score is 0.4 per call beyond two (3 calls 0.4, 4 calls 0.8, 5 or more 1.0): three steady calls are weak
-  evidence (speech syllables sometimes line up so), four are strong;
+* the bout's score is 0.5 at ``laugh_min_calls`` calls, 0.75 with one more, 1 with two more or beyond;
 * whose laugh it is comes from the voice-type stage: a bout whose voiced frames lie mostly in infant segments (infant
   voice or cry) is the infant's, mostly in adult segments the adult's.
 
@@ -37,8 +37,15 @@ from vigclips.audio.voicetype import ADULT, CRY, INFANT, LAUGH, TypedSegment
 _SMOOTH_FRAMES = 5
 #: A call's peak must have a voiced frame within this many frames (30 ms).
 _VOICED_NEAR = 3
-#: Score per call beyond two, capped at 1.
-_SCORE_PER_CALL = 0.4
+#: A call's peak is at most this far below the loudest frame within ±_LOUD_CONTEXT frames (0.5 s): the calls of one
+#: laugh are of a loudness; a bump in the breathy gap between two calls is not a call.
+_CALL_MAX_BELOW_DB = 15.0
+#: A call lasts while the level stays within this many dB of its peak.
+_BURST_DB = 10.0
+_LOUD_CONTEXT = 50
+#: Score of a bout of exactly ``laugh_min_calls`` calls, and what each further call adds (capped at 1).
+_SCORE_MIN_CALLS = 0.5
+_SCORE_PER_CALL = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,9 @@ def find_calls(feat: FrameFeatures, va: VoiceActivity, cfg: AudioConfig) -> tupl
     c = np.concatenate([[0], np.cumsum(va.voiced)])
     near = c[np.minimum(pk + _VOICED_NEAR + 1, n)] - c[np.maximum(pk - _VOICED_NEAR, 0)] > 0
     pk = pk[near]
+    padded = np.pad(env, _LOUD_CONTEXT, mode="edge")
+    loud = np.lib.stride_tricks.sliding_window_view(padded, 2 * _LOUD_CONTEXT + 1).max(axis=1)
+    pk = pk[env[pk] >= loud[pk] - _CALL_MAX_BELOW_DB]
     kept: list[int] = []
     for p in pk.tolist():
         # merge peaks whose dip is shallow: they are one call (or one syllable), keep the louder
@@ -78,16 +88,18 @@ def find_calls(feat: FrameFeatures, va: VoiceActivity, cfg: AudioConfig) -> tupl
             continue
         kept.append(p)
     peaks = np.asarray(kept, np.int64)
-    vr = _runs(va.voiced)
-    runs = np.stack([peaks, peaks + 1], axis=1) if peaks.size else np.zeros((0, 2), np.int64)
-    if vr.size and peaks.size:
-        # the longest voiced run touching ±_VOICED_NEAR of the peak
-        for i, p in enumerate(peaks.tolist()):
-            lo = np.searchsorted(vr[:, 1], p - _VOICED_NEAR, side="right")
-            hi = np.searchsorted(vr[:, 0], p + _VOICED_NEAR, side="right")
-            if hi > lo:
-                cand = vr[lo:hi]
-                runs[i] = cand[int(np.argmax(cand[:, 1] - cand[:, 0]))]
+    # A call's extent: the frames around its peak that stay within _BURST_DB of it (a burst of sound). Voicing is no
+    # measure of it: YIN drops out of a harsh laugh or cry for tens of ms at a time.
+    runs = np.zeros((peaks.shape[0], 2), np.int64)
+    for i, p in enumerate(peaks.tolist()):
+        floor = env[p] - _BURST_DB
+        a = p
+        while a > 0 and env[a - 1] >= floor:
+            a -= 1
+        b = p + 1
+        while b < n and env[b] >= floor:
+            b += 1
+        runs[i] = (a, b)
     return peaks, runs
 
 
@@ -99,7 +111,7 @@ def find_bouts(peaks: NDArray[np.int64], runs: NDArray[np.int64], cfg: AudioConf
         >>> peaks = np.array([100, 125, 150, 175, 300])
         >>> runs = np.stack([peaks - 5, peaks + 5], axis=1)
         >>> [(b.start, b.end, b.calls, b.score) for b in find_bouts(peaks, runs, cfg)]
-        [(95, 180, 4, 0.8)]
+        [(95, 180, 4, 0.5)]
     """
     lo, hi = cfg.laugh_min_ioi_s / HOP_S, cfg.laugh_max_ioi_s / HOP_S
     max_call = cfg.laugh_max_call_s / HOP_S
@@ -118,7 +130,7 @@ def find_bouts(peaks: NDArray[np.int64], runs: NDArray[np.int64], cfg: AudioConf
             ioi = np.diff(peaks[i : j + 1]).astype(np.float64)
             med = float(np.median(ioi))
             if np.all(np.abs(ioi - med) <= cfg.laugh_ioi_tolerance * med + 1e-9):
-                score = min(1.0, _SCORE_PER_CALL * (k - 2))
+                score = min(1.0, _SCORE_MIN_CALLS + _SCORE_PER_CALL * (k - cfg.laugh_min_calls))
                 out.append(LaughBout(int(runs[i, 0]), int(runs[j, 1]), k, round(score, 3)))
         i = j + 1
     return out
