@@ -93,7 +93,9 @@ class AudioConfig:
         orientation_min_seen: the responder's orientation is judged only when their face is seen in at least this
             fraction of the response window's ticks; otherwise it is unknown (None) and does not block contingency.
         orientation_window_s: the window after the response starts in which the responder's orientation is read.
-        require_orientation: contingent turns require the responder to be oriented to the initiator where that is known.
+        require_orientation: a reply made while the responder is seen turned to someone or something else is not a
+            contingent turn (issue 11: orientation is evidence, not a gate; a face turned to the camera or unseen does not
+            block it).
     """
 
     # --- voice activity (thresholds measured on the shared media; see bench/eval_audio.py)

@@ -659,8 +659,11 @@ def _response_text(r: Response, gaze_measured: bool) -> str:
         # Eye contact is already told by the mutual-gaze reason; name the active responses and their latency.
         resp = _join([_RESP_WORDS[k] for k in resp_kinds if k != "eye contact"])
         text = f"baby {init}; parent {resp} within {max(r.latency_s, 0.1):.1f} s"
-    if gaze_measured and r.weight < r.role_certainty - 1e-9:
-        text += " (parent was not looking at the baby)"
+    # Say what was seen (issue 11): "turned to something else" only when seen so, never "not looking" for a face unseen.
+    if r.parent_orientation == "elsewhere":
+        text += " (the parent was turned to something else)"
+    elif r.parent_orientation == "unknown" and gaze_measured:
+        text += " (could not see where the parent was looking)"
     if r.role_certainty < _UNSURE_ROLES:
         text += f" (only {100 * r.role_certainty:.0f}% sure which face is the baby)"
     return text

@@ -31,10 +31,20 @@ _GROUP_S = 0.5
 """Baby initiatives of different kinds starting within this many seconds are one initiative ("looked up and smiled")."""
 
 _UNDIRECTED_WEIGHT = 0.3
-"""Weight of a parent response made while the parent was measured *not* looking at the baby (accidental contiguity)."""
+"""Weight of a parent response made while the parent was seen turned to someone or something else (accidental
+contiguity)."""
 
 _UNKNOWN_DIRECTION_WEIGHT = 0.6
-"""Weight of a parent response when the parent's gaze was not measured at all."""
+"""Weight of a parent response when the parent was neither seen looking at the baby nor seen turned elsewhere (face
+not seen, turned to the camera, or gaze not measured at all): orientation is evidence, not a gate (issue 11)."""
+
+_TURN_WEIGHT_ORIENTED = 1.0
+"""Weight of a contingent turn whose responder was seen looking at the initiator (being turned to the partner
+strengthens a turn, issue 11)."""
+_TURN_WEIGHT_CONTINGENT = 0.8
+"""Weight of a contingent turn whose responder's orientation was not seen to be towards the initiator."""
+_TURN_WEIGHT_OTHER = 0.5
+"""Weight of a turn that was not contingent (slow, or the responder was seen turned elsewhere)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +52,8 @@ class TurnEvent:
     """One vocal turn: an initiative by one partner answered by the other.
 
     ``initiator`` is ``"ADULT"`` or ``"INFANT"``; times in seconds; ``contingent`` means prompt (within
-    ``response_window_s``) and, when gaze was measured, directed (the responder was looking at the initiator).
+    ``response_window_s``) and the responder not seen turned to someone or something else; ``oriented`` that the
+    responder was seen looking at the initiator (None: not known).
     """
 
     initiator: str
@@ -52,6 +63,14 @@ class TurnEvent:
     response_end_s: float
     latency_s: float
     contingent: bool
+    oriented: bool | None = None
+
+    @property
+    def weight(self) -> float:
+        """How much the turn counts as serve and return (module constants ``_TURN_WEIGHT_*``)."""
+        if not self.contingent:
+            return _TURN_WEIGHT_OTHER
+        return _TURN_WEIGHT_ORIENTED if self.oriented else _TURN_WEIGHT_CONTINGENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +89,9 @@ class Response:
     weight: float
     role_certainty: float = 1.0
     """How sure the roles behind this event are (:func:`attribution`); already folded into ``weight``."""
+    parent_orientation: str = "unknown"
+    """What was seen of the parent as they answered: ``"at baby"`` (looking at the baby), ``"elsewhere"`` (turned to
+    someone or something else) or ``"unknown"`` (not seen well enough, or turned to neither)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +130,10 @@ class Cues:
     adult_voice: NDArray[np.bool_]
     infant_voice: NDArray[np.bool_]
     cry: NDArray[np.bool_]
+    infant_elsewhere: NDArray[np.bool_] | None = None
+    """(T,) the baby seen turned to someone or something other than the parent (None: not measured)."""
+    adult_elsewhere: NDArray[np.bool_] | None = None
+    """(T,) the parent seen turned to someone or something other than the baby (None: not measured)."""
     responses: list[Response] = field(default_factory=list)
     infant_laugh: NDArray[np.bool_] | None = None
     """Baby laughing (``infant_laugh`` channel); None when not measured. ``adult_laugh`` likewise for the parent."""
@@ -214,6 +240,10 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         mutual = infant_look & adult_look
     if _measured(signals, "infant_looks_at_adult", "adult_looks_at_infant", "mutual_gaze"):
         measured.add("gaze")
+    elsewhere = {
+        who: chan(f"{who}_looks_elsewhere", 0.5) if _measured(signals, f"{who}_looks_elsewhere") else None
+        for who in ("infant", "adult")
+    }
     infant_smile = chan("infant_smile", cfg.smile_on)
     adult_smile = chan("adult_smile", cfg.smile_on)
     if _measured(signals, "infant_smile", "adult_smile"):
@@ -249,6 +279,8 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         adult_voice=adult_voice,
         infant_voice=infant_voice,
         cry=cry,
+        infant_elsewhere=elsewhere["infant"],
+        adult_elsewhere=elsewhere["adult"],
         infant_laugh=infant_laugh,
         adult_laugh=adult_laugh,
         adult_ids=adult_ids,
@@ -309,7 +341,6 @@ def _find_responses(cues: Cues, cfg: ScoringConfig) -> None:
         for i in np.flatnonzero(ok).tolist():
             found[i].append(name)
             best_tick[i] = min(best_tick[i], int(cand[i]))
-    gaze = "gaze" in cues.measured
     # Returned eye contact: the baby looks up at a parent who is already looking at the baby.
     for i, (t0, kinds) in enumerate(zip(init_ticks.tolist(), init_kinds, strict=True)):
         if "look" in kinds and cues.adult_look[t0] and "look" not in found[i]:
@@ -320,17 +351,18 @@ def _find_responses(cues: Cues, cfg: ScoringConfig) -> None:
         if not found[i]:
             continue
         rt = int(best_tick[i])
-        if not gaze:
-            weight = _UNKNOWN_DIRECTION_WEIGHT
-        elif cues.adult_look[min(rt, cues.n_ticks - 1)] or "eye contact" in found[i]:
-            weight = 1.0
+        at = min(rt, cues.n_ticks - 1)
+        if cues.adult_look[at] or "eye contact" in found[i]:
+            weight, orientation = 1.0, "at baby"
+        elif cues.adult_elsewhere is not None and cues.adult_elsewhere[at]:
+            weight, orientation = _UNDIRECTED_WEIGHT, "elsewhere"
         else:
-            weight = _UNDIRECTED_WEIGHT
+            weight, orientation = _UNKNOWN_DIRECTION_WEIGHT, "unknown"
         # Both acts must be the right person's: the baby's initiative and the parent's response.
         response = frozenset(found[i])
         sure = min(attribution(cues, t0, kinds), attribution(cues, rt, response))
         cues.responses.append(
-            Response(t0, rt, kinds, response, max(0.0, (rt - t0) * cues.tick_s), weight * sure, sure)
+            Response(t0, rt, kinds, response, max(0.0, (rt - t0) * cues.tick_s), weight * sure, sure, orientation)
         )
 
 
@@ -397,8 +429,9 @@ def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
     Segments of both speakers are sorted by start; each neighbouring pair by different speakers whose gap (next start
     − previous end, overlaps count as 0) is at most ``turn_max_gap_s`` is one turn, initiated by the earlier speaker.
     Nobody speaks in between by construction, so this follows LENA's rule with a shorter gap. A turn is *contingent*
-    when the reply starts within ``response_window_s`` and, if gaze was measured, the responder is looking at the
-    initiator when the reply starts (directed, not accidental contiguity).
+    when the reply starts within ``response_window_s`` and the responder is not seen turned to someone or something
+    else when it starts (orientation is evidence, not a gate: issue 11); ``oriented`` when the responder is seen
+    looking at the initiator then.
     """
     segs: list[tuple[int, int, str]] = []
     for label, mask in (("ADULT", cues.adult_voice), ("INFANT", cues.infant_voice)):
@@ -408,6 +441,7 @@ def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
     max_gap = cfg.turn_max_gap_s / cues.tick_s
     gaze = "gaze" in cues.measured
     out: list[TurnEvent] = []
+    elsewhere = {"ADULT": cues.adult_elsewhere, "INFANT": cues.infant_elsewhere}
     for (s0, e0, l0), (s1, e1, l1) in itertools.pairwise(segs):
         if l0 == l1:
             continue
@@ -415,10 +449,10 @@ def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
         if gap > max_gap:
             continue
         latency_s = max(0.0, gap * cues.tick_s)
-        directed = True
-        if gaze:
-            look = cues.adult_look if l1 == "ADULT" else cues.infant_look
-            directed = bool(look[min(s1, cues.n_ticks - 1)])
+        at = min(s1, cues.n_ticks - 1)
+        away = elsewhere[l1]
+        directed = away is None or not bool(away[at])
+        oriented = bool((cues.adult_look if l1 == "ADULT" else cues.infant_look)[at]) if gaze else None
         out.append(
             TurnEvent(
                 l0,
@@ -428,6 +462,7 @@ def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
                 e1 * cues.tick_s,
                 latency_s,
                 latency_s <= cfg.response_window_s and directed,
+                oriented,
             )
         )
     return out
@@ -459,7 +494,8 @@ def _turns_from_object(turns: object, cues: Cues, cfg: ScoringConfig) -> list[Tu
             continue
         initiator = str(getattr(t, "initiator", "")).upper()
         contingent = bool(getattr(t, "contingent", latency <= cfg.response_window_s))
-        out.append(TurnEvent(initiator, i0, i1, r0, r1, latency, contingent))
+        oriented = getattr(t, "oriented", None)
+        out.append(TurnEvent(initiator, i0, i1, r0, r1, latency, contingent, None if oriented is None else bool(oriented)))
     out.sort(key=lambda x: x.response_start_s)
     return out
 
@@ -491,12 +527,12 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
       Times :func:`attribution` of the initiative (a look or smile alone counts only as surely as the roles are known).
     - **receiving** = ``box(parent responses)`` placed at the response: a baby look/smile/vocalisation answered within
       ``response_window_s`` by a parent look, smile or vocalisation (or met by a parent already looking), weighted
-      1 if directed at the baby, 0.3 if the parent was looking elsewhere, 0.6 if gaze was not measured; times the
-      lower :func:`attribution` of the initiative and the response.
+      1 if the parent looked at the baby, 0.3 if the parent was seen turned elsewhere, 0.6 otherwise (not seen, or
+      turned to the camera); times the lower :func:`attribution` of the initiative and the response.
     - **developing** = ``0.4 · mutual_gaze + 0.3 · (infant_smile · adult_smile) + 0.3 · box(turns)``, a turn
-      weighing 1 if contingent and 0.5 otherwise (serve and return, mutual gaze, shared fun); plus
-      ``0.3 · box(shared laughs)`` (the baby laughs and the parent laughs or smiles along within
-      ``shared_laugh_window_s``, placed at the parent's answer), capped at 1.
+      weighing 1 if contingent with the responder looking at the initiator, 0.8 if contingent, 0.5 otherwise
+      (serve and return, mutual gaze, shared fun); plus ``0.3 · box(shared laughs)`` (the baby laughs and the parent
+      laughs or smiles along within ``shared_laugh_window_s``, placed at the parent's answer), capped at 1.
     - **encouraging** also takes ``0.5 · adult_ids`` where it is larger: a parent speaking in an infant-directed,
       sing-song voice invites the baby to take part.
 
@@ -521,7 +557,7 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
     receiving = _box(rt, rw, n, width)
     if cues.turns:
         tt = np.array([round(t.response_start_s / cues.tick_s) for t in cues.turns], dtype=np.int64)
-        tw = np.array([1.0 if t.contingent else 0.5 for t in cues.turns], dtype=np.float64)
+        tw = np.array([t.weight for t in cues.turns], dtype=np.float64)
     else:
         tt, tw = np.zeros(0, dtype=np.int64), np.zeros(0)
     developing = 0.4 * cues.mutual + 0.3 * cues.shared_smile + 0.3 * _box(tt, tw, n, width)
