@@ -250,3 +250,29 @@ def test_manybabies_ids_clips_score_above_ads_clips_of_the_same_mother(shared_me
     ads = [s for s, r in zip(scores, mine) if r["register"] == "ADS"]
     wins = np.mean([a > b for a in ids for b in ads])
     assert wins >= 0.8, (ids, ads)  # the bench's figure for this mother is 0.96 (tolerance for small changes)
+
+
+def test_teaching_clips_mark_a_shared_laugh() -> None:
+    from vigclips.review.annotate import MUTUAL_BGR, draw_cues
+
+    image = np.zeros((240, 320, 3), dtype=np.uint8)
+    faces = {"infant_face_x": 0.25, "infant_face_y": 0.5, "adult_face_x": 0.75, "adult_face_y": 0.5, "adult_smile": 0.9}
+    plain = draw_cues(image, faces, "")
+    fun = draw_cues(image, faces | {"infant_laugh": 1.0}, "")
+    top = fun[:30]
+    assert not np.array_equal(plain, fun)
+    assert np.any(np.all(np.abs(top.astype(int) - np.array(MUTUAL_BGR)) <= 10, axis=-1))  # "having fun together"
+    assert not np.any(np.all(np.abs(plain[:30].astype(int) - np.array(MUTUAL_BGR)) <= 10, axis=-1))
+
+
+def test_the_timeline_shows_laughs_and_sing_song_rows(tmp_path) -> None:
+    from vigclips.report.timeline import write_timeline_png
+
+    sig = mock_signals(30, infant_laugh=[(10.0, 11.0)], adult_ids=[(5.0, 9.0)], adult_voice=[(5.0, 9.0)])
+    moments = find_moments(sig, ScoringConfig(), top_n=1)
+    with_rows = write_timeline_png(sig, moments, tmp_path / "a.png")
+    del sig.channels["infant_laugh"], sig.channels["adult_ids"]
+    without = write_timeline_png(sig, find_moments(sig, ScoringConfig(), top_n=1), tmp_path / "b.png")
+    import cv2
+
+    assert cv2.imread(str(with_rows)).shape[0] > cv2.imread(str(without)).shape[0]  # two more rows
