@@ -249,15 +249,15 @@ def _draw_timeline(analysis: Any, moments: list[Moment], cfg: PipelineConfig, pa
 
 def _moment_has_work(record: dict[str, Any]) -> bool:
     """The same test ``analyze`` uses before it refuses to overwrite a folder (one definition of "guider work")."""
-    from vigclips.pipeline import _holds_guider_work
+    from vigclips.output_folder import holds_guider_work
 
-    return _holds_guider_work(record)
+    return holds_guider_work(record)
 
 
 def _now() -> str:
-    from vigclips.review.decisions import now_utc
+    from vigclips.timefmt import utc_now
 
-    return now_utc()
+    return utc_now()
 
 
 def _log_settings_not_applied(document: dict[str, Any], cfg: PipelineConfig) -> None:
