@@ -190,16 +190,18 @@ def test_14_11_an_interrupted_swap_is_put_back_not_thrown_away(analysed):
     assert _leftovers(out) == []
 
 
-def test_14_11_part_files_of_a_killed_review_server_are_cleaned_at_the_next_save(analysed):
+def test_14_11_part_files_of_a_killed_review_server_are_cleaned_by_the_next_server_and_save(analysed):
     out, folder, _ = analysed
     leftover = folder / f".{MOMENTS_FILE}.x1y2z3.part.json"
     leftover.write_text("{")
     server = ReviewServer(folder).start()
     try:
+        assert not leftover.exists()  # the next server start
+        leftover.write_text("{")
         assert _post(server, "/api/moments/m01", {"revision": 0, "status": "rejected"})[0] == 200
+        assert not leftover.exists()  # and every save
     finally:
         server.stop()
-    assert not leftover.exists()
 
 
 def test_work_folder_is_private_and_gone_after_use(tmp_path):
