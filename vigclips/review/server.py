@@ -96,8 +96,8 @@ class ReviewServer:
     def __init__(self, folder: Path, port: int = 0, token: str | None = None, export_cfg: ExportConfig | None = None) -> None:
         self.folder = Path(folder).resolve()
         read_moments(self.folder)  # fail now, with the reason, rather than on the first page load
-        with moments_locked(self.folder):  # and clear the temporary files of a killed writer (#14)
-            pass
+        with contextlib.suppress(OSError), moments_locked(self.folder):  # clear a killed writer's temporary files (#14)
+            pass  # (a folder on a read-only share can still be looked at)
         self.token = token or secrets.token_urlsafe(32)
         self.file_key = secrets.token_urlsafe(32)
         self._launch_codes: dict[str, float] = {}  # code -> expiry (time.monotonic)
