@@ -223,7 +223,8 @@ def rank_folder(folder: Path, cfg: PipelineConfig | None = None, *, top: int | N
             # matplotlib draws while ffmpeg cuts the stills in its own processes; the picture replaces timeline.png
             # only once the new list is saved.
             shown = [moment_from_record(r) for r in [*kept, *records] if r["status"] != "rejected"]
-            drawing = painter.submit(_draw_timeline, analysis, shown, cfg, partial, document["source"]["file_name"]) if timeline else None
+            title = document["source"]["file_name"]
+            drawing = painter.submit(_draw_timeline, analysis, shown, cfg, partial, title) if timeline else None
             for m, record in zip(chosen, records, strict=True):
                 if stills and m.id not in reused:
                     record["still"] = _cut_still(analysis.info, m, folder, STILLS_DIR)
