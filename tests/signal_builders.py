@@ -81,7 +81,7 @@ def write_output_folder(folder, signals: Signals, segments, cfg=None, *, file_na
     from vigclips.audio import count_turns
     from vigclips.cache import cache_key, save_analysis
     from vigclips.config import PipelineConfig
-    from vigclips.review.store import build_document, moment_record, write_moments
+    from vigclips.moments_file import build_document, moment_record, write_moments
     from vigclips.scoring import find_moments
 
     folder = Path(folder)

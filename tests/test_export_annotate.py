@@ -15,7 +15,7 @@ from vigclips.export import export_clips
 from vigclips.media import grab_frame, iter_frames, probe
 from vigclips.review.annotate import BABY_BGR, MUTUAL_BGR, PARENT_BGR, CueTrack, draw_cues, principle_caption, read_cues
 from vigclips.review.decisions import DecisionStore
-from vigclips.review.store import build_document, sha256_file, source_record, write_moments
+from vigclips.moments_file import build_document, sha256_file, source_record, write_moments
 
 SIGNALS_CSV = """time_s,infant_face_x,infant_face_y,adult_face_x,adult_face_y,infant_gaze_yaw_deg,infant_gaze_pitch_deg,\
 adult_gaze_yaw_deg,adult_gaze_pitch_deg,infant_looks_at_adult,adult_looks_at_infant,mutual_gaze,infant_smile,adult_smile,\

@@ -99,7 +99,7 @@ def test_rank_of_a_folder_without_saved_analysis_says_what_to_do(folder) -> None
 
 def test_rank_finds_a_moved_recording_for_the_new_stills(tmp_path, lavfi_clip) -> None:
     from vigclips.media import probe
-    from vigclips.review.store import sha256_file
+    from vigclips.moments_file import sha256_file
 
     video = lavfi_clip("rank_source.mp4", video="testsrc2=size=160x120:rate=10", seconds=120.0)
     sig, segs = noisy_recording(120, every_s=30)

@@ -138,7 +138,7 @@ def _analysis_config(config_file: Path | None, fps: float | None, top: int | Non
 
 
 @main.command()
-@click.argument("videos", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("videos", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))  # each file's own error
 @click.option("-o", "--output", "out_root", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the results; each recording gets OUT/<name>/.")
 @_analysis_options
@@ -224,7 +224,7 @@ def review(folder: Path, port: int, no_browser: bool, source: Path | None, confi
     click.echo(f"Review page for {folder}: {server.url}")
     click.echo("Keep this address private (it is the key to the page). Press Ctrl-C to stop.")
     if not no_browser:
-        webbrowser.open(server.url)
+        webbrowser.open(server.launch_url())  # a one-time address: the browser's command line is readable by other users
     try:
         server.serve_forever()
     except KeyboardInterrupt:

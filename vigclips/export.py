@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from vigclips.config import ExportConfig
-from vigclips.errors import ExportError, ReviewFileError
+from vigclips.errors import BadInputError, ExportError, ReviewFileError
 from vigclips.fileio import atomic_path, atomic_write_bytes, atomic_write_text, make_private_dir
 from vigclips.media import ClipEncoding, build_clip_args, extract_still, probe, run_ffmpeg
 from vigclips.progress import NullProgress, Progress
-from vigclips.review.store import read_moments, sha256_file
+from vigclips.moments_file import read_moments, sha256_file
 from vigclips.types import ClipSpec, MediaInfo
 
 log = logging.getLogger("vigclips")
@@ -130,6 +130,9 @@ def export_clips(
     document = read_moments(moments_dir)
     src = locate_source(document, moments_dir, source)
     info = probe(src)
+    if not info.has_video:  # refused before anything is made: no empty clips/ folder (#14)
+        raise BadInputError(src, "is a sound recording: there are no pictures to cut clips from (the moments and their times "
+                                 "are in moments.json, moments.vtt and the .eaf file)")  # fmt: skip
     clips_dir = make_private_dir(moments_dir / CLIPS_DIR)
     plan = plan_clips(document, src, clips_dir, include_candidates)
     cues = None
@@ -165,7 +168,10 @@ def export_clips(
             progress.close()
         atomic_write_text(clips_dir / MANIFEST_FILE, _manifest_csv(rows))
         keep = {spec.output_path.name for spec, _ in plan}
-        _remove_stale(clips_dir, keep, document, ".mp4")
+        removed = _remove_stale(clips_dir, keep, document, ".mp4")
+        if removed:  # said, never silent (#14): e.g. clips an earlier --all cut for moments nobody has confirmed
+            log.warning("%s: removed %d earlier clip(s) of moments not exported now (%s)%s", clips_dir, len(removed),
+                        ", ".join(removed), "" if include_candidates else "; use --all to keep unreviewed candidates' clips")
         # Teaching clips and stills of moments no longer chosen go too; current ones stay even when not remade this time.
         _remove_stale(clips_dir / ANNOTATED_DIR, keep, document, ".mp4")
         _remove_stale(clips_dir / STILLS_DIR, {Path(k).stem + ".jpg" for k in keep}, document, ".jpg")
@@ -208,15 +214,19 @@ def _write_contact_sheet(plan: list[tuple[ClipSpec, dict]], still_files: list[Pa
     write_contact_sheet(entries, output, f"{document['source']['file_name']}: {len(plan)} moment(s) for the shared review")
 
 
-def _remove_stale(folder: Path, keep: set[str], document: dict[str, Any], suffix: str) -> None:
-    """Delete files this tool named (``<stem>_00h00m00.0s_<id><suffix>``) that are not in ``keep``; nothing else is touched."""
+def _remove_stale(folder: Path, keep: set[str], document: dict[str, Any], suffix: str) -> list[str]:
+    """Delete files this tool named (``<stem>_00h00m00.0s_<id><suffix>``) that are not in ``keep``; nothing else is touched.
+    Returns the names removed."""
     if not folder.is_dir():
-        return
+        return []
     stem = Path(document["source"]["file_name"]).stem
     ours = re.compile(re.escape(stem) + r"_\d{2}h\d{2}m\d{2}\.\ds_[A-Za-z0-9_-]+" + re.escape(suffix))
-    for path in folder.iterdir():
+    removed = []
+    for path in sorted(folder.iterdir()):
         if path.is_file() and ours.fullmatch(path.name) and path.name not in keep:
             path.unlink()
+            removed.append(path.name)
+    return removed
 
 
 def write_timelines(plan: list[tuple[ClipSpec, dict]], document: dict[str, Any], info: MediaInfo, clips_dir: Path) -> list[Path]:

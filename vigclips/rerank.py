@@ -179,7 +179,7 @@ def rank_folder(folder: Path, cfg: PipelineConfig | None = None, *, top: int | N
     from vigclips.pipeline import STILLS_DIR, find_moments
     from vigclips.review.decisions import DecisionStore
     from vigclips.review.previews import preview_path
-    from vigclips.review.store import moment_record
+    from vigclips.moments_file import moment_record
 
     started = time.perf_counter()
     cfg = cfg or PipelineConfig()

@@ -165,8 +165,8 @@ def stderr_tail(stderr: bytes | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ClipEncoding:
-    """How a clip is encoded: H.264 (yuv420p, constant frame rate) and AAC in MP4 with the index at the front (plays while
-    downloading on a tablet)."""
+    """How a clip is encoded: H.264 (yuv420p, the source's frame timing) and AAC in MP4 with the index at the front (plays
+    while downloading on a tablet)."""
 
     fps: Fraction
     crf: int = 20
@@ -179,9 +179,10 @@ class ClipEncoding:
 def build_clip_args(source: Path, start_s: float, end_s: float, output: Path, enc: ClipEncoding) -> list[str]:
     """argv that cuts ``[start_s, end_s)`` of ``source`` into ``output``, frame-accurately.
 
-    Seeking with ``-ss`` before ``-i`` and re-encoding is frame-accurate in current ffmpeg; the frame count is pinned with
-    ``-frames:v`` so the clip holds exactly ``round(duration * fps)`` frames (no extra or missing frame at the edges), and the
-    output is constant frame rate, so variable-frame-rate phone video plays smoothly on any device.
+    Seeking with ``-ss`` before ``-i`` and re-encoding is frame-accurate in current ffmpeg; ``trim`` keeps exactly the
+    frames that start before the end. Every source frame in the window is kept once, at its own time (``-fps_mode
+    passthrough`` on a fine time base): a variable-frame-rate phone recording keeps its rhythm instead of being re-timed to
+    its average rate, which dropped and repeated frames (#14). ``enc.fps`` is the source's nominal rate, not imposed.
 
     Example:
         >>> args = build_clip_args(Path("in.mov"), 1.0, 3.0, Path("out.mp4"), ClipEncoding(fps=Fraction(30)))  # doctest: +SKIP
@@ -189,10 +190,10 @@ def build_clip_args(source: Path, start_s: float, end_s: float, output: Path, en
     duration_s = end_s - start_s
     if duration_s <= 0:
         raise ValueError(f"clip must have positive length, got {start_s}..{end_s}")
-    n_frames = max(1, round(duration_s * enc.fps))
     stream = ffmpeg_python.input(str(source), ss=f"{start_s:.6f}", t=f"{duration_s:.6f}")
     # Even dimensions (yuv420p needs them) and no upscaling; square pixels for players that ignore SAR.
-    video = stream.video.filter(
+    # trim: the input's -t may let through a frame that starts just after the end; the filter keeps exactly pts < end.
+    video = stream.video.trim(end=f"{duration_s:.6f}").filter(
         "scale", w="trunc(iw*sar/2)*2", h="trunc(ih/2)*2").filter(
         "scale", w=-2, h=f"min({enc.max_height_px},ih)").filter("setsar", "1")
     out_kwargs = {
@@ -201,15 +202,18 @@ def build_clip_args(source: Path, start_s: float, end_s: float, output: Path, en
         "crf": enc.crf,
         "pix_fmt": "yuv420p",
         "profile:v": "high",
-        "r": f"{enc.fps.numerator}/{enc.fps.denominator}",
-        "fps_mode": "cfr",
-        "frames:v": n_frames,
+        # Every source frame in the window once, at its own time (#14): re-timing a variable-rate recording to its average
+        # rate dropped and repeated frames. A 1/90000 s time base holds the usual source time bases (1/600, 1/1000,
+        # 1/30000, 1/90000) exactly, so no frame's time is rounded onto its neighbour's.
+        "fps_mode": "passthrough",
+        "enc_time_base:v": "1/90000",
+        "video_track_timescale": 90000,
         "movflags": "+faststart",
         "map_metadata": -1,  # drop the source's metadata (e.g. GPS location of a phone recording)
         "f": "mp4",
     }
     if enc.with_audio:
-        out_kwargs.update({"c:a": "aac", "b:a": f"{enc.audio_bitrate_kbps}k", "ac": 2, "t": f"{duration_s:.6f}"})
+        out_kwargs.update({"c:a": "aac", "b:a": f"{enc.audio_bitrate_kbps}k", "ac": 2})
         node = ffmpeg_python.output(video, stream.audio, str(output), **out_kwargs)
     else:
         node = ffmpeg_python.output(video, str(output), **out_kwargs)

@@ -57,7 +57,7 @@ def read_elan_decisions(path: Path) -> list[ElanDecision]:
     from pympi.Elan import Eaf
 
     from vigclips.review.decisions import PRINCIPLES
-    from vigclips.review.store import STATUSES
+    from vigclips.moments_file import STATUSES
 
     path = Path(path)
     try:

@@ -187,10 +187,17 @@ def eye_in_head(landmarks: NDArray[np.floating], axes: NDArray[np.float64]) -> N
     return out / 2.0
 
 
+EYES_TRUSTED_YAW_DEG = 20.0
+"""Up to this head yaw the irises count fully in the gaze; beyond it less, and from :data:`EYES_IGNORED_YAW_DEG` not at
+all: the iris model needs both eyes seen from the front, and on a 3/4 face (far eye hidden) its offsets pulled a
+mother's gaze back towards the camera while she looked at her baby (issue 11). There the head's direction is the gaze."""
+EYES_IGNORED_YAW_DEG = 45.0
+
+
 def gaze_deg(
     head_pose: NDArray[np.float64], eye_hv: NDArray[np.float64], params: GeometryParams = GeometryParams()
 ) -> NDArray[np.float64]:
-    """Eye gaze = head pose plus the eye-in-head rotation given by the iris.
+    """Eye gaze = head pose plus the eye-in-head rotation given by the iris, faded out on turned heads.
 
     Args:
         head_pose: (n, 3) ``yaw_deg, pitch_deg, roll_deg`` from :func:`head_pose_deg`.
@@ -200,8 +207,9 @@ def gaze_deg(
     Returns:
         (n, 2) float64 ``gaze_yaw_deg, gaze_pitch_deg`` (same conventions as head pose), each clipped to ±90.
     """
-    eye_yaw = np.clip(eye_hv[:, 0] * params.eye_yaw_gain_deg, -60.0, 60.0)
-    eye_pitch = np.clip(eye_hv[:, 1] * params.eye_pitch_gain_deg, -45.0, 45.0)
+    trust = np.clip((EYES_IGNORED_YAW_DEG - np.abs(head_pose[:, 0])) / (EYES_IGNORED_YAW_DEG - EYES_TRUSTED_YAW_DEG), 0.0, 1.0)
+    eye_yaw = trust * np.clip(eye_hv[:, 0] * params.eye_yaw_gain_deg, -60.0, 60.0)
+    eye_pitch = trust * np.clip(eye_hv[:, 1] * params.eye_pitch_gain_deg, -45.0, 45.0)
     return np.clip(np.stack([head_pose[:, 0] + eye_yaw, head_pose[:, 1] + eye_pitch], axis=1), -90.0, 90.0)
 
 
