@@ -29,6 +29,7 @@ import numpy as np
 
 from vigclips.cache import load_analysis
 from vigclips.config import PipelineConfig
+from vigclips.timefmt import utc_now
 from vigclips.types import MediaInfo, Moment
 
 log = logging.getLogger("vigclips")
@@ -213,7 +214,7 @@ def rank_folder(folder: Path, cfg: PipelineConfig | None = None, *, top: int | N
         new = dict(doc)
         new["moments"] = [*kept, *records]
         # to_dict() holds plain JSON values (tuples already lists)
-        new["analysis"] = {**doc.get("analysis", {}), "ranked": {"utc": _now(), "scoring": cfg.to_dict()["scoring"], "top": top}}
+        new["analysis"] = {**doc.get("analysis", {}), "ranked": {"utc": utc_now(), "scoring": cfg.to_dict()["scoring"], "top": top}}
         new["summary"] = {**doc.get("summary", {}), "candidates": len(records)}
         new["revision"] = int(doc.get("revision", 0)) + 1
         return new
@@ -250,15 +251,9 @@ def _draw_timeline(analysis: Any, moments: list[Moment], cfg: PipelineConfig, pa
 
 def _moment_has_work(record: dict[str, Any]) -> bool:
     """The same test ``analyze`` uses before it refuses to overwrite a folder (one definition of "guider work")."""
-    from vigclips.pipeline import _holds_guider_work
+    from vigclips.output_folder import holds_guider_work
 
-    return _holds_guider_work(record)
-
-
-def _now() -> str:
-    from vigclips.review.decisions import now_utc
-
-    return now_utc()
+    return holds_guider_work(record)
 
 
 def _log_settings_not_applied(document: dict[str, Any], cfg: PipelineConfig) -> None:
