@@ -7,6 +7,7 @@ time-ordered segment list:
 
 - ``CRY`` segments are dropped before counting (cries are not turns). They are the infant's own sounds, so they do
   not count as "someone in between" either.
+- ``LAUGH`` segments (an infant laugh) are the infant's vocalisations: they count as ``INFANT``.
 - Any other label (``OTHER``, a second child, a television) *is* someone in between: it separates its neighbours.
 - Two neighbouring segments of different speakers form a *switch* when the second starts less than ``turn_pause_s``
   after the first ends, and does not start more than ``overlap_tolerance_s`` before the first ends (longer overlap is
@@ -39,6 +40,7 @@ from vigclips.types import Signals, VocalSegment
 ADULT = "ADULT"
 INFANT = "INFANT"
 CRY = "CRY"
+LAUGH = "LAUGH"
 PARTNERS = (ADULT, INFANT)
 #: Per-tick channel telling whether the responder looks at the initiator, by responder label.
 ORIENTATION_CHANNEL = {ADULT: "adult_looks_at_infant", INFANT: "infant_looks_at_adult"}
@@ -152,7 +154,8 @@ def count_turns(segments: list[VocalSegment], signals: Signals | None, cfg: Audi
         (1, 1, ['INFANT', 'ADULT'])
     """
     ordered = sorted(segments, key=lambda s: (s.start_s, s.end_s))
-    seq = [s for s in ordered if s.label != CRY]
+    # A laugh is the infant's turn like any other vocalisation (the Turn then names it INFANT).
+    seq = [VocalSegment(s.start_s, s.end_s, INFANT) if s.label == LAUGH else s for s in ordered if s.label != CRY]
     switches: list[tuple[int, VocalSegment, VocalSegment, float, bool, bool | None, bool | None]] = []
     latest = -1  # index of the segment that ends last among seq[:i+1]: it, not seq[i], is what b follows
     for i in range(len(seq) - 1):

@@ -113,7 +113,7 @@ def tier_spans(
             out["baby voice"] = _mask_spans(cues.infant_voice, t, tick, "INFANT")
             out["baby cry"] = _mask_spans(cues.cry, t, tick, "CRY")
     if segments is not None:
-        tier_of = {"ADULT": "parent voice", "INFANT": "baby voice", "CRY": "baby cry"}
+        tier_of = {"ADULT": "parent voice", "INFANT": "baby voice", "LAUGH": "baby voice", "CRY": "baby cry"}
         for seg in segments:
             name = tier_of.get(str(seg.label).upper())
             if name:

@@ -137,10 +137,16 @@ def draw_cues(image: NDArray[np.uint8], cues: dict[str, float], caption: str) ->
         markers = []
         if cues.get(f"{role}_smile", 0.0) >= CUE_ON:
             markers.append("smiling")
-        if role == "adult" and cues.get("adult_voice", 0.0) >= CUE_ON:
+        if role == "adult" and cues.get("adult_laugh", 0.0) >= CUE_ON:
+            markers.append("laughing")
+        elif role == "adult" and cues.get("adult_voice", 0.0) >= CUE_ON:
             markers.append("speaking")
+        if role == "adult" and cues.get("adult_ids", 0.0) >= CUE_ON and cues.get("adult_voice", 0.0) >= CUE_ON:
+            markers.append("sing-song voice")
         if role == "infant" and cues.get("infant_cry", 0.0) >= CUE_ON:
             markers.append("crying")
+        elif role == "infant" and cues.get("infant_laugh", 0.0) >= CUE_ON:
+            markers.append("laughing")
         elif role == "infant" and cues.get("infant_voice", 0.0) >= CUE_ON:
             markers.append("vocalising")
         # Markers beside the face (right, or left near the right edge), clear of the caption band at the bottom.
@@ -148,13 +154,15 @@ def draw_cues(image: NDArray[np.uint8], cues: dict[str, float], caption: str) ->
         x_text = cx + int(radius * 1.6) if cx + int(radius * 1.6) + text_w < w else cx - radius - text_w - 8 * unit
         for k, text in enumerate(markers):
             _label(out, text, (x_text, cy - radius // 3 + 18 * k * unit), colour, scale, unit)
-        if "speaking" in markers or "vocalising" in markers:
+        if {"speaking", "vocalising", "laughing"} & set(markers):
             for r in (0.35, 0.55):  # sound waves beside the mouth
                 axes = (int(radius * r), int(radius * r))
                 cv2.ellipse(out, (cx + radius, cy + radius // 3), axes, 0, -40, 40, colour, unit, cv2.LINE_AA)
     if cues.get("mutual_gaze", 0.0) >= CUE_ON and len(centres) == 2:
         cv2.line(out, centres["infant"], centres["adult"], MUTUAL_BGR, unit + 2, cv2.LINE_AA)
         _banner(out, "looking at each other", (0, 0), MUTUAL_BGR, scale * 1.2, unit)
+    elif cues.get("infant_laugh", 0.0) >= CUE_ON and max(cues.get("adult_laugh", 0.0), cues.get("adult_smile", 0.0)) >= CUE_ON:
+        _banner(out, "having fun together", (0, 0), MUTUAL_BGR, scale * 1.2, unit)
     elif cues.get("shared_smile", 0.0) >= CUE_ON:
         _banner(out, "smiling together", (0, 0), MUTUAL_BGR, scale * 1.2, unit)
     if caption:

@@ -742,6 +742,8 @@ def describe(
         by_principle["receiving"].append(text)
         details["best_response_latency_s"] = round(best.latency_s, 2)
 
+    _laugh_and_ids_reasons(cues, s, e, by_principle, details)
+
     enc = cues.encouraged_ticks[(cues.encouraged_ticks >= s) & (cues.encouraged_ticks < e)]
     if enc.size:
         times = "once" if enc.size == 1 else f"{enc.size} times"
@@ -792,6 +794,31 @@ def describe(
     details["best_still_t_s"] = round(float(t_s[still]), 3)
     details["best_still_both_faces"] = both
     return reasons, details
+
+
+def _laugh_and_ids_reasons(
+    cues: Cues, s: int, e: int, by_principle: dict[str, list[str]], details: dict[str, object]
+) -> None:
+    """Shared laughter (developing) and the parent's sing-song voice (encouraging), with figures; issue 12."""
+    tick = cues.tick_s
+    if cues.infant_laugh is not None:
+        laugh_s, _ = _secs(cues.infant_laugh, s, e, tick)
+        shared = [x for x in cues.shared_laughs if s <= x.laugh_tick < e and x.weight > 0]
+        details["infant_laugh_s"] = round(laugh_s, 2)
+        details["shared_laughs"] = len(shared)
+        if shared:
+            best = min(shared, key=lambda x: (x.along != "laughed", x.latency_s))
+            text = f"baby laughed; parent {best.along} along within {max(best.latency_s, 0.1):.1f} s"
+            if len(shared) > 1:
+                text += f" ({len(shared)} times)"
+            by_principle["developing"].append(text)
+        elif laugh_s >= 0.3:
+            by_principle["developing"].append(f"baby laughed for {laugh_s:.1f} s")
+    if cues.adult_ids is not None:
+        ids_s, _ = _secs(cues.adult_ids, s, e, tick)
+        details["adult_ids_s"] = round(ids_s, 2)
+        if ids_s >= 1.0:
+            by_principle["encouraging"].append(f"parent spoke in a sing-song voice for {ids_s:.0f} s")
 
 
 def _best_still(cues: Cues, s: int, e: int, p: int) -> tuple[int, bool]:

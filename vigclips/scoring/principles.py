@@ -93,6 +93,21 @@ class Response:
     somewhere else) or ``"unknown"`` (where the parent looked was not seen)."""
 
 
+@dataclass(frozen=True, slots=True)
+class SharedLaugh:
+    """The baby laughs and the parent laughs or smiles along within ``cfg.shared_laugh_window_s`` (shared fun).
+
+    ``along`` is ``"laughed"`` or ``"smiled"``; ``latency_s`` from the baby's laugh onset to the parent's (0 when the
+    parent was already laughing or smiling); a smile counts ``role_certainty`` (a laugh is heard, not seen).
+    """
+
+    laugh_tick: int
+    along_tick: int
+    along: str
+    latency_s: float
+    weight: float
+
+
 @dataclass(slots=True)
 class Cues:
     """Binarised channels and events of one recording, on the signals' ticks.
@@ -121,6 +136,12 @@ class Cues:
     adult_gaze_seen: NDArray[np.bool_] | None = None
     """(T,) where the parent looked is known (``adult_looks_at_infant`` measured at that tick; None: not measured)."""
     responses: list[Response] = field(default_factory=list)
+    infant_laugh: NDArray[np.bool_] | None = None
+    """Baby laughing (``infant_laugh`` channel); None when not measured. ``adult_laugh`` likewise for the parent."""
+    adult_laugh: NDArray[np.bool_] | None = None
+    adult_ids: NDArray[np.bool_] | None = None
+    """Parent speaking in an infant-directed, sing-song voice (``adult_ids`` on, while the parent speaks)."""
+    shared_laughs: list[SharedLaugh] = field(default_factory=list)
     encouraged_ticks: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     encouraged_weights: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     turns: list[TurnEvent] = field(default_factory=list)
@@ -237,6 +258,13 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         measured.add("cry")
     # A cry is not a babble: crying ticks do not count as an infant vocal initiative.
     infant_voice = infant_voice & ~cry
+    infant_laugh = chan("infant_laugh", cfg.laugh_on) & ~cry if _measured(signals, "infant_laugh") else None
+    adult_laugh = chan("adult_laugh", cfg.laugh_on) if _measured(signals, "adult_laugh") else None
+    adult_ids = chan("adult_ids", cfg.ids_on) & adult_voice if _measured(signals, "adult_ids") else None
+    if infant_laugh is not None:
+        measured.add("laugh")
+    if adult_ids is not None:
+        measured.add("ids")
 
     cues = Cues(
         tick_s=tick_s,
@@ -255,11 +283,15 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         infant_elsewhere=elsewhere["infant"],
         adult_elsewhere=elsewhere["adult"],
         adult_gaze_seen=np.isfinite(signals["adult_looks_at_infant"]) if "adult_looks_at_infant" in signals else None,
+        infant_laugh=infant_laugh,
+        adult_laugh=adult_laugh,
+        adult_ids=adult_ids,
         # role_weight 0 ignores the roles' certainty altogether (window factor and attribution of acts alike).
         role_certainty=_role_certainty(signals) if cfg.role_weight > 0 else None,
     )
     _find_responses(cues, cfg)
     _find_encouraged(cues, cfg)
+    _find_shared_laughs(cues, cfg)
     cues.turns = _turns_from_object(turns, cues, cfg) if turns is not None else derive_turns(cues, cfg)
     return cues
 
@@ -371,6 +403,28 @@ def _find_encouraged(cues: Cues, cfg: ScoringConfig) -> None:
     cues.encouraged_weights = weights[keep].astype(np.float64)
 
 
+def _find_shared_laughs(cues: Cues, cfg: ScoringConfig) -> None:
+    """Fill ``cues.shared_laughs``: each baby laugh onset met by a parent laugh or smile within the window.
+
+    A parent laugh counts before a smile (both heard and seen); a parent already laughing or smiling when the baby
+    starts counts with latency 0.
+    """
+    if cues.infant_laugh is None:
+        return
+    window = max(1, round(cfg.shared_laugh_window_s / cues.tick_s))
+    along = [("laughed", cues.adult_laugh)] if cues.adult_laugh is not None else []
+    if "smile" in cues.measured:
+        along.append(("smiled", cues.adult_smile))
+    for t0 in iv.onsets(cues.infant_laugh).tolist():
+        for name, mask in along:
+            hit = np.flatnonzero(mask[t0 : min(cues.n_ticks, t0 + window + 1)])
+            if hit.size:
+                rt = t0 + int(hit[0])
+                weight = 1.0 if name == "laughed" else attribution(cues, rt, frozenset({"smile"}))
+                cues.shared_laughs.append(SharedLaugh(t0, rt, name, (rt - t0) * cues.tick_s, weight))
+                break
+
+
 def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
     """Vocal turns from the voice masks: consecutive segments of different speakers with a gap ≤ ``turn_max_gap_s``.
 
@@ -479,7 +533,10 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
       times the lower :func:`attribution` of the initiative and the response.
     - **developing** = ``0.4 · mutual_gaze + 0.3 · (infant_smile · adult_smile) + 0.3 · box(turns)``, a turn
       weighing 1 if contingent with the responder looking at the initiator, 0.8 if contingent, 0.5 otherwise
-      (serve and return, mutual gaze, shared fun).
+      (serve and return, mutual gaze, shared fun); plus ``0.3 · box(shared laughs)`` (the baby laughs and the parent
+      laughs or smiles along within ``shared_laugh_window_s``, placed at the parent's answer), capped at 1.
+    - **encouraging** also takes ``0.5 · adult_ids`` where it is larger: a parent speaking in an infant-directed,
+      sing-song voice invites the baby to take part.
 
     Args:
         cues: from :func:`compute_cues`.
@@ -510,6 +567,12 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
     else:
         tt, tw = np.zeros(0, dtype=np.int64), np.zeros(0)
     developing = (0.4 * cues.mutual + 0.3 * cues.shared_smile) * sure + 0.3 * _box(tt, tw, n, width)
+    if cues.shared_laughs:
+        lt = np.array([x.along_tick for x in cues.shared_laughs], dtype=np.int64)
+        lw = np.array([x.weight for x in cues.shared_laughs], dtype=np.float64)
+        developing = np.minimum(1.0, developing + 0.3 * _box(lt, lw, n, width))
+    if cues.adult_ids is not None:
+        encouraging = np.maximum(encouraging, 0.5 * cues.adult_ids)
     return {
         "attentive": attentive.astype(np.float64),
         "encouraging": encouraging,
