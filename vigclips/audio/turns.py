@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vigclips.audio.settings import AudioConfig
+from vigclips.scoring.intervals import union_length
 from vigclips.types import Signals, VocalSegment
 
 ADULT = "ADULT"
@@ -237,19 +238,5 @@ def _seen_doing(response: VocalSegment, signals: Signals, channels: dict[str, st
 
 def _union_s(segments: tuple[VocalSegment, ...] | list[VocalSegment], label: str, start_s: float, end_s: float) -> float:
     """Seconds covered by segments of ``label`` inside [start_s, end_s), overlaps counted once."""
-    spans = sorted(
-        (max(s.start_s, start_s), min(s.end_s, end_s)) for s in segments if s.label == label
-    )
-    total, cur_a, cur_b = 0.0, None, None
-    for a, b in spans:
-        if b <= a:
-            continue
-        if cur_b is None or a > cur_b:
-            if cur_b is not None:
-                total += cur_b - cur_a
-            cur_a, cur_b = a, b
-        else:
-            cur_b = max(cur_b, b)
-    if cur_b is not None:
-        total += cur_b - cur_a
-    return float(total)
+    spans = [(max(s.start_s, start_s), min(s.end_s, end_s)) for s in segments if s.label == label]
+    return union_length(np.asarray(spans, dtype=np.float64).reshape(-1, 2))

@@ -26,6 +26,7 @@ from vigclips.fileio import atomic_path
 from vigclips.media import VideoWriter, iter_frames, probe, run_ffmpeg
 from vigclips.media.ffmpeg import build_mux_audio_args
 from vigclips.review.decisions import PRINCIPLE_TITLES, PRINCIPLES
+from vigclips.timefmt import clock  # the review page's own time format
 
 BABY_BGR = (60, 200, 255)  # amber, as in overlay.mp4
 PARENT_BGR = (255, 160, 60)  # blue
@@ -234,7 +235,7 @@ def write_contact_sheet(entries: list[dict[str, Any]], output: Path, title: str)
             ax.imshow(np.full((9, 16, 3), 235, dtype=np.uint8))
             ax.text(8, 4.5, "no still", ha="center", va="center", color="grey")
         start_s, end_s = float(entry["start_s"]), float(entry["end_s"])
-        heading = f"{entry['label']}.  {_clock(start_s)} to {_clock(end_s)}  ({end_s - start_s:.1f} s)"
+        heading = f"{entry['label']}.  {clock(start_s)} to {clock(end_s)}  ({end_s - start_s:.1f} s)"
         ax.set_title(heading, fontsize=10, loc="left")
         lines = [entry.get("caption") or "", entry.get("note") or entry.get("reason") or ""]
         text = "\n".join(textwrap.shorten(line, 90 // cols * 2, placeholder="…") for line in lines if line)
@@ -243,11 +244,6 @@ def write_contact_sheet(entries: list[dict[str, Any]], output: Path, title: str)
         fig.savefig(tmp, format="png")
     plt.close(fig)
     return output
-
-
-def _clock(t_s: float) -> str:
-    minutes, seconds = divmod(t_s, 60)
-    return f"{int(minutes):02d}:{seconds:04.1f}"
 
 
 def _label(image: NDArray[np.uint8], text: str, org: tuple[int, int], colour: tuple[int, int, int], scale: float,

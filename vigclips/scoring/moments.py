@@ -661,7 +661,7 @@ def _response_text(r: Response, gaze_measured: bool) -> str:
         text = f"baby {init}; parent {resp} within {max(r.latency_s, 0.1):.1f} s"
     # Say what was seen (issue 11): "turned to something else" only when seen so, never "not looking" for a face unseen.
     if r.parent_orientation == "elsewhere":
-        text += " (the parent was turned to something else)"
+        text += " (the parent was looking elsewhere)"
     elif r.parent_orientation == "unknown" and gaze_measured:
         text += " (could not see where the parent was looking)"
     if r.role_certainty < _UNSURE_ROLES:

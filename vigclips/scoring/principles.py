@@ -31,12 +31,11 @@ _GROUP_S = 0.5
 """Baby initiatives of different kinds starting within this many seconds are one initiative ("looked up and smiled")."""
 
 _UNDIRECTED_WEIGHT = 0.3
-"""Weight of a parent response made while the parent was seen turned to someone or something else (accidental
-contiguity)."""
+"""Weight of a parent response made while the parent was seen not looking at the baby (accidental contiguity)."""
 
 _UNKNOWN_DIRECTION_WEIGHT = 0.6
-"""Weight of a parent response when the parent was neither seen looking at the baby nor seen turned elsewhere (face
-not seen, turned to the camera, or gaze not measured at all): orientation is evidence, not a gate (issue 11)."""
+"""Weight of a parent response when where the parent looked was not seen (face not seen, or gaze not measured at
+all): orientation is evidence, and an unseen face is no evidence either way (issue 11)."""
 
 _TURN_WEIGHT_ORIENTED = 1.0
 """Weight of a contingent turn whose responder was seen looking at the initiator (being turned to the partner
@@ -90,8 +89,8 @@ class Response:
     role_certainty: float = 1.0
     """How sure the roles behind this event are (:func:`attribution`); already folded into ``weight``."""
     parent_orientation: str = "unknown"
-    """What was seen of the parent as they answered: ``"at baby"`` (looking at the baby), ``"elsewhere"`` (turned to
-    someone or something else) or ``"unknown"`` (not seen well enough, or turned to neither)."""
+    """What was seen of the parent as they answered: ``"at baby"`` (looking at the baby), ``"elsewhere"`` (seen looking
+    somewhere else) or ``"unknown"`` (where the parent looked was not seen)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +133,8 @@ class Cues:
     """(T,) the baby seen turned to someone or something other than the parent (None: not measured)."""
     adult_elsewhere: NDArray[np.bool_] | None = None
     """(T,) the parent seen turned to someone or something other than the baby (None: not measured)."""
+    adult_gaze_seen: NDArray[np.bool_] | None = None
+    """(T,) where the parent looked is known (``adult_looks_at_infant`` measured at that tick; None: not measured)."""
     responses: list[Response] = field(default_factory=list)
     infant_laugh: NDArray[np.bool_] | None = None
     """Baby laughing (``infant_laugh`` channel); None when not measured. ``adult_laugh`` likewise for the parent."""
@@ -281,6 +282,7 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         cry=cry,
         infant_elsewhere=elsewhere["infant"],
         adult_elsewhere=elsewhere["adult"],
+        adult_gaze_seen=np.isfinite(signals["adult_looks_at_infant"]) if "adult_looks_at_infant" in signals else None,
         infant_laugh=infant_laugh,
         adult_laugh=adult_laugh,
         adult_ids=adult_ids,
@@ -354,7 +356,7 @@ def _find_responses(cues: Cues, cfg: ScoringConfig) -> None:
         at = min(rt, cues.n_ticks - 1)
         if cues.adult_look[at] or "eye contact" in found[i]:
             weight, orientation = 1.0, "at baby"
-        elif cues.adult_elsewhere is not None and cues.adult_elsewhere[at]:
+        elif cues.adult_gaze_seen is not None and cues.adult_gaze_seen[at]:
             weight, orientation = _UNDIRECTED_WEIGHT, "elsewhere"
         else:
             weight, orientation = _UNKNOWN_DIRECTION_WEIGHT, "unknown"
@@ -527,8 +529,8 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
       Times :func:`attribution` of the initiative (a look or smile alone counts only as surely as the roles are known).
     - **receiving** = ``box(parent responses)`` placed at the response: a baby look/smile/vocalisation answered within
       ``response_window_s`` by a parent look, smile or vocalisation (or met by a parent already looking), weighted
-      1 if the parent looked at the baby, 0.3 if the parent was seen turned elsewhere, 0.6 otherwise (not seen, or
-      turned to the camera); times the lower :func:`attribution` of the initiative and the response.
+      1 if the parent looked at the baby, 0.3 if the parent was seen looking elsewhere, 0.6 if that was not seen;
+      times the lower :func:`attribution` of the initiative and the response.
     - **developing** = ``0.4 · mutual_gaze + 0.3 · (infant_smile · adult_smile) + 0.3 · box(turns)``, a turn
       weighing 1 if contingent with the responder looking at the initiator, 0.8 if contingent, 0.5 otherwise
       (serve and return, mutual gaze, shared fun); plus ``0.3 · box(shared laughs)`` (the baby laughs and the parent
@@ -545,9 +547,13 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
     """
     n = cues.n_ticks
     width = max(1, round(cfg.event_box_s / cues.tick_s))
+    # A look, a mutual gaze or a shared smile is the parent's and the baby's only as surely as the roles are known
+    # (as for initiatives and responses, see attribution): two adults looking at each other are not a dyad (issue 11,
+    # now that looks across the image are seen).
+    sure = cues.role_certainty if cues.role_certainty is not None else 1.0
     active = cues.infant_voice | cues.infant_smile | cues.infant_look
     q = (~cues.adult_voice) & active
-    attentive = cues.adult_look * (0.7 + 0.3 * q)
+    attentive = cues.adult_look * (0.7 + 0.3 * q) * sure
     encouraging = _box(cues.encouraged_ticks, cues.encouraged_weights, n, width)
     if cues.responses:
         rt = np.array([r.response_tick for r in cues.responses], dtype=np.int64)
@@ -560,7 +566,7 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
         tw = np.array([t.weight for t in cues.turns], dtype=np.float64)
     else:
         tt, tw = np.zeros(0, dtype=np.int64), np.zeros(0)
-    developing = 0.4 * cues.mutual + 0.3 * cues.shared_smile + 0.3 * _box(tt, tw, n, width)
+    developing = (0.4 * cues.mutual + 0.3 * cues.shared_smile) * sure + 0.3 * _box(tt, tw, n, width)
     if cues.shared_laughs:
         lt = np.array([x.along_tick for x in cues.shared_laughs], dtype=np.int64)
         lw = np.array([x.weight for x in cues.shared_laughs], dtype=np.float64)

@@ -531,7 +531,12 @@ def build_result(
             pos[other],
             cfg.looks_depth_slack,
         )
-        ch[f"{looker}_looks_at_{other}"] = geometry.cone_score(angle, cfg.looks_full_deg, cfg.looks_zero_deg).astype(np.float32)
+        # A pose read from keypoints of a face the detector barely found (a head seen from behind scores ~0.5) is a
+        # guess: the look counts as much as the detector is sure, fully from looks_sure_confidence up.
+        span = max(cfg.looks_sure_confidence - cfg.min_detection_confidence, 1e-6)
+        trust = np.clip((ch[f"{looker}_head_confidence"] - cfg.min_detection_confidence) / span, 0.0, 1.0)
+        look = geometry.cone_score(angle, cfg.looks_full_deg, cfg.looks_zero_deg) * trust
+        ch[f"{looker}_looks_at_{other}"] = look.astype(np.float32)
         ch[f"{looker}_looks_elsewhere"] = np.where(np.isnan(angle), np.nan, angle >= cfg.looks_away_deg).astype(np.float32)
     ch["mutual_gaze"] = np.minimum(ch["infant_looks_at_adult"], ch["adult_looks_at_infant"])
     ch["shared_smile"] = np.minimum(ch["infant_smile"], ch["adult_smile"])

@@ -56,6 +56,9 @@ class VisionConfig:
             each is turned towards the other by about 45° or more, and a face turned to the camera does not (issue 11).
         looks_pitch_offset_deg: added to the measured gaze pitch when judging looks (-30–30): face mesh reads level
             heads a little downwards (median head pitch -3° to -15° on the shared frontal clips).
+        looks_sure_confidence: a head pose from the face detector's keypoints counts fully for looks when the detector
+            scored the face at least this (0.5–1); below, in proportion down to ``min_detection_confidence`` (a head
+            seen from behind scores about 0.5). Face mesh poses always count fully.
         looks_away_deg: a gaze ray at least this far from the partner (60–180; with ``looks_depth_slack``) means the
             person is seen turned to something or someone else (``*_looks_elsewhere``): a face turned to the camera
             beside the partner is not (about 45° from them), a face turned the other way is.
@@ -92,8 +95,9 @@ class VisionConfig:
     infant_smile_width_neutral: float = 0.55
     looks_full_deg: float = 15.0
     looks_zero_deg: float = 40.0
-    looks_depth_slack: float = 1.0
+    looks_depth_slack: float = 0.75
     looks_away_deg: float = 60.0
+    looks_sure_confidence: float = 0.6
     looks_pitch_offset_deg: float = 15.0
     partner_memory_s: float = 2.0
     use_depth: bool = False
@@ -125,6 +129,7 @@ class VisionConfig:
             ("looks_zero_deg", 2.0, 90.0),
             ("looks_depth_slack", 0.0, 3.0),
             ("looks_away_deg", 60.0, 180.0),
+            ("looks_sure_confidence", 0.5, 1.0),
             ("looks_pitch_offset_deg", -30.0, 30.0),
             ("partner_memory_s", 0.0, 30.0),
             ("full_range_every_s", 0.0, 10.0),

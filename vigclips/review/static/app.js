@@ -3,7 +3,15 @@
 "use strict";
 
 (function () {
-  const TOKEN = document.querySelector('meta[name="vigclips-token"]').content;
+  // The secret comes embedded (a one-time launch address), in the address's fragment (#token=…, never sent to a server),
+  // or from this tab's sessionStorage (a reload). sessionStorage is per tab and per port, so two review pages never mix.
+  const TOKEN = (function () {
+    const embedded = document.querySelector('meta[name="vigclips-token"]').content;
+    const fromAddress = new URLSearchParams(window.location.hash.slice(1)).get("token");
+    const token = embedded || fromAddress || window.sessionStorage.getItem("vigclips-token") || "";
+    if (token) window.sessionStorage.setItem("vigclips-token", token);
+    return token;
+  })();
   const MIN_LEN_S = 0.2;
   const NEW_MOMENT_S = 5;
   const $ = (id) => document.getElementById(id);
@@ -12,8 +20,8 @@
                   playingMoment: false, busy: false };
   let queue = Promise.resolve(); // changes go one after another, each with the newest revision
 
-  // Drop the token from the address bar (it stays in the page and in a same-site cookie).
-  if (window.location.search.includes("token=")) window.history.replaceState(null, "", "/");
+  // Drop the secret (or the spent launch code) from the address bar; it stays in the page and in sessionStorage.
+  if (window.location.hash.includes("token=") || window.location.pathname !== "/") window.history.replaceState(null, "", "/");
 
   // ---- talking to the server -------------------------------------------------------------------------------------------
 
