@@ -452,6 +452,11 @@ def main() -> int:
 
     print("infant-directed vs adult-directed speech (ManyBabies; issue 12)")
     eval_ids(media, cfg)
+    for name, what in (("lookit_causal_ex2.mp4", "talks to her child"), ("lookit_consent.mp4", "reads the consent"),
+                       ("lookit_consent_ja.mp4", "reads the consent (another mother)")):
+        ids_ch = results[name].channels["adult_ids"]
+        row(f"held-out check, Lookit mother {what} ({name}): mean adult_ids", float(np.nanmean(ids_ch)),
+            f"(ticks >= 0.5: {int(np.nansum(ids_ch >= 0.5))} of {int(np.isfinite(ids_ch).sum())}; no target)")
 
     print("infant laughter (issue 12)")
     eval_laughter(media, cfg, pcm, results, grid=not args.no_grid)
