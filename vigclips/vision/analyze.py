@@ -528,22 +528,22 @@ def build_result(
         pos[name + "_now"] = p
 
     for looker, other in (("infant", "adult"), ("adult", "infant")):
-        angle = geometry.angle_to_partner_deg(
-            ch[f"{looker}_gaze_yaw_deg"].astype(np.float64),
-            ch[f"{looker}_gaze_pitch_deg"].astype(np.float64) + cfg.looks_pitch_offset_deg,
-            pos[looker + "_now"],
-            pos[other],
-            # Depth matters only for a gaze turned away from the camera: a face looking about at the camera is not
-            # looking at someone beside it, whatever their depth (the baby on a lap glancing at a screen, issue 11).
-            cfg.looks_depth_slack * np.clip(np.abs(ch[f"{looker}_gaze_yaw_deg"].astype(np.float64)) / SLACK_FULL_YAW_DEG, 0, 1),
-        )
+        yaw = ch[f"{looker}_gaze_yaw_deg"].astype(np.float64)
+        pitch = ch[f"{looker}_gaze_pitch_deg"].astype(np.float64) + cfg.looks_pitch_offset_deg
+        # Depth matters only for a gaze turned away from the camera: a face looking about at the camera is not
+        # looking at someone beside it, whatever their depth (the baby on a lap glancing at a screen, issue 11).
+        slack = cfg.looks_depth_slack * np.clip(np.abs(yaw) / SLACK_FULL_YAW_DEG, 0.0, 1.0)
+        angle = geometry.angle_to_partner_deg(yaw, pitch, pos[looker + "_now"], pos[other], slack)
         # A pose read from keypoints of a face the detector barely found (a head seen from behind scores ~0.5) is a
         # guess: the look counts as much as the detector is sure, fully from looks_sure_confidence up.
         span = max(cfg.looks_sure_confidence - cfg.min_detection_confidence, 1e-6)
         trust = np.clip((ch[f"{looker}_head_confidence"] - cfg.min_detection_confidence) / span, 0.0, 1.0)
         look = geometry.cone_score(angle, cfg.looks_full_deg, cfg.looks_zero_deg) * trust
         ch[f"{looker}_looks_at_{other}"] = look.astype(np.float32)
-        ch[f"{looker}_looks_elsewhere"] = np.where(np.isnan(angle), np.nan, angle >= cfg.looks_away_deg).astype(np.float32)
+        # "Turned elsewhere" must hold whatever the depth: a face turned to the camera is not (the partner may sit
+        # nearer the camera), a face turned the other way is.
+        away = geometry.angle_to_partner_deg(yaw, pitch, pos[looker + "_now"], pos[other], cfg.looks_depth_slack)
+        ch[f"{looker}_looks_elsewhere"] = np.where(np.isnan(away), np.nan, away >= cfg.looks_away_deg).astype(np.float32)
     ch["mutual_gaze"] = np.minimum(ch["infant_looks_at_adult"], ch["adult_looks_at_infant"])
     ch["shared_smile"] = np.minimum(ch["infant_smile"], ch["adult_smile"])
     channels = {c: np.asarray(ch[c], np.float32) for c in VISION_COLUMNS + EXTRA_COLUMNS}
