@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -48,3 +49,24 @@ def merge(*dicts: dict[str, list[tuple[float, float]]]) -> dict[str, list[tuple[
         for k, v in d.items():
             out.setdefault(k, []).extend(v)
     return out
+
+
+_COMPARISON = re.compile(r"\d\s*[<>≤≥=]|[<>≤≥=]\s*\d")
+_ZERO_COUNT = re.compile(r"(?<![\d.,])0+(?:[.,]0+)?(?![.,]?\d)(?!%\S)")
+_NEGATIVE = re.compile(r"\b(no|none|not|never|nothing|without)\b", re.IGNORECASE)
+_JARGON = re.compile(r"\b(directed|contingent|initiative|initiatives|prompt|mutual gaze|vocal turns?|≥|threshold)\b", re.IGNORECASE)
+
+
+def reason_problems(reason: str) -> list[str]:
+    """What breaks the wording rules of issue 15 in one reason (empty when it is fine): a digit beside a comparison sign,
+    a zero count, a negative sentence, or jargon ("directed", "prompt", "initiative", "mutual gaze"…)."""
+    problems = []
+    if _COMPARISON.search(reason):
+        problems.append("a figure with a comparison sign")
+    if _ZERO_COUNT.search(reason):
+        problems.append("a zero count")
+    if _NEGATIVE.search(reason):
+        problems.append("a negative phrase")
+    if _JARGON.search(reason):
+        problems.append(f"jargon ({_JARGON.search(reason).group(0)})")
+    return problems

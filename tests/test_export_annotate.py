@@ -86,8 +86,12 @@ def test_draw_cues_marks_faces_gaze_mutual_gaze_and_caption(tmp_path):
 
 def test_draw_cues_without_faces_draws_only_the_caption(tmp_path):
     image = np.full((240, 320, 3), 128, dtype=np.uint8)
-    out = draw_cues(image, _cues(tmp_path).at(0.2) | {"adult_face_x": math.nan}, "")
+    out = draw_cues(image, _cues(tmp_path).at(0.2) | {"adult_face_x": math.nan}, "", legend=False)
     assert np.array_equal(out, image)
+    # The legend alone changes only the top-right corner.
+    keyed = draw_cues(image, _cues(tmp_path).at(0.2) | {"adult_face_x": math.nan}, "")
+    changed = np.argwhere(np.any(keyed != image, axis=2))
+    assert changed.size and changed[:, 0].max() < 120 and changed[:, 1].min() > 320 // 3
 
 
 def _review_folder(tmp_path, src, moments, signals=True):
@@ -139,7 +143,8 @@ def test_export_annotate_stills_sheet_honours_trimmed_bounds(shared_media, tmp_p
     store.decide(doc["revision"], "m02", {"status": "rejected"})
     assert [c.name for c in export_clips(folder, contact_sheet=False)] == [clips[0].name]
     remaining = sorted(p.relative_to(folder / "clips").as_posix() for p in (folder / "clips").rglob("*") if p.is_file())
-    assert remaining == ["annotated/" + clips[0].name, "contact_sheet.png", clips[0].name, "manifest.csv", "my_notes.txt",
+    assert remaining == ["annotated/" + clips[0].name, "contact_sheet.pdf", "contact_sheet.png", clips[0].name, "manifest.csv",
+                         "my_notes.txt",
                          "stills/" + clips[0].stem + ".jpg"]  # fmt: skip
 
 

@@ -34,7 +34,15 @@ from typing import Any
 
 from vigclips.config import ExportConfig
 from vigclips.errors import BadInputError, VigclipsError
-from vigclips.review.decisions import PRINCIPLE_TITLES, PRINCIPLES, DecisionError, DecisionStore, StaleRevisionError
+from vigclips.review.decisions import (
+    PRINCIPLE_TITLES,
+    PRINCIPLES,
+    DecisionError,
+    DecisionStore,
+    StaleRevisionError,
+    added_min_s,
+)
+from vigclips.report.timeline import AXES_X_FRAC
 from vigclips.review.previews import PREVIEWS_DIR, RECORDING_KEY, RECORDING_PREVIEW, preview_path
 from vigclips.review.store import read_moments
 
@@ -57,6 +65,19 @@ _SECURITY_HEADERS = {
     "Cache-Control": "no-store",  # decisions must never come from a cache after a reload
     "X-Frame-Options": "DENY",
 }  # fmt: skip
+FACES_SOURCE = "signals.csv"
+"""Where the face positions for the page's baby/parent rings come from (the analysis's per-tick signals)."""
+EXPIRED_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Review page closed · vigclips</title></head>
+<body style="font: 18px/1.5 system-ui, sans-serif; max-width: 38rem; margin: 3rem auto; padding: 0 1rem; color: #2b2b2b">
+<h1 style="font-size: 1.4rem">This review page is closed</h1>
+<p>This address no longer opens the review page: the review program was stopped or started again, and each start makes a
+new secret address (so nobody else can open it).</p>
+<p><b>Your decisions are safe</b>: every change was saved in moments.json as you made it.</p>
+<p>To go on, run <code>vigclips review</code> with the recording's results folder again, and open the address it prints.</p>
+</body></html>
+"""
+"""The page sent, instead of JSON, when a person opens the review address without the current secret."""
 _MOMENT_PATH = re.compile(r"^/api/moments/([A-Za-z0-9_-]{1,64})$")
 
 
@@ -125,6 +146,7 @@ class ReviewServer:
             entry["still_url"] = self.file_url(still) if still and self.resolve_file(still) else None
             moments.append(entry)
         recording = f"{PREVIEWS_DIR}/{RECORDING_PREVIEW}"
+        duration_s = float(document["source"].get("duration_s") or 0.0)
         return {
             "document": {**document, "moments": moments},
             "recording_url": self.file_url(recording) if (self.folder / recording).is_file() else None,
@@ -132,7 +154,32 @@ class ReviewServer:
             "principles": [{"key": p, "title": PRINCIPLE_TITLES[p]} for p in PRINCIPLES],
             "folder_name": self.folder.name,
             "preview_key": RECORDING_KEY,
+            "min_moment_s": added_min_s(document),
+            # Where the timeline picture's time axis lies, so the page can jump on a click and draw the decisions on it.
+            "timeline_axes": {"left": AXES_X_FRAC[0], "right": AXES_X_FRAC[1], "end_s": duration_s} if duration_s else None,
+            "faces_url": "/api/faces" if (self.folder / FACES_SOURCE).is_file() else None,
         }
+
+    def face_track(self) -> dict[str, Any]:
+        """Where the baby's and the parent's faces were seen, tick by tick (normalised 0–1 ``[x, y]`` or ``None``), for the
+        rings the page draws over the video: ``{"t0_s", "step_s", "infant": [...], "adult": [...]}``."""
+        import numpy as np
+
+        from vigclips.review.annotate import read_cues
+
+        track = read_cues(self.folder / FACES_SOURCE)
+        t = track.t_s
+        step_s = float(np.median(np.diff(t))) if len(t) > 1 else 0.1
+        out: dict[str, Any] = {"t0_s": float(t[0]) if len(t) else 0.0, "step_s": step_s}
+        for role in ("infant", "adult"):
+            x = track.channels.get(f"{role}_face_x")
+            y = track.channels.get(f"{role}_face_y")
+            if x is None or y is None:
+                out[role] = []
+                continue
+            out[role] = [[round(float(a), 3), round(float(b), 3)] if np.isfinite(a) and np.isfinite(b) else None
+                         for a, b in zip(x, y)]  # fmt: skip
+        return out
 
     @staticmethod
     def file_url(rel: str) -> str:
@@ -157,7 +204,7 @@ class ReviewServer:
 
     def run_export(self, annotate: bool) -> dict[str, Any]:
         """The page's "Export confirmed clips": cut the confirmed moments (with stills and the contact sheet)."""
-        from vigclips.export import CLIPS_DIR, export_clips
+        from vigclips.export import ANNOTATED_DIR, CLIPS_DIR, export_clips
 
         if not self.export_lock.acquire(blocking=False):
             raise DecisionError("an export is already running; wait for it to finish")
@@ -166,12 +213,16 @@ class ReviewServer:
         finally:
             self.export_lock.release()
         clips_dir = self.folder / CLIPS_DIR
-        return {
-            "clips": [c.name for c in clips],
-            "folder": str(clips_dir),
-            "files": sorted(str(p.relative_to(self.folder)) for p in clips_dir.rglob("*")
-                            if p.is_file() and not p.name.startswith(".")),
-        }
+        files = sorted(p.relative_to(self.folder).as_posix() for p in clips_dir.rglob("*")
+                       if p.is_file() and not p.name.startswith("."))  # fmt: skip
+        teaching = [f"{CLIPS_DIR}/{ANNOTATED_DIR}/{c.name}" for c in clips if (clips_dir / ANNOTATED_DIR / c.name).is_file()]
+        sheets = [f for f in files if f.startswith(f"{CLIPS_DIR}/contact_sheet")]
+        # What the page lists, each a link: the clips, their teaching versions (when made this time), the parent's sheet.
+        links = [{"url": self.file_url(f"{CLIPS_DIR}/{c.name}"), "label": c.name} for c in clips]
+        links += [{"url": self.file_url(f), "label": f"{Path(f).name} (teaching version)"} for f in teaching if annotate]
+        links += [{"url": self.file_url(f), "label": f"{Path(f).name} (sheet for the parent)"} for f in sheets]
+        return {"clips": [c.name for c in clips], "teaching": teaching if annotate else [], "folder": str(clips_dir),
+                "files": files, "links": links}  # fmt: skip
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -228,13 +279,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return cookie[TOKEN_COOKIE].value
         return None
 
-    def _authorised(self, *, allow_query: bool, allow_cookie: bool) -> bool:
+    def _authorised(self, *, allow_query: bool, allow_cookie: bool, page: bool = False) -> bool:
         token = self._presented_token(allow_query, allow_cookie)
         ok = self._host_ok() and token is not None and hmac.compare_digest(token.encode(), self.app.token.encode())
         if not ok:
             # Drain a small body so the connection stays sane, then refuse without saying which check failed.
             self.close_connection = True
-            self._error(HTTPStatus.FORBIDDEN, "this address needs the secret link printed by `vigclips review`")
+            if page:  # a person opened an old or incomplete address: a page they can read, not JSON (#15)
+                self._send(HTTPStatus.FORBIDDEN, EXPIRED_PAGE.encode("utf-8"), "text/html; charset=utf-8")
+            else:
+                self._error(HTTPStatus.FORBIDDEN, "this address needs the secret link printed by `vigclips review`")
         return ok
 
     def _read_json(self) -> dict[str, Any] | None:
@@ -266,7 +320,7 @@ class _Handler(BaseHTTPRequestHandler):
         parsed = urllib.parse.urlsplit(self.path)
         path = parsed.path
         if path in ("/", "/index.html"):
-            if not self._authorised(allow_query=True, allow_cookie=True):
+            if not self._authorised(allow_query=True, allow_cookie=True, page=True):
                 return
             # The page carries the token for its own requests; only a request that already had it ever sees it.
             body = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace("{{TOKEN}}", self.app.token).encode("utf-8")
@@ -283,6 +337,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, (STATIC_DIR / name).read_bytes(), STATIC_FILES[name])
         elif path == "/api/moments":
             self._api(lambda: (HTTPStatus.OK, self.app.page_state()))
+        elif path == "/api/faces":
+            self._api(lambda: (HTTPStatus.OK, self.app.face_track()))
         elif path == "/favicon.ico":
             self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
         elif path.startswith("/files/"):
