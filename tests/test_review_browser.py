@@ -58,7 +58,8 @@ def review(shared_media, tmp_path):
                         "score": round(0.9 - 0.05 * i, 3), "reasons": [f"she smiles for {1.0 + 0.1 * i:.1f} s"],
                         "scores": {"attentive": 0.2, "encouraging": 0.1, "receiving": 0.3, "developing": 0.5},
                         "status": "candidate", "still": f"stills/m{i + 1:02d}.jpg"})  # fmt: skip
-    write_moments(folder / "moments.json", build_document(source_record(info, sha256_file(src)), Fraction(10), {}, {}, records))
+    config = {"scoring": {"min_moment_s": 1.0}}  # as analyze records it: the shortest moment a guider may add
+    write_moments(folder / "moments.json", build_document(source_record(info, sha256_file(src)), Fraction(10), config, {}, records))
     server = prepare_review(folder)  # writes the previews this folder lacks
     server.start()
     yield server, folder
@@ -126,7 +127,7 @@ def test_guider_reviews_ten_candidates_and_exports_from_the_page(browser, review
     page.keyboard.press("4")
     _wait_for(lambda: _moments(folder)["m02"].get("tags") == ["developing"])
     page.fill("#note", "She waits and he answers")
-    page.keyboard.press("Tab")
+    page.keyboard.press("Escape")  # leaves the note (saved); the keys act on the moment again
     _wait_for(lambda: _moments(folder)["m02"].get("note") == "She waits and he answers")
     page.keyboard.press("c")
     _wait_for(lambda: _moments(folder)["m02"]["status"] == "confirmed")
@@ -163,10 +164,17 @@ def test_guider_reviews_ten_candidates_and_exports_from_the_page(browser, review
         page.click("#banner-reload")
     page.wait_for_selector(".card >> nth=9")
     _wait_js(page, "document.getElementById('player').readyState >= 1")
-    _seek(page, 15.0)
+    _seek(page, 15.0)  # inside #8 (13.8–15.3): refused, with the reason
+    page.keyboard.press("a")
+    page.wait_for_selector("#banner-text:has-text('inside moment #8')")
+    assert "g01" not in _moments(folder)
+    page.click(".card >> nth=9")
+    page.keyboard.press("x")  # #10 is not used: its stretch is free again
+    _wait_for(lambda: _moments(folder)["m10"]["status"] == "rejected")
+    _seek(page, 17.3)
     page.keyboard.press("a")
     added = _wait_for(lambda: _moments(folder).get("g01"))
-    assert (added["start_s"], added["end_s"], added["status"]) == (15.0, 19.69, "confirmed")
+    assert (added["start_s"], added["end_s"], added["status"]) == (17.3, 19.69, "confirmed")
     page.wait_for_selector(".card >> nth=10")
 
     page.screenshot(path=str(tmp_path / "review_page.png"), full_page=True)
@@ -181,10 +189,10 @@ def test_guider_reviews_ten_candidates_and_exports_from_the_page(browser, review
     assert [c.name for c in clips] == [
         "pyfeat_WolfgangLanger_Pexels_00h00m00.5s_m01.mp4",
         "pyfeat_WolfgangLanger_Pexels_00h00m02.0s_m02.mp4",
-        "pyfeat_WolfgangLanger_Pexels_00h00m15.0s_g01.mp4",
+        "pyfeat_WolfgangLanger_Pexels_00h00m17.3s_g01.mp4",
     ]
     frame_s = 1 / 23.976
-    for clip, expected_s in zip(clips, (1.5, 2.0 + 2 * frame_s, 4.69)):
+    for clip, expected_s in zip(clips, (1.5, 2.0 + 2 * frame_s, 2.39)):
         info = probe(clip)
         assert (info.video_codec, info.audio_codec) == ("h264", "aac")
         assert info.duration_s == pytest.approx(expected_s, abs=frame_s + 0.011)

@@ -169,17 +169,21 @@
         card.dataset.id = m.id;
         card.addEventListener("click", () => { select(m.id, true); bringPlayerIntoView(); });
         // The card with the keyboard focus is the one the keys act on (#15).
-        card.addEventListener("focus", () => { if (state.selectedId !== m.id) select(m.id, true); });
+        card.addEventListener("focus", () => { if (state.selectedId !== m.id) { select(m.id, true); bringPlayerIntoView(); } });
         card.addEventListener("keydown", (event) => {
           if (event.key === "Enter") { select(m.id, true); bringPlayerIntoView(); }
         });
       }
-      const image = m.still_url ? el("img", { src: m.still_url, alt: "" }) : el("div", { className: "noimg" });
-      const title = el("div", {}, [el("b", { textContent: (m.added_by === "guider" ? "Added" : "#" + m.rank) + "  " +
-        clock(m.start_s) + "–" + clock(m.end_s) }), el("span", { className: "pill " + m.status, textContent: statusWord(m.status) })]);
-      const reason = el("div", { className: "reason", textContent: m.note || (m.reasons || [])[0] || "" });
-      const old = card.querySelector("img");
-      card.replaceChildren(old && old.getAttribute("src") === m.still_url ? old : image, el("div", { className: "meta" }, [title, reason]));
+      const heading = (m.added_by === "guider" ? "Added" : "#" + m.rank) + "  " + clock(m.start_s) + "–" + clock(m.end_s);
+      const line = m.note || (m.reasons || [])[0] || ((m.details || {}).caveats || [])[0] || "";
+      const signature = JSON.stringify([m.still_url, heading, m.status, line]);
+      if (card.dataset.sig !== signature) { // redrawn only when it changed: a tap in progress keeps its target
+        card.dataset.sig = signature;
+        const image = m.still_url ? el("img", { src: m.still_url, alt: "" }) : el("div", { className: "noimg" });
+        const title = el("div", {}, [el("b", { textContent: heading }),
+                                     el("span", { className: "pill " + m.status, textContent: statusWord(m.status) })]);
+        card.replaceChildren(image, el("div", { className: "meta" }, [title, el("div", { className: "reason", textContent: line })]));
+      }
       card.className = "card" + (m.id === state.selectedId ? " selected" : "");
       card.setAttribute("aria-current", m.id === state.selectedId ? "true" : "false");
       return card;
@@ -324,6 +328,15 @@
     });
   }
 
+  // Scroll only the list (never the page) so the selected card is visible: the page stays where the guider put it.
+  function showCardInList(card) {
+    const list = card.closest(".list");
+    if (!list || list.scrollHeight <= list.clientHeight) return;
+    const top = card.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
+    if (top < list.scrollTop) list.scrollTop = top - 4;
+    else if (top + card.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + card.offsetHeight - list.clientHeight + 4;
+  }
+
   function bringPlayerIntoView() {
     if (NARROW.matches) $("editor").scrollIntoView({ block: "start" });
   }
@@ -337,7 +350,7 @@
     const m = selected();
     if (m && seek) seekTo(m.start_s);
     const card = document.querySelector('.card[data-id="' + CSS.escape(id) + '"]');
-    if (card) card.scrollIntoView({ block: "nearest" });
+    if (card) showCardInList(card);
   }
 
   function step(delta) {
