@@ -41,25 +41,32 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture()
-def review(shared_media, tmp_path):
-    """An output folder with ten candidates on a real recording (stills, previews), and its review server."""
-    from vigclips.review.server import prepare_review
-
-    src = shared_media / RECORDING
+def ten_candidates(src: Path, folder: Path, record) -> tuple[object, list[dict]]:
+    """Stills and moment records of ten 1.5 s candidates 1.9 s apart on ``src``; ``record(i)`` gives each one's reasons and
+    anything else it should hold. Returns ``(info, records)``."""
     info = probe(src)
-    folder = tmp_path / "out" / src.stem
     (folder / "stills").mkdir(parents=True)
     records = []
     for i in range(N_CANDIDATES):
         start_s = 0.5 + 1.9 * i
         extract_still(src, start_s + 0.5, folder / "stills" / f"m{i + 1:02d}.jpg", max_width_px=320, info=info)
         records.append({"id": f"m{i + 1:02d}", "rank": i + 1, "start_s": round(start_s, 3), "end_s": round(start_s + 1.5, 3),
-                        "score": round(0.9 - 0.05 * i, 3), "reasons": [f"she smiles for {1.0 + 0.1 * i:.1f} s"],
-                        "scores": {"attentive": 0.2, "encouraging": 0.1, "receiving": 0.3, "developing": 0.5},
-                        "status": "candidate", "still": f"stills/m{i + 1:02d}.jpg"})  # fmt: skip
+                        "score": round(0.9 - 0.05 * i, 3), "status": "candidate", "still": f"stills/m{i + 1:02d}.jpg",
+                        **record(i)})  # fmt: skip
     config = {"scoring": {"min_moment_s": 1.0}}  # as analyze records it: the shortest moment a guider may add
     write_moments(folder / "moments.json", build_document(source_record(info, sha256_file(src)), Fraction(10), config, {}, records))
+    return info, records
+
+
+@pytest.fixture()
+def review(shared_media, tmp_path):
+    """An output folder with ten candidates on a real recording (stills, previews), and its review server."""
+    from vigclips.review.server import prepare_review
+
+    src = shared_media / RECORDING
+    folder = tmp_path / "out" / src.stem
+    ten_candidates(src, folder, lambda i: {"reasons": [f"she smiles for {1.0 + 0.1 * i:.1f} s"],
+                                           "scores": {"attentive": 0.2, "encouraging": 0.1, "receiving": 0.3, "developing": 0.5}})
     server = prepare_review(folder)  # writes the previews this folder lacks
     server.start()
     yield server, folder

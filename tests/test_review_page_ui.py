@@ -18,11 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_review_browser import CHROMIUM_ARGS, RECORDING, _moments, _seek, _wait_for, _wait_js, browser  # noqa: F401
+from test_review_browser import RECORDING, _moments, _seek, _wait_for, _wait_js, browser, ten_candidates  # noqa: F401
 
-from vigclips.media import extract_still, probe
 from vigclips.report.timeline import write_timeline_png
-from vigclips.review.store import build_document, sha256_file, source_record, write_moments
 from vigclips.types import Moment, Signals
 
 pytestmark = pytest.mark.browser
@@ -46,21 +44,11 @@ def review(shared_media, tmp_path):
     from vigclips.review.server import prepare_review
 
     src = shared_media / RECORDING
-    info = probe(src)
     folder = tmp_path / "out" / src.stem
-    (folder / "stills").mkdir(parents=True)
-    records, moments = [], []
-    for i in range(N):
-        start_s = 0.5 + 1.9 * i
-        extract_still(src, start_s + 0.5, folder / "stills" / f"m{i + 1:02d}.jpg", max_width_px=320, info=info)
-        records.append({"id": f"m{i + 1:02d}", "rank": i + 1, "start_s": round(start_s, 3), "end_s": round(start_s + 1.5, 3),
-                        "score": round(0.9 - 0.05 * i, 3), "reasons": REASONS[: 1 + i % 4],
-                        "scores": {"attentive": 0.0, "encouraging": 0.2, "receiving": 0.5, "developing": 0.9},
-                        "status": "candidate", "still": f"stills/m{i + 1:02d}.jpg",
-                        "details": {"caveats": CAVEATS[: i % 3]}})  # fmt: skip
-        moments.append(Moment(f"m{i + 1:02d}", i + 1, start_s, start_s + 1.5, 0.5, ()))
-    config = {"scoring": {"min_moment_s": 1.0}}
-    write_moments(folder / "moments.json", build_document(source_record(info, sha256_file(src)), Fraction(10), config, {}, records))
+    info, records = ten_candidates(src, folder, lambda i: {
+        "reasons": REASONS[: 1 + i % 4], "details": {"caveats": CAVEATS[: i % 3]},
+        "scores": {"attentive": 0.0, "encouraging": 0.2, "receiving": 0.5, "developing": 0.9}})  # fmt: skip
+    moments = [Moment(r["id"], r["rank"], r["start_s"], r["end_s"], 0.5, ()) for r in records]
     # The woman's face is in the middle of the picture; the "baby" ring is put at the left for the test.
     t = np.arange(0, info.duration_s, 0.1)
     rows = ["time_s,infant_face_x,infant_face_y,adult_face_x,adult_face_y"] + [f"{v:.1f},0.2,0.5,0.5,0.4" for v in t]
