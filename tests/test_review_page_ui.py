@@ -281,3 +281,38 @@ def test_an_expired_address_gets_a_plain_page_and_a_restarted_server_a_message(b
     page.keyboard.press("c")
     page.wait_for_selector("#banner-text:has-text('no longer works')")
     assert _moments(folder)["m01"]["status"] == "candidate"
+
+
+# --------------------------------------------------------------------------------------------------------- batch page (#13)
+
+
+def test_the_batch_page_lists_recordings_and_opens_each(browser, shared_media, tmp_path):  # noqa: F811
+    from vigclips.review.batch_page import BatchReviewServer
+
+    out = tmp_path / "out"
+    for name in ("morning", "evening"):
+        ten_candidates(shared_media / RECORDING, out / name, lambda i: {"reasons": REASONS[:1], "scores": {}})
+    server = BatchReviewServer(out, prepare=True).start()
+    try:
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page.set_default_timeout(60000)
+        problems: list[str] = []
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
+        page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)  # e.g. a CSP refusal
+        page.goto(server.url)
+        assert page.locator("#recordings li").count() == 2
+        assert page.evaluate("getComputedStyle(document.querySelector('#recordings li')).display") == "grid"  # styled
+        assert page.locator("#recordings li img").count() == 2  # each with its top still
+        assert "token" not in page.locator("body").inner_html()
+        _shot(page, "batch-list-1024x768")
+        page.click("text=morning")
+        page.wait_for_selector(f".card >> nth={N - 1}")
+        _wait_js(page, "document.getElementById('player').readyState >= 1")
+        page.keyboard.press("c")
+        _wait_for(lambda: _moments(out / "morning")["m01"]["status"] == "confirmed")
+        assert _moments(out / "evening")["m01"]["status"] == "candidate"
+        page.go_back()
+        page.wait_for_selector("text=1 kept")
+        assert problems == []
+    finally:
+        server.stop()

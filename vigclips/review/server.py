@@ -81,6 +81,21 @@ new secret address (so nobody else can open it).</p>
 _MOMENT_PATH = re.compile(r"^/api/moments/([A-Za-z0-9_-]{1,64})$")
 
 
+def listen_loopback(port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """A threading HTTP server on the loopback interface (port 0: a free one).
+
+    Raises:
+        BadInputError: the port cannot be used (in use, not allowed).
+    """
+    try:
+        httpd = ThreadingHTTPServer((HOST, port), handler)
+    except OSError as exc:
+        raise BadInputError(f"{HOST}:{port}", f"cannot serve the review page there ({exc.strerror or exc}); "
+                                              "choose another --port or leave it out") from None
+    httpd.daemon_threads = True
+    return httpd
+
+
 class ReviewServer:
     """Serve the review page for one output folder.
 
@@ -95,20 +110,18 @@ class ReviewServer:
         >>> server.start(); print(server.url); server.stop()  # doctest: +SKIP
     """
 
-    def __init__(self, folder: Path, port: int = 0, token: str | None = None, export_cfg: ExportConfig | None = None) -> None:
+    def __init__(self, folder: Path, port: int = 0, token: str | None = None, export_cfg: ExportConfig | None = None,
+                 *, listen: bool = True) -> None:  # fmt: skip
         self.folder = Path(folder).resolve()
         read_moments(self.folder)  # fail now, with the reason, rather than on the first page load
         self.token = token or secrets.token_urlsafe(32)
         self.store = DecisionStore(self.folder)
         self.export_cfg = export_cfg or ExportConfig()
         self.export_lock = threading.Lock()
-        handler = type("BoundReviewHandler", (_Handler,), {"app": self})
-        try:
-            self.httpd = ThreadingHTTPServer((HOST, port), handler)
-        except OSError as exc:
-            raise BadInputError(f"{HOST}:{port}", f"cannot serve the review page there ({exc.strerror or exc}); "
-                                                  "choose another --port or leave it out") from None
-        self.httpd.daemon_threads = True
+        if not listen:  # one recording inside a batch's page (vigclips.review.batch_page): that server listens
+            self.port, self.httpd, self._thread = port, None, None
+            return
+        self.httpd = listen_loopback(port, type("BoundReviewHandler", (_Handler,), {"app": self}))
         self.port = int(self.httpd.server_address[1])
         self._thread: threading.Thread | None = None
 
@@ -157,7 +170,7 @@ class ReviewServer:
             "min_moment_s": added_min_s(document),
             # Where the timeline picture's time axis lies, so the page can jump on a click and draw the decisions on it.
             "timeline_axes": {"left": AXES_X_FRAC[0], "right": AXES_X_FRAC[1], "end_s": duration_s} if duration_s else None,
-            "faces_url": "/api/faces" if (self.folder / FACES_SOURCE).is_file() else None,
+            "faces_url": f"{self.base_path}/api/faces" if (self.folder / FACES_SOURCE).is_file() else None,
         }
 
     def face_track(self) -> dict[str, Any]:
@@ -181,9 +194,11 @@ class ReviewServer:
                          for a, b in zip(x, y)]  # fmt: skip
         return out
 
-    @staticmethod
-    def file_url(rel: str) -> str:
-        return "/files/" + urllib.parse.quote(rel)
+    base_path = ""
+    """Where this recording's page lives on the server: "" alone, ``/r/<name>`` inside a batch's page."""
+
+    def file_url(self, rel: str) -> str:
+        return f"{self.base_path}/files/" + urllib.parse.quote(rel)
 
     def resolve_file(self, rel: str) -> Path | None:
         """The file under the output folder that ``rel`` names, or ``None`` if it is outside it, hidden, or missing."""
@@ -473,7 +488,7 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
 
 
 def prepare_review(
-    folder: Path, *, port: int = 0, source: Path | None = None, export_cfg: ExportConfig | None = None
+    folder: Path, *, port: int = 0, source: Path | None = None, export_cfg: ExportConfig | None = None, listen: bool = True
 ) -> ReviewServer:
     """Make the previews the folder lacks (folders analysed before previews existed) and return a server, not yet serving.
 
@@ -496,4 +511,4 @@ def prepare_review(
             ensure_previews(folder, document, src)
         except VigclipsError as exc:
             log.warning("previews not made: %s", exc)
-    return ReviewServer(folder, port=port, export_cfg=export_cfg)
+    return ReviewServer(folder, port=port, export_cfg=export_cfg, listen=listen)

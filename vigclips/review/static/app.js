@@ -14,7 +14,8 @@
   let queue = Promise.resolve(); // changes go one after another, each with the newest revision
 
   // Drop the token from the address bar (it stays in the page and in a same-site cookie).
-  if (window.location.search.includes("token=")) window.history.replaceState(null, "", "/");
+  // Requests go to paths relative to this page, so one recording's page also works inside a batch's (/r/<name>/).
+  if (window.location.search.includes("token=")) window.history.replaceState(null, "", window.location.pathname);
 
   // ---- talking to the server -------------------------------------------------------------------------------------------
 
@@ -63,11 +64,11 @@
   function decide(fields) {
     const m = selected();
     if (!m) return Promise.resolve(null);
-    return change("/api/moments/" + encodeURIComponent(m.id), fields);
+    return change("api/moments/" + encodeURIComponent(m.id), fields);
   }
 
   async function load() {
-    const payload = await request("GET", "/api/moments");
+    const payload = await request("GET", "api/moments");
     applyState(payload);
   }
 
@@ -440,7 +441,7 @@
         state.minMomentS.toFixed(1) + " s. Move the playhead earlier.", "error");
       return;
     }
-    const payload = await change("/api/moments", { start_s: start, end_s: end, status: "confirmed" });
+    const payload = await change("api/moments", { start_s: start, end_s: end, status: "confirmed" });
     if (payload && payload.added_id) {
       select(payload.added_id, false);
       showBanner("Moment added from " + clock(start) + " to " + clock(end) + " and kept. Trim it with Start here / End here.", "ok");
@@ -452,7 +453,7 @@
     render();
     showBanner("Cutting the confirmed clips… this takes a few seconds per clip.", "");
     try {
-      const payload = await request("POST", "/api/export", { annotate: $("annotate").checked });
+      const payload = await request("POST", "api/export", { annotate: $("annotate").checked });
       const n = payload.clips.length;
       const teaching = (payload.teaching || []).length;
       const items = (payload.links || []).map((f) => el("li", {}, [el("a", { href: f.url, target: "_blank", rel: "noopener",
@@ -481,7 +482,7 @@
   });
   $("add-moment").addEventListener("click", addMoment);
   $("export").addEventListener("click", exportClips);
-  $("swap-roles").addEventListener("click", () => change("/api/roles", { swapped: !state.doc.roles_swapped }));
+  $("swap-roles").addEventListener("click", () => change("api/roles", { swapped: !state.doc.roles_swapped }));
   $("banner-close").addEventListener("click", () => { $("banner").hidden = true; });
   $("banner-reload").addEventListener("click", () => window.location.reload());
 
