@@ -218,7 +218,7 @@ def draw_cues(image: NDArray[np.uint8], cues: dict[str, float], caption: str, le
     elif cues.get("shared_smile", 0.0) >= CUE_ON and both_well:
         _banner(out, "smiling together", (0, 0), MUTUAL_BGR, scale * 1.2, unit)
     if legend:
-        _legend(out, scale * 0.85, unit)
+        _legend(out, scale * 0.6, max(1, unit - 1))
     if caption:
         _caption(out, caption, scale * 1.15, unit)
     return out

@@ -878,8 +878,10 @@ def _best_still(cues: Cues, s: int, e: int, p: int) -> tuple[int, bool]:
         + 0.75 * (cues.infant_seen[s:e].astype(np.float64) + cues.adult_seen[s:e])
     ).astype(np.float64)
     value = iv.window_mean(value, max(1, round(0.5 / cues.tick_s)))
-    # Among equals: the middle of the best run, pulled a little towards the peak tick.
-    centre = -1e-6 * np.abs(np.arange(s, e) - p)
+    # Among equals: towards the middle of the moment, then the peak tick (a moment's first frame is often its least
+    # telling: a face turning, hands still up; and for a moment without cues the "peak" is just its first tick).
+    ticks = np.arange(s, e)
+    centre = -1e-6 * np.abs(ticks - (s + e - 1) / 2) - 1e-7 * np.abs(ticks - p)
     both = cues.both_seen[s:e]
     if "faces" in cues.measured and both.any():
         return s + int(np.argmax(np.where(both, value + centre, -np.inf))), True
