@@ -154,8 +154,15 @@ def test_cli_export_options_and_review_help(shared_media, tmp_path):
     store.decide(0, "m01", {"status": "confirmed"})
     result = CliRunner().invoke(main, ["export", str(folder), "--stills", "--no-contact-sheet"])
     assert result.exit_code == 0, result.output
+    assert "sheet for the parent" not in result.output
     assert (folder / "clips" / "stills" / "lookit_causal_ex2_00h00m01.0s_m01.jpg").is_file()
     assert not (folder / "clips" / "contact_sheet.png").exists()
+    result = CliRunner().invoke(main, ["export", str(folder), "--annotate"])
+    assert result.exit_code == 0, result.output
+    clip = folder / "clips" / "lookit_causal_ex2_00h00m01.0s_m01.mp4"
+    assert result.output.splitlines() == [str(clip), f"{clip.parent / 'annotated' / clip.name} (teaching version)",
+                                          f"{clip.parent / 'contact_sheet.pdf'} (sheet for the parent)",
+                                          f"{clip.parent / 'contact_sheet.png'} (sheet for the parent)"]  # fmt: skip
     result = CliRunner().invoke(main, ["review", "--help"])
     assert result.exit_code == 0 and "--no-browser" in result.output and "--port" in result.output
     result = CliRunner().invoke(main, ["review", str(tmp_path / "nothing_here")])

@@ -220,6 +220,16 @@ def export(folder: Path, include_candidates: bool, source: Path | None, config_f
             click.echo("no confirmed moments to export (confirm some in `vigclips review`, or use --all)", err=True)
     for clip in clips:
         click.echo(str(clip))
+    # Then the teaching versions and the parent's sheet, so every file the export made is named (#15).
+    from vigclips.export import ANNOTATED_DIR, CLIPS_DIR
+
+    for clip in clips if annotate else []:
+        teaching = clip.parent / ANNOTATED_DIR / clip.name
+        if teaching.is_file():
+            click.echo(f"{teaching} (teaching version)")
+    sheets = sorted(Path(folder, CLIPS_DIR).glob("contact_sheet*")) if clips and contact_sheet else []
+    for sheet in sheets:
+        click.echo(f"{sheet} (sheet for the parent)")
 
 
 @main.command()
