@@ -7,6 +7,7 @@ signals that reach every kind of reason and caveat.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from signal_builders import attuned_episode, merge, mock_signals, reason_problems
 
@@ -111,3 +112,14 @@ def test_the_rules_themselves_catch_the_old_words():
            "no clear attunement cue in these 3 s; listed because there was room for another candidate"]  # fmt: skip
     assert all(reason_problems(r) for r in old)
     assert reason_problems("baby and parent smiled together for 1.0 s") == []
+
+
+def test_a_face_seen_but_not_read_is_said_instead_of_nothing_stood_out():
+    sig = mock_signals(30, infant_smile=[], adult_smile=[])
+    sig["adult_smile"][:] = np.nan  # the parent is seen throughout, but in profile: no smile could be read
+    sig["adult_smile"][:5] = 0.0  # read for half a second only
+    ms = find_moments(sig, CFG, top_n=2)
+    for m in ms:
+        assert m.details["caveats"][0] == ("the program could not read the parent's face for much of it "
+                                           "(turned away or in profile): check by eye")  # fmt: skip
+        assert not any(c.startswith("nothing clear stood out") for c in m.details["caveats"])

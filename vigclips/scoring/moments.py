@@ -100,6 +100,7 @@ def find_moments(signals: Signals, cfg: ScoringConfig, top_n: int, turns: object
         start_s = float(t_s[s])
         end_s = float(t_s[e]) if e < n else float(t_s[-1] + tick_s)
         reasons, details = describe(cues, s, e, p, at_peak, weights, t_s, cfg)
+        _add_perception_caveats(signals, s, e, details)
         details["peak_t_s"] = round(float(t_s[p]), 3)
         out.append(
             Moment(
@@ -817,6 +818,32 @@ def _recording_caveats(cues: Cues, s: int, e: int, cfg: ScoringConfig, details: 
     elif "voice" not in cues.measured:
         out.append("only the picture was used: the voices were not analysed")
     return out
+
+
+_READ_MIN_FRAC = 0.5
+"""A face seen for a stretch but whose smile the program could read on less of it than this was "hard to read"."""
+
+
+def _add_perception_caveats(signals: Signals, s: int, e: int, details: dict[str, object]) -> None:
+    """Say where the program saw a face but could not read it (turned away, in profile, too small): its smile and gaze
+    are then unknown, so "nothing stood out" would mislead (#15: say the perception was weak instead)."""
+    caveats = list(details.get("caveats") or [])  # type: ignore[call-overload]
+    hard = []
+    for role, who in (("infant", "baby"), ("adult", "parent")):
+        present, smile = f"{role}_present", f"{role}_smile"
+        if present not in signals or smile not in signals or not np.isfinite(signals[smile]).any():
+            continue
+        seen = np.nan_to_num(np.asarray(signals[present][s:e], dtype=np.float64), nan=0.0) >= 0.5
+        if seen.mean() < 0.3:
+            continue  # not seen at all is told by "the faces were hard to see"
+        read = np.isfinite(np.asarray(signals[smile][s:e], dtype=np.float64))[seen].mean()
+        if read < _READ_MIN_FRAC:
+            hard.append(who)
+    if not hard:
+        return
+    text = f"the program could not read the {' or the '.join(hard)}'s face for much of it (turned away or in profile): check by eye"
+    caveats = [c for c in caveats if not c.startswith("nothing clear stood out")]
+    details["caveats"] = [text, *caveats]
 
 
 def describe(
