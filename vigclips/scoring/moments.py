@@ -743,7 +743,7 @@ def _receiving_reason(cues: Cues, s: int, e: int, details: dict[str, object], ca
     caveats.extend(_response_caveats(cues, best))
     text = _response_text(best)
     if len(responses) > 1:
-        text += f" (the parent answered the baby {len(responses)} times here)"
+        text += f" (this happened {len(responses)} times here)"
     return [text]
 
 
