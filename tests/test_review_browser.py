@@ -189,6 +189,13 @@ def test_guider_reviews_ten_candidates_and_exports_from_the_page(browser, review
     # 7. Export from the page, no command line.
     page.click("#export")
     page.wait_for_selector("#banner-text:has-text('saved in')", timeout=120000)
+    # The result lists every file made, each a link: the three clips, then the parent's sheet (PDF and PNG).
+    links = page.eval_on_selector_all("#banner-list a", "as => as.map(a => [a.textContent, a.getAttribute('href')])")
+    assert [t for t, _ in links][:3] == ["pyfeat_WolfgangLanger_Pexels_00h00m00.5s_m01.mp4",
+                                          "pyfeat_WolfgangLanger_Pexels_00h00m02.0s_m02.mp4",
+                                          "pyfeat_WolfgangLanger_Pexels_00h00m17.3s_g01.mp4"]  # fmt: skip
+    assert [t for t, _ in links][3:] == ["contact_sheet.pdf (sheet for the parent)", "contact_sheet.png (sheet for the parent)"]
+    assert all(href.startswith("/files/clips/") for _, href in links)
     assert problems == []
     page.close()
 

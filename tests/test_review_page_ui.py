@@ -316,3 +316,20 @@ def test_the_batch_page_lists_recordings_and_opens_each(browser, shared_media, t
         assert problems == []
     finally:
         server.stop()
+
+
+def test_export_lists_and_links_the_plain_and_teaching_clips(browser, review):  # noqa: F811
+    server, folder = review
+    page, problems = _open(browser, server, 1280, 720)
+    page.keyboard.press("c")
+    _wait_for(lambda: _moments(folder)["m01"]["status"] == "confirmed")
+    page.check("#annotate")
+    page.click("#export")
+    page.wait_for_selector("#banner-text:has-text('1 teaching version')", timeout=120000)
+    links = page.eval_on_selector_all("#banner-list a", "as => as.map(a => [a.textContent, a.getAttribute('href')])")
+    name = "pyfeat_WolfgangLanger_Pexels_00h00m00.5s_m01.mp4"
+    assert links[:2] == [[name, f"/files/clips/{name}"], [f"{name} (teaching version)", f"/files/clips/annotated/{name}"]]
+    # The links open: the teaching clip is served from the recording's folder.
+    assert page.request.get(server.url.split("/?")[0] + links[1][1]).status == 200
+    _shot(page, "review-export-done-1280x720")
+    assert problems == []

@@ -529,6 +529,7 @@
   player.addEventListener("seeked", updatePlayhead);
   player.addEventListener("pause", () => { state.playingMoment = false; });
   function watchOutPoint() {
+    if (!player.paused) updateRings(); // the rings follow the faces smoothly while playing (timeupdate is only ~4 Hz)
     const m = selected();
     if (state.playingMoment && m && player.currentTime >= m.end_s) {
       player.pause();
