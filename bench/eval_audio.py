@@ -14,6 +14,14 @@ Prints one row per measurement with the target and pass/fail:
 * the adult→child exchange of ``lookit_causal_ex2.mp4`` (adult ≈0.9-5.7 s, child ≈6.3-7.4 s): found as exactly one
   LENA turn and one contingent turn, initiated by the adult, with latency within ±0.3 s of 0.6 s;
 * robustness (no target): GRID mixed with white and pink noise at 20-0 dB SNR, and scaled down 20 and 40 dB;
+* infant-directed speech (issue 12): on ``manybabies/`` each mother's clips are joined into one recording (her own
+  speech is then the pitch reference) and each clip scored by the mean ``adult_ids`` of its ticks; AUC of IDS vs ADS
+  clips within each mother, over same-mother pairs, and pooled, for the shipped model (fitted on all six mothers,
+  so in-sample) and leave-one-mother-out (the model refitted without the mother scored: the target figure);
+* infant laughter (issue 12): share of ticks with ``infant_laugh`` >= 0.5 in the donateacry cries (target: found in
+  none, found = >= 10 % of ticks), in 5-s chunks of household sound and of adult speech, in 5-s chunks around the laughs
+  labelled in ``bench/labels/lookit_laughter_laughs.csv``, and per clip on each LookitLaughter family against the
+  parent's report (AUC of laughter seconds; with the leave-one-clip-out choice of the laugh settings unless --no-grid);
 * analysis speed in × real time on one core (the process is pinned to CPU 0; decoding is not timed), from CPU time
   (the target) and wall-clock time (pessimistic while other jobs share the machine).
 """
@@ -106,9 +114,268 @@ def describe(res) -> str:
     return " ".join(f"{s.label}[{s.start_s:.2f}-{s.end_s:.2f}]" for s in res.segments)
 
 
+# ------------------------------------------------------------------------------------- issue 12: IDS and laughter
+
+MANYBABIES = "manybabies"
+LAUGHTER = "lookit_laughter"
+LAUGH_LABELS = REPO / "bench" / "labels" / "lookit_laughter_laughs.csv"
+GAP_S = 1.0  # silence between clips joined into one recording
+NOISE_FILES = (  # household sound, music, applause, a room's hum: no infant laughter in any
+    "divime_aclew_starter_test.wav", "icatcher_test_vid_1000.mp4", "icatcher_test_short.mp4",
+    "facerec_short_hamilton_clip.mp4", "laeo_tvhid_highFive_0016.avi", "laeo_ava_9Y_l9NsnYE0_01323.mp4",
+)
+#: The laughter settings searched to choose the defaults (bench figure: best in-sample, and leave-one-clip-out).
+LAUGH_GRID = {
+    "laugh_min_calls": (3, 4), "laugh_max_call_s": (0.3, 0.4, 0.5), "laugh_max_ioi_s": (0.45, 0.6),
+    "laugh_ioi_tolerance": (0.4, 0.6),
+}
+
+
+def auc(scores, positive) -> float:
+    """Area under the ROC curve (ties count half); NaN without both classes."""
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(positive, dtype=bool)
+    pos, neg = s[y], s[~y]
+    if pos.size == 0 or neg.size == 0:
+        return float("nan")
+    return float(((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()) / (pos.size * neg.size))
+
+
+def join_pcm(parts: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Clips joined with GAP_S of silence between them, and each clip's span in seconds."""
+    gap = np.zeros(int(GAP_S * SR), np.float32)
+    out, spans, t = [], [], 0.0
+    for x in parts:
+        out += [x, gap]
+        spans.append((t, t + x.shape[0] / SR))
+        t += (x.shape[0] + gap.shape[0]) / SR
+    return np.concatenate(out).astype(np.float32), spans
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+def ids_phrases(pcm: np.ndarray, spans: list[tuple[float, float]], cfg: AudioConfig):
+    """(clip index, pitch_st, glide_st_s, frames) of every scored adult phrase of a joined recording."""
+    from vigclips.audio import ids
+    from vigclips.audio.features import HOP_S, compute_features
+    from vigclips.audio.vad import detect_voice
+    from vigclips.audio.voicetype import ADULT, classify, repaired_log2_f0
+
+    feat = compute_features(pcm)
+    va = detect_voice(feat, cfg)
+    typed = classify(feat, va, cfg)
+    lf = repaired_log2_f0(feat, va)
+    ref = ids.speaker_reference_hz(lf, typed, cfg.ids_min_reference_s)
+    out = []
+    for seg in typed:
+        if seg.label != ADULT:
+            continue
+        for a, b in ids.phrase_pieces(seg.start, seg.end):
+            m = ids.phrase_measures(lf[a:b])
+            mid = (a + b) / 2 * HOP_S
+            k = next((i for i, (s0, s1) in enumerate(spans) if s0 <= mid < s1 + 1e-9), None)
+            if m is not None and k is not None:
+                out.append((k, 12.0 * np.log2(m[0] / ref), m[1], b - a))
+    return out
+
+
+def fit_ids(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic regression (intercept, pitch, glide) by maximum likelihood, a whisper of L2 on the slopes."""
+    from scipy.optimize import minimize
+
+    def nll(b: np.ndarray) -> float:
+        z = b[0] + x @ b[1:]
+        return float(np.sum(np.logaddexp(0.0, z) - y * z) + 0.01 * np.sum(b[1:] ** 2))
+
+    return minimize(nll, np.zeros(3)).x
+
+
+def eval_ids(media: Path, cfg: AudioConfig) -> None:
+    """IDS vs ADS on ManyBabies: each mother's clips joined into one recording (so her own pitch is the reference)."""
+    from vigclips.audio import ids
+
+    rows = read_csv(media / MANYBABIES / "labels.csv")
+    mothers = sorted({r["mother"] for r in rows}, key=lambda m: int(m))
+    clips = {m: [r for r in rows if r["mother"] == m] for m in mothers}
+    phrases, shipped, labels = {}, {}, {}
+    for m in mothers:
+        pcm, spans = join_pcm([decode_audio(media / MANYBABIES / r["file"], SR) for r in clips[m]])
+        phrases[m] = ids_phrases(pcm, spans, cfg)
+        labels[m] = np.array([r["register"] == "IDS" for r in clips[m]])
+        res = analyze_audio(pcm, SR, ticks(pcm.shape[0] / SR), cfg)  # the pipeline's own adult_ids
+        t = ticks(pcm.shape[0] / SR)
+        ch = res.channels["adult_ids"]
+        shipped[m] = np.array([np.nanmean(ch[(t >= a) & (t < b)]) if np.isfinite(ch[(t >= a) & (t < b)]).any()
+                               else 0.5 for a, b in spans])  # a clip with no adult phrase scored: 0.5 (no opinion)
+
+    def clip_scores(m: str, coef: np.ndarray) -> np.ndarray:
+        num = np.zeros(len(clips[m]))
+        den = np.zeros(len(clips[m]))
+        for k, pitch, glide, w in phrases[m]:
+            num[k] += w / (1.0 + np.exp(-(coef[0] + coef[1] * pitch + coef[2] * glide)))
+            den[k] += w
+        return np.where(den > 0, num / np.maximum(den, 1e-9), 0.5)
+
+    def design(ms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        x = np.array([(p, g) for m in ms for _, p, g, _ in phrases[m]], dtype=np.float64).reshape(-1, 2)
+        y = np.array([labels[m][k] for m in ms for k, _, _, _ in phrases[m]], dtype=np.float64)
+        return x, y
+
+    coef_all = fit_ids(*design(mothers))
+    row("IDS model fitted on all six mothers (b0, per st, per st/s)",
+        f"{coef_all[0]:.2f}, {coef_all[1]:.3f}, {coef_all[2]:.3f} (shipped: {ids.IDS_INTERCEPT}, "
+        f"{ids.IDS_PITCH_PER_ST}, {ids.IDS_GLIDE_PER_ST_S})")
+    lomo = {m: clip_scores(m, fit_ids(*design([o for o in mothers if o != m]))) for m in mothers}
+    unscored = sum(int(np.sum(np.array([not any(k == i for k, *_ in phrases[m]) for i in range(len(clips[m]))])))
+                   for m in mothers)
+    for name, scores in (("leave-one-mother-out", lomo), ("shipped model, in-sample", shipped)):
+        good = pairs = 0.0
+        for m in mothers:
+            y = labels[m]
+            if y.any() and (~y).any():
+                a = auc(scores[m], y)
+                n = float(y.sum() * (~y).sum())
+                good, pairs = good + a * n, pairs + n
+                row(f"IDS vs ADS AUC, mother {m} ({name})", a, f"({int(y.sum())} IDS, {int((~y).sum())} ADS clips)")
+        within = good / pairs
+        pooled = auc(np.concatenate([scores[m] for m in mothers]), np.concatenate([labels[m] for m in mothers]))
+        if name.startswith("leave"):
+            row(f"IDS vs ADS AUC within mothers ({name}, over same-mother pairs)", within, ">= 0.80", within >= 0.80)
+        else:
+            row(f"IDS vs ADS AUC within mothers ({name}, over same-mother pairs)", within)
+        row(f"IDS vs ADS AUC pooled over all mothers ({name})", pooled)
+    row("ManyBabies clips with no adult phrase to score (counted at 0.5)", f"{unscored} of {len(rows)}")
+
+
+def laugh_found(res, t: np.ndarray, a: float, b: float) -> tuple[bool, float]:
+    """(found, share): laughter is found in [a, b) when >= 10 % of its ticks have infant_laugh >= 0.5."""
+    m = (t >= a) & (t < b)
+    share = float(np.mean(np.nan_to_num(res.channels["infant_laugh"][m]) >= 0.5)) if m.any() else 0.0
+    return share >= 0.10, share
+
+
+def chunks(duration_s: float, width_s: float = 5.0) -> list[tuple[float, float]]:
+    """Consecutive width_s chunks; a last partial chunk is kept when at least half as long."""
+    out = []
+    t = 0.0
+    while t + width_s / 2 <= duration_s:
+        out.append((t, min(duration_s, t + width_s)))
+        t += width_s
+    return out
+
+
+def laugh_seconds(pcm: np.ndarray, cfg: AudioConfig) -> float:
+    res = analyze_audio(pcm, SR, ticks(pcm.shape[0] / SR), cfg)
+    return float(np.nansum(res.channels["infant_laugh"] >= 0.5)) / TICK_HZ
+
+
+def eval_laughter(media: Path, cfg: AudioConfig, pcm: dict[str, np.ndarray], results: dict, grid: bool) -> None:
+    """Laughter: never in cries, rarely in household sound and speech, found in labelled laughs, per clip vs reports."""
+    from dataclasses import replace
+    from itertools import product
+
+    found_cries = 0
+    for name in CRY_FILES:
+        x = pcm[name]
+        f, share = laugh_found(results[name], ticks(x.shape[0] / SR), 0.0, x.shape[0] / SR + 1)
+        found_cries += f
+        segs = [s for s in results[name].segments if s.label == "LAUGH"]
+        row(f"{name}: ticks with infant_laugh >= 0.5", share, f"(LAUGH segments: {len(segs)})")
+    row("cry recordings where laughter is found", f"{found_cries} of {len(CRY_FILES)}", "none", found_cries == 0)
+
+    n_chunks = n_found = 0
+    for name in NOISE_FILES:
+        x = decode_audio(media / name, SR)
+        res = analyse(x, cfg)
+        t = ticks(x.shape[0] / SR)
+        for a, b in chunks(x.shape[0] / SR):
+            n_chunks += 1
+            n_found += laugh_found(res, t, a, b)[0]
+    frac = n_found / max(1, n_chunks)
+    row("5-s chunks of household sound with laughter found", frac, f"<= 0.10 ({n_found} of {n_chunks} chunks)", frac <= 0.10)
+    s_chunks = s_found = 0
+    mb = read_csv(media / MANYBABIES / "labels.csv")
+    speech_sets = [[decode_audio(media / MANYBABIES / r["file"], SR) for r in mb if r["mother"] == m]
+                   for m in sorted({r["mother"] for r in mb})]
+    speech_sets.append([pcm[n] for n in (GRID, *ADULT_SPANS)])
+    for parts in speech_sets:
+        x, _ = join_pcm(parts)
+        res = analyse(x, cfg)
+        t = ticks(x.shape[0] / SR)
+        for a, b in chunks(x.shape[0] / SR):
+            s_chunks += 1
+            s_found += laugh_found(res, t, a, b)[0]
+    row("5-s chunks of adult speech (ManyBabies IDS/ADS, GRID, Lookit) with laughter found", s_found / max(1, s_chunks),
+        f"({s_found} of {s_chunks} chunks; no target)")
+
+    clip_pcm = {r["file"]: decode_audio(media / LAUGHTER / r["file"], SR) for r in read_csv(media / LAUGHTER / "labels.csv")}
+    for use in ("test", "tuning"):
+        labelled = [r for r in read_csv(LAUGH_LABELS) if r["use"] == use]
+        hit = 0
+        for r in labelled:
+            x = clip_pcm[r["file"]]
+            mid = (float(r["start_s"]) + float(r["end_s"])) / 2
+            a = max(0.0, min(mid - 2.5, x.shape[0] / SR - 5.0))
+            f, share = laugh_found(analyse(x, cfg), ticks(x.shape[0] / SR), a, a + 5.0)
+            hit += f
+            row(f"  labelled laugh {r['file'][:20]} {r['start_s']}-{r['end_s']} s ({r['confidence']})",
+                share, "(share of the 5-s chunk's ticks at >= 0.5)")
+        frac = hit / max(1, len(labelled))
+        target = ">= 0.80" if use == "test" else "(tuning clip: not a test)"
+        row(f"5-s chunks of labelled infant laughter where it is found ({use}, {len(labelled)} chunks)", frac, target,
+            frac >= 0.80 if use == "test" else None)
+
+    reports = read_csv(media / LAUGHTER / "labels.csv")
+    for family in sorted({r["child"] for r in reports}):
+        mine = [r for r in reports if r["child"] == family]
+        y = [r["parent_says_laughed"] == "Yes" for r in mine]
+        secs = [laugh_seconds(clip_pcm[r["file"]], cfg) for r in mine]
+        row(f"LookitLaughter {family}: clips with laughter heard", f"{sum(s > 0 for s in secs)} of {len(mine)} "
+            f"(parent says laughed: {sum(y)}); seconds per clip {', '.join(f'{s:.1f}' for s in secs)}")
+        if any(y) and not all(y):
+            a = auc(secs, y)
+            row(f"LookitLaughter {family}: per-clip AUC, laughter seconds vs parent report (settings as given)", a,
+                ">= 0.75", a >= 0.75)
+            if grid:
+                # The shipped laugh_* defaults are the best of LAUGH_GRID on this family: leave one clip out of the
+                # choice and score it with the settings the other clips choose.
+                combos = [dict(zip(LAUGH_GRID, v)) for v in product(*LAUGH_GRID.values())]
+                table = np.zeros((len(combos), len(mine)))
+                ok = np.zeros(len(combos), bool)
+                for i, kw in enumerate(combos):
+                    c = replace(cfg, **kw)
+                    table[i] = [laugh_seconds(clip_pcm[r["file"]], c) for r in mine]
+                    ok[i] = all(laugh_seconds(pcm[n], c) == 0.0 for n in CRY_FILES)
+                yy = np.array(y)
+                loco = np.zeros(len(mine))
+                for j in range(len(mine)):
+                    keep = np.arange(len(mine)) != j
+                    score = [auc(table[i, keep], yy[keep]) if ok[i] else -1.0 for i in range(len(combos))]
+                    loco[j] = table[int(np.argmax(score)), j]
+                a = auc(loco, y)
+                best = max(range(len(combos)), key=lambda i: auc(table[i], yy) if ok[i] else -1.0)
+                row(f"LookitLaughter {family}: per-clip AUC, leave-one-clip-out choice of the laugh settings", a,
+                    ">= 0.75", a >= 0.75)
+                row(f"LookitLaughter {family}: best in-sample settings", f"{combos[best]} AUC {auc(table[best], yy):.2f}")
+
+    for folder in sorted((media / "lena_infant_voc").iterdir()):
+        if folder.is_dir():
+            files = sorted(folder.glob("*.wav"))
+            found = sum(laugh_seconds(decode_audio(f, SR), cfg) > 0 for f in files)
+            row(f"LENA {folder.name}: clips with any infant laughter heard", f"{found} of {len(files)} (LENA's automatic "
+                "labels; cry-or-laugh clips are 0.6-2.3 s, too short for the 5-s rule; no target)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--media", type=Path, default=REPO / ".." / "shared" / "media")
+    ap.add_argument("--no-grid", action="store_true",
+                    help="skip the leave-one-clip-out search over laugh settings (about a minute of CPU)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override an [audio] setting, e.g. --set min_segment_s=0.3 (repeatable)")
     args = ap.parse_args()
@@ -182,6 +449,12 @@ def main() -> int:
     )
     row("Lookit turns", f"LENA {summ.turns_lena}, contingent {summ.turns_contingent}: {desc}",
         "one ADULT->INFANT turn, latency 0.6±0.3 s", ok)
+
+    print("infant-directed vs adult-directed speech (ManyBabies; issue 12)")
+    eval_ids(media, cfg)
+
+    print("infant laughter (issue 12)")
+    eval_laughter(media, cfg, pcm, results, grid=not args.no_grid)
 
     print("robustness: GRID mixed with noise, and scaled down (synthetic, fixed seed; no target)")
     rng = np.random.default_rng(4)

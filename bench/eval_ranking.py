@@ -35,6 +35,9 @@ Run::
     .venv/bin/python bench/eval_ranking.py --join-media --freeze DIR  # keep/reuse every clip's and joined file's
                                                             # signals in DIR: a ranking change compared on the same
                                                             # measurements, even while the vision/audio code changes
+    .venv/bin/python bench/eval_ranking.py --laughter 4JDccE,2UWdXP --freeze DIR  # issue 12: each family's
+                                                            # LookitLaughter clips joined, whole pipeline, top 3 vs the
+                                                            # parent's "laughed" reports (~2-4 min per family)
 
 Hit rule: a candidate *overlaps* a planted episode when their intersection is at least half of the shorter of the two.
 """
@@ -93,6 +96,7 @@ CLIPS: tuple[Clip, ...] = (
 VISION_KEYS = ("faces", "infant_present", "adult_present", "infant_looks_at_adult", "adult_looks_at_infant", "mutual_gaze",
                "infant_smile", "adult_smile")
 AUDIO_KEYS = ("adult_voice", "infant_voice", "infant_cry")
+LAUGH_KEYS = ("infant_laugh", "adult_laugh")  # issue 12: silence in a clip without sound (adult_ids stays empty)
 
 
 @dataclass
@@ -205,7 +209,7 @@ def join(parts: list[ClipSignals]) -> Joined:
         for k in names:
             if k in p.signals:
                 cols[k][i : i + n] = p.signals[k]
-            elif k in AUDIO_KEYS:
+            elif k in AUDIO_KEYS or k in LAUGH_KEYS:
                 cols[k][i : i + n] = 0.0  # a clip without sound is silence in a joined file
         segments += [VocalSegment(s.start_s + off_s, s.end_s + off_s, s.label) for s in p.segments]
         layout.append((off_s, off_s + n / float(TICK_HZ), p.clip))
@@ -309,6 +313,30 @@ def media_order(length_s: float, n_planted: int, rng: np.random.Generator, durat
     return seq
 
 
+def analyse_joined(order: list[Clip], media: Path, work: Path, frozen: Path | None, known: tuple[Clip, ...] | list[Clip]):
+    """``(signals, segments, turns, layout)`` of the clips in ``order`` joined into one file and run through the whole
+    pipeline; with ``frozen``, kept there (``.npz`` and the layout as ``.json``) and reused whatever the code, turns then
+    recounted from the segments with the audio stage's counter, as the pipeline does. ``known``: the clips a frozen
+    layout may name."""
+    from vigclips.audio import AudioConfig, count_turns
+    from vigclips.config import PipelineConfig
+    from vigclips.pipeline import analyze
+
+    if frozen is not None and frozen.is_file() and frozen.with_suffix(".json").is_file():
+        by_file = {c.file: c for c in known}
+        spans = json.loads(frozen.with_suffix(".json").read_text())
+        layout = [(float(a), float(b), by_file[f]) for a, b, f in spans]
+        cs = _load_npz(frozen, order[0])
+        return cs.signals, cs.segments, count_turns(cs.segments, cs.signals, AudioConfig()), layout
+    joined, layout = join_media(order, media, work)
+    analysis = analyze(joined, PipelineConfig())
+    signals, segments = analysis.signals, list(analysis.segments)
+    if frozen is not None:
+        _save_npz(frozen, ClipSignals(order[0], signals, segments))
+        frozen.with_suffix(".json").write_text(json.dumps([[a, b, c.file] for a, b, c in layout]))
+    return signals, segments, analysis.turns, layout
+
+
 def run_media_joins(
     media: Path, lengths: list[float], seeds: int, top: int, freeze: Path | None = None
 ) -> list[dict[str, object]]:
@@ -318,10 +346,7 @@ def run_media_joins(
     reused on later runs whatever the code, so a ranking change is compared on the very same measurements; turns are
     recounted from the segments with the audio stage's counter, as the pipeline does.
     """
-    from vigclips.audio import AudioConfig, count_turns
-    from vigclips.config import PipelineConfig
     from vigclips.media import probe
-    from vigclips.pipeline import analyze
 
     durations = {c.file: probe(media / c.file).duration_s for c in CLIPS}
     rows = []
@@ -333,20 +358,7 @@ def run_media_joins(
                 order = media_order(length, 1 if length < 300 else 2, rng, durations)
                 frozen = freeze / f"joined_{int(length)}_{seed}.npz" if freeze is not None else None
                 t0 = time.perf_counter()
-                if frozen is not None and frozen.is_file() and frozen.with_suffix(".json").is_file():
-                    by_file = {c.file: c for c in CLIPS}
-                    spans = json.loads(frozen.with_suffix(".json").read_text())
-                    layout = [(float(a), float(b), by_file[f]) for a, b, f in spans]
-                    cs = _load_npz(frozen, order[0])
-                    signals, segments = cs.signals, cs.segments
-                    turns = count_turns(segments, signals, AudioConfig())
-                else:
-                    joined, layout = join_media(order, media, work)
-                    analysis = analyze(joined, PipelineConfig())
-                    signals, segments, turns = analysis.signals, list(analysis.segments), analysis.turns
-                    if frozen is not None:
-                        _save_npz(frozen, ClipSignals(order[0], signals, segments))
-                        frozen.with_suffix(".json").write_text(json.dumps([[a, b, c.file] for a, b, c in layout]))
+                signals, segments, turns, layout = analyse_joined(order, media, work, frozen, CLIPS)
                 analyse_s = time.perf_counter() - t0
                 t0 = time.perf_counter()
                 moments = find_moments(signals, ScoringConfig(), top, turns)
@@ -357,6 +369,86 @@ def run_media_joins(
                 rows.append(row)
                 print(f"  joined {row['duration_s']:.0f} s (seed {seed}): analysed in {analyse_s:.0f} s", file=sys.stderr)
     return rows
+
+
+# ----------------------------------------------------------------------------------------------- laughter (issue 12)
+
+LAUGHTER_DIR = "lookit_laughter"
+
+
+def laughter_labels(media: Path) -> list[dict[str, str]]:
+    """Rows of ``lookit_laughter/labels.csv`` (parent reports per clip), in file order."""
+    import csv
+
+    with (media / LAUGHTER_DIR / "labels.csv").open(newline="") as fh:
+        return sorted(csv.DictReader(fh), key=lambda r: r["file"])
+
+
+def auc(scores: list[float], positive: list[bool]) -> float:
+    """Area under the ROC curve (ties count half); NaN without both classes.
+
+    Example:
+        >>> auc([0.9, 0.2, 0.5], [True, False, False])
+        1.0
+    """
+    pos = np.array([s for s, y in zip(scores, positive, strict=True) if y], dtype=np.float64)
+    neg = np.array([s for s, y in zip(scores, positive, strict=True) if not y], dtype=np.float64)
+    if pos.size == 0 or neg.size == 0:
+        return float("nan")
+    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(wins / (pos.size * neg.size))
+
+
+def run_laughter(media: Path, family: str, top: int, freeze: Path | None = None) -> dict[str, object]:
+    """Join one family's LookitLaughter clips (file order) into one file, run the whole pipeline and rank.
+
+    Reports where the top candidates fall (the clip holding most of each, and whether the parent said the child
+    laughed in it) and, per clip, the seconds of baby laughter heard (``infant_laugh`` >= 0.5) against the parent's
+    report (AUC).
+    """
+    rows = [r for r in laughter_labels(media) if r["child"] == family]
+    order = [Clip(f"{LAUGHTER_DIR}/{r['file']}", "laughed" if r["parent_says_laughed"] == "Yes" else "no laugh") for r in rows]
+    frozen = freeze / f"laughter_{family}.npz" if freeze is not None else None
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="vigclips-laugh-") as tmp:
+        signals, segments, turns, layout = analyse_joined(order, media, Path(tmp), frozen, order)
+    analyse_s = time.perf_counter() - t0
+    moments = find_moments(signals, ScoringConfig(), top, turns)
+    j = Joined(signals, segments, layout)
+    laugh = signals.get("infant_laugh")
+    per_clip = []
+    for a, b, clip in layout:
+        m = (signals.t_s >= a) & (signals.t_s < b)
+        per_clip.append({"file": Path(clip.file).name, "laughed": clip.kind == "laughed",
+                         "laugh_s": round(float(np.nansum(laugh[m] >= 0.5)) / float(TICK_HZ), 2)})
+    cands = []
+    for rank, mo in enumerate(moments, 1):
+        main = _main_clip(j, mo)
+        kind = next(c.kind for _, _, c in layout if c.file == main)
+        cands.append({"rank": rank, "start_s": round(mo.start_s, 1), "end_s": round(mo.end_s, 1), "clip": Path(main).name,
+                      "laughed": kind == "laughed", "reasons": list(mo.reasons)})
+    return {
+        "family": family, "duration_s": round(len(signals) / float(TICK_HZ), 1), "analyse_s": round(analyse_s, 1),
+        "clips": per_clip, "candidates": cands,
+        "auc_laugh_s": auc([c["laugh_s"] for c in per_clip], [c["laughed"] for c in per_clip]),
+        "top_in_laughed": sum(c["laughed"] for c in cands[:3]),
+    }
+
+
+def report_laughter(res: dict[str, object]) -> None:
+    print(f"\nLookitLaughter family {res['family']}: {res['duration_s']:.0f} s joined, whole pipeline in {res['analyse_s']:.0f} s")
+    for c in res["clips"]:  # type: ignore[union-attr]
+        print(f"  {c['file']:42s} parent says laughed: {'yes' if c['laughed'] else 'no ':3s}  baby laughter heard {c['laugh_s']:4.1f} s")
+    n_yes = sum(c["laughed"] for c in res["clips"])  # type: ignore[union-attr]
+    print(f"  per clip, laughter seconds vs parent report: AUC {res['auc_laugh_s']:.2f} ({n_yes} laughed of "
+          f"{len(res['clips'])}; target >= 0.75)")  # type: ignore[arg-type]
+    for c in res["candidates"]:  # type: ignore[union-attr]
+        print(f"  #{c['rank']} {c['start_s']:6.1f}-{c['end_s']:6.1f} s in {c['clip']} (laughed: {'yes' if c['laughed'] else 'no'}): "
+              + "; ".join(c["reasons"]))
+    k = min(3, len(res["candidates"]))  # type: ignore[arg-type]
+    ok = k == 3 and res["top_in_laughed"] == 3
+    print(f"  top 3 candidates in clips where the child laughed: {res['top_in_laughed']} of {k} (target 3 of 3) "
+          f"{'PASS' if ok else 'FAIL'}")
 
 
 # ----------------------------------------------------------------------------------------------------------- metrics
@@ -498,12 +590,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--join-media", action="store_true",
                     help="also join the real files with ffmpeg and run the whole pipeline on each joined file (slower)")
     ap.add_argument("--json", type=Path, default=None, help="write all results as JSON here")
+    ap.add_argument("--laughter", default="", metavar="FAMILY[,FAMILY]",
+                    help="only the LookitLaughter check (issue 12): join each family's clips (4JDccE, 2UWdXP), run the "
+                         "whole pipeline and rank")
     ap.add_argument("--freeze", type=Path, default=None,
                     help="keep every clip's and joined file's signals in this folder and reuse them on later runs, "
                          "whatever the code: compares ranking changes on the same measurements")
     args = ap.parse_args(argv)
 
     results: dict[str, object] = {}
+    if args.laughter:
+        results["laughter"] = []
+        for family in args.laughter.split(","):
+            res = run_laughter(args.media, family.strip(), max(3, args.top), args.freeze)
+            report_laughter(res)
+            results["laughter"].append(res)  # type: ignore[union-attr]
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2, default=str))
+        return 0
     cost = timing(20)
     results["timing"] = cost
     print(f"ranking 1 h of signals (36 000 ticks, top 20): best {cost['rank_1h_best_s'] * 1000:.0f} ms, median "

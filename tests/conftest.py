@@ -63,3 +63,10 @@ def no_error_logs(caplog):
     yield
     errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
     assert not errors, f"unexpected ERROR logs: {[r.getMessage() for r in errors]}"
+
+
+@pytest.fixture(autouse=True)
+def own_user_config(tmp_path_factory, monkeypatch):
+    """Each test sees an empty per-user config folder, never the developer's own settings or learned weights."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("user_config")))
+    monkeypatch.delenv("VIGCLIPS_CONFIG", raising=False)

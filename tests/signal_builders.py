@@ -51,6 +51,60 @@ def merge(*dicts: dict[str, list[tuple[float, float]]]) -> dict[str, list[tuple[
     return out
 
 
+def noisy_recording(duration_s: float, every_s: float = 97.0, seed: int = 0):
+    """A long recording's signals and vocal segments: an attuned episode every ``every_s`` seconds, with sensor noise.
+
+    Returns:
+        ``(signals, segments)``.
+    """
+    from vigclips.types import VocalSegment
+
+    starts = np.arange(30.0, duration_s - 30.0, every_s)
+    sig = mock_signals(duration_s, **merge(*[attuned_episode(float(t)) for t in starts]))
+    rng = np.random.default_rng(seed)
+    for name in list(sig.channels):
+        sig[name] = np.clip(sig[name] + rng.normal(0, 0.05, len(sig)), 0, 1).astype(np.float32)
+    segments = []
+    for t in starts:
+        segments += [VocalSegment(t + 1, t + 2, "INFANT"), VocalSegment(t + 2.5, t + 4, "ADULT"),
+                     VocalSegment(t + 4.5, t + 6, "INFANT"), VocalSegment(t + 7, t + 10, "ADULT")]  # fmt: skip
+    return sig, segments
+
+
+def write_output_folder(folder, signals: Signals, segments, cfg=None, *, file_name: str = "play.mp4", fps: str = "25/1"):
+    """An output folder as ``analyze`` leaves it, without a recording: ``moments.json`` and ``analysis.npz``.
+
+    Returns:
+        The ``moments.json`` document written.
+    """
+    from pathlib import Path
+
+    from vigclips.audio import count_turns
+    from vigclips.cache import cache_key, save_analysis
+    from vigclips.config import PipelineConfig
+    from vigclips.moments_file import build_document, moment_record, write_moments
+    from vigclips.scoring import find_moments
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = cfg or PipelineConfig()
+    sha256 = f"{len(signals):064x}"
+    turns = count_turns(segments, signals, cfg.audio)
+    moments = find_moments(signals, cfg.scoring, cfg.analysis.top, turns)
+    save_analysis(folder / "analysis.npz", signals, segments, cache_key(sha256, cfg.to_dict()))
+    duration_s = float(signals.t_s[-1] + 1 / float(signals.tick_hz))
+    source = {"file_name": file_name, "path": str(folder.parent / file_name), "size_bytes": 1000, "sha256": sha256,
+              "duration_s": duration_s, "fps": fps, "has_audio": True}  # fmt: skip
+    records = []
+    for m in moments:
+        record = moment_record(m)
+        record["turns"] = turns.within(m.start_s, m.end_s)
+        records.append(record)
+    document = build_document(source, signals.tick_hz, cfg.to_dict(), {"duration_s": duration_s}, records)
+    write_moments(folder / "moments.json", document)
+    return document
+
+
 _COMPARISON = re.compile(r"\d\s*[<>≤≥=]|[<>≤≥=]\s*\d")
 _ZERO_COUNT = re.compile(r"(?<![\d.,])0+(?:[.,]0+)?(?![.,]?\d)(?!%\S)")
 _NEGATIVE = re.compile(r"\b(no|none|not|never|nothing|without)\b", re.IGNORECASE)

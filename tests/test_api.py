@@ -25,6 +25,13 @@ def test_analyze_find_moments_and_export(sample_video, tmp_path):
     (folder / "moments.json").write_text(json.dumps(document))
     clips = export_clips(folder)
     assert len(clips) == 1 and clips[0].suffix == ".mp4"
+    assert (folder / "clips" / f"{sample_video.stem}_chosen.edl").is_file()  # the chosen moments as a timeline
+
+    # ranked again from the saved signals with other settings: the confirmed moment stays as it is (#13)
+    from vigclips import rank_folder
+
+    report = rank_folder(folder, load_config(None, {"analysis.top": 1, "scoring.weight_developing": 3.0}))
+    assert report.kept == 1 and json.loads((folder / "moments.json").read_text())["moments"][0] == document["moments"][0]
 
 
 def test_audio_only_recording_gives_voice_signals_only(shared_media):

@@ -141,18 +141,25 @@ def _signals(duration_s: float, **channels: float | tuple[float, float, float]) 
     return sig
 
 
-def test_orientation_of_the_responder() -> None:
-    segs = seq(("C", 0, 1), ("A", 1.5, 3))  # the adult responds: adult_looks_at_infant matters
-    looking = count_turns(segs, _signals(4, adult_looks_at_infant=1.0, infant_looks_at_adult=0.0), CFG)
-    assert looking.turns[0].oriented is True and looking.turns_contingent == 1
-    away = count_turns(segs, _signals(4, adult_looks_at_infant=0.0, infant_looks_at_adult=1.0), CFG)
-    assert away.turns[0].oriented is False and away.turns_contingent == 0 and away.turns_lena == 1
-    unseen = count_turns(segs, _signals(4, adult_looks_at_infant=np.nan), CFG)
-    assert unseen.turns[0].oriented is None and unseen.turns_contingent == 1
+def test_orientation_of_the_responder_is_evidence_not_a_gate() -> None:
+    # issue 11: a prompt reply counts unless the responder is seen turned to someone or something else
+    segs = seq(("C", 0, 1), ("A", 1.5, 3))  # the adult responds: the adult's channels matter
+    looking = count_turns(segs, _signals(4, adult_looks_at_infant=1.0, adult_looks_elsewhere=0.0, infant_looks_at_adult=0.0), CFG)
+    assert looking.turns[0].oriented is True and looking.turns[0].turned_away is False and looking.turns_contingent == 1
+    # facing the camera: not looking at the baby, but not turned to anything else either (the Lookit exchange)
+    neutral = count_turns(segs, _signals(4, adult_looks_at_infant=0.0, adult_looks_elsewhere=0.0), CFG)
+    assert neutral.turns[0].oriented is False and neutral.turns_contingent == 1
+    away = count_turns(segs, _signals(4, adult_looks_at_infant=0.0, adult_looks_elsewhere=1.0, infant_looks_elsewhere=0.0), CFG)
+    assert away.turns[0].turned_away is True and away.turns_contingent == 0 and away.turns_lena == 1
+    # the initiator's orientation does not decide it
+    other = count_turns(segs, _signals(4, adult_looks_elsewhere=0.0, infant_looks_elsewhere=1.0), CFG)
+    assert other.turns_contingent == 1
+    unseen = count_turns(segs, _signals(4, adult_looks_at_infant=np.nan, adult_looks_elsewhere=np.nan), CFG)
+    assert unseen.turns[0].oriented is None and unseen.turns[0].turned_away is None and unseen.turns_contingent == 1
     no_channel = count_turns(segs, _signals(4), CFG)
     assert no_channel.turns[0].oriented is None and no_channel.turns_contingent == 1
-    lenient = count_turns(segs, _signals(4, adult_looks_at_infant=0.0), AudioConfig(require_orientation=False))
-    assert lenient.turns[0].oriented is False and lenient.turns_contingent == 1
+    lenient = count_turns(segs, _signals(4, adult_looks_elsewhere=1.0), AudioConfig(require_orientation=False))
+    assert lenient.turns[0].turned_away is True and lenient.turns_contingent == 1
 
 
 def test_orientation_needs_the_face_seen_long_enough() -> None:

@@ -103,7 +103,8 @@ def test_noise_alone_is_not_voice(kind: str, level: float) -> None:
     x = (level * w / np.sqrt(np.mean(w**2))).astype(np.float32)
     res = run(x)
     assert res.segments == []
-    assert all(np.nanmax(res.channels[c]) == 0 for c in AUDIO_COLUMNS)
+    assert all(np.nanmax(res.channels[c]) == 0 for c in AUDIO_COLUMNS if c != "adult_ids")
+    assert np.isnan(res.channels["adult_ids"]).all()  # nobody speaks: no IDS score anywhere
 
 
 @pytest.mark.parametrize("snr_db", [20, 10, 5])

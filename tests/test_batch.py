@@ -118,10 +118,10 @@ def test_output_names_keep_the_stem_and_add_a_stable_hash_only_on_clashes():
 
 
 def test_a_second_batch_on_the_same_output_folder_is_refused(tmp_path):
-    from vigclips.batch import _exclusive
+    from vigclips.batch import exclusive
 
     _touch(tmp_path / "in" / "x.mp4")
-    with _exclusive(tmp_path / "out"):
+    with exclusive(tmp_path / "out"):
         with pytest.raises(BadInputError, match="another vigclips batch is writing here"):
             run_batch([tmp_path / "in"], tmp_path / "out")
 
@@ -160,7 +160,7 @@ def test_write_summary_csv_and_html_are_atomic_private_and_escaped(tmp_path):
     page = html_path.read_text(encoding="utf-8")
     assert 'src="day%20one/stills/m01.jpg"' in page and still.is_file()
     assert "<li>mutual gaze 4 s; both smiling</li><li>a &lt;b&gt; smile</li>" in page and "<b>" not in page
-    assert "1:05" in page and "0:10–0:18" in page and "FAILED" in page
+    assert "1:05" in page and "0:10.0–0:18.0" in page and "FAILED" in page  # moment times exactly as the review page shows
     assert _mode(csv_path) == 0o600 and _mode(html_path) == 0o600
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
 

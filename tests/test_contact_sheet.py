@@ -19,7 +19,7 @@ from vigclips.export import export_clips, plan_clips, sheet_entries, sheet_title
 from vigclips.media import probe
 from vigclips.review.annotate import CueTrack, draw_cues, layout_contact_sheet, write_contact_sheet
 from vigclips.review.decisions import DecisionStore
-from vigclips.review.store import build_document, read_moments, sha256_file, source_record, write_moments
+from vigclips.moments_file import build_document, read_moments, sha256_file, source_record, write_moments
 
 PEEKABOO = "lookit_laughter/2UWdXP.joke1.rep2.take1.Peekaboo.mp4"
 NOTE = ("Look how Ella turns to you and laughs when you come out from behind your hands. You waited for her, and she "

@@ -14,7 +14,7 @@ from vigclips.config import PipelineConfig, load_config
 from vigclips.errors import ConfigError, ReviewFileError
 from vigclips.fileio import atomic_path, atomic_write_text
 from vigclips.media.ffmpeg import ClipEncoding, build_clip_args
-from vigclips.review.store import build_document, read_moments, write_moments
+from vigclips.moments_file import build_document, read_moments, write_moments
 from vigclips.signals import place_on_ticks, read_signals_csv, signals_csv_text, tick_times
 from vigclips.types import Signals
 
@@ -131,7 +131,9 @@ def test_clip_args_are_frame_exact():
     args = build_clip_args(Path("in.mov"), 2.0, 4.5, Path("out.mp4"), ClipEncoding(fps=Fraction(30000, 1001)))
     assert args[1] == "-nostdin"
     assert args[args.index("-ss") + 1] == "2.000000" and args.index("-ss") < args.index("-i")
-    assert args[args.index("-frames:v") + 1] == str(round(2.5 * 30000 / 1001))
+    # every source frame at its own time (variable-rate recordings were re-timed to their average rate, #14)
+    assert args[args.index("-fps_mode") + 1] == "passthrough" and "-r" not in args and "-frames:v" not in args
+    assert "trim=end=2.500000" in args[args.index("-filter_complex") + 1]
     assert "libx264" in args and "aac" in args and "+faststart" in args and "yuv420p" in args
     silent = build_clip_args(Path("in.mov"), 0, 1, Path("o.mp4"), ClipEncoding(fps=Fraction(25), with_audio=False))
     assert "aac" not in silent

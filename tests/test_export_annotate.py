@@ -15,7 +15,7 @@ from vigclips.export import export_clips
 from vigclips.media import grab_frame, iter_frames, probe
 from vigclips.review.annotate import BABY_BGR, MUTUAL_BGR, PARENT_BGR, CueTrack, draw_cues, principle_caption, read_cues
 from vigclips.review.decisions import DecisionStore
-from vigclips.review.store import build_document, sha256_file, source_record, write_moments
+from vigclips.moments_file import build_document, sha256_file, source_record, write_moments
 
 SIGNALS_CSV = """time_s,infant_face_x,infant_face_y,adult_face_x,adult_face_y,infant_gaze_yaw_deg,infant_gaze_pitch_deg,\
 adult_gaze_yaw_deg,adult_gaze_pitch_deg,infant_looks_at_adult,adult_looks_at_infant,mutual_gaze,infant_smile,adult_smile,\
@@ -143,9 +143,9 @@ def test_export_annotate_stills_sheet_honours_trimmed_bounds(shared_media, tmp_p
     store.decide(doc["revision"], "m02", {"status": "rejected"})
     assert [c.name for c in export_clips(folder, contact_sheet=False)] == [clips[0].name]
     remaining = sorted(p.relative_to(folder / "clips").as_posix() for p in (folder / "clips").rglob("*") if p.is_file())
-    assert remaining == ["annotated/" + clips[0].name, "contact_sheet.pdf", "contact_sheet.png", clips[0].name, "manifest.csv",
-                         "my_notes.txt",
-                         "stills/" + clips[0].stem + ".jpg"]  # fmt: skip
+    timelines = [f"lookit_causal_ex2_chosen{suffix}" for suffix in (".edl", ".fcp.xml", ".otio")]  # the chosen moments (#13)
+    assert remaining == ["annotated/" + clips[0].name, "contact_sheet.pdf", "contact_sheet.png", clips[0].name, *timelines,
+                         "manifest.csv", "my_notes.txt", "stills/" + clips[0].stem + ".jpg"]  # fmt: skip
 
 
 def test_cli_export_options_and_review_help(shared_media, tmp_path):

@@ -31,7 +31,8 @@ SCENARIOS = {
 def _scenario(name: str):
     sig = mock_signals(60, **SCENARIOS[name])
     if name == "answer-not-turned":
-        sig["adult_present"][125:160] = 0.0  # the parent's face is not seen when answering
+        sig["adult_present"][125:160] = 0.0  # the parent's face is not seen when answering: where they look is unknown
+        sig["adult_looks_at_infant"][125:160] = np.nan
     return sig
 
 
@@ -66,7 +67,7 @@ def test_single_cues_are_told_when_no_principle_stands_out():
 def test_an_answer_with_the_parent_unseen_says_the_program_could_not_see():
     ms = find_moments(_scenario("answer-not-turned"), CFG, top_n=1)
     caveats = [c for m in ms for c in m.details["caveats"]]
-    assert "the program could not see the parent's face when they answered: check by eye" in caveats
+    assert "the program could not see where the parent was looking when they answered: check by eye" in caveats
     assert not any("not looking" in r or "not turned" in r for m in ms for r in m.reasons)
 
 

@@ -18,7 +18,7 @@ from vigclips.review.decisions import (
     check_revision,
     set_roles_swapped,
 )
-from vigclips.review.store import read_moments, validate_document, write_moments
+from vigclips.moments_file import read_moments, validate_document, write_moments
 
 STAMP = "2026-11-25T19:00:00Z"
 

@@ -197,8 +197,8 @@ def test_the_strip_and_the_timeline_only_move_the_playhead(browser, review):  # 
     page.keyboard.press("c")
     page.wait_for_selector(".timeline-marks .mark.confirmed")
     page.locator("#timeline").scroll_into_view_if_needed()
-    axes = page.evaluate("fetch('/api/moments', {headers: {'X-Vigclips-Token': document.querySelector("
-                         "'meta[name=vigclips-token]').content}}).then(r => r.json()).then(p => p.timeline_axes)")
+    axes = page.evaluate("fetch('/api/moments', {headers: {'X-Vigclips-Token': sessionStorage.getItem("
+                         "'vigclips-token')}}).then(r => r.json()).then(p => p.timeline_axes)")
     img = _box(page, "#timeline")
     x = img["left"] + (img["right"] - img["left"]) * (axes["left"] + (axes["right"] - axes["left"]) * 12.0 / axes["end_s"])
     page.mouse.click(x, (img["top"] + img["bottom"]) / 2)
@@ -264,18 +264,19 @@ def test_an_added_moment_that_is_too_short_is_refused_with_a_message(browser, re
     assert not any(m.startswith("g") for m in _moments(folder))
     # The server refuses it too (a second tab, a hand-made request).
     status = page.evaluate("""() => fetch('/api/moments', {method: 'POST', headers: {'Content-Type': 'application/json',
-        'X-Vigclips-Token': document.querySelector('meta[name=vigclips-token]').content},
+        'X-Vigclips-Token': sessionStorage.getItem('vigclips-token')},
         body: JSON.stringify({revision: 0, start_s: 4.0, end_s: 4.5})}).then(r => r.json().then(p => [r.status, p.error]))""")
     assert status[0] == 400 and "at least 1.0 s" in status[1]
 
 
-def test_an_expired_address_gets_a_plain_page_and_a_restarted_server_a_message(browser, review):  # noqa: F811
+def test_an_old_address_and_a_restarted_server_get_a_plain_message(browser, review):  # noqa: F811
     server, folder = review
     page, _ = _open(browser, server, 1280, 720)
+    # An old address (the secret of an earlier run): the page, then a sentence saying what to do, never raw JSON.
     old = page.context.new_page()
-    response = old.goto(server.url.replace(server.token, "an-old-secret"))
-    assert response.status == 403 and response.headers["content-type"].startswith("text/html")
-    assert "This review page is closed" in old.inner_text("h1") and "{" not in old.inner_text("body")
+    old.goto(server.url.replace(server.token, "an-old-secret"))
+    old.wait_for_selector("#banner-text:has-text('no longer works')")
+    assert "{" not in old.inner_text("body")
     # The server restarted with a new secret while the page was open: the next change says what to do.
     server.token = "a-new-secret"
     page.keyboard.press("c")

@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from vigclips.review.server import TOKEN_COOKIE, TOKEN_HEADER, ReviewServer, _parse_range
-from vigclips.review.store import read_moments, write_moments
+from vigclips.review.server import TOKEN_HEADER, ReviewServer, _parse_range
+from vigclips.moments_file import read_moments, write_moments
 
 STILL_BYTES = bytes(range(256)) * 40  # 10 240 bytes standing in for a JPEG
 
@@ -45,8 +45,8 @@ def _request(srv: ReviewServer, method: str, path: str, *, token: str | None = "
     hdrs = {"Host": f"127.0.0.1:{srv.port}"}
     if token == "header":
         hdrs[TOKEN_HEADER] = srv.token
-    elif token == "cookie":
-        hdrs["Cookie"] = f"{TOKEN_COOKIE}={srv.token}"
+    elif token == "key":  # how <img> and <video> ask: the read-only file key in the address
+        path += ("&" if "?" in path else "?") + f"k={srv.file_key}"
     elif token is not None:
         hdrs[TOKEN_HEADER] = token
     hdrs.update(headers or {})
@@ -64,10 +64,11 @@ def _request(srv: ReviewServer, method: str, path: str, *, token: str | None = "
 def test_listens_on_loopback_only_with_a_long_random_token(server):
     assert server.httpd.server_address[0] == "127.0.0.1"
     assert len(server.token) >= 40
-    assert server.url == f"http://127.0.0.1:{server.port}/?token={server.token}"
+    # the token travels in the fragment: browsers never send it, so it is in no request line and no log
+    assert server.url == f"http://127.0.0.1:{server.port}/#token={server.token}"
 
 
-@pytest.mark.parametrize("path", ["/", "/api/moments", "/files/stills/m01.jpg", "/static/app.js", "/nowhere"])
+@pytest.mark.parametrize("path", ["/api/moments", "/files/stills/m01.jpg", "/nowhere", "/launch/made-up"])
 @pytest.mark.parametrize("token", [None, "wrong-token"], ids=["no-token", "wrong-token"])
 def test_every_get_without_the_token_is_refused(server, path, token):
     status, _, body = _request(server, "GET", path, token=token)
@@ -75,21 +76,69 @@ def test_every_get_without_the_token_is_refused(server, path, token):
     assert b"family" not in body and b"m01" not in body
 
 
-def test_first_page_load_with_token_in_address_sets_cookie_and_embeds_token(server):
-    status, headers, body = _request(server, "GET", f"/?token={server.token}", token=None)
+@pytest.mark.parametrize("path", ["/", "/static/app.js"])
+def test_the_page_itself_holds_no_data_and_no_secret(server, path):
+    status, headers, body = _request(server, "GET", path, token=None)
     assert status == 200
-    assert f"{TOKEN_COOKIE}={server.token}" in headers["set-cookie"]
-    assert "HttpOnly" in headers["set-cookie"] and "SameSite=Strict" in headers["set-cookie"]
-    assert server.token.encode() in body
+    assert server.token.encode() not in body and server.file_key.encode() not in body and b"m01" not in body
+    assert "set-cookie" not in headers
     assert "default-src 'none'" in headers["content-security-policy"]
     assert headers["referrer-policy"] == "no-referrer" and headers["cache-control"] == "no-store"
-    # Later requests with the cookie alone work (reload, <video> and <img> requests).
-    assert _request(server, "GET", "/", token="cookie")[0] == 200
-    assert _request(server, "GET", "/api/moments", token="cookie")[0] == 200
 
 
-def test_token_in_the_query_is_accepted_only_for_the_page_itself(server):
-    assert _request(server, "GET", f"/api/moments?token={server.token}", token=None)[0] == 403
+def test_14_3_and_14_5_no_cookie_is_ever_set_so_nothing_leaks_to_other_ports_or_logs_out_another_page(server, tmp_path):
+    other = ReviewServer(server.folder).start()
+    try:
+        for srv in (server, other):
+            launched = _request(srv, "GET", srv.launch_url()[len(f"http://127.0.0.1:{srv.port}"):], token=None)
+            assert launched[0] == 200 and "set-cookie" not in launched[1]
+        # each page goes on working with its own secret (14.5: opening B logged A out)
+        assert _request(server, "GET", "/api/moments")[0] == 200 and _request(other, "GET", "/api/moments")[0] == 200
+        assert _request(server, "GET", "/files/stills/m01.jpg", token="key")[0] == 200
+        assert _request(other, "GET", "/files/stills/m01.jpg", token="key")[0] == 200
+        # one server's secrets open nothing on the other
+        assert _request(other, "GET", "/api/moments", token=server.token)[0] == 403
+    finally:
+        other.stop()
+
+
+def test_14_4_the_browser_gets_a_one_time_launch_address_not_the_token(server):
+    launch = server.launch_url()
+    assert server.token not in launch
+    path = launch[len(f"http://127.0.0.1:{server.port}"):]
+    status, _, body = _request(server, "GET", path, token=None)
+    assert status == 200 and server.token.encode() in body  # the page that opened gets the secret, in memory
+    status, _, body = _request(server, "GET", path, token=None)  # whoever read the browser's command line is too late
+    assert status == 403 and server.token.encode() not in body
+
+
+def test_14_4_an_old_launch_address_expires(server, monkeypatch):
+    import vigclips.review.server as review_server
+
+    launch = server.launch_url()
+    monkeypatch.setattr(review_server.time, "monotonic", lambda: 10**9)
+    status, _, body = _request(server, "GET", launch[len(f"http://127.0.0.1:{server.port}"):], token=None)
+    assert status == 403 and server.token.encode() not in body
+
+
+def test_14_4_secrets_never_reach_the_debug_log(server, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="vigclips")
+    launch = server.launch_url()
+    _request(server, "GET", launch[len(f"http://127.0.0.1:{server.port}"):], token=None)
+    _request(server, "GET", "/files/stills/m01.jpg", token="key")
+    _request(server, "GET", f"/api/moments?token={server.token}", token=None)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/files/stills/m01.jpg" in logged  # the requests were logged...
+    for secret in (server.token, server.file_key, launch.rsplit("/", 1)[1]):
+        assert secret not in logged  # ...without their secrets
+
+
+def test_the_file_key_opens_files_only(server):
+    assert _request(server, "GET", "/files/stills/m01.jpg", token="key")[0] == 200
+    assert _request(server, "GET", "/api/moments", token="key")[0] == 403
+    assert _request(server, "POST", "/api/moments/m01", token="key", body={"revision": 0, "status": "confirmed"})[0] == 403
 
 
 def test_foreign_host_header_is_refused_even_with_token(server):
@@ -102,21 +151,21 @@ def test_moments_api_lists_previews_stills_and_principles(server):
     state = json.loads(body)
     assert status == 200
     assert [m["id"] for m in state["document"]["moments"]] == ["m01", "m02", "m03"]
-    assert state["document"]["moments"][0]["still_url"] == "/files/stills/m01.jpg"
+    assert state["document"]["moments"][0]["still_url"] == f"/files/stills/m01.jpg?k={server.file_key}"
     assert state["document"]["moments"][0]["preview_url"] is None  # no previews in this folder
     assert [p["key"] for p in state["principles"]] == ["attentive", "encouraging", "receiving", "developing"]
 
 
 def test_files_are_served_with_byte_ranges(server):
-    status, headers, body = _request(server, "GET", "/files/stills/m01.jpg", token="cookie")
+    status, headers, body = _request(server, "GET", "/files/stills/m01.jpg", token="key")
     assert status == 200 and body == STILL_BYTES and headers["content-type"] == "image/jpeg"
-    status, headers, body = _request(server, "GET", "/files/stills/m01.jpg", token="cookie", headers={"Range": "bytes=100-199"})
+    status, headers, body = _request(server, "GET", "/files/stills/m01.jpg", token="key", headers={"Range": "bytes=100-199"})
     assert status == 206 and body == STILL_BYTES[100:200]
     assert headers["content-range"] == f"bytes 100-199/{len(STILL_BYTES)}"
-    status, _, body = _request(server, "GET", "/files/stills/m01.jpg", token="cookie", headers={"Range": "bytes=-10"})
+    status, _, body = _request(server, "GET", "/files/stills/m01.jpg", token="key", headers={"Range": "bytes=-10"})
     assert status == 206 and body == STILL_BYTES[-10:]
-    assert _request(server, "GET", "/files/stills/m01.jpg", token="cookie", headers={"Range": "bytes=99999-"})[0] == 416
-    assert _request(server, "GET", "/files/stills/inside.jpg", token="cookie")[0] == 200  # a link that stays inside is fine
+    assert _request(server, "GET", "/files/stills/m01.jpg", token="key", headers={"Range": "bytes=99999-"})[0] == 416
+    assert _request(server, "GET", "/files/stills/inside.jpg", token="key")[0] == 200  # a link that stays inside is fine
 
 
 @pytest.mark.parametrize(
@@ -139,13 +188,13 @@ def test_files_are_served_with_byte_ranges(server):
     ],
 )
 def test_nothing_outside_the_output_folder_is_served(server, path):
-    status, _, body = _request(server, "GET", path, token="cookie")
+    status, _, body = _request(server, "GET", path, token="key")
     assert status == 404
     assert b"family address" not in body
 
 
-def test_posts_need_the_header_a_cookie_is_not_enough(server):
-    status, _, _ = _request(server, "POST", "/api/moments/m01", token="cookie", body={"revision": 0, "status": "confirmed"})
+def test_posts_need_the_header_the_file_key_is_not_enough(server):
+    status, _, _ = _request(server, "POST", "/api/moments/m01", token="key", body={"revision": 0, "status": "confirmed"})
     assert status == 403
     assert read_moments(server.folder)["moments"][0]["status"] == "candidate"
 
@@ -228,7 +277,10 @@ def test_a_killed_server_loses_nothing_already_answered(server, tmp_path):
 def test_files_written_by_the_server_stay_private(server):
     _request(server, "POST", "/api/moments/m01", body={"revision": 0, "status": "rejected"})
     assert (os.stat(server.folder / "moments.json").st_mode & 0o077) == 0
-    assert (os.stat(server.folder / ".moments.lock").st_mode & 0o077) == 0
+    from vigclips.moments_file import moments_lock_path, moments_locked
+
+    with moments_locked(server.folder):  # the lock lies beside the folder (the folder is swapped by renames)
+        assert (os.stat(moments_lock_path(server.folder)).st_mode & 0o077) == 0
 
 
 @pytest.mark.parametrize(
@@ -253,7 +305,7 @@ def test_export_button_cuts_teaching_clips_through_the_api(shared_media, tmp_pat
     from fractions import Fraction
 
     from vigclips.media import probe
-    from vigclips.review.store import build_document, sha256_file, source_record
+    from vigclips.moments_file import build_document, sha256_file, source_record
 
     src = shared_media / "lookit_causal_ex2.mp4"
     folder = tmp_path / "out" / src.stem
@@ -290,7 +342,7 @@ def test_decisions_survive_a_killed_review_process(server):
                             stderr=subprocess.DEVNULL, text=True)  # fmt: skip
     try:
         line = proc.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]+)", line)
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/#token=([A-Za-z0-9_-]+)", line)
         assert match, line
         port, token = int(match.group(1)), match.group(2)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

@@ -64,10 +64,15 @@ def test_receiving_finds_a_directed_response_and_its_latency() -> None:
 def test_response_too_late_or_undirected_counts_less() -> None:
     late = compute_cues(mock_signals(20, infant_smile=[(5, 7)], adult_smile=[(7.5, 9)]), CFG)
     assert late.responses == []
+    # seen looking elsewhere while answering: accidental contiguity
     undirected = compute_cues(
         mock_signals(20, adult_looks_at_infant=[(0, 1)], infant_smile=[(5, 7)], adult_voice=[(5.5, 7)]), CFG
     )
-    assert [r.weight for r in undirected.responses] == [0.3]
+    assert [(r.weight, r.parent_orientation) for r in undirected.responses] == [(0.3, "elsewhere")]
+    # where the parent looked was not seen (face unseen: NaN): no evidence either way (issue 11)
+    unseen = mock_signals(20, adult_looks_at_infant=[(0, 1)], infant_smile=[(5, 7)], adult_voice=[(5.5, 7)])
+    unseen["adult_looks_at_infant"] = np.where(unseen.t_s < 4, unseen["adult_looks_at_infant"], np.nan)
+    assert [(r.weight, r.parent_orientation) for r in compute_cues(unseen, CFG).responses] == [(0.6, "unknown")]
 
 
 def test_encouraging_needs_a_parent_pause_before_the_baby() -> None:

@@ -2,7 +2,7 @@
 
 Everything the command line does is one import away::
 
-    from vigclips import analyze, find_moments, analyze_to_folder, export_clips, load_config
+    from vigclips import analyze, find_moments, analyze_to_folder, export_clips, load_config, rank_folder, import_elan
 
 The library logs to ``logging.getLogger("vigclips")`` and never prints; nothing goes over the network.
 """
@@ -28,6 +28,9 @@ _LAZY = {
     "analyze_to_folder": "vigclips.pipeline",
     "find_moments": "vigclips.pipeline",
     "run_batch": "vigclips.batch",
+    "rank_folder": "vigclips.rerank",
+    "import_elan": "vigclips.report.elan_import",
+    "load_user_config": "vigclips.config",
 }
 
 
@@ -54,6 +57,9 @@ __all__ = [
     "analyze_to_folder",
     "export_clips",
     "find_moments",
+    "import_elan",
     "load_config",
+    "load_user_config",
+    "rank_folder",
     "run_batch",
 ]

@@ -12,54 +12,24 @@ import logging
 import os
 import re
 import sys
-import threading
 import time
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
 from vigclips import __version__
-from vigclips.config import PipelineConfig, load_config
+from vigclips.config import PipelineConfig, load_user_config
 from vigclips.errors import BadInputError, VigclipsError
+from vigclips.progress import NullProgress, Progress, TqdmProgress
 from vigclips.vision.settings import INFANT_CHOICES
 
 log = logging.getLogger("vigclips")
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
-
-class StderrProgress:
-    """Progress for people: a percentage with time left, rewritten in place on stderr when it is a terminal (silent otherwise,
-    so logs and scripts get only results and errors)."""
-
-    def __init__(self, stream=None) -> None:
-        self.stream = stream or sys.stderr
-        self.total: float | None = None
-        self.done = 0.0
-        self.description = ""
-        self.started = 0.0
-        self._last_shown = -1
-
-    def start(self, total: float | None, description: str) -> None:
-        self.total, self.done, self.description, self.started, self._last_shown = total, 0.0, description, time.monotonic(), -1
-
-    def advance(self, amount: float = 1) -> None:
-        self.done += amount
-        if not self.total:
-            return
-        percent = int(100 * min(1.0, self.done / self.total))
-        if percent != self._last_shown and self.stream.isatty():
-            self._last_shown = percent
-            elapsed = time.monotonic() - self.started
-            eta = elapsed * (self.total - self.done) / self.done if self.done else 0.0
-            self.stream.write(f"\r{self.description}: {percent:3d}% (about {eta:.0f} s left) ")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if self.total and self.stream.isatty():
-            self.stream.write("\n")
-            self.stream.flush()
+CONFIG_HELP = "TOML settings file (default: $VIGCLIPS_CONFIG, else config.toml in your user config folder if there is one)."
 
 
 def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -67,8 +37,11 @@ def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from tqdm.contrib.logging import logging_redirect_tqdm
+
         try:
-            return func(*args, **kwargs)
+            with logging_redirect_tqdm(loggers=[log]):  # log lines go above the progress line, never through it
+                return func(*args, **kwargs)
         except VigclipsError as exc:
             if os.environ.get("VIGCLIPS_DEBUG") == "1":
                 raise
@@ -95,7 +68,39 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logger.setLevel(level)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _progress() -> Progress:
+    """The progress line on a terminal, none with -q (only errors)."""
+    return NullProgress() if log.getEffectiveLevel() >= logging.ERROR else TqdmProgress()
+
+
+def _late_verbosity(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """`-v`/`-q` given after the subcommand add to those given before it (``vigclips export OUT/x -v``)."""
+    if not value:
+        return
+    root = ctx.find_root()
+    levels = root.meta.setdefault("vigclips.verbosity", {"verbose": root.params.get("verbose", 0),
+                                                         "quiet": root.params.get("quiet", False)})  # fmt: skip
+    if param.name == "verbose":
+        levels["verbose"] += value
+    else:
+        levels["quiet"] = True
+    _setup_logging(levels["verbose"], levels["quiet"])
+
+
+class _Commands(click.Group):
+    """A group whose every subcommand also accepts ``-v``/``-q`` (people type them at the end of a command)."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.params += [
+            click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_late_verbosity,
+                         help="More messages (-vv for debugging); the same as before the command."),
+            click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_late_verbosity,
+                         help="Only errors; the same as before the command."),
+        ]  # fmt: skip
+        super().add_command(cmd, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vigclips")
 @click.option("-v", "--verbose", count=True, help="More messages (-vv for debugging).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
@@ -109,13 +114,14 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 def _config_from_options(config_file: Path | None, overrides: dict[str, Any]) -> PipelineConfig:
-    return load_config(config_file, overrides)
+    # The file given, else $VIGCLIPS_CONFIG or the per-user config.toml; learned weights are found the same way.
+    return load_user_config(config_file, overrides)
 
 
 def _analysis_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The settings `analyze` and `batch` share (each overrides the config file's value when given)."""
     options = [
-        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP),
         click.option("--fps", type=click.FloatRange(1, 30), help="Analysis ticks per second (default 10)."),
         click.option("--top", type=click.IntRange(1, 100), help="How many candidate moments to keep (default 5)."),
         click.option("--infant", type=click.Choice(INFANT_CHOICES), help="Which face is the infant (default: decided automatically)."),
@@ -128,12 +134,12 @@ def _analysis_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _analysis_config(config_file: Path | None, fps: float | None, top: int | None, infant: str | None,
                      weights: Path | None) -> PipelineConfig:  # fmt: skip
-    return load_config(config_file, {"analysis.fps": fps, "analysis.top": top, "vision.infant": infant,
+    return load_user_config(config_file, {"analysis.fps": fps, "analysis.top": top, "vision.infant": infant,
                                      "scoring.weights_file": str(weights) if weights else None})  # fmt: skip
 
 
 @main.command()
-@click.argument("videos", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("videos", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))  # each file's own error
 @click.option("-o", "--output", "out_root", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the results; each recording gets OUT/<name>/.")
 @_analysis_options
@@ -165,7 +171,7 @@ def analyze(videos: tuple[Path, ...], out_root: Path, overlay: bool, force: bool
             click.echo(f"[{k}/{len(videos)}] {video.name}: analysing…", err=True)
         started = time.monotonic()
         try:
-            folder = analyze_to_folder(video, out_root, cfg, StderrProgress(), overlay=overlay, force=force)
+            folder = analyze_to_folder(video, out_root, cfg, _progress(), overlay=overlay, force=force)
         except VigclipsError as exc:
             if len(videos) == 1 or os.environ.get("VIGCLIPS_DEBUG") == "1":
                 raise
@@ -183,7 +189,7 @@ def analyze(videos: tuple[Path, ...], out_root: Path, overlay: bool, force: bool
 
 def _candidates_found(folder: Path) -> str:
     """"5 candidate moments" from the folder's moments.json."""
-    from vigclips.review.store import read_moments
+    from vigclips.moments_file import read_moments
 
     n = len(read_moments(folder)["moments"])
     return f"{n} candidate moment{'s' if n != 1 else ''}" if n else "no candidate moments"
@@ -199,7 +205,7 @@ def _shell_quote(path: Path) -> str:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--all", "include_candidates", is_flag=True, help="Cut every candidate not rejected, not only confirmed ones.")
 @click.option("--source", type=click.Path(dir_okay=False, path_type=Path), help="The recording, if it has moved since analysis.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP)
 @click.option("--annotate", is_flag=True, help="Also write teaching versions with the cues drawn in (clips/annotated/).")
 @click.option("--stills", is_flag=True, help="Also export each moment's still picture (clips/stills/).")
 @click.option("--contact-sheet/--no-contact-sheet", default=True, show_default=True,
@@ -211,7 +217,7 @@ def export(folder: Path, include_candidates: bool, source: Path | None, config_f
     from vigclips.export import export_clips
 
     cfg = _config_from_options(config_file, {})
-    clips = export_clips(folder, cfg.export, include_candidates=include_candidates, source=source, progress=StderrProgress(),
+    clips = export_clips(folder, cfg.export, include_candidates=include_candidates, source=source, progress=_progress(),
                          annotate=annotate, stills=stills, contact_sheet=contact_sheet)  # fmt: skip
     if not clips:
         if include_candidates:
@@ -237,7 +243,7 @@ def export(folder: Path, include_candidates: bool, source: Path | None, config_f
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one).")
 @click.option("--no-browser", is_flag=True, help="Only print the address; do not open a browser.")
 @click.option("--source", type=click.Path(dir_okay=False, path_type=Path), help="The recording, if it has moved since analysis.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP)
 @_handle_errors
 def review(folder: Path, port: int, no_browser: bool, source: Path | None, config_file: Path | None) -> None:
     """Review the candidates of OUT/<name> in the browser: watch, confirm or reject, trim, tag, then export.
@@ -262,7 +268,7 @@ def review(folder: Path, port: int, no_browser: bool, source: Path | None, confi
         click.echo(f"Review page for {folder}: {server.url}")
     click.echo("Keep this address private (it is the key to the page). Press Ctrl-C to stop.")
     if not no_browser:
-        webbrowser.open(server.url)
+        webbrowser.open(server.launch_url())  # a one-time address: the browser's command line is readable by other users
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -315,13 +321,14 @@ def batch(inputs: tuple[str, ...], out_root: Path, workers: int | None, schedule
               help="Where to save the weights (default: your user config folder, vigclips/learned_weights.json).")
 @click.option("--l2", type=click.FloatRange(0, 1000), default=1.0, show_default=True, help="Ridge penalty of the fit.")
 @click.option("-k", "k", type=click.IntRange(1, 50), default=3, show_default=True, help="k of precision@k in the check.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP)
 @_handle_errors
 def learn(folders: tuple[Path, ...], output: Path | None, l2: float, k: int, config_file: Path | None) -> None:
     """Fit the ranking to your review decisions (confirmed and rejected moments in OUT/<name>/moments.json).
 
     Saves small weights on this machine (never sent anywhere) and checks, leaving one recording out at a time, whether they
-    rank your confirmations higher than the default weights. Use them with `--weights PATH` or `[scoring] weights_file`.
+    rank your confirmations higher than the default weights. Saved in your user config folder, `analyze` and `rank` use
+    them from then on (unless `--weights` or `[scoring] weights_file` names others).
     """
     from vigclips.scoring.learn import fit_and_save
 
@@ -331,6 +338,52 @@ def learn(folders: tuple[Path, ...], output: Path | None, l2: float, k: int, con
     click.echo("coefficients: " + ", ".join(f"{name} {value:+.3f}" for name, value in weights.coef.items())
                + f", intercept {weights.intercept:+.3f}")  # fmt: skip
     click.echo(report.summary())
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--top", type=click.IntRange(1, 100), help="How many fresh candidates besides your decisions (default 5).")
+@click.option("--weights", type=click.Path(dir_okay=False, path_type=Path),
+              help="Ranking weights (default: those `vigclips learn` saved, if any).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP)
+@click.option("--no-stills", is_flag=True, help="Do not cut stills for new candidates (the recording is then not needed).")
+@click.option("--no-timeline", is_flag=True, help="Do not draw timeline.png again.")
+@click.option("--source", type=click.Path(dir_okay=False, path_type=Path),
+              help="The recording, if it has moved since analysis (one folder only).")
+@_handle_errors
+def rank(folders: tuple[Path, ...], top: int | None, weights: Path | None, config_file: Path | None, no_stills: bool,
+         no_timeline: bool, source: Path | None) -> None:  # fmt: skip
+    """Rank the candidates of OUT/<name>... again from the saved signals, with the current [scoring] settings or learned
+    weights, in about a second (no re-analysis).
+
+    Every moment you confirmed, rejected, trimmed, tagged, annotated or added stays exactly as it is; the fresh candidates
+    fill the list around them. timeline.png, the .eaf, moments.vtt and the .edl are written again.
+    """
+    from vigclips.rerank import rank_folder
+
+    cfg = _config_from_options(config_file, {"analysis.top": top, "scoring.weights_file": str(weights) if weights else None})
+    if source is not None and len(folders) > 1:
+        raise BadInputError(source, "--source names one recording: give one folder with it")
+    for folder in folders:
+        report = rank_folder(folder, cfg, stills=not no_stills, timeline=not no_timeline, source=source)
+        click.echo(report.summary())
+
+
+@main.command("import-elan")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("eaf", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@_handle_errors
+def import_elan(folder: Path, eaf: Path | None) -> None:
+    """Bring decisions corrected in ELAN back into OUT/<name>/moments.json.
+
+    Reads the tiers "guider decisions" ("confirmed m01", "rejected m02", or "confirmed" alone for a new moment),
+    "guider tags" and "guider notes" of EAF (default OUT/<name>/<name>.eaf, written by `vigclips export`). They then
+    count for `vigclips learn` like decisions made on the review page.
+    """
+    from vigclips.report.elan_import import import_elan as import_decisions
+
+    counts = import_decisions(folder, eaf)
+    click.echo(f"{folder}: {counts['changed']} moment(s) changed, {counts['added']} added, {counts['unchanged']} unchanged")
 
 
 NATIVE_CHATTER = re.compile(rb"^(?:[IW]\d{4} |INFO: Created TensorFlow Lite|WARNING: All log messages before absl)")

@@ -7,6 +7,7 @@ Precedence is CLI option > config file > default. Each stage owns its section's 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import tomllib
 import typing
@@ -19,6 +20,8 @@ from vigclips.audio.settings import AudioConfig
 from vigclips.errors import ConfigError, check_setting_range
 from vigclips.scoring.settings import ScoringConfig
 from vigclips.vision.settings import VisionConfig
+
+log = logging.getLogger("vigclips")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,28 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
             raise ConfigError(path, exc.problem) from None
         raise
     return cfg.with_overrides(overrides or {})
+
+
+def load_user_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> PipelineConfig:
+    """:func:`load_config` with what a user set up found automatically (what the command line uses).
+
+    The settings file is ``path`` if given, else the one :func:`vigclips.userdirs.user_config_file` finds
+    (``$VIGCLIPS_CONFIG`` or the per-user ``config.toml``). If no ``[scoring] weights_file`` is set (by the file or
+    ``overrides``) and ``vigclips learn`` has saved weights in the per-user folder, those weights are used.
+
+    Example:
+        >>> load_user_config(None, {"analysis.top": 3}).analysis.top  # doctest: +SKIP
+        3
+    """
+    from vigclips.userdirs import user_config_file, user_weights_path
+
+    cfg = load_config(path if path is not None else user_config_file(), overrides)
+    if not cfg.scoring.weights_file:
+        learned = user_weights_path()
+        if learned.is_file():
+            log.info("ranking with the weights learned by `vigclips learn` (%s)", learned)
+            cfg = cfg.with_overrides({"scoring.weights_file": str(learned)})
+    return cfg
 
 
 def _as_dict(obj: Any) -> Any:

@@ -45,6 +45,10 @@ def check_setting_range(name: str, value: object, low: float, high: float) -> No
         raise ConfigError("config", f"{name} must be between {low} and {high}, got {value!r}")
 
 
+class OutputError(BadInputError):
+    """The output folder cannot take the results (not writable, read-only, full). Checked before the long work (#14)."""
+
+
 class ReviewFileError(BadInputError):
     """``moments.json`` is missing, malformed, or of an unknown version."""
 

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from vigclips.config import ExportConfig
-from vigclips.errors import ExportError, ReviewFileError
+from vigclips.errors import BadInputError, ExportError, ReviewFileError
 from vigclips.fileio import atomic_path, atomic_write_bytes, atomic_write_text, make_private_dir
 from vigclips.media import ClipEncoding, build_clip_args, extract_still, probe, run_ffmpeg
 from vigclips.progress import NullProgress, Progress
-from vigclips.review.store import read_moments, sha256_file
+from vigclips.moments_file import read_moments, sha256_file
 from vigclips.types import ClipSpec, MediaInfo
 
 log = logging.getLogger("vigclips")
@@ -35,6 +35,8 @@ ANNOTATED_DIR = "annotated"
 STILLS_DIR = "stills"
 CONTACT_SHEET_FILE = "contact_sheet.png"
 MANIFEST_FILE = "manifest.csv"
+TIMELINE_NAME = "chosen"
+"""Timelines of the exported moments are ``clips/<stem>_chosen.edl`` (and ``.otio``, ``.fcp.xml`` with the timeline extra)."""
 MANIFEST_COLUMNS = ("clip_file", "moment_id", "rank", "status", "start_s", "end_s", "duration_s", "principles", "note",
                     "score", "reasons", "source_file", "source_sha256")  # fmt: skip
 """``principles`` are the titles the guider ticked, joined by "; "; ``note`` is the guider's note for the shared review."""
@@ -62,12 +64,26 @@ def locate_source(document: dict[str, Any], moments_dir: Path, source: Path | No
     return found
 
 
-def clip_file_name(stem: str, moment: dict[str, Any]) -> str:
-    """``<stem>_00h01m02.5s_m03.mp4``: zero-padded start time first, so names sort by time."""
+def export_name(stem: str, moment: dict[str, Any] | None = None) -> str:
+    """The one naming rule of what export writes, without a suffix: ``<stem>_00h01m02.5s_m03`` for a moment's clip, still
+    and teaching clip, and its name inside the timelines; ``<stem>_chosen`` for the timelines of the chosen moments
+    (``.edl``, ``.otio``, ``.fcp.xml``). The zero-padded start time comes first, so clips sort by time.
+
+    Example:
+        >>> export_name("play", {"id": "m03", "start_s": 62.5}), export_name("play")
+        ('play_00h01m02.5s_m03', 'play_chosen')
+    """
+    if moment is None:
+        return f"{stem}_{TIMELINE_NAME}"
     start_s = float(moment["start_s"])
     hours, rest = divmod(start_s, 3600)
     minutes, seconds = divmod(rest, 60)
-    return f"{stem}_{int(hours):02d}h{int(minutes):02d}m{seconds:04.1f}s_{moment['id']}.mp4"
+    return f"{stem}_{int(hours):02d}h{int(minutes):02d}m{seconds:04.1f}s_{moment['id']}"
+
+
+def clip_file_name(stem: str, moment: dict[str, Any]) -> str:
+    """``<stem>_00h01m02.5s_m03.mp4`` (:func:`export_name`)."""
+    return export_name(stem, moment) + ".mp4"
 
 
 def plan_clips(document: dict[str, Any], source: Path, clips_dir: Path, include_candidates: bool) -> list[tuple[ClipSpec, dict]]:
@@ -117,6 +133,9 @@ def export_clips(
     document = read_moments(moments_dir)
     src = locate_source(document, moments_dir, source)
     info = probe(src)
+    if not info.has_video:  # refused before anything is made: no empty clips/ folder (#14)
+        raise BadInputError(src, "is a sound recording: there are no pictures to cut clips from (the moments and their times "
+                                 "are in moments.json, moments.vtt and the .eaf file)")  # fmt: skip
     clips_dir = make_private_dir(moments_dir / CLIPS_DIR)
     plan = plan_clips(document, src, clips_dir, include_candidates)
     cues = None
@@ -152,12 +171,17 @@ def export_clips(
             progress.close()
         atomic_write_text(clips_dir / MANIFEST_FILE, _manifest_csv(rows))
         keep = {spec.output_path.name for spec, _ in plan}
-        _remove_stale(clips_dir, keep, document, ".mp4")
+        removed = _remove_stale(clips_dir, keep, document, ".mp4")
+        if removed:  # said, never silent (#14): e.g. clips an earlier --all cut for moments nobody has confirmed
+            log.warning("%s: removed %d earlier clip(s) of moments not exported now (%s)%s", clips_dir, len(removed),
+                        ", ".join(removed), "" if include_candidates else "; use --all to keep unreviewed candidates' clips")
         # Teaching clips and stills of moments no longer chosen go too; current ones stay even when not remade this time.
         _remove_stale(clips_dir / ANNOTATED_DIR, keep, document, ".mp4")
         _remove_stale(clips_dir / STILLS_DIR, {Path(k).stem + ".jpg" for k in keep}, document, ".jpg")
         if contact_sheet:
             _write_contact_sheet(plan, still_files, document, clips_dir / CONTACT_SHEET_FILE)
+        write_timelines(plan, document, info, clips_dir)
+    refresh_reports(moments_dir, document, src)
     log.info("%s: %d clip(s) written to %s", src.name, len(written), clips_dir)
     return written
 
@@ -218,15 +242,61 @@ def _principle_titles(moment: dict[str, Any]) -> list[str]:
     return [PRINCIPLE_TITLES[p] for p in PRINCIPLES if p in tags]
 
 
-def _remove_stale(folder: Path, keep: set[str], document: dict[str, Any], suffix: str) -> None:
-    """Delete files this tool named (``<stem>_00h00m00.0s_<id><suffix>``) that are not in ``keep``; nothing else is touched."""
+def _remove_stale(folder: Path, keep: set[str], document: dict[str, Any], suffix: str) -> list[str]:
+    """Delete files this tool named (``<stem>_00h00m00.0s_<id><suffix>``) that are not in ``keep``; nothing else is touched.
+    Returns the names removed."""
     if not folder.is_dir():
-        return
+        return []
     stem = Path(document["source"]["file_name"]).stem
     ours = re.compile(re.escape(stem) + r"_\d{2}h\d{2}m\d{2}\.\ds_[A-Za-z0-9_-]+" + re.escape(suffix))
-    for path in folder.iterdir():
+    removed = []
+    for path in sorted(folder.iterdir()):
         if path.is_file() and ours.fullmatch(path.name) and path.name not in keep:
             path.unlink()
+            removed.append(path.name)
+    return removed
+
+
+def write_timelines(plan: list[tuple[ClipSpec, dict]], document: dict[str, Any], info: MediaInfo, clips_dir: Path) -> list[Path]:
+    """The exported moments, with their trimmed bounds, as timelines an editor opens: ``<stem>_chosen.edl`` (CMX3600, at a
+    rate OpenTimelineIO reads) and, with OpenTimelineIO installed, ``.otio`` and ``.fcp.xml``. With nothing exported, old
+    timelines are removed (they would show moments no longer chosen)."""
+    from vigclips.report.edl import write_edl
+    from vigclips.report.otio_timeline import FCP_XML_SUFFIX, build_timeline, otio_available, write_otio_timelines
+    from vigclips.rerank import moment_from_record
+
+    stem = Path(document["source"]["file_name"]).stem
+    out_stem = clips_dir / export_name(stem)
+    files = [out_stem.with_name(out_stem.name + suffix) for suffix in (".edl", ".otio", FCP_XML_SUFFIX)]
+    if not plan:
+        for path in files:
+            path.unlink(missing_ok=True)
+        return []
+    records = [{**moment, "start_s": spec.start_s, "end_s": min(spec.end_s, info.duration_s)} for spec, moment in plan]
+    names = [spec.output_path.stem for spec, _ in plan]
+    fps = info.fps if info.has_video else None
+    title = f"vigclips {export_name(stem)}"
+    written = [write_edl([moment_from_record(r) for r in records], files[0], fps, info.path.name, title=title, clip_names=names)]
+    if otio_available():
+        timeline = build_timeline(records, names, info.path, fps, info.duration_s, title, with_audio=info.has_audio)
+        written += write_otio_timelines(timeline, out_stem)
+    else:
+        log.info("no .otio or FCP XML timeline: pip install 'vigclips[timeline]' to have them")
+    return written
+
+
+def refresh_reports(moments_dir: Path, document: dict[str, Any], source: Path) -> None:
+    """Write ``moments.vtt``, ``<stem>.edl`` and ``<stem>.eaf`` (with the guider's tiers) again from the decisions, so every
+    file beside ``moments.json`` shows what was chosen (trimmed bounds, no rejected moments). Folders analysed before
+    ``analysis.npz`` existed keep their ``.eaf`` (it needs the signals)."""
+    from vigclips.cache import ANALYSIS_FILE
+    from vigclips.rerank import load_saved, write_reviewed_outputs
+
+    analysis = load_saved(moments_dir, document) if (moments_dir / ANALYSIS_FILE).is_file() else None
+    if analysis is None:
+        log.info("%s: no %s, so the .eaf keeps the analysis's tiers (analyse again to have the decisions in it)",
+                 moments_dir, ANALYSIS_FILE)  # fmt: skip
+    write_reviewed_outputs(moments_dir, document, analysis, media=source.resolve())
 
 
 def cut_clip(spec: ClipSpec, info: MediaInfo, cfg: ExportConfig) -> Path:

@@ -68,3 +68,47 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
     return Path(path)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Locks (#13, #14): one portable implementation (filelock: fcntl on Linux and macOS, msvcrt on Windows). The kernel drops a
+# lock when its holder dies, however it dies, so "I could take the lock" proves the holder is gone.
+
+
+@contextlib.contextmanager
+def locked(path: Path, timeout_s: float = -1, *, remove: bool = False) -> Iterator[None]:
+    """Hold an exclusive lock on the lock file ``path`` (created owner-only) for the ``with`` block.
+
+    Args:
+        path: the lock file; its folder must exist.
+        timeout_s: give up after this long with :class:`LockBusy` (-1 waits for ever, 0 does not wait).
+        remove: delete the lock file after releasing it. Only for locks nobody waits on (owner locks that others merely
+            test): a waiter could otherwise hold the lock of a deleted file while a newcomer locks a new one.
+
+    Example:
+        >>> with locked(Path("/tmp/x.lock")):  # doctest: +SKIP
+        ...     ...
+    """
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(os.fspath(path), mode=PRIVATE_FILE_MODE, thread_local=False)
+    try:
+        lock.acquire(timeout=timeout_s)
+    except Timeout:
+        raise LockBusy(path) from None
+    try:
+        yield
+    finally:
+        lock.release()
+        if remove:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+class LockBusy(Exception):
+    """Another process (or thread) holds the lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        super().__init__(f"{path} is locked by another process")
+

@@ -11,8 +11,6 @@ import concurrent.futures
 import dataclasses
 import logging
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,14 +19,19 @@ from typing import Any
 import numpy as np
 
 from vigclips.audio import AUDIO_COLUMNS, analyze_audio, count_turns
+from vigclips.cache import ANALYSIS_FILE, cache_key, save_analysis
 from vigclips.config import PipelineConfig
-from vigclips.errors import BadInputError, NoVideoStreamError
-from vigclips.fileio import PRIVATE_DIR_MODE, atomic_write_text, make_private_dir
+from vigclips.errors import FfmpegError, NoVideoStreamError, TruncatedMediaError
+from vigclips.fileio import atomic_write_text
 from vigclips.model_assets import verify_model_assets
 from vigclips.media import VideoWriter, decode_audio, extract_still, iter_frames, probe
+from vigclips.media.decode import TRUNCATION_TOLERANCE_S
 from vigclips.progress import NullProgress, Progress
-from vigclips.review.store import MOMENTS_FILE, build_document, moment_record, read_moments, sha256_file, source_record, write_moments
+from vigclips.moments_file import MOMENTS_FILE, build_document, moment_record, sha256_file, source_record, write_moments
+from vigclips.output_folder import (check_output_folder, discard_stale_work, output_failure, refuse_to_lose_review_work,
+                                    swap_in_folder, work_folder)
 from vigclips.scoring import find_moments as rank_moments
+from vigclips.scoring.moments import load_weights
 from vigclips.signals import place_on_ticks, signals_csv_text, tick_times
 from vigclips.types import MediaInfo, Moment, Signals, VocalSegment
 from vigclips.vision import VISION_COLUMNS, analyze_frames, render_overlay
@@ -118,6 +121,7 @@ def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, pro
     if audio_job is not None:
         started = time.perf_counter()
         pcm = audio_job.result()
+        _refuse_if_both_tracks_stop_early(info, vision_result, pcm.shape[0] / AUDIO_SAMPLE_RATE, tick_hz)
         audio_result = analyze_audio(pcm, AUDIO_SAMPLE_RATE, signals.t_s, cfg.audio, signals=signals)  # mouth tie-break
         del pcm
         for name, values in audio_result.channels.items():
@@ -126,6 +130,17 @@ def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, pro
         timings["audio_s"] = time.perf_counter() - started
     turns = count_turns(segments, signals, cfg.audio)
     return Analysis(info=info, signals=signals, segments=segments, turns=turns, vision=vision_result, timings_s=timings)
+
+
+def _refuse_if_both_tracks_stop_early(info: MediaInfo, vision_result: Any, sound_s: float, tick_hz) -> None:
+    """A picture that ends before the sound is a warning (#14); picture *and* sound ending early is a cut-off file."""
+    if vision_result is None or len(vision_result.pts_s) == 0:
+        return
+    picture_s = float(vision_result.pts_s[-1]) + 1.0 / float(tick_hz)
+    decoded_s = max(picture_s, sound_s)
+    if info.duration_s - decoded_s > max(TRUNCATION_TOLERANCE_S, 0.05 * info.duration_s):
+        raise TruncatedMediaError(info.path, f"recording is truncated or damaged: pictures and sound stop at {decoded_s:.1f} s "
+                                             f"of {info.duration_s:.1f} s")  # fmt: skip
 
 
 def find_moments(analysis: Analysis, cfg: PipelineConfig | None = None, top: int | None = None) -> list[Moment]:
@@ -157,29 +172,44 @@ def analyze_to_folder(
     force: bool = False,
     threads: int | None = None,
 ) -> Path:
-    """Analyse one recording and write ``OUT/<stem>/``: ``moments.json``, ``signals.csv``, ``vocalisations.rttm``, stills,
+    """Analyse one recording and write ``OUT/<stem>/``: ``moments.json``, ``signals.csv``, ``analysis.npz`` (what ``rank``
+    re-ranks from), ``vocalisations.rttm``, stills,
     ``timeline.png``, ``<stem>.eaf``, ``moments.vtt``, ``<stem>.edl`` (and ``overlay.mp4`` with ``overlay``).
 
+    Before the long work: the recording is probed, the output folder checked (writable, room) and the folder's review work
+    protected (see :mod:`vigclips.output_folder`); at the end the new folder is swapped in only if no decision was saved
+    meanwhile.
+
     Raises:
-        BadInputError: bad recording, or the folder holds review decisions and ``force`` is false.
+        BadInputError: bad recording, or the folder holds review decisions (or an unreadable ``moments.json``) and ``force``
+            is false. OutputError: the output folder cannot take the results.
 
     ``threads``: as for :func:`analyze`.
     """
     cfg = cfg or PipelineConfig()
     started = time.perf_counter()
+    out_root = Path(out_root)
     final_dir = output_dir_for(path, out_root)
+    # Everything that can be refused is refused before minutes of work (#14): the recording, the weights, the folder.
+    info = probe(path)
+    if info.duration_s < cfg.scoring.min_moment_s:  # analysed all the same (its signals may be wanted), but said (#14)
+        log.warning("%s: only %.2f s long, shorter than a moment (scoring.min_moment_s = %g s): there will be no candidates",
+                    info.path, info.duration_s, cfg.scoring.min_moment_s)
+    load_weights(cfg.scoring)
+    check_output_folder(out_root, info.duration_s, overlay=overlay)
     refuse_to_lose_review_work(final_dir, force)
+    discard_stale_work(out_root)
     analysis = analyze(path, cfg, progress, threads=threads)
     moments = find_moments(analysis, cfg)
-    make_private_dir(Path(out_root))
-    work_dir = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.partial-", dir=out_root))
-    os.chmod(work_dir, PRIVATE_DIR_MODE)
-    try:
-        _write_outputs(work_dir, analysis, moments, cfg, overlay, time.perf_counter() - started)
-        swap_in_folder(work_dir, final_dir)
-    except BaseException:
-        shutil.rmtree(work_dir, ignore_errors=True)
-        raise
+    with work_folder(out_root, final_dir.name) as work_dir:
+        try:
+            _write_outputs(work_dir, analysis, moments, cfg, overlay, time.perf_counter() - started)
+        except (OSError, FfmpegError) as exc:
+            failure = output_failure(exc, out_root)
+            if failure is None:
+                raise
+            raise failure from None
+        swap_in_folder(work_dir, final_dir, force=force)
     return final_dir
 
 
@@ -197,12 +227,16 @@ def _write_outputs(work_dir: Path, analysis: Analysis, moments: list[Moment], cf
         write_rttm(analysis.segments, work_dir / RTTM_FILE, stem)
         write_timeline_png(analysis.signals, moments, work_dir / "timeline.png", cfg=cfg.scoring, turns=analysis.turns,
                            title=info.path.name)  # fmt: skip
-        write_eaf(analysis.signals, moments, analysis.segments, analysis.turns, work_dir / f"{stem}.eaf", info.path.name,
+        # work_dir is a sibling of the final folder, so the .eaf's relative link to the recording is the same from both.
+        write_eaf(analysis.signals, moments, analysis.segments, analysis.turns, work_dir / f"{stem}.eaf", info.path.resolve(),
                   cfg=cfg.scoring)  # fmt: skip
         write_vtt(moments, work_dir / "moments.vtt")
-        write_edl(moments, work_dir / f"{stem}.edl", info.fps if info.has_video else cfg.analysis.tick_hz, info.path.name)
+        write_edl(moments, work_dir / f"{stem}.edl", info.fps if info.has_video else None, info.path.name)
         if overlay and info.has_video:
             write_overlay(analysis, work_dir / OVERLAY_FILE, cfg)
+        sha256 = sha256_file(info.path)
+        # What `vigclips rank` re-ranks from, keyed by content, signal settings and version (STYLE S8).
+        save_analysis(work_dir / ANALYSIS_FILE, analysis.signals, analysis.segments, cache_key(sha256, cfg.to_dict()))
         stills, previews = cut.result()
 
     records = []
@@ -214,7 +248,7 @@ def _write_outputs(work_dir: Path, analysis: Analysis, moments: list[Moment], cf
         records.append(record)
 
     summary = _summary(analysis, moments, elapsed_s)
-    document = build_document(source_record(info, sha256_file(info.path)), cfg.analysis.tick_hz, cfg.to_dict(), summary, records)
+    document = build_document(source_record(info, sha256), cfg.analysis.tick_hz, cfg.to_dict(), summary, records)
     write_moments(work_dir / MOMENTS_FILE, document)  # last: its presence marks a complete folder
 
 
@@ -275,41 +309,6 @@ def _summary(analysis: Analysis, moments: list[Moment], elapsed_s: float) -> dic
             "infant_vocal_s": round(analysis.turns.infant_vocal_s, 2),
         })
     return summary
-
-
-def refuse_to_lose_review_work(final_dir: Path, force: bool) -> None:
-    """Raise :class:`BadInputError` if ``final_dir`` holds a guider's work (decisions, trims, tags, notes, added moments,
-    swapped roles) and ``force`` is false. ``analyze`` and ``batch`` both check this before the long analysis."""
-    moments_path = final_dir / MOMENTS_FILE
-    if force or not moments_path.exists():
-        return
-    try:
-        document = read_moments(moments_path)
-    except BadInputError:
-        return  # unreadable old output: nothing a guider decided can be read from it either
-    decided = [m["id"] for m in document["moments"] if _holds_guider_work(m)]
-    if document.get("roles_swapped"):
-        decided.append("roles")
-    if decided:
-        raise BadInputError(final_dir, f"holds review work ({len(decided)} decision(s), trims, tags or notes); re-analysing would replace it "
-                                       "(use --force to overwrite, or choose another -o folder)")
-
-
-def _holds_guider_work(moment: dict[str, Any]) -> bool:
-    """A decision, a trim, a tag, a note, or a moment the guider added: anything a re-analysis would throw away."""
-    return (moment.get("status") != "candidate" or bool(moment.get("tags")) or bool(moment.get("note"))
-            or "original_start_s" in moment or moment.get("added_by") == "guider")  # fmt: skip
-
-
-def swap_in_folder(work_dir: Path, final_dir: Path) -> None:
-    """Replace ``final_dir`` by ``work_dir`` with renames only, so readers see the old folder or the new one, never a mix."""
-    old = None
-    if final_dir.exists():
-        old = final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}")
-        os.replace(final_dir, old)
-    os.replace(work_dir, final_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _start_audio_decode(info: MediaInfo) -> concurrent.futures.Future:

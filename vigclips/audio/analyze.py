@@ -1,7 +1,8 @@
 """The audio stage in one call: PCM in, per-tick voice channels and labelled vocal segments out (#4).
 
 ``analyze_audio`` = features (level, spectrum, YIN pitch) → voice activity → voice type (adult / infant / cry) →
-per-tick coverage channels on the analysis timebase. Pure numpy (scipy only to resample non-16 kHz input).
+laughter (an infant laugh becomes its own ``LAUGH`` type) and how infant-directed the adult speech is → per-tick
+channels on the analysis timebase. Pure numpy (scipy only to resample non-16 kHz input).
 """
 
 from __future__ import annotations
@@ -12,18 +13,33 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.audio.features import HOP_S, SAMPLE_RATE_HZ, compute_features, resample_to_analysis_rate
+from vigclips.audio.ids import ids_frames
+from vigclips.audio.laugh import bout_frames, laugh_bouts, relabel_laughs, split_by_speaker
 from vigclips.audio.settings import AudioConfig
 from vigclips.audio.vad import detect_voice
-from vigclips.audio.voicetype import ADULT, CRY, INFANT, LABEL_NAMES, TypedSegment, classify, mouth_tiebreak
+from vigclips.audio.voicetype import (
+    ADULT,
+    CRY,
+    INFANT,
+    LABEL_NAMES,
+    LAUGH,
+    TypedSegment,
+    classify,
+    mouth_tiebreak,
+    repaired_log2_f0,
+)
 from vigclips.errors import BadInputError
 from vigclips.progress import NullProgress, Progress
 from vigclips.types import Signals, VocalSegment
 
-AUDIO_COLUMNS: tuple[str, ...] = ("adult_voice", "infant_voice", "infant_cry")
+AUDIO_COLUMNS: tuple[str, ...] = ("adult_voice", "infant_voice", "infant_cry", "infant_laugh", "adult_laugh", "adult_ids")
 """The ``signals.csv`` columns of the audio stage: the fraction (0-1) of each tick covered by adult speech, by infant
-non-cry vocalisation, and by crying. NaN for ticks outside the audio."""
+non-cry vocalisation (laughs included), and by crying; the infant's and the adult's laughter (0-1 bout score,
+:mod:`vigclips.audio.laugh`); and how infant-directed the adult's speech is (0-1, :mod:`vigclips.audio.ids`; empty
+where no adult speaks). NaN for ticks outside the audio."""
 
-_CHANNEL_CODE = {"adult_voice": ADULT, "infant_voice": INFANT, "infant_cry": CRY}
+#: Coverage channels and the frame labels they count (a laugh is an infant vocalisation that is not a cry).
+_CHANNEL_CODES = {"adult_voice": (ADULT,), "infant_voice": (INFANT, LAUGH), "infant_cry": (CRY,)}
 #: Audio is analysed in blocks of this many seconds, so progress is reported and memory stays bounded.
 _BLOCK_S = 60.0
 
@@ -34,7 +50,7 @@ class AudioResult:
 
     Attributes:
         channels: :data:`AUDIO_COLUMNS` → (T,) float32 per-tick coverage (0-1), NaN where the tick lies outside the audio.
-        segments: vocal segments labelled ``ADULT`` / ``INFANT`` / ``CRY``, sorted by start.
+        segments: vocal segments labelled ``ADULT`` / ``INFANT`` / ``CRY`` / ``LAUGH``, sorted by start.
         duration_s: length of the analysed audio in seconds.
     """
 
@@ -52,7 +68,7 @@ def analyze_audio(
     *,
     signals: Signals | None = None,
 ) -> AudioResult:
-    """Find who vocalises when: adult speech, infant vocalisations and cries.
+    """Find who vocalises when: adult speech, infant vocalisations, laughs and cries; and how infant-directed the adult speaks.
 
     Args:
         pcm: (S,) float32 mono samples in [-1, 1] (from :func:`vigclips.media.decode.decode_audio`).
@@ -102,12 +118,19 @@ def analyze_audio(
     typed = classify(feat, va, cfg)
     if signals is not None and "infant_mouth_open" in signals and "adult_mouth_open" in signals:
         typed = mouth_tiebreak(typed, signals.t_s, signals["infant_mouth_open"], signals["adult_mouth_open"], cfg)
+    infant_bouts, adult_bouts = split_by_speaker(laugh_bouts(feat, va, cfg), labels_from_segments(typed, len(feat)), va.voiced)
+    ids = ids_frames(repaired_log2_f0(feat, va), typed, cfg.ids_min_reference_s)
+    # Only a strong bout (score >= 0.5: four calls or more) makes a LAUGH segment; weaker ones stay in the channel.
+    typed = relabel_laughs(typed, [b for b in infant_bouts if b.score >= 0.5], cfg)
     labels = labels_from_segments(typed, len(feat))
     segments = [
         VocalSegment(round(s.start * HOP_S, 3), round(min(s.end * HOP_S, duration_s), 3), LABEL_NAMES[s.label])
         for s in typed
     ]
     channels = tick_coverage(labels, t_s, duration_s)
+    channels["infant_laugh"] = tick_mean(bout_frames(infant_bouts, len(feat)), t_s, duration_s, empty=0.0)
+    channels["adult_laugh"] = tick_mean(bout_frames(adult_bouts, len(feat)), t_s, duration_s, empty=0.0)
+    channels["adult_ids"] = tick_mean(ids, t_s, duration_s, empty=np.nan)
     return AudioResult(channels=channels, segments=segments, duration_s=duration_s)
 
 
@@ -117,6 +140,34 @@ def labels_from_segments(typed: list[TypedSegment], n_frames: int) -> NDArray[np
     for s in typed:
         labels[s.start : s.end] = s.label
     return labels
+
+
+def _tick_bounds(t_s: NDArray[np.float64], n: int, duration_s: float) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
+    """Frame range ``[lo, hi)`` of each tick and the ticks outside the audio (see :func:`tick_coverage`)."""
+    dt = float(np.median(np.diff(t_s))) if t_s.shape[0] > 1 else 0.1
+    lo = np.clip(np.ceil((t_s - dt / 2) / HOP_S - 1e-9).astype(np.int64), 0, n)
+    hi = np.clip(np.ceil((t_s + dt / 2) / HOP_S - 1e-9).astype(np.int64), 0, n)
+    outside = (t_s + dt / 2 <= 0) | (t_s >= duration_s) | (hi <= lo)
+    return lo, hi, outside
+
+
+def tick_mean(
+    frames: NDArray[np.float32], t_s: NDArray[np.float64], duration_s: float, empty: float
+) -> NDArray[np.float32]:
+    """Per-tick mean of a frame channel over its non-NaN frames; ``empty`` where a tick has none, NaN outside the audio.
+
+    Example:
+        >>> frames = np.array([0.5] * 10 + [np.nan] * 10, np.float32)  # 0.2 s of 10 ms frames
+        >>> tick_mean(frames, np.array([0.05, 0.15, 0.25]), 0.2, np.nan).tolist()  # the third tick is past the end
+        [0.5, nan, nan]
+    """
+    lo, hi, outside = _tick_bounds(t_s, frames.shape[0], duration_s)
+    ok = ~np.isnan(frames)
+    c = np.concatenate([[0.0], np.cumsum(np.where(ok, frames, 0.0))])
+    k = np.concatenate([[0], np.cumsum(ok)])
+    cnt = k[hi] - k[lo]
+    mean = np.where(cnt > 0, (c[hi] - c[lo]) / np.maximum(cnt, 1), empty)
+    return np.where(outside, np.nan, mean).astype(np.float32)
 
 
 def tick_coverage(labels: NDArray[np.int8], t_s: NDArray[np.float64], duration_s: float) -> dict[str, NDArray[np.float32]]:
@@ -131,17 +182,13 @@ def tick_coverage(labels: NDArray[np.int8], t_s: NDArray[np.float64], duration_s
         duration_s: audio length.
 
     Returns:
-        :data:`AUDIO_COLUMNS` → (T,) float32.
+        ``adult_voice``, ``infant_voice`` (infant voice and laughs) and ``infant_cry`` → (T,) float32.
     """
-    n = labels.shape[0]
-    dt = float(np.median(np.diff(t_s))) if t_s.shape[0] > 1 else 0.1
-    lo = np.clip(np.ceil((t_s - dt / 2) / HOP_S - 1e-9).astype(np.int64), 0, n)
-    hi = np.clip(np.ceil((t_s + dt / 2) / HOP_S - 1e-9).astype(np.int64), 0, n)
+    lo, hi, outside = _tick_bounds(t_s, labels.shape[0], duration_s)
     count = np.maximum(hi - lo, 1)
-    outside = (t_s + dt / 2 <= 0) | (t_s >= duration_s) | (hi <= lo)
     out: dict[str, NDArray[np.float32]] = {}
-    for name in AUDIO_COLUMNS:
-        c = np.concatenate([[0], np.cumsum(labels == _CHANNEL_CODE[name])])
+    for name, codes in _CHANNEL_CODES.items():
+        c = np.concatenate([[0], np.cumsum(np.isin(labels, codes))])
         frac = (c[hi] - c[lo]) / count
         out[name] = np.where(outside, np.nan, frac).astype(np.float32)
     return out

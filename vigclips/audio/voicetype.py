@@ -29,7 +29,9 @@ from vigclips.audio.vad import VoiceActivity, _runs
 
 #: Frame label codes.
 NONE, ADULT, INFANT, CRY = 0, 1, 2, 3
-LABEL_NAMES = {ADULT: "ADULT", INFANT: "INFANT", CRY: "CRY"}
+#: An infant laugh (found after voice typing, by :mod:`vigclips.audio.laugh`).
+LAUGH = 4
+LABEL_NAMES = {ADULT: "ADULT", INFANT: "INFANT", CRY: "CRY", LAUGH: "LAUGH"}
 #: Log-odds are clipped so one frame can never outvote a whole context.
 _MAX_LOGODDS = 3.0
 #: Octave-error repair: a frame more than this many octaves from its context's median pitch is moved one octave.

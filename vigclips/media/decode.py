@@ -122,16 +122,25 @@ def iter_frames(
             proc.wait()
         _drain(frames)
     tail = b"\n".join(errors[-5:]).decode("utf-8", "replace")
-    if returncode != 0:
-        raise FfmpegError(f"{path}: decoding failed", tail)
+    if returncode != 0:  # a damaged file (e.g. an MP4 index pointing outside the data): a plain answer, exit 2 (#14)
+        log.info("%s: ffmpeg stopped decoding the pictures: %s", path, tail.strip().splitlines()[-1:] or "no reason given")
+        raise MediaOpenError(path, "the pictures cannot be decoded (the file is damaged, or its index does not match its data)")
+    if index == 0 and info.duration_s < 1.0 / float(tick_hz):  # e.g. a one-frame video: intact, just too short (#14)
+        raise MediaOpenError(path, f"is only {info.duration_s:.2f} s long, shorter than one analysis step "
+                                   f"({1.0 / float(tick_hz):g} s): too short to analyse")  # fmt: skip
     if index == 0:
         raise MediaOpenError(path, "no picture could be decoded from the video stream (damaged or unsupported?)")
     if check_complete:
         decoded_to_s = last_pts_s + 1.0 / float(tick_hz)
         missing_s = info.duration_s - decoded_to_s
         if missing_s > max(TRUNCATION_TOLERANCE_S, 0.05 * info.duration_s):
-            raise TruncatedMediaError(
-                path, f"recording is truncated or damaged: pictures stop at {decoded_to_s:.1f} s of {info.duration_s:.1f} s")
+            if not info.has_audio or errors:
+                raise TruncatedMediaError(
+                    path, f"recording is truncated or damaged: pictures stop at {decoded_to_s:.1f} s of {info.duration_s:.1f} s")
+            # Decoded cleanly and the file has sound: a picture track that simply ends first (some cameras and editors
+            # write these), not damage; a cut-off file shows decoding errors, or its sound stops too (pipeline.analyze).
+            log.warning("%s: the picture ends at %.1f s of %.1f s (the sound goes on); after that only the sound is analysed",
+                        path, decoded_to_s, info.duration_s)
     if errors:
         log.warning("%s: ffmpeg reported decoding errors (%d), e.g. %s", path, len(errors), errors[0].decode("utf-8", "replace"))
 
@@ -210,7 +219,7 @@ def decode_audio(path: str | Path, sample_rate: int = 16000, info: MediaInfo | N
     """Decode the first audio stream to mono float32 PCM in [-1, 1] at ``sample_rate``.
 
     Raises:
-        MediaOpenError: the file has no audio stream. FfmpegError: decoding failed.
+        MediaOpenError: the file has no audio stream, or its sound cannot be decoded.
     """
     path = Path(path)
     info = info or probe(path)
@@ -219,7 +228,11 @@ def decode_audio(path: str | Path, sample_rate: int = 16000, info: MediaInfo | N
     args = [*base_args(), "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(sample_rate),
             "-f", "f32le", "pipe:1"]  # fmt: skip
     # +1 s of room: containers round durations; the buffer grows if ffmpeg delivers more anyway
-    pcm = _read_f32_pipe(args, f"{path}: decoding audio", int(info.duration_s * sample_rate) + sample_rate)
+    try:
+        pcm = _read_f32_pipe(args, f"{path}: decoding audio", int(info.duration_s * sample_rate) + sample_rate)
+    except FfmpegError as exc:  # as for pictures: a damaged file is the user's to fix, said plainly
+        log.info("%s: %s", path, exc)
+        raise MediaOpenError(path, "the sound cannot be decoded (the file is damaged, or its index does not match its data)") from None
     decoded_s = pcm.shape[0] / sample_rate
     if not info.has_video and info.duration_s - decoded_s > max(TRUNCATION_TOLERANCE_S, 0.05 * info.duration_s):
         # For video files the pictures decide (audio often ends early); for audio-only files a short decode is damage.

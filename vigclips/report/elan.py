@@ -7,12 +7,20 @@ overlapping annotations on one tier, so each cue family that can overlap gets it
 Tiers (empty tiers are still written, so a trainer always finds the same layout):
 ``baby face``, ``parent face``, ``baby looks at parent``, ``parent looks at baby``, ``mutual gaze``, ``baby smile``,
 ``parent smile``, ``shared smile``, ``parent voice``, ``baby voice``, ``baby cry``, ``turns started by baby``,
-``turns started by parent``, ``candidates``.
+``turns started by parent``, ``candidates``; a tier about one partner names them as its ``PARTICIPANT`` (``baby`` or
+``parent``). When the file is rewritten after review (``vigclips export``, ``vigclips rank``), three more tiers carry the
+guider's work (``ANNOTATOR="guider"``): ``guider decisions`` ("confirmed m01", "rejected m02"; a moment's current, possibly
+trimmed bounds), ``guider tags`` (the principles, comma separated) and ``guider notes``. A trainer can correct those in ELAN
+and bring them back with ``vigclips import-elan`` (:mod:`vigclips.report.elan_import`).
+
+The media link is both an absolute ``file://`` ``MEDIA_URL`` and a ``RELATIVE_MEDIA_URL`` from the ``.eaf``'s own folder,
+so ELAN finds the recording from any working directory, and again after the recording and its results move together.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +50,12 @@ TIERS: tuple[str, ...] = (
     "candidates",
 )
 """Tier ids, in the order they are written."""
+
+REVIEW_TIERS: tuple[str, ...] = ("guider decisions", "guider tags", "guider notes")
+"""Tiers of the guider's decisions, tags and notes, written after review."""
+
+TIER_PARTICIPANT = {name: who for name in TIERS for who in ("baby", "parent") if name.startswith(who) or name.endswith(f"by {who}")}
+"""The partner a tier is about (ELAN's ``PARTICIPANT``); shared tiers (mutual gaze, shared smile, candidates) have none."""
 
 _MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".mpg": "video/mpeg",
          ".mpeg": "video/mpeg", ".wav": "audio/x-wav", ".avi": "video/x-msvideo"}
@@ -98,7 +112,7 @@ def tier_spans(
             out["baby voice"] = _mask_spans(cues.infant_voice, t, tick, "INFANT")
             out["baby cry"] = _mask_spans(cues.cry, t, tick, "CRY")
     if segments is not None:
-        tier_of = {"ADULT": "parent voice", "INFANT": "baby voice", "CRY": "baby cry"}
+        tier_of = {"ADULT": "parent voice", "INFANT": "baby voice", "LAUGH": "baby voice", "CRY": "baby cry"}
         for seg in segments:
             name = tier_of.get(str(seg.label).upper())
             if name:
@@ -114,13 +128,58 @@ def tier_spans(
     return {k: _non_overlapping(v) for k, v in out.items()}
 
 
+def review_spans(records: Sequence[dict]) -> dict[str, list[Span]]:
+    """The guider's tiers from ``moments.json`` records: a decided or added moment's status and id, its tags, its note.
+
+    Example:
+        >>> review_spans([{"id": "m01", "status": "confirmed", "start_s": 6.0, "end_s": 9.5, "tags": ["receiving"]}])
+        {'guider decisions': [(6.0, 9.5, 'confirmed m01')], 'guider tags': [(6.0, 9.5, 'receiving')], 'guider notes': []}
+    """
+    out: dict[str, list[Span]] = {name: [] for name in REVIEW_TIERS}
+    for r in records:
+        if r.get("status") == "candidate" and not r.get("tags") and not r.get("note") and r.get("added_by") != "guider":
+            continue
+        span = (float(r["start_s"]), float(r["end_s"]))
+        out["guider decisions"].append((*span, f"{r['status']} {r['id']}"))
+        if r.get("tags"):
+            out["guider tags"].append((*span, ", ".join(r["tags"])))
+        if r.get("note"):
+            out["guider notes"].append((*span, str(r["note"])))
+    return {k: _non_overlapping(v) for k, v in out.items()}
+
+
+def media_urls(media: str | os.PathLike[str], eaf_dir: str | os.PathLike[str] | None) -> tuple[str, str | None]:
+    """``(MEDIA_URL, RELATIVE_MEDIA_URL)`` of a recording: an absolute ``file://`` URL and the path from ``eaf_dir``.
+
+    A bare file name stays as it is (it is taken to sit beside the ``.eaf``). The relative link is ``None`` when there is
+    none (a recording on another Windows drive).
+
+    Example:
+        >>> media_urls("/data/rec/play.mp4", "/data/out/play")
+        ('file:///data/rec/play.mp4', '../../rec/play.mp4')
+    """
+    path = Path(media)
+    if not path.is_absolute():
+        return path.name, f"./{path.name}"
+    if eaf_dir is None:
+        return path.as_uri(), f"./{path.name}"
+    try:
+        relative = Path(os.path.relpath(path, Path(eaf_dir).absolute())).as_posix()
+    except ValueError:  # another drive: only the absolute link can reach it
+        return path.as_uri(), None
+    return path.as_uri(), relative if relative.startswith("../") else f"./{relative}"
+
+
 def render_eaf(
     signals: Signals,
     moments: Sequence[Moment],
     segments: Sequence[VocalSegment] | None,
     turns: object | None,
-    media_file_name: str,
+    media_file_name: str | os.PathLike[str],
     cfg: ScoringConfig | None = None,
+    *,
+    eaf_dir: str | os.PathLike[str] | None = None,
+    review: Sequence[dict] | None = None,
 ) -> str:
     """The EAF XML text (see :func:`write_eaf`)."""
     root = ET.Element(
@@ -136,17 +195,20 @@ def render_eaf(
     )
     header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
     media = Path(media_file_name)
-    url = media.as_uri() if media.is_absolute() else media.name
-    ET.SubElement(
-        header,
-        "MEDIA_DESCRIPTOR",
-        {"MEDIA_URL": url, "MIME_TYPE": _MIME.get(media.suffix.lower(), "video/*"), "RELATIVE_MEDIA_URL": f"./{media.name}"},
-    )
+    url, relative = media_urls(media, eaf_dir)
+    descriptor = {"MEDIA_URL": url, "MIME_TYPE": _MIME.get(media.suffix.lower(), "video/*")}
+    if relative is not None:
+        descriptor["RELATIVE_MEDIA_URL"] = relative
+    ET.SubElement(header, "MEDIA_DESCRIPTOR", descriptor)
     spans = tier_spans(signals, moments, segments, turns, cfg)
+    names = TIERS
+    if review is not None:
+        spans.update(review_spans(review))
+        names = TIERS + REVIEW_TIERS
     # One pair of time slots per annotation, numbered in time order.
     slots: list[tuple[int, int]] = []  # (ms, slot index)
     ann: dict[str, list[tuple[int, int, str]]] = {}
-    for name in TIERS:
+    for name in names:
         rows = []
         for s, e, v in spans[name]:
             s_ms, e_ms = round(s * 1000), round(e * 1000)
@@ -161,8 +223,13 @@ def render_eaf(
     for k in order:
         ET.SubElement(time_order, "TIME_SLOT", {"TIME_SLOT_ID": slot_id[k], "TIME_VALUE": str(slots[k][0])})
     aid = 0
-    for name in TIERS:
-        tier = ET.SubElement(root, "TIER", {"LINGUISTIC_TYPE_REF": "default-lt", "TIER_ID": name})
+    for name in names:
+        attributes = {"LINGUISTIC_TYPE_REF": "default-lt", "TIER_ID": name}
+        if name in TIER_PARTICIPANT:
+            attributes["PARTICIPANT"] = TIER_PARTICIPANT[name]
+        if name in REVIEW_TIERS:
+            attributes["ANNOTATOR"] = "guider"
+        tier = ET.SubElement(root, "TIER", attributes)
         for a, b, value in ann[name]:
             aid += 1
             wrap = ET.SubElement(tier, "ANNOTATION")
@@ -193,8 +260,10 @@ def write_eaf(
     segments: Sequence[VocalSegment] | None,
     turns: object | None,
     path: Path,
-    media_file_name: str,
+    media_file_name: str | os.PathLike[str],
     cfg: ScoringConfig | None = None,
+    *,
+    review: Sequence[dict] | None = None,
 ) -> Path:
     """Write an ELAN ``.eaf`` with tiers for faces, gaze, mutual gaze, smiles, voices, turns and candidates.
 
@@ -206,8 +275,10 @@ def write_eaf(
             voice tiers from the voice channels.
         turns: turns from the audio stage (duck-typed, see :func:`vigclips.scoring.find_moments`) or ``None``.
         path: where to write, e.g. ``OUT/<stem>.eaf``.
-        media_file_name: the recording's file name (linked relative to the ``.eaf``) or absolute path.
+        media_file_name: the recording's absolute path (linked as a ``file://`` URL and relative to the ``.eaf``'s
+            folder), or a bare file name taken to sit beside the ``.eaf``.
         cfg: scoring thresholds (default :class:`ScoringConfig`).
+        review: ``moments.json`` records: adds the guider's tiers (:data:`REVIEW_TIERS`).
 
     Returns:
         ``path``.
@@ -215,4 +286,6 @@ def write_eaf(
     Example:
         >>> write_eaf(signals, moments, None, None, out / "play.eaf", "play.mp4")  # doctest: +SKIP
     """
-    return atomic_write_text(Path(path), render_eaf(signals, moments, segments, turns, media_file_name, cfg))
+    path = Path(path)
+    return atomic_write_text(path, render_eaf(signals, moments, segments, turns, media_file_name, cfg, eaf_dir=path.parent,
+                                              review=review))  # fmt: skip

@@ -31,6 +31,8 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     ("parent voice", "adult_voice", "#81c784"),
     ("baby voice", "infant_voice", "#2e7d32"),
     ("baby cries", "cry", "#c62828"),
+    ("baby laughs", "infant_laugh", "#ad1457"),
+    ("parent sing-song voice", "adult_ids", "#6a1b9a"),
 )
 
 
@@ -133,6 +135,6 @@ def _row_measured(attr: str, cues: object) -> bool:
     family = {
         "infant_seen": "faces", "adult_seen": "faces", "infant_look": "gaze", "adult_look": "gaze", "mutual": "gaze",
         "infant_smile": "smile", "adult_smile": "smile", "shared_smile": "smile", "adult_voice": "voice",
-        "infant_voice": "voice", "cry": "cry",
+        "infant_voice": "voice", "cry": "cry", "infant_laugh": "laugh", "adult_ids": "ids",
     }[attr]
     return family in measured

@@ -1,5 +1,5 @@
-"""Guider review: the ``moments.json`` store (and, later, the local review page)."""
+"""Guider review: the local review page and the decisions it writes (``moments.json`` itself is :mod:`vigclips.moments_file`)."""
 
-from vigclips.review.store import MOMENTS_FILE, STATUSES, read_moments, sha256_file, write_moments
+from vigclips.moments_file import MOMENTS_FILE, STATUSES, read_moments, sha256_file, write_moments
 
 __all__ = ["MOMENTS_FILE", "STATUSES", "read_moments", "sha256_file", "write_moments"]

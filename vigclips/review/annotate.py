@@ -29,6 +29,7 @@ from vigclips.fileio import atomic_path
 from vigclips.media import VideoWriter, iter_frames, probe, run_ffmpeg
 from vigclips.media.ffmpeg import build_mux_audio_args
 from vigclips.review.decisions import PRINCIPLE_TITLES, PRINCIPLES
+from vigclips.timefmt import clock  # the review page's own time format
 
 BABY_BGR = (60, 200, 255)  # amber, as in overlay.mp4
 PARENT_BGR = (255, 160, 60)  # blue
@@ -196,10 +197,16 @@ def draw_cues(image: NDArray[np.uint8], cues: dict[str, float], caption: str, le
         markers = []
         if cues.get(f"{role}_smile", 0.0) >= CUE_ON:
             markers.append("smiling")
-        if role == "adult" and cues.get("adult_voice", 0.0) >= CUE_ON:
+        if role == "adult" and cues.get("adult_laugh", 0.0) >= CUE_ON:
+            markers.append("laughing")
+        elif role == "adult" and cues.get("adult_voice", 0.0) >= CUE_ON:
             markers.append("speaking")
+        if role == "adult" and cues.get("adult_ids", 0.0) >= CUE_ON and cues.get("adult_voice", 0.0) >= CUE_ON:
+            markers.append("sing-song voice")
         if role == "infant" and cues.get("infant_cry", 0.0) >= CUE_ON:
             markers.append("crying")
+        elif role == "infant" and cues.get("infant_laugh", 0.0) >= CUE_ON:
+            markers.append("laughing")
         elif role == "infant" and cues.get("infant_voice", 0.0) >= CUE_ON:
             markers.append("making a sound")
         # Markers beside the face (right, or left near the right edge), clear of the caption band at the bottom.
@@ -207,7 +214,7 @@ def draw_cues(image: NDArray[np.uint8], cues: dict[str, float], caption: str, le
         x_text = cx + int(radius * 1.6) if cx + int(radius * 1.6) + text_w < w else cx - radius - text_w - 8 * unit
         for k, text in enumerate(markers):
             _label(out, text, (x_text, cy - radius // 3 + 18 * k * unit), colour, scale, unit)
-        if "speaking" in markers or "making a sound" in markers:
+        if {"speaking", "making a sound", "laughing"} & set(markers):
             for r in (0.35, 0.55):  # sound waves beside the mouth
                 axes = (int(radius * r), int(radius * r))
                 cv2.ellipse(out, (cx + radius, cy + radius // 3), axes, 0, -40, 40, colour, unit, cv2.LINE_AA)
@@ -215,6 +222,9 @@ def draw_cues(image: NDArray[np.uint8], cues: dict[str, float], caption: str, le
     if cues.get("mutual_gaze", 0.0) >= CUE_ON and both_well:
         cv2.line(out, centres["infant"], centres["adult"], MUTUAL_BGR, unit + 2, cv2.LINE_AA)
         _banner(out, "looking at each other", (0, 0), MUTUAL_BGR, scale * 1.2, unit)
+    elif (cues.get("infant_laugh", 0.0) >= CUE_ON and max(cues.get("adult_laugh", 0.0), cues.get("adult_smile", 0.0)) >= CUE_ON
+          and both_well):
+        _banner(out, "having fun together", (0, 0), MUTUAL_BGR, scale * 1.2, unit)
     elif cues.get("shared_smile", 0.0) >= CUE_ON and both_well:
         _banner(out, "smiling together", (0, 0), MUTUAL_BGR, scale * 1.2, unit)
     if legend:
@@ -346,7 +356,7 @@ def sheet_entry_text(entry: dict[str, Any]) -> list[tuple[str, str]]:
     never the program's reasons (#15).
     """
     start_s, end_s = float(entry["start_s"]), float(entry["end_s"])
-    out = [("heading", f"{entry['label']}.  {_clock(start_s)} to {_clock(end_s)}  ({end_s - start_s:.1f} seconds)")]
+    out = [("heading", f"{entry['label']}.  {clock(start_s)} to {clock(end_s)}  ({end_s - start_s:.1f} seconds)")]
     if entry.get("principles"):
         out.append(("principles", "Shows: " + ", ".join(entry["principles"])))
     if entry.get("note"):
@@ -507,12 +517,6 @@ def write_contact_sheet(entries: list[dict[str, Any]], output: Path, title: str)
         if stale not in paths:
             stale.unlink()
     return [*paths, pdf]
-
-
-def _clock(t_s: float) -> str:
-    """``1:02.5``, as the review page writes times."""
-    minutes, seconds = divmod(t_s, 60)
-    return f"{int(minutes)}:{seconds:04.1f}"
 
 
 def _label(image: NDArray[np.uint8], text: str, org: tuple[int, int], colour: tuple[int, int, int], scale: float,

@@ -2,15 +2,15 @@
 
 The first page lists every recording of the batch, with its status (how many moments are kept, not used or still to review;
 or why the analysis failed) and its top still; each opens that recording's own review page at ``/r/<name>/``, served by
-the same server with the same rules as a single recording's (:mod:`vigclips.review.server`): loopback only, one secret for
-every page, changes only with the header. Recordings are found as the subfolders holding a ``moments.json``; failed ones
+the same server with the same rules as a single recording's (:mod:`vigclips.review.server`): loopback only, one secret
+for every page (from the address's fragment or a one-time launch address, kept in the tab's sessionStorage, sent as a
+header), pictures by each recording's read-only file key. Recordings are found as the subfolders holding a ``moments.json``; failed ones
 come from the batch's ``summary.csv``.
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import re
 import secrets
 import threading
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from vigclips.config import ExportConfig
-from vigclips.errors import ReviewFileError, VigclipsError
-from vigclips.review.server import STATIC_DIR, TOKEN_COOKIE, ReviewServer, _Handler, listen_loopback, prepare_review
-from vigclips.review.store import MOMENTS_FILE, read_moments
+from vigclips.errors import BadInputError, ReviewFileError, VigclipsError
+from vigclips.review.server import HOST, STATIC_DIR, ReviewServer, _Handler, _Server, prepare_review
+from vigclips.moments_file import MOMENTS_FILE, read_moments
 
 SUMMARY_CSV = "summary.csv"  # batch.SUMMARY_CSV; not imported so the review page does not load the batch runner
 _RECORDING_PATH = re.compile(r"^/r/([^/]{1,255})(/.*)?$")
@@ -56,39 +56,49 @@ class BatchReviewServer:
     def __init__(self, folder: Path, port: int = 0, export_cfg: ExportConfig | None = None, prepare: bool = False) -> None:
         self.folder = Path(folder).resolve()
         self.token = secrets.token_urlsafe(32)
+        self._launch_codes: dict[str, float] = {}
+        self._launch_lock = threading.Lock()
         self.apps: dict[str, ReviewServer] = {}
         self.broken: dict[str, str] = {}
         for sub in _subfolders(self.folder):
             if not (sub / MOMENTS_FILE).is_file():
                 continue
             try:
-                if prepare:  # previews a folder lacks; then the page shares this server's secret
+                if prepare:  # previews a folder lacks
                     app = prepare_review(sub, export_cfg=export_cfg, listen=False)
-                    app.token = self.token
                 else:
-                    app = ReviewServer(sub, token=self.token, export_cfg=export_cfg, listen=False)
+                    app = ReviewServer(sub, export_cfg=export_cfg, listen=False)
             except VigclipsError as exc:
                 self.broken[sub.name] = str(exc)
                 continue
+            app.token = self.token  # one secret for the whole batch; each page keeps its own file key
             app.base_path = "/r/" + urllib.parse.quote(sub.name)
             self.apps[sub.name] = app
         if not self.apps and not self.broken:
             raise ReviewFileError(self.folder, "holds no recording's results (run `vigclips batch` or `vigclips analyze` first)")
-        self.httpd = listen_loopback(port, type("BoundBatchHandler", (_BatchHandler,), {"app": self, "batch": self}))
+        handler = type("BoundBatchHandler", (_BatchHandler,), {"app": self, "batch": self})
+        try:
+            self.httpd = _Server((HOST, port), handler)
+        except OSError as exc:
+            raise BadInputError(f"{HOST}:{port}", f"cannot serve the review page there ({exc.strerror or exc}); "
+                                                  "choose another --port or leave it out") from None
         self.port = int(self.httpd.server_address[1])
         for app in self.apps.values():
             app.port = self.port  # each page checks the Host header against this server's address
         self._thread: threading.Thread | None = None
+        self.file_key = secrets.token_urlsafe(32)  # the list page serves no files of its own
 
-    # Serving works as for one recording (the same socket, thread and address with its secret).
+    # Serving and the one-time launch address work as for one recording.
     url = ReviewServer.url
+    launch_url = ReviewServer.launch_url
+    redeem_launch_code = ReviewServer.redeem_launch_code
     serve_forever = ReviewServer.serve_forever
     start = ReviewServer.start
     stop = ReviewServer.stop
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per recording, in name order: ``name``, ``url`` (None when it cannot be opened), ``status`` (words),
-        ``still_url``, ``counts`` ({confirmed, rejected, candidate})."""
+        ``still_url`` (with that recording's file key), ``counts`` ({confirmed, rejected, candidate})."""
         rows: dict[str, dict[str, Any]] = {}
         for name, app in self.apps.items():
             try:
@@ -111,17 +121,9 @@ class BatchReviewServer:
                               "status": "the analysis failed: " + (record.get("error") or "no reason recorded")}  # fmt: skip
         return [rows[k] for k in sorted(rows, key=str.casefold)]
 
-    def page(self) -> str:
-        """The list page (plain HTML, no script: the links carry no secret, the cookie does)."""
-        e = html.escape
-        items = []
-        for row in self.rows():
-            still = (f'<img src="{e(row["still_url"])}" alt="">' if row["still_url"] else '<span class="noimg"></span>')
-            name = f'<a href="{e(row["url"])}">{e(row["name"])}</a>' if row["url"] else e(row["name"])
-            items.append(f'<li class="{"open" if row["url"] else "closed"}">{still}<div><b>{name}</b>'
-                         f'<span>{e(row["status"])}</span></div></li>')  # fmt: skip
-        n = len(items)
-        return _PAGE.format(title=e(self.folder.name), count=f"{n} recording{'s' if n != 1 else ''}", items="\n".join(items))
+    def page_state(self) -> dict[str, Any]:
+        """What the list page shows."""
+        return {"folder_name": self.folder.name, "recordings": self.rows()}
 
 
 def _status_words(n: int, counts: dict[str, int]) -> str:
@@ -140,72 +142,71 @@ def _failed_in_summary(folder: Path) -> list[dict[str, str]]:
         return []
 
 
+_LIST_STATIC = {"batch.js": "text/javascript; charset=utf-8", "batch.css": "text/css; charset=utf-8"}
+
+
 class _BatchHandler(_Handler):
-    """The list page at ``/``; ``/r/<name>/…`` handled as that recording's own page (its paths, its store)."""
+    """The list page at ``/`` (its data from ``/api/recordings``); ``/r/<name>/…`` handled as that recording's own page."""
 
     batch: BatchReviewServer
 
+    def _list_page(self, token: str = "") -> None:
+        body = (STATIC_DIR / "batch.html").read_text(encoding="utf-8").replace("{{TOKEN}}", token).encode("utf-8")
+        self._send(HTTPStatus.OK, body, "text/html; charset=utf-8")
+
     def _route(self) -> bool:
-        """Point this request at a recording's page; False when it was answered here (the list, a redirect, 404)."""
+        """Point this request at a recording's page; True when it was answered here (a redirect, 404)."""
         parsed = urllib.parse.urlsplit(self.path)
         match = _RECORDING_PATH.match(parsed.path)
-        if match is None:
-            return False
-        app = self.batch.apps.get(urllib.parse.unquote(match.group(1)))
+        app = self.batch.apps.get(urllib.parse.unquote(match.group(1))) if match else None
         if app is None:
-            if self._authorised(allow_query=False, allow_cookie=True):
-                self._error(HTTPStatus.NOT_FOUND, "no such recording in this batch")
+            self._error(HTTPStatus.NOT_FOUND, "no such recording in this batch")
             return True
-        rest = match.group(2)
+        rest = match.group(2)  # type: ignore[union-attr]
         if rest is None:  # "/r/name" → "/r/name/", so the page's relative addresses resolve inside it
-            if self._authorised(allow_query=False, allow_cookie=True, page=True):
-                self._send(HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain", {"Location": app.base_path + "/"})
+            self._send(HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain", {"Location": app.base_path + "/"})
             return True
-        self.app = app  # type: ignore[misc] - this request only
+        self.app = app  # type: ignore[misc] - this request only: its store, its files, its file key
         self.path = rest + (f"?{parsed.query}" if parsed.query else "")
         return False
 
     def do_GET(self) -> None:  # noqa: N802
         path = urllib.parse.urlsplit(self.path).path
-        if path in ("/", "/index.html"):
-            if not self._authorised(allow_query=True, allow_cookie=True, page=True):
-                return
-            cookie = f"{TOKEN_COOKIE}={self.batch.token}; Path=/; HttpOnly; SameSite=Strict"
-            self._send(HTTPStatus.OK, self.batch.page().encode("utf-8"), "text/html; charset=utf-8", {"Set-Cookie": cookie})
+        if not self._host_ok():
+            self._authorised()  # refuses
             return
-        if path == "/static/batch.css":
-            if self._authorised(allow_query=False, allow_cookie=True):
-                self._send(HTTPStatus.OK, (STATIC_DIR / "batch.css").read_bytes(), "text/css; charset=utf-8")
+        if path in ("/", "/index.html"):
+            self._list_page()
+            return
+        if path.startswith("/launch/"):
+            if self.batch.redeem_launch_code(path[len("/launch/"):]):
+                self._list_page(self.batch.token)
+            else:
+                super().do_GET()  # the base page for a spent code
+            return
+        if path.startswith("/static/") and path[len("/static/"):] in _LIST_STATIC:
+            name = path[len("/static/"):]
+            self._send(HTTPStatus.OK, (STATIC_DIR / name).read_bytes(), _LIST_STATIC[name])
+            return
+        if path == "/api/recordings":
+            if self._authorised():
+                self._api(lambda: (HTTPStatus.OK, self.batch.page_state()))
             return
         if path.startswith("/r/"):
             if self._route():
                 return
         elif path.startswith(("/api/", "/files/")):  # only inside a recording's page
-            if self._authorised(allow_query=False, allow_cookie=True):
+            if self._authorised():
                 self._error(HTTPStatus.NOT_FOUND, "open a recording from the list first")
             return
         super().do_GET()
 
     def do_POST(self) -> None:  # noqa: N802
+        if not self._authorised():
+            return
         if not urllib.parse.urlsplit(self.path).path.startswith("/r/"):
-            if self._authorised(allow_query=False, allow_cookie=False):
-                self._error(HTTPStatus.NOT_FOUND, "not found")
+            self._error(HTTPStatus.NOT_FOUND, "not found")
             return
         if self._route():
             return
         super().do_POST()
-
-
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Recordings to review · vigclips</title>
-<link rel="stylesheet" href="/static/batch.css">
-</head>
-<body>
-<header><h1>Recordings to review</h1><p>{title} · {count}. Open one to watch and decide its moments; every change is saved
-straight away.</p></header>
-<ol id="recordings">
-{items}
-</ol>
-</body></html>
-"""

@@ -11,20 +11,15 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-import os
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from vigclips.errors import VigclipsError
+from vigclips.timefmt import utc_now
 
-try:  # POSIX; on Windows the thread lock alone serialises writers of one server
-    import fcntl
-except ImportError:  # pragma: no cover - not on this platform
-    fcntl = None  # type: ignore[assignment]
-from vigclips.review.store import MOMENTS_FILE, STATUSES, read_moments, write_moments
+from vigclips.moments_file import MOMENTS_FILE, STATUSES, moments_locked, read_moments, write_moments
 
 PRINCIPLES = ("attentive", "encouraging", "receiving", "developing")
 """Tags a guider may put on a moment: the four attunement principles that matter for pre-verbal infants (DOMAIN.md)."""
@@ -46,9 +41,6 @@ MIN_MOMENT_S = 0.2
 EDITABLE_FIELDS = ("status", "start_s", "end_s", "tags", "note")
 """Keys a decision may change; anything else in a request is refused, so a page cannot rewrite scores or reasons."""
 
-LOCK_FILE = ".moments.lock"
-"""Lock file beside ``moments.json``: two review servers on the same folder also take turns."""
-
 
 class DecisionError(VigclipsError):
     """A decision that cannot be applied (unknown moment, bounds outside the recording, unknown tag…). HTTP 400."""
@@ -66,11 +58,6 @@ class StaleRevisionError(DecisionError):
             f"these moments were changed elsewhere (another tab or window) since this page loaded them "
             f"(revision {expected}, now {current}); reload the page to see the newest decisions, then try again"
         )
-
-
-def now_utc() -> str:
-    """Current time as ``2026-11-25T19:04:39Z`` (seconds; what ``decided_utc`` holds)."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def recording_duration_s(document: dict[str, Any]) -> float:
@@ -139,7 +126,7 @@ def apply_decision(
         moment["tags"] = _tags(changes["tags"])
     if "note" in changes:
         moment["note"] = _note(changes["note"])
-    moment["decided_utc"] = decided_utc or now_utc()
+    moment["decided_utc"] = decided_utc or utc_now()
     return _bumped(new)
 
 
@@ -198,7 +185,7 @@ def add_moment(
         "tags": _tags(tags),
         "note": _note(note),
         "added_by": "guider",
-        "decided_utc": decided_utc or now_utc(),
+        "decided_utc": decided_utc or utc_now(),
     })
     return _bumped(new), moment_id
 
@@ -226,16 +213,17 @@ def set_roles_swapped(document: dict[str, Any], swapped: Any, *, decided_utc: st
         raise DecisionError(f"roles_swapped must be true or false, got {swapped!r}")
     new = copy.deepcopy(document)
     new["roles_swapped"] = swapped
-    new["roles_swapped_utc"] = decided_utc or now_utc()
+    new["roles_swapped_utc"] = decided_utc or utc_now()
     return _bumped(new)
 
 
 class DecisionStore:
     """Read and change one output folder's ``moments.json`` safely.
 
-    Every change runs under a thread lock and an exclusive ``fcntl`` lock on :data:`LOCK_FILE` (so two servers on one folder
-    also take turns), re-reads the file, checks the revision the caller saw, applies a pure function, and writes atomically
-    through :func:`vigclips.review.store.write_moments`: a killed server or a crashed browser never loses a saved decision.
+    Every change runs under a thread lock and the folder's exclusive file lock (:func:`vigclips.moments_file.moments_locked`,
+    also held by an analysis swapping in a new folder, so two servers on one folder and a re-analysis all take turns),
+    re-reads the file, checks the revision the caller saw, applies a pure function, and writes atomically
+    through :func:`vigclips.moments_file.write_moments`: a killed server or a crashed browser never loses a saved decision.
 
     Example:
         >>> store = DecisionStore(Path("out/demo_play"))  # doctest: +SKIP
@@ -286,17 +274,8 @@ class DecisionStore:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        with self._lock:
-            if fcntl is None:  # pragma: no cover - Windows
-                yield
-                return
-            fd = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
+        with self._lock, moments_locked(self.folder):
+            yield
 
 
 def _find(document: dict[str, Any], moment_id: Any) -> dict[str, Any]:

@@ -3,13 +3,19 @@
 Security model (recordings of vulnerable families):
 
 * It listens on the loopback interface only, on a random free port unless one is asked for.
-* A secret token (``secrets.token_urlsafe``) is required on **every** request: as ``?token=`` in the address the guider
-  opens (the page then stores it in a same-site, HTTP-only cookie and drops it from the address bar), as that cookie for
-  videos and pictures, and as the ``X-Vigclips-Token`` header for every change. Changes (POST) accept only the header, which
-  another web site cannot send, so a page elsewhere cannot post decisions even if the browser holds the cookie.
+* A secret token (``secrets.token_urlsafe``) guards every piece of data. The page learns it from the address's fragment
+  (``/#token=…``, which browsers never send to any server, so it is in no request line or log) or, when ``vigclips review``
+  opens the browser, from a one-time launch address (``/launch/<code>``, valid once and for :data:`LAUNCH_TTL_S`): the token
+  itself is never on any process's command line. The page keeps it in memory and in ``sessionStorage``, which browsers keep
+  per tab and per origin (port included), and sends it as the ``X-Vigclips-Token`` header, which another web site cannot send.
+  There is no cookie: cookies are not tied to a port, so any other service on 127.0.0.1 would receive it, and two review pages
+  would log each other out (#14). Pictures and videos, which a browser fetches without headers, are addressed with a second,
+  read-only secret (``?k=``) that only the API hands out.
   Requests whose ``Host`` is not this server's loopback address are refused too (DNS rebinding).
 * Files are served only from the output folder: paths are resolved (symlinks followed) and must stay inside it; hidden
   files are never served. The page's own HTML/JS/CSS come from the package's ``static/`` folder, by fixed name.
+* Every request gets a status and at most one log line: malformed requests, bodies nested too deep, early disconnects and
+  stalled connections (a socket timeout) never print a traceback on the guider's terminal.
 * Every change is validated by :mod:`vigclips.review.decisions` and written atomically under a lock with a revision check:
   a stale page gets HTTP 409 with a message, never a silent overwrite.
 
@@ -18,22 +24,26 @@ Standard library only (``http.server``), so nothing extra is installed and nothi
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
 import mimetypes
+import os
 import re
 import secrets
+import sys
 import threading
+import time
 import urllib.parse
 from http import HTTPStatus
-from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from vigclips.config import ExportConfig
 from vigclips.errors import BadInputError, VigclipsError
+from vigclips.report.timeline import AXES_X_FRAC
 from vigclips.review.decisions import (
     PRINCIPLE_TITLES,
     PRINCIPLES,
@@ -42,20 +52,24 @@ from vigclips.review.decisions import (
     StaleRevisionError,
     added_min_s,
 )
-from vigclips.report.timeline import AXES_X_FRAC
 from vigclips.review.previews import PREVIEWS_DIR, RECORDING_KEY, RECORDING_PREVIEW, preview_path
-from vigclips.review.store import read_moments
+from vigclips.moments_file import read_moments
 
 log = logging.getLogger("vigclips")
 
 HOST = "127.0.0.1"
-TOKEN_COOKIE = "vigclips_token"
 TOKEN_HEADER = "X-Vigclips-Token"
+FILE_KEY_PARAM = "k"
+"""Query parameter of file addresses: the read-only secret for pictures and videos (see module docstring)."""
+LAUNCH_TTL_S = 120.0
+"""A one-time launch address opens the page once, within this many seconds of being made."""
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
 MAX_BODY_BYTES = 64 * 1024
 """A decision is a few hundred bytes; anything much larger is refused before it is read."""
 READ_CHUNK_BYTES = 256 * 1024
+REQUEST_TIMEOUT_S = 30.0
+"""A connection that sends nothing for this long is closed (one thread per connection)."""
 
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; "
@@ -65,35 +79,14 @@ _SECURITY_HEADERS = {
     "Cache-Control": "no-store",  # decisions must never come from a cache after a reload
     "X-Frame-Options": "DENY",
 }  # fmt: skip
+_USED_LAUNCH_PAGE = (b"<!doctype html><meta charset=utf-8><title>vigclips review</title><p>This link opens the review page "
+                     b"once, and it has been used or is too old. Use the address <code>vigclips review</code> printed in "
+                     b"its window.</p>")  # fmt: skip
+_SECRETS_IN_PATH = re.compile(r"(/launch/|[?&](?:token|k)=)[^&\s\"]+")
+"""Launch codes and keys in a request line, replaced by ``…`` before anything is logged."""
 FACES_SOURCE = "signals.csv"
 """Where the face positions for the page's baby/parent rings come from (the analysis's per-tick signals)."""
-EXPIRED_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Review page closed · vigclips</title></head>
-<body style="font: 18px/1.5 system-ui, sans-serif; max-width: 38rem; margin: 3rem auto; padding: 0 1rem; color: #2b2b2b">
-<h1 style="font-size: 1.4rem">This review page is closed</h1>
-<p>This address no longer opens the review page: the review program was stopped or started again, and each start makes a
-new secret address (so nobody else can open it).</p>
-<p><b>Your decisions are safe</b>: every change was saved in moments.json as you made it.</p>
-<p>To go on, run <code>vigclips review</code> with the recording's results folder again, and open the address it prints.</p>
-</body></html>
-"""
-"""The page sent, instead of JSON, when a person opens the review address without the current secret."""
 _MOMENT_PATH = re.compile(r"^/api/moments/([A-Za-z0-9_-]{1,64})$")
-
-
-def listen_loopback(port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
-    """A threading HTTP server on the loopback interface (port 0: a free one).
-
-    Raises:
-        BadInputError: the port cannot be used (in use, not allowed).
-    """
-    try:
-        httpd = ThreadingHTTPServer((HOST, port), handler)
-    except OSError as exc:
-        raise BadInputError(f"{HOST}:{port}", f"cannot serve the review page there ({exc.strerror or exc}); "
-                                              "choose another --port or leave it out") from None
-    httpd.daemon_threads = True
-    return httpd
 
 
 class ReviewServer:
@@ -115,20 +108,45 @@ class ReviewServer:
         self.folder = Path(folder).resolve()
         read_moments(self.folder)  # fail now, with the reason, rather than on the first page load
         self.token = token or secrets.token_urlsafe(32)
+        self.file_key = secrets.token_urlsafe(32)
+        self._launch_codes: dict[str, float] = {}  # code -> expiry (time.monotonic)
+        self._launch_lock = threading.Lock()
         self.store = DecisionStore(self.folder)
         self.export_cfg = export_cfg or ExportConfig()
         self.export_lock = threading.Lock()
         if not listen:  # one recording inside a batch's page (vigclips.review.batch_page): that server listens
             self.port, self.httpd, self._thread = port, None, None
             return
-        self.httpd = listen_loopback(port, type("BoundReviewHandler", (_Handler,), {"app": self}))
+        handler = type("BoundReviewHandler", (_Handler,), {"app": self})
+        try:
+            self.httpd = _Server((HOST, port), handler)
+        except OSError as exc:
+            raise BadInputError(f"{HOST}:{port}", f"cannot serve the review page there ({exc.strerror or exc}); "
+                                                  "choose another --port or leave it out") from None
+        self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        """The address to open, token included."""
-        return f"http://{HOST}:{self.port}/?token={self.token}"
+        """The address to open, token included (in the fragment, which the browser keeps to itself)."""
+        return f"http://{HOST}:{self.port}/#token={self.token}"
+
+    def launch_url(self) -> str:
+        """A fresh one-time address that opens the page (for a browser started by this program, whose command line other
+        local users can read): once used or after :data:`LAUNCH_TTL_S` it is worthless."""
+        code = secrets.token_urlsafe(24)
+        with self._launch_lock:
+            now = time.monotonic()
+            self._launch_codes = {c: t for c, t in self._launch_codes.items() if t > now}
+            self._launch_codes[code] = now + LAUNCH_TTL_S
+        return f"http://{HOST}:{self.port}/launch/{code}"
+
+    def redeem_launch_code(self, code: str) -> bool:
+        """True once for a launch code made by :meth:`launch_url` and still fresh; it is spent either way."""
+        with self._launch_lock:
+            expiry = self._launch_codes.pop(code, None)
+        return expiry is not None and expiry > time.monotonic()
 
     def serve_forever(self) -> None:
         """Serve until :meth:`stop` (or Ctrl-C in the caller)."""
@@ -170,7 +188,7 @@ class ReviewServer:
             "min_moment_s": added_min_s(document),
             # Where the timeline picture's time axis lies, so the page can jump on a click and draw the decisions on it.
             "timeline_axes": {"left": AXES_X_FRAC[0], "right": AXES_X_FRAC[1], "end_s": duration_s} if duration_s else None,
-            "faces_url": f"{self.base_path}/api/faces" if (self.folder / FACES_SOURCE).is_file() else None,
+            "faces_url": "api/faces" if (self.folder / FACES_SOURCE).is_file() else None,
         }
 
     def face_track(self) -> dict[str, Any]:
@@ -198,7 +216,8 @@ class ReviewServer:
     """Where this recording's page lives on the server: "" alone, ``/r/<name>`` inside a batch's page."""
 
     def file_url(self, rel: str) -> str:
-        return f"{self.base_path}/files/" + urllib.parse.quote(rel)
+        """Address of a file of the folder for ``<img>``/``<video>``, carrying the read-only file key."""
+        return f"{self.base_path}/files/" + urllib.parse.quote(rel) + f"?{FILE_KEY_PARAM}={self.file_key}"
 
     def resolve_file(self, rel: str) -> Path | None:
         """The file under the output folder that ``rel`` names, or ``None`` if it is outside it, hidden, or missing."""
@@ -247,11 +266,36 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "vigclips-review"
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # a garbled request line still gets a status line, not a bare HTTP/0.9 body
+    timeout = REQUEST_TIMEOUT_S  # socket timeout: a stalled or half-sent request cannot hold a thread for ever
 
     # -- plumbing ---------------------------------------------------------------------------------------------------------
 
+    def handle_one_request(self) -> None:
+        """One request, whatever happens: a status for the client where it is still listening, at most one log line, and
+        never a traceback on the guider's terminal (#14)."""
+        self._responded = False
+        try:
+            super().handle_one_request()
+        except (ConnectionError, TimeoutError):  # the browser went away (cancelled a range, closed the tab) or stalled
+            self.close_connection = True
+        except Exception as exc:
+            self.close_connection = True
+            log.warning("review page: %s %s failed (%s)", self.command or "request", _redacted(self.path if hasattr(self, "path")
+                                                                                                 else ""), _one_line(exc))  # fmt: skip
+            if not self._responded:
+                with contextlib.suppress(Exception):
+                    self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc.__class__.__name__}")
+
+    def send_response(self, code: int, message: str | None = None) -> None:  # noqa: D102 - records that an answer began
+        self._responded = True
+        super().send_response(code, message)
+
+    def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - malformed requests, timeouts: one line
+        log.info("review %s - %s", self.address_string(), _redacted(format % args))
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        log.debug("review %s - %s", self.address_string(), format % args)
+        log.debug("review %s - %s", self.address_string(), _redacted(format % args))
 
     def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -276,35 +320,26 @@ class _Handler(BaseHTTPRequestHandler):
             allowed |= {HOST, "localhost"}
         return host in allowed
 
-    def _presented_token(self, allow_query: bool, allow_cookie: bool) -> str | None:
-        header = self.headers.get(TOKEN_HEADER)
-        if header:
-            return header
-        if allow_query:
-            query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
-            if query.get("token"):
-                return query["token"][0]
-        if allow_cookie and self.headers.get("Cookie"):
-            cookie = SimpleCookie()
-            try:
-                cookie.load(self.headers["Cookie"])
-            except Exception:  # a malformed cookie header is simply no token
-                return None
-            if TOKEN_COOKIE in cookie:
-                return cookie[TOKEN_COOKIE].value
-        return None
+    def _token_ok(self, presented: str | None, secret: str) -> bool:
+        return presented is not None and hmac.compare_digest(presented.encode(), secret.encode())
 
-    def _authorised(self, *, allow_query: bool, allow_cookie: bool, page: bool = False) -> bool:
-        token = self._presented_token(allow_query, allow_cookie)
-        ok = self._host_ok() and token is not None and hmac.compare_digest(token.encode(), self.app.token.encode())
+    def _authorised(self, *, allow_file_key: bool = False) -> bool:
+        """The token header (or, for files, the read-only file key) and a loopback ``Host``; else 403."""
+        ok = self._host_ok() and self._token_ok(self.headers.get(TOKEN_HEADER), self.app.token)
+        if not ok and allow_file_key and self._host_ok():
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            ok = self._token_ok((query.get(FILE_KEY_PARAM) or [None])[0], self.app.file_key)
         if not ok:
-            # Drain a small body so the connection stays sane, then refuse without saying which check failed.
+            # Refuse without saying which check failed, and close: the request's body is not read.
             self.close_connection = True
-            if page:  # a person opened an old or incomplete address: a page they can read, not JSON (#15)
-                self._send(HTTPStatus.FORBIDDEN, EXPIRED_PAGE.encode("utf-8"), "text/html; charset=utf-8")
-            else:
-                self._error(HTTPStatus.FORBIDDEN, "this address needs the secret link printed by `vigclips review`")
+            self._error(HTTPStatus.FORBIDDEN, "this address needs the secret link printed by `vigclips review`")
         return ok
+
+    def _page(self, token: str = "") -> None:
+        """The page itself: static, no data in it. A launch address embeds the token; otherwise the page takes it from the
+        address's fragment or from its tab's sessionStorage."""
+        body = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace("{{TOKEN}}", token).encode("utf-8")
+        self._send(HTTPStatus.OK, body, "text/html; charset=utf-8")
 
     def _read_json(self) -> dict[str, Any] | None:
         try:
@@ -321,6 +356,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (UnicodeDecodeError, json.JSONDecodeError):
             self._error(HTTPStatus.BAD_REQUEST, "request body must be JSON")
             return None
+        except RecursionError:  # e.g. 60 KB of "[[[[": no decision is nested at all
+            self._error(HTTPStatus.BAD_REQUEST, "request body is nested too deeply")
+            return None
         if not isinstance(payload, dict):
             self._error(HTTPStatus.BAD_REQUEST, "request body must be a JSON object")
             return None
@@ -334,15 +372,18 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         parsed = urllib.parse.urlsplit(self.path)
         path = parsed.path
-        if path in ("/", "/index.html"):
-            if not self._authorised(allow_query=True, allow_cookie=True, page=True):
-                return
-            # The page carries the token for its own requests; only a request that already had it ever sees it.
-            body = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace("{{TOKEN}}", self.app.token).encode("utf-8")
-            cookie = f"{TOKEN_COOKIE}={self.app.token}; Path=/; HttpOnly; SameSite=Strict"
-            self._send(HTTPStatus.OK, body, "text/html; charset=utf-8", {"Set-Cookie": cookie})
+        if not self._host_ok():
+            self._authorised()  # refuses
             return
-        if not self._authorised(allow_query=False, allow_cookie=True):
+        if path in ("/", "/index.html"):
+            self._page()
+            return
+        if path.startswith("/launch/"):
+            if self.app.redeem_launch_code(path[len("/launch/"):]):
+                self._page(self.app.token)
+            else:
+                self.close_connection = True
+                self._send(HTTPStatus.FORBIDDEN, _USED_LAUNCH_PAGE, "text/html; charset=utf-8")
             return
         if path.startswith("/static/"):
             name = path[len("/static/"):]
@@ -350,14 +391,20 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(HTTPStatus.NOT_FOUND, "not found")
                 return
             self._send(HTTPStatus.OK, (STATIC_DIR / name).read_bytes(), STATIC_FILES[name])
-        elif path == "/api/moments":
+            return
+        if path == "/favicon.ico":
+            self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
+            return
+        if path.startswith("/files/"):
+            if self._authorised(allow_file_key=True):
+                self._serve_file(urllib.parse.unquote(path[len("/files/"):]))
+            return
+        if not self._authorised():
+            return
+        if path == "/api/moments":
             self._api(lambda: (HTTPStatus.OK, self.app.page_state()))
         elif path == "/api/faces":
             self._api(lambda: (HTTPStatus.OK, self.app.face_track()))
-        elif path == "/favicon.ico":
-            self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
-        elif path.startswith("/files/"):
-            self._serve_file(urllib.parse.unquote(path[len("/files/"):]))
         else:
             self._error(HTTPStatus.NOT_FOUND, "not found")
 
@@ -410,7 +457,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         # Changes need the header: a form or script on another site cannot send it (no CORS is ever granted).
-        if not self._authorised(allow_query=False, allow_cookie=False):
+        if not self._authorised():
             return
         payload = self._read_json()
         if payload is None:
@@ -460,11 +507,30 @@ class _Handler(BaseHTTPRequestHandler):
         except VigclipsError as exc:  # e.g. the recording moved (export), or moments.json was damaged by hand
             self._error(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc))
             return
-        except Exception as exc:  # never a traceback to the page; the log has it
-            log.exception("review page request failed")
+        except Exception as exc:  # never a traceback, to the page or the terminal (VIGCLIPS_DEBUG=1 shows it)
+            log.warning("review page request failed: %s", _one_line(exc), exc_info=os.environ.get("VIGCLIPS_DEBUG") == "1")
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc.__class__.__name__}")
             return
         self._json(status, payload)
+
+
+class _Server(ThreadingHTTPServer):
+    """The HTTP server; errors that escape a handler are one log line, never a traceback on stderr."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (ConnectionError, TimeoutError)):
+            log.warning("review page: a connection failed (%s)", _one_line(exc) if exc else "unknown error")
+
+
+def _redacted(text: str) -> str:
+    return _SECRETS_IN_PATH.sub(r"\1…", text)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{exc.__class__.__name__}: {exc}".split())[:300]
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | None:

@@ -50,7 +50,7 @@ def hysteresis(x: NDArray[np.floating], on: float, off: float) -> NDArray[np.boo
 
 
 def mask_to_intervals(mask: NDArray[np.bool_]) -> IntervalArray:
-    """Runs of True in a (T,) bool mask as ``[start, end)`` tick intervals.
+    """Runs of True in a (T,) bool mask as ``[start, end)`` tick intervals: the one run finder (#13; audio uses it too).
 
     Example:
         >>> mask_to_intervals(np.array([0, 1, 1, 0, 1], dtype=bool)).tolist()
@@ -78,13 +78,19 @@ def intervals_to_mask(intervals: IntervalArray, n_ticks: int) -> NDArray[np.bool
 
 
 def merge_intervals(intervals: IntervalArray, max_gap: int = 0) -> IntervalArray:
-    """Sort and merge intervals that overlap or are separated by at most ``max_gap`` ticks.
+    """Sort and merge intervals that overlap or are separated by at most ``max_gap``: the one interval union (#13).
+
+    Tick intervals stay int64; intervals in seconds (floats) keep their dtype, so the same union serves both.
 
     Example:
         >>> merge_intervals(np.array([[6, 8], [0, 2], [3, 4]]), max_gap=1).tolist()
         [[0, 4], [6, 8]]
+        >>> merge_intervals(np.array([[0.5, 1.5], [1.0, 2.0]])).tolist()
+        [[0.5, 2.0]]
     """
-    iv = np.asarray(intervals, dtype=np.int64).reshape(-1, 2)
+    iv = np.asarray(intervals).reshape(-1, 2)
+    if not np.issubdtype(iv.dtype, np.floating):
+        iv = iv.astype(np.int64)
     iv = iv[iv[:, 1] > iv[:, 0]]
     if iv.shape[0] == 0:
         return empty_intervals()
@@ -95,9 +101,20 @@ def merge_intervals(intervals: IntervalArray, max_gap: int = 0) -> IntervalArray
     new_group[1:] = iv[1:, 0] > running_end[:-1] + max_gap
     group = np.cumsum(new_group) - 1
     starts = iv[new_group, 0]
-    ends = np.zeros(starts.shape[0], dtype=np.int64)
+    ends = iv[new_group, 1].copy()
     np.maximum.at(ends, group, iv[:, 1])
     return np.stack([starts, ends], axis=1)
+
+
+def union_length(intervals: IntervalArray) -> float:
+    """Total length covered by ``intervals`` (ticks or seconds), overlaps counted once.
+
+    Example:
+        >>> union_length(np.array([[0.0, 1.0], [0.5, 2.0], [3.0, 3.5]]))
+        2.5
+    """
+    merged = merge_intervals(intervals)
+    return float(np.sum(merged[:, 1] - merged[:, 0])) if merged.size else 0.0
 
 
 def pad_intervals(intervals: IntervalArray, before: int, after: int, n_ticks: int) -> IntervalArray:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,10 +106,16 @@ class LearnedWeights:
         )
 
 
+MIN_USEFUL_COEF = 1e-6
+"""A fit whose coefficients are all smaller than this learned nothing (the decisions contradict each other)."""
+
+
 def default_weights_path() -> Path:
-    """Where ``vigclips learn`` saves by default: ``$XDG_CONFIG_HOME/vigclips/learned_weights.json`` (a user folder)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "vigclips" / "learned_weights.json"
+    """Where ``vigclips learn`` saves by default: ``learned_weights.json`` in the platform's per-user config folder
+    (:func:`vigclips.userdirs.user_weights_path`), where ``analyze`` and ``rank`` find it without ``--weights``."""
+    from vigclips.userdirs import user_weights_path
+
+    return user_weights_path()
 
 
 def read_examples(moments_json_paths: list[Path]) -> list[Example]:
@@ -252,6 +257,9 @@ class LeaveOneOutReport:
 
     def summary(self) -> str:
         """One line for the CLI."""
+        if not self.recordings:
+            return ("leave-one-recording-out check not possible: it needs at least two recordings with confirmed moments, "
+                    "and confirmed and rejected moments in the others")  # fmt: skip
         return (
             f"leave-one-recording-out over {len(self.recordings)} recordings: precision@{self.k} "
             f"{self.mean_precision_at_k_default:.2f} → {self.mean_precision_at_k_learned:.2f}, average precision "
@@ -357,9 +365,13 @@ def fit_and_save(
 
     Raises:
         ReviewFileError: an unreadable ``moments.json``.
-        ConfigError: no confirmed or no rejected moment.
+        ConfigError: no confirmed or no rejected moment, or decisions that contradict each other (nothing is saved).
     """
     weights = learn_weights(moments_json_paths, cfg, l2)
+    if max(abs(c) for c in weights.coef.values()) < MIN_USEFUL_COEF:
+        # e.g. the same moments both confirmed and rejected: such a model would rank every moment alike (#14)
+        raise ConfigError("learn", f"the decisions do not tell confirmed from rejected moments apart ({weights.n_confirmed} "
+                                   f"confirmed, {weights.n_rejected} rejected, with the same scores); nothing was saved")  # fmt: skip
     report = evaluate_leave_one_out(moments_json_paths, cfg, k, l2)
     path = weights.save(Path(output) if output is not None else default_weights_path())
     return path, weights, report

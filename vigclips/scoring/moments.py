@@ -674,11 +674,11 @@ def _response_text(r: Response) -> str:
 def _response_caveats(cues: Cues, r: Response) -> list[str]:
     """What to check about a response: whether it was meant for the baby, and which face is the baby."""
     out = []
-    if "gaze" in cues.measured and r.weight < r.role_certainty - 1e-9:
-        if cues.adult_seen[min(r.response_tick, cues.n_ticks - 1)]:
-            out.append("the parent may not have been turned to the baby when answering: check by eye")
-        else:
-            out.append("the program could not see the parent's face when they answered: check by eye")
+    # Say what was seen (issue 11): "looking elsewhere" only when seen so; "could not see" when where they looked was unseen.
+    if r.parent_orientation == "elsewhere":
+        out.append("the parent may have been looking elsewhere when answering: check by eye")
+    elif r.parent_orientation == "unknown" and "gaze" in cues.measured:
+        out.append("the program could not see where the parent was looking when they answered: check by eye")
     if r.role_certainty < _UNSURE_ROLES:
         out.append("the program is not sure which face is the baby's here: check by eye")
     return out
@@ -877,6 +877,7 @@ def describe(
         "encouraging": _encouraging_reason(cues, s, e),
         "attentive": _attentive_reasons(cues, s, e, details),
     }
+    _laugh_and_ids_reasons(cues, s, e, by_principle, details)
     order = sorted(PRINCIPLES, key=lambda k: -weights.get(k, 0.0) * scores.get(k, 0.0))
     reasons = [r for k in order for r in by_principle[k]] or _seen_reasons(cues, s, e)
     caveats.extend(_recording_caveats(cues, s, e, cfg, details))
@@ -888,6 +889,31 @@ def describe(
     details["best_still_t_s"] = round(float(t_s[still]), 3)
     details["best_still_both_faces"] = both
     return reasons, details
+
+
+def _laugh_and_ids_reasons(
+    cues: Cues, s: int, e: int, by_principle: dict[str, list[str]], details: dict[str, object]
+) -> None:
+    """Shared laughter (developing) and the parent's sing-song voice (encouraging), with figures; issue 12."""
+    tick = cues.tick_s
+    if cues.infant_laugh is not None:
+        laugh_s, _ = _secs(cues.infant_laugh, s, e, tick)
+        shared = [x for x in cues.shared_laughs if s <= x.laugh_tick < e and x.weight > 0]
+        details["infant_laugh_s"] = round(laugh_s, 2)
+        details["shared_laughs"] = len(shared)
+        if shared:
+            best = min(shared, key=lambda x: (x.along != "laughed", x.latency_s))
+            text = f"baby laughed; parent {best.along} along within {max(best.latency_s, 0.1):.1f} s"
+            if len(shared) > 1:
+                text += f" ({len(shared)} times)"
+            by_principle["developing"].append(text)
+        elif laugh_s >= 0.3:
+            by_principle["developing"].append(f"baby laughed for {laugh_s:.1f} s")
+    if cues.adult_ids is not None:
+        ids_s, _ = _secs(cues.adult_ids, s, e, tick)
+        details["adult_ids_s"] = round(ids_s, 2)
+        if ids_s >= 1.0:
+            by_principle["encouraging"].append(f"parent spoke in a sing-song voice for {ids_s:.0f} s")
 
 
 def _best_still(cues: Cues, s: int, e: int, p: int) -> tuple[int, bool]:

@@ -31,10 +31,19 @@ _GROUP_S = 0.5
 """Baby initiatives of different kinds starting within this many seconds are one initiative ("looked up and smiled")."""
 
 _UNDIRECTED_WEIGHT = 0.3
-"""Weight of a parent response made while the parent was measured *not* looking at the baby (accidental contiguity)."""
+"""Weight of a parent response made while the parent was seen not looking at the baby (accidental contiguity)."""
 
 _UNKNOWN_DIRECTION_WEIGHT = 0.6
-"""Weight of a parent response when the parent's gaze was not measured at all."""
+"""Weight of a parent response when where the parent looked was not seen (face not seen, or gaze not measured at
+all): orientation is evidence, and an unseen face is no evidence either way (issue 11)."""
+
+_TURN_WEIGHT_ORIENTED = 1.0
+"""Weight of a contingent turn whose responder was seen looking at the initiator (being turned to the partner
+strengthens a turn, issue 11)."""
+_TURN_WEIGHT_CONTINGENT = 0.8
+"""Weight of a contingent turn whose responder's orientation was not seen to be towards the initiator."""
+_TURN_WEIGHT_OTHER = 0.5
+"""Weight of a turn that was not contingent (slow, or the responder was seen turned elsewhere)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +51,8 @@ class TurnEvent:
     """One vocal turn: an initiative by one partner answered by the other.
 
     ``initiator`` is ``"ADULT"`` or ``"INFANT"``; times in seconds; ``contingent`` means prompt (within
-    ``response_window_s``) and, when gaze was measured, directed (the responder was looking at the initiator).
+    ``response_window_s``) and the responder not seen turned to someone or something else; ``oriented`` that the
+    responder was seen looking at the initiator (None: not known).
     """
 
     initiator: str
@@ -52,6 +62,14 @@ class TurnEvent:
     response_end_s: float
     latency_s: float
     contingent: bool
+    oriented: bool | None = None
+
+    @property
+    def weight(self) -> float:
+        """How much the turn counts as serve and return (module constants ``_TURN_WEIGHT_*``)."""
+        if not self.contingent:
+            return _TURN_WEIGHT_OTHER
+        return _TURN_WEIGHT_ORIENTED if self.oriented else _TURN_WEIGHT_CONTINGENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +88,24 @@ class Response:
     weight: float
     role_certainty: float = 1.0
     """How sure the roles behind this event are (:func:`attribution`); already folded into ``weight``."""
+    parent_orientation: str = "unknown"
+    """What was seen of the parent as they answered: ``"at baby"`` (looking at the baby), ``"elsewhere"`` (seen looking
+    somewhere else) or ``"unknown"`` (where the parent looked was not seen)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SharedLaugh:
+    """The baby laughs and the parent laughs or smiles along within ``cfg.shared_laugh_window_s`` (shared fun).
+
+    ``along`` is ``"laughed"`` or ``"smiled"``; ``latency_s`` from the baby's laugh onset to the parent's (0 when the
+    parent was already laughing or smiling); a smile counts ``role_certainty`` (a laugh is heard, not seen).
+    """
+
+    laugh_tick: int
+    along_tick: int
+    along: str
+    latency_s: float
+    weight: float
 
 
 @dataclass(slots=True)
@@ -93,7 +129,19 @@ class Cues:
     adult_voice: NDArray[np.bool_]
     infant_voice: NDArray[np.bool_]
     cry: NDArray[np.bool_]
+    infant_elsewhere: NDArray[np.bool_] | None = None
+    """(T,) the baby seen turned to someone or something other than the parent (None: not measured)."""
+    adult_elsewhere: NDArray[np.bool_] | None = None
+    """(T,) the parent seen turned to someone or something other than the baby (None: not measured)."""
+    adult_gaze_seen: NDArray[np.bool_] | None = None
+    """(T,) where the parent looked is known (``adult_looks_at_infant`` measured at that tick; None: not measured)."""
     responses: list[Response] = field(default_factory=list)
+    infant_laugh: NDArray[np.bool_] | None = None
+    """Baby laughing (``infant_laugh`` channel); None when not measured. ``adult_laugh`` likewise for the parent."""
+    adult_laugh: NDArray[np.bool_] | None = None
+    adult_ids: NDArray[np.bool_] | None = None
+    """Parent speaking in an infant-directed, sing-song voice (``adult_ids`` on, while the parent speaks)."""
+    shared_laughs: list[SharedLaugh] = field(default_factory=list)
     encouraged_ticks: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     encouraged_weights: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     turns: list[TurnEvent] = field(default_factory=list)
@@ -193,6 +241,10 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         mutual = infant_look & adult_look
     if _measured(signals, "infant_looks_at_adult", "adult_looks_at_infant", "mutual_gaze"):
         measured.add("gaze")
+    elsewhere = {
+        who: chan(f"{who}_looks_elsewhere", 0.5) if _measured(signals, f"{who}_looks_elsewhere") else None
+        for who in ("infant", "adult")
+    }
     infant_smile = chan("infant_smile", cfg.smile_on)
     adult_smile = chan("adult_smile", cfg.smile_on)
     if _measured(signals, "infant_smile", "adult_smile"):
@@ -206,6 +258,13 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         measured.add("cry")
     # A cry is not a babble: crying ticks do not count as an infant vocal initiative.
     infant_voice = infant_voice & ~cry
+    infant_laugh = chan("infant_laugh", cfg.laugh_on) & ~cry if _measured(signals, "infant_laugh") else None
+    adult_laugh = chan("adult_laugh", cfg.laugh_on) if _measured(signals, "adult_laugh") else None
+    adult_ids = chan("adult_ids", cfg.ids_on) & adult_voice if _measured(signals, "adult_ids") else None
+    if infant_laugh is not None:
+        measured.add("laugh")
+    if adult_ids is not None:
+        measured.add("ids")
 
     cues = Cues(
         tick_s=tick_s,
@@ -221,11 +280,18 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         adult_voice=adult_voice,
         infant_voice=infant_voice,
         cry=cry,
+        infant_elsewhere=elsewhere["infant"],
+        adult_elsewhere=elsewhere["adult"],
+        adult_gaze_seen=np.isfinite(signals["adult_looks_at_infant"]) if "adult_looks_at_infant" in signals else None,
+        infant_laugh=infant_laugh,
+        adult_laugh=adult_laugh,
+        adult_ids=adult_ids,
         # role_weight 0 ignores the roles' certainty altogether (window factor and attribution of acts alike).
         role_certainty=_role_certainty(signals) if cfg.role_weight > 0 else None,
     )
     _find_responses(cues, cfg)
     _find_encouraged(cues, cfg)
+    _find_shared_laughs(cues, cfg)
     cues.turns = _turns_from_object(turns, cues, cfg) if turns is not None else derive_turns(cues, cfg)
     return cues
 
@@ -277,7 +343,6 @@ def _find_responses(cues: Cues, cfg: ScoringConfig) -> None:
         for i in np.flatnonzero(ok).tolist():
             found[i].append(name)
             best_tick[i] = min(best_tick[i], int(cand[i]))
-    gaze = "gaze" in cues.measured
     # Returned eye contact: the baby looks up at a parent who is already looking at the baby.
     for i, (t0, kinds) in enumerate(zip(init_ticks.tolist(), init_kinds, strict=True)):
         if "look" in kinds and cues.adult_look[t0] and "look" not in found[i]:
@@ -288,17 +353,18 @@ def _find_responses(cues: Cues, cfg: ScoringConfig) -> None:
         if not found[i]:
             continue
         rt = int(best_tick[i])
-        if not gaze:
-            weight = _UNKNOWN_DIRECTION_WEIGHT
-        elif cues.adult_look[min(rt, cues.n_ticks - 1)] or "eye contact" in found[i]:
-            weight = 1.0
+        at = min(rt, cues.n_ticks - 1)
+        if cues.adult_look[at] or "eye contact" in found[i]:
+            weight, orientation = 1.0, "at baby"
+        elif cues.adult_gaze_seen is not None and cues.adult_gaze_seen[at]:
+            weight, orientation = _UNDIRECTED_WEIGHT, "elsewhere"
         else:
-            weight = _UNDIRECTED_WEIGHT
+            weight, orientation = _UNKNOWN_DIRECTION_WEIGHT, "unknown"
         # Both acts must be the right person's: the baby's initiative and the parent's response.
         response = frozenset(found[i])
         sure = min(attribution(cues, t0, kinds), attribution(cues, rt, response))
         cues.responses.append(
-            Response(t0, rt, kinds, response, max(0.0, (rt - t0) * cues.tick_s), weight * sure, sure)
+            Response(t0, rt, kinds, response, max(0.0, (rt - t0) * cues.tick_s), weight * sure, sure, orientation)
         )
 
 
@@ -337,14 +403,37 @@ def _find_encouraged(cues: Cues, cfg: ScoringConfig) -> None:
     cues.encouraged_weights = weights[keep].astype(np.float64)
 
 
+def _find_shared_laughs(cues: Cues, cfg: ScoringConfig) -> None:
+    """Fill ``cues.shared_laughs``: each baby laugh onset met by a parent laugh or smile within the window.
+
+    A parent laugh counts before a smile (both heard and seen); a parent already laughing or smiling when the baby
+    starts counts with latency 0.
+    """
+    if cues.infant_laugh is None:
+        return
+    window = max(1, round(cfg.shared_laugh_window_s / cues.tick_s))
+    along = [("laughed", cues.adult_laugh)] if cues.adult_laugh is not None else []
+    if "smile" in cues.measured:
+        along.append(("smiled", cues.adult_smile))
+    for t0 in iv.onsets(cues.infant_laugh).tolist():
+        for name, mask in along:
+            hit = np.flatnonzero(mask[t0 : min(cues.n_ticks, t0 + window + 1)])
+            if hit.size:
+                rt = t0 + int(hit[0])
+                weight = 1.0 if name == "laughed" else attribution(cues, rt, frozenset({"smile"}))
+                cues.shared_laughs.append(SharedLaugh(t0, rt, name, (rt - t0) * cues.tick_s, weight))
+                break
+
+
 def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
     """Vocal turns from the voice masks: consecutive segments of different speakers with a gap ≤ ``turn_max_gap_s``.
 
     Segments of both speakers are sorted by start; each neighbouring pair by different speakers whose gap (next start
     − previous end, overlaps count as 0) is at most ``turn_max_gap_s`` is one turn, initiated by the earlier speaker.
     Nobody speaks in between by construction, so this follows LENA's rule with a shorter gap. A turn is *contingent*
-    when the reply starts within ``response_window_s`` and, if gaze was measured, the responder is looking at the
-    initiator when the reply starts (directed, not accidental contiguity).
+    when the reply starts within ``response_window_s`` and the responder is not seen turned to someone or something
+    else when it starts (orientation is evidence, not a gate: issue 11); ``oriented`` when the responder is seen
+    looking at the initiator then.
     """
     segs: list[tuple[int, int, str]] = []
     for label, mask in (("ADULT", cues.adult_voice), ("INFANT", cues.infant_voice)):
@@ -354,6 +443,7 @@ def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
     max_gap = cfg.turn_max_gap_s / cues.tick_s
     gaze = "gaze" in cues.measured
     out: list[TurnEvent] = []
+    elsewhere = {"ADULT": cues.adult_elsewhere, "INFANT": cues.infant_elsewhere}
     for (s0, e0, l0), (s1, e1, l1) in itertools.pairwise(segs):
         if l0 == l1:
             continue
@@ -361,10 +451,10 @@ def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
         if gap > max_gap:
             continue
         latency_s = max(0.0, gap * cues.tick_s)
-        directed = True
-        if gaze:
-            look = cues.adult_look if l1 == "ADULT" else cues.infant_look
-            directed = bool(look[min(s1, cues.n_ticks - 1)])
+        at = min(s1, cues.n_ticks - 1)
+        away = elsewhere[l1]
+        directed = away is None or not bool(away[at])
+        oriented = bool((cues.adult_look if l1 == "ADULT" else cues.infant_look)[at]) if gaze else None
         out.append(
             TurnEvent(
                 l0,
@@ -374,6 +464,7 @@ def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
                 e1 * cues.tick_s,
                 latency_s,
                 latency_s <= cfg.response_window_s and directed,
+                oriented,
             )
         )
     return out
@@ -405,7 +496,8 @@ def _turns_from_object(turns: object, cues: Cues, cfg: ScoringConfig) -> list[Tu
             continue
         initiator = str(getattr(t, "initiator", "")).upper()
         contingent = bool(getattr(t, "contingent", latency <= cfg.response_window_s))
-        out.append(TurnEvent(initiator, i0, i1, r0, r1, latency, contingent))
+        oriented = getattr(t, "oriented", None)
+        out.append(TurnEvent(initiator, i0, i1, r0, r1, latency, contingent, None if oriented is None else bool(oriented)))
     out.sort(key=lambda x: x.response_start_s)
     return out
 
@@ -437,10 +529,14 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
       Times :func:`attribution` of the initiative (a look or smile alone counts only as surely as the roles are known).
     - **receiving** = ``box(parent responses)`` placed at the response: a baby look/smile/vocalisation answered within
       ``response_window_s`` by a parent look, smile or vocalisation (or met by a parent already looking), weighted
-      1 if directed at the baby, 0.3 if the parent was looking elsewhere, 0.6 if gaze was not measured; times the
-      lower :func:`attribution` of the initiative and the response.
+      1 if the parent looked at the baby, 0.3 if the parent was seen looking elsewhere, 0.6 if that was not seen;
+      times the lower :func:`attribution` of the initiative and the response.
     - **developing** = ``0.4 · mutual_gaze + 0.3 · (infant_smile · adult_smile) + 0.3 · box(turns)``, a turn
-      weighing 1 if contingent and 0.5 otherwise (serve and return, mutual gaze, shared fun).
+      weighing 1 if contingent with the responder looking at the initiator, 0.8 if contingent, 0.5 otherwise
+      (serve and return, mutual gaze, shared fun); plus ``0.3 · box(shared laughs)`` (the baby laughs and the parent
+      laughs or smiles along within ``shared_laugh_window_s``, placed at the parent's answer), capped at 1.
+    - **encouraging** also takes ``0.5 · adult_ids`` where it is larger: a parent speaking in an infant-directed,
+      sing-song voice invites the baby to take part.
 
     Args:
         cues: from :func:`compute_cues`.
@@ -451,9 +547,13 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
     """
     n = cues.n_ticks
     width = max(1, round(cfg.event_box_s / cues.tick_s))
+    # A look, a mutual gaze or a shared smile is the parent's and the baby's only as surely as the roles are known
+    # (as for initiatives and responses, see attribution): two adults looking at each other are not a dyad (issue 11,
+    # now that looks across the image are seen).
+    sure = cues.role_certainty if cues.role_certainty is not None else 1.0
     active = cues.infant_voice | cues.infant_smile | cues.infant_look
     q = (~cues.adult_voice) & active
-    attentive = cues.adult_look * (0.7 + 0.3 * q)
+    attentive = cues.adult_look * (0.7 + 0.3 * q) * sure
     encouraging = _box(cues.encouraged_ticks, cues.encouraged_weights, n, width)
     if cues.responses:
         rt = np.array([r.response_tick for r in cues.responses], dtype=np.int64)
@@ -463,10 +563,16 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
     receiving = _box(rt, rw, n, width)
     if cues.turns:
         tt = np.array([round(t.response_start_s / cues.tick_s) for t in cues.turns], dtype=np.int64)
-        tw = np.array([1.0 if t.contingent else 0.5 for t in cues.turns], dtype=np.float64)
+        tw = np.array([t.weight for t in cues.turns], dtype=np.float64)
     else:
         tt, tw = np.zeros(0, dtype=np.int64), np.zeros(0)
-    developing = 0.4 * cues.mutual + 0.3 * cues.shared_smile + 0.3 * _box(tt, tw, n, width)
+    developing = (0.4 * cues.mutual + 0.3 * cues.shared_smile) * sure + 0.3 * _box(tt, tw, n, width)
+    if cues.shared_laughs:
+        lt = np.array([x.along_tick for x in cues.shared_laughs], dtype=np.int64)
+        lw = np.array([x.weight for x in cues.shared_laughs], dtype=np.float64)
+        developing = np.minimum(1.0, developing + 0.3 * _box(lt, lw, n, width))
+    if cues.adult_ids is not None:
+        encouraging = np.maximum(encouraging, 0.5 * cues.adult_ids)
     return {
         "attentive": attentive.astype(np.float64),
         "encouraging": encouraging,

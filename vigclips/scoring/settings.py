@@ -36,6 +36,10 @@ class ScoringConfig:
         smile_on: threshold on ``infant_smile`` / ``adult_smile`` for "smiling".
         voice_on: threshold on ``adult_voice`` / ``infant_voice`` for "vocalising".
         cry_on: threshold on ``infant_cry`` for "crying".
+        laugh_on: threshold on ``infant_laugh`` / ``adult_laugh`` for "laughing" (0.5: a bout of four calls or more).
+        ids_on: threshold on ``adult_ids`` for "a sing-song, infant-directed voice".
+        shared_laugh_window_s: a parent laugh or smile starting within this many seconds of the baby's laugh is
+            laughing along ("within a moment"; 1 s, half the response window: joining in is faster than answering).
         presence_on: threshold on ``infant_present`` / ``adult_present`` for "face seen".
         hysteresis: distance between the on and off thresholds of the channels above (suppresses flicker).
         min_event_s: shortest on-stretch of a binarised channel that counts as an event (shorter blips are dropped).
@@ -91,6 +95,9 @@ class ScoringConfig:
     smile_on: float = 0.5
     voice_on: float = 0.5
     cry_on: float = 0.5
+    laugh_on: float = 0.5
+    ids_on: float = 0.5
+    shared_laugh_window_s: float = 1.0
     presence_on: float = 0.5
     hysteresis: float = 0.15
     min_event_s: float = 0.2
@@ -128,10 +135,11 @@ class ScoringConfig:
         check_setting_range("scoring.snap_search_s", self.snap_search_s, 0.0, 10.0)
         check_setting_range("scoring.nms_gap_s", self.nms_gap_s, 0.0, 600.0)
         check_setting_range("scoring.grow_ratio", self.grow_ratio, 0.0, 1.0)
-        for name in ("gaze_on", "smile_on", "voice_on", "cry_on", "presence_on"):
+        for name in ("gaze_on", "smile_on", "voice_on", "cry_on", "presence_on", "laugh_on", "ids_on"):
             check_setting_range(f"scoring.{name}", getattr(self, name), 0.01, 1.0)
+        check_setting_range("scoring.shared_laugh_window_s", self.shared_laugh_window_s, 0.1, 10.0)
         check_setting_range("scoring.hysteresis", self.hysteresis, 0.0, 0.5)
-        for name in ("gaze_on", "smile_on", "voice_on", "cry_on", "presence_on"):
+        for name in ("gaze_on", "smile_on", "voice_on", "cry_on", "presence_on", "laugh_on", "ids_on"):
             if getattr(self, name) - self.hysteresis <= 0:
                 raise ConfigError("config", f"scoring.{name} minus scoring.hysteresis must be above 0")
         check_setting_range("scoring.min_event_s", self.min_event_s, 0.0, 10.0)

@@ -56,9 +56,16 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "adult_head_roll_deg",
     "shared_smile",
     "role_confidence",
+    "infant_head_confidence",
+    "adult_head_confidence",
+    "infant_looks_elsewhere",
+    "adult_looks_elsewhere",
 )
 """Extra channels appended after :data:`VISION_COLUMNS`: head pose per role, both smiling (the smaller of the two
-smiles), and how sure the role decision of the tick's faces is (0.5 = a guess, 1 = certain)."""
+smiles), how sure the role decision of the tick's faces is (0.5 = a guess, 1 = certain), and how sure each role's head
+orientation is (:data:`HEAD_CONFIDENCE_MESH` with face mesh, the detector's score from keypoints alone; NaN unseen), and
+whether each is seen turned to something other than the partner (1/0; NaN where the face or the partner's place is
+unknown): a reply made so is not a contingent turn (issue 11)."""
 
 FACE_FIELDS: tuple[str, ...] = (
     "x1",
@@ -68,10 +75,24 @@ FACE_FIELDS: tuple[str, ...] = (
     "det_score",
     "has_mesh",
     "iod_px",
+    "kp_yaw_deg",
+    "kp_pitch_deg",
 ) + geometry.FEATURE_NAMES
 """Columns of :attr:`VisionResult.face_data`: box in pixels, detector score (NaN = mesh only), whether face mesh
-measured it (1/0), inter-ocular distance, then :data:`vigclips.vision.geometry.FEATURE_NAMES` (NaN without mesh)."""
+measured it (1/0), inter-ocular distance, head yaw and pitch from the detector's keypoints (NaN without a detection),
+then :data:`vigclips.vision.geometry.FEATURE_NAMES`. Without face mesh (profiles, steep 3/4 views) the head pose and gaze
+columns hold the keypoint head pose (where the head points is most of where a person looks) and the rest is NaN."""
 _F = {name: i for i, name in enumerate(FACE_FIELDS)}
+_FEATURES = _F[geometry.FEATURE_NAMES[0]]
+"""First column of the face mesh features in a face row."""
+
+PROPORTIONS_MAX_YAW_DEG = 15.0
+"""Face mesh proportions (eye height, mouth width) count as role evidence only on faces turned at most this far from
+the camera: they were measured on near-frontal faces (issue 3), and on a baby at 3/4 they read adult-like (issue 11)."""
+
+HEAD_CONFIDENCE_MESH = 1.0
+"""Head orientation confidence of a face that face mesh measured; from keypoints alone it is the detector's score
+(0.5–1: profiles score lower), so a ``looks at`` decision from a profile is weighed as the detector saw it."""
 
 INFANT_IOD_M = 0.045
 """Typical infant inter-ocular distance in metres (for rough depth from face size)."""
@@ -133,6 +154,7 @@ def frame_faces(
     det_score: NDArray[np.float32],
     meshes: NDArray[np.float32],
     params: geometry.GeometryParams,
+    det_keypoints: NDArray[np.float32] | None = None,
 ) -> NDArray[np.float32]:
     """Fuse one frame's detections and face meshes into face rows (pure numpy).
 
@@ -144,19 +166,25 @@ def frame_faces(
         det_score: (n,) detector scores.
         meshes: (m, 478, 3) face mesh landmarks in pixels.
         params: geometry calibration.
+        det_keypoints: (n, 6, 2) the detector's keypoints in pixels; without them faces face mesh missed have no pose.
 
     Returns:
         (k, len(FACE_FIELDS)) float32 rows, columns :data:`FACE_FIELDS`.
     """
     det_xyxy = np.asarray(det_xyxy, np.float64).reshape(-1, 4)
     det_score = np.asarray(det_score, np.float64).reshape(-1)
+    if det_keypoints is None:
+        kp_pose = np.full((det_xyxy.shape[0], 2), np.nan)
+    else:
+        kp_pose = geometry.keypoint_head_pose(det_keypoints, det_xyxy[:, 2] - det_xyxy[:, 0])
     # Non-maximum suppression across the detectors.
     keep: list[int] = []
     for i in np.argsort(-det_score, kind="stable"):
         # match_score, not IoU alone: the two detectors' boxes for one face differ in size (measured IoU < 0.3).
         if not keep or np.max(match_score(det_xyxy[i : i + 1], det_xyxy[keep])) < _DEDUP_IOU:
             keep.append(int(i))
-    det_xyxy, det_score = det_xyxy[keep], det_score[keep]
+    det_xyxy, det_score, kp_pose = det_xyxy[keep], det_score[keep], kp_pose[keep]
+    kp_cols = [_F["kp_yaw_deg"], _F["kp_pitch_deg"]]
     m = meshes.shape[0]
     rows = np.full((m + det_xyxy.shape[0], len(FACE_FIELDS)), np.nan, np.float32)
     det_used = np.zeros(det_xyxy.shape[0], bool)
@@ -166,9 +194,10 @@ def frame_faces(
         rows[:m, 0:4] = mesh_box
         rows[:m, _F["has_mesh"]] = 1.0
         rows[:m, _F["iod_px"]] = geometry.inter_ocular_px(meshes)
-        rows[:m, 7:] = geometry.face_features(meshes, params)
+        rows[:m, _FEATURES:] = geometry.face_features(meshes, params)
         for r, c in greedy_match(match_score(mesh_box, det_xyxy), _MESH_MATCH):
             rows[r, _F["det_score"]] = det_score[c]
+            rows[r, kp_cols] = kp_pose[c]
             det_used[c] = True
     extra = np.flatnonzero(~det_used)
     k = m + extra.size
@@ -176,7 +205,17 @@ def frame_faces(
     rows[m:k, _F["det_score"]] = det_score[extra]
     rows[m:k, _F["has_mesh"]] = 0.0
     rows[m:k, _F["iod_px"]] = (det_xyxy[extra, 2] - det_xyxy[extra, 0]) * IOD_PER_BOX_WIDTH
+    rows[m:k, kp_cols] = kp_pose[extra]
+    _pose_from_keypoints(rows[m:k])
     return rows[:k]
+
+
+def _pose_from_keypoints(rows: NDArray[np.float32]) -> None:
+    """Head pose and gaze columns of rows without face mesh, from their keypoint head pose (in place)."""
+    for col in ("head_yaw_deg", "gaze_yaw_deg"):
+        rows[:, _F[col]] = rows[:, _F["kp_yaw_deg"]]
+    for col in ("head_pitch_deg", "gaze_pitch_deg"):
+        rows[:, _F[col]] = rows[:, _F["kp_pitch_deg"]]
 
 
 def fill_from_crop_meshes(
@@ -203,7 +242,7 @@ def fill_from_crop_meshes(
     r, m = todo[found], meshes[found]
     rows[r, _F["has_mesh"]] = 1.0
     rows[r, _F["iod_px"]] = geometry.inter_ocular_px(m)
-    rows[r, 7:] = geometry.face_features(m, params)
+    rows[r, _FEATURES:] = geometry.face_features(m, params)
 
 
 def analyze_frames(
@@ -250,7 +289,7 @@ def analyze_frames(
             dets, meshes = models.detect(rgb, full_range=full_range), models.mesh(rgb)
         if full_range and has_far_face(dets.xyxy_px, dets.source):
             full_range_plan.saw_far_face(float(frame.pts_s))
-        rows = frame_faces(dets.xyxy_px, dets.score, meshes, params)
+        rows = frame_faces(dets.xyxy_px, dets.score, meshes, params, dets.keypoints_px)
         if cfg.crop_mesh:
             fill_from_crop_meshes(rows, models, frame.image, params, cfg.max_faces)
         if not cfg.mesh_only_faces:
@@ -415,14 +454,17 @@ def build_result(
     fh = image_wh[face_frame, 1].astype(np.float64) if n else np.zeros(0)
     cx_px = (D[:, 0] + D[:, 2]) / 2.0
     cy_px = (D[:, 1] + D[:, 3]) / 2.0
+    # Face proportions tell infants from adults only on faces seen from the front (issue 11: a baby at 3/4 measured
+    # adult-like and lost its role to its mother), so turned faces give no proportion evidence.
+    frontal = np.abs(D[:, _F["head_yaw_deg"]]) <= PROPORTIONS_MAX_YAW_DEG
     decision = roles.decide_roles(
         face_frame,
         face_track,
         cx_px / np.maximum(fw, 1),
         cy_px / np.maximum(fh, 1),
         (D[:, 3] - D[:, 1]) / np.maximum(fh, 1),
-        D[:, _F["eye_height_ratio"]],
-        D[:, _F["mouth_width_ratio"]],
+        np.where(frontal, D[:, _F["eye_height_ratio"]], np.nan),
+        np.where(frontal, D[:, _F["mouth_width_ratio"]], np.nan),
         cfg.infant,
     )
     nan = np.full(n, np.nan, np.float32)
@@ -450,6 +492,9 @@ def build_result(
             ("head_roll_deg", "head_roll_deg"),
         ):
             ch[f"{name}_{col}"][seen] = D[r, _F[fld]]
+        ch[f"{name}_head_confidence"][seen] = head_confidence(D[r])
+    r = role_row["infant"][role_row["infant"] >= 0]
+    ch["infant_smile"][role_row["infant"] >= 0] = np.fmax(D[r, _F["smile"]], infant_play_smile(D[r], cfg))
 
     # Role confidence of the tick: the lower of the two roles' confidences where both are seen.
     conf = np.full(n, np.nan, np.float64)
@@ -475,20 +520,24 @@ def build_result(
             if not cfg.use_depth:
                 p3[:, 2] = 0.0
             p[seen] = p3
-        pos[name] = _hold_last(p, pts_s, cfg.partner_memory_s)
+        pos[name] = _hold_nearest(p, pts_s, cfg.partner_memory_s)
         pos[name + "_now"] = p
 
     for looker, other in (("infant", "adult"), ("adult", "infant")):
-        col = f"{looker}_looks_at_{other}"
-        score = geometry.looks_at(
+        angle = geometry.angle_to_partner_deg(
             ch[f"{looker}_gaze_yaw_deg"].astype(np.float64),
-            ch[f"{looker}_gaze_pitch_deg"].astype(np.float64),
+            ch[f"{looker}_gaze_pitch_deg"].astype(np.float64) + cfg.looks_pitch_offset_deg,
             pos[looker + "_now"],
             pos[other],
-            cfg.looks_full_deg,
-            cfg.looks_zero_deg,
+            cfg.looks_depth_slack,
         )
-        ch[col] = score.astype(np.float32)
+        # A pose read from keypoints of a face the detector barely found (a head seen from behind scores ~0.5) is a
+        # guess: the look counts as much as the detector is sure, fully from looks_sure_confidence up.
+        span = max(cfg.looks_sure_confidence - cfg.min_detection_confidence, 1e-6)
+        trust = np.clip((ch[f"{looker}_head_confidence"] - cfg.min_detection_confidence) / span, 0.0, 1.0)
+        look = geometry.cone_score(angle, cfg.looks_full_deg, cfg.looks_zero_deg) * trust
+        ch[f"{looker}_looks_at_{other}"] = look.astype(np.float32)
+        ch[f"{looker}_looks_elsewhere"] = np.where(np.isnan(angle), np.nan, angle >= cfg.looks_away_deg).astype(np.float32)
     ch["mutual_gaze"] = np.minimum(ch["infant_looks_at_adult"], ch["adult_looks_at_infant"])
     ch["shared_smile"] = np.minimum(ch["infant_smile"], ch["adult_smile"])
     channels = {c: np.asarray(ch[c], np.float32) for c in VISION_COLUMNS + EXTRA_COLUMNS}
@@ -506,16 +555,41 @@ def build_result(
     )
 
 
-def _hold_last(values: NDArray[np.float64], t_s: NDArray[np.float64], max_age_s: float) -> NDArray[np.float64]:
-    """Forward-fill NaN rows of (N, k) ``values`` with the last finite row seen at most ``max_age_s`` earlier."""
+def infant_play_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.float64]:
+    """(k,) a baby's smile 0–1 from face rows with face mesh: the mouth widened beyond a child's neutral width, and
+    opened (issue 11).
+
+    The adult smile measure (:func:`vigclips.vision.geometry.smile_score`) needs the lip corners' lift, which face mesh
+    (fitted to adult faces) does not follow on a small baby's face turned at 3/4; the width and the opening it does
+    follow, and a baby's smile is mostly a wide, open "play face". Measured on the shared home clips against labels by
+    eye (``bench/eval_looks.py``): width and opening together separate smiling from neutral seconds at AUC 0.83, the
+    adult measure at 0.62. An open mouth alone is also a cry or a babble: the ranking never counts smiles in a cry.
+    """
+    widen = np.clip((rows[:, _F["mouth_width_ratio"]] - cfg.infant_smile_width_neutral) / cfg.smile_width_span, 0.0, 1.0)
+    return 0.5 * (widen + rows[:, _F["mouth_open"]].astype(np.float64))
+
+
+def head_confidence(rows: NDArray[np.float32]) -> NDArray[np.float32]:
+    """(k,) how sure the head orientation of face rows is: :data:`HEAD_CONFIDENCE_MESH` with face mesh, else the
+    detector's score when the keypoints gave a pose, else NaN."""
+    has_pose = np.isfinite(rows[:, _F["head_yaw_deg"]])
+    conf = np.where(rows[:, _F["has_mesh"]] > 0, HEAD_CONFIDENCE_MESH, rows[:, _F["det_score"]])
+    return np.where(has_pose, conf, np.nan).astype(np.float32)
+
+
+def _hold_nearest(values: NDArray[np.float64], t_s: NDArray[np.float64], max_gap_s: float) -> NDArray[np.float64]:
+    """Fill NaN rows of (N, k) ``values`` with the nearest finite row in time, before or after, at most ``max_gap_s``
+    away (the whole recording is known: a partner not yet seen in the first second is where they are first seen)."""
     out = values.copy()
     ok = np.isfinite(values).all(axis=1)
-    last = np.where(ok, np.arange(len(ok)), -1)
-    last = np.maximum.accumulate(last) if len(last) else last
-    fill = (~ok) & (last >= 0)
-    if np.any(fill):
-        src = last[fill]
-        young = (t_s[fill] - t_s[src]) <= max_age_s
-        rows = np.flatnonzero(fill)[young]
-        out[rows] = values[src[young]]
+    if not ok.any() or ok.all():
+        return out
+    idx = np.arange(len(ok))
+    last = np.maximum.accumulate(np.where(ok, idx, -1))
+    nxt = np.minimum.accumulate(np.where(ok, idx, len(ok))[::-1])[::-1]
+    gap_last = np.where(last >= 0, t_s - t_s[np.maximum(last, 0)], np.inf)
+    gap_next = np.where(nxt < len(ok), t_s[np.minimum(nxt, len(ok) - 1)] - t_s, np.inf)
+    src = np.where(gap_last <= gap_next, last, nxt)
+    fill = (~ok) & (np.minimum(gap_last, gap_next) <= max_gap_s)
+    out[fill] = values[src[fill]]
     return out

@@ -31,6 +31,20 @@ NOSE_TIP, CHIN, FOREHEAD = 1, 152, 10
 FACE_R, FACE_L = 234, 454
 """Face outline at the cheekbones (the face's width)."""
 
+# Keypoint indices of MediaPipe's face detector (subject's right/left).
+KP_R_EYE, KP_L_EYE, KP_NOSE, KP_MOUTH, KP_R_EAR, KP_L_EAR = range(6)
+
+KP_EAR_SPREAD_PER_NOSE_DEPTH = 1.3
+"""Ear-to-ear breadth over the nose tip's depth in front of the ear line (about 14.5 cm over 11 cm in adults; infants'
+proportions are close): the factor that turns the keypoints' nose offset into yaw (:func:`keypoint_head_pose`)."""
+
+KP_PITCH_DEG_PER_DROP = -46.0
+"""Head pitch per unit drop of the nose tip below the ear line (in face-box widths), and :data:`KP_PITCH_OFFSET_DEG`:
+a line fitted to face mesh pitch on the first 786 faces of the shared ``lookit_laughter`` clips that both models measured
+(issue 11; on all 2722 such faces of those and the LAEO clips: median difference 6°, r = 0.63). Calibrated against the
+other model, never against labels."""
+KP_PITCH_OFFSET_DEG = -5.0
+
 FEATURE_NAMES = (
     "head_yaw_deg",
     "head_pitch_deg",
@@ -41,8 +55,11 @@ FEATURE_NAMES = (
     "mouth_open",
     "eye_height_ratio",
     "mouth_width_ratio",
+    "near_lift",
+    "near_eye_open",
 )
-"""Columns of :func:`face_features` (one row per face)."""
+"""Columns of :func:`face_features` (one row per face); ``near_lift`` and ``near_eye_open`` are measured on the side of
+the face nearer the camera (:func:`near_side_measures`)."""
 
 
 _DEFAULTS = VisionConfig()
@@ -170,10 +187,17 @@ def eye_in_head(landmarks: NDArray[np.floating], axes: NDArray[np.float64]) -> N
     return out / 2.0
 
 
+EYES_TRUSTED_YAW_DEG = 20.0
+"""Up to this head yaw the irises count fully in the gaze; beyond it less, and from :data:`EYES_IGNORED_YAW_DEG` not at
+all: the iris model needs both eyes seen from the front, and on a 3/4 face (far eye hidden) its offsets pulled a
+mother's gaze back towards the camera while she looked at her baby (issue 11). There the head's direction is the gaze."""
+EYES_IGNORED_YAW_DEG = 45.0
+
+
 def gaze_deg(
     head_pose: NDArray[np.float64], eye_hv: NDArray[np.float64], params: GeometryParams = GeometryParams()
 ) -> NDArray[np.float64]:
-    """Eye gaze = head pose plus the eye-in-head rotation given by the iris.
+    """Eye gaze = head pose plus the eye-in-head rotation given by the iris, faded out on turned heads.
 
     Args:
         head_pose: (n, 3) ``yaw_deg, pitch_deg, roll_deg`` from :func:`head_pose_deg`.
@@ -183,8 +207,9 @@ def gaze_deg(
     Returns:
         (n, 2) float64 ``gaze_yaw_deg, gaze_pitch_deg`` (same conventions as head pose), each clipped to ±90.
     """
-    eye_yaw = np.clip(eye_hv[:, 0] * params.eye_yaw_gain_deg, -60.0, 60.0)
-    eye_pitch = np.clip(eye_hv[:, 1] * params.eye_pitch_gain_deg, -45.0, 45.0)
+    trust = np.clip((EYES_IGNORED_YAW_DEG - np.abs(head_pose[:, 0])) / (EYES_IGNORED_YAW_DEG - EYES_TRUSTED_YAW_DEG), 0.0, 1.0)
+    eye_yaw = trust * np.clip(eye_hv[:, 0] * params.eye_yaw_gain_deg, -60.0, 60.0)
+    eye_pitch = trust * np.clip(eye_hv[:, 1] * params.eye_pitch_gain_deg, -45.0, 45.0)
     return np.clip(np.stack([head_pose[:, 0] + eye_yaw, head_pose[:, 1] + eye_pitch], axis=1), -90.0, 90.0)
 
 
@@ -216,6 +241,33 @@ def mouth_measures(landmarks: NDArray[np.floating], axes: NDArray[np.float64]) -
     lift = _in_face(corners - centre, axes)[:, 1] / iod
     gap = np.maximum(_in_face(lm[:, LIP_UPPER_INNER] - lm[:, LIP_LOWER_INNER], axes)[:, 1], 0.0)
     return np.stack([width / iod, lift, gap / np.maximum(width, 1e-6)], axis=1)
+
+
+def near_side_measures(landmarks: NDArray[np.floating], axes: NDArray[np.float64], yaw_deg: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Smile geometry of the half of the face nearer the camera, for turned faces (issue 11).
+
+    On a face at 3/4 the far lip corner and eye are hidden and face mesh guesses them from an adult template, so a baby's
+    smile seen from the side reads as neutral. The near corner and eye are seen.
+
+    Args:
+        landmarks: (n, 478, 3) pixels.
+        axes: (n, 3, 3) from :func:`face_axes`.
+        yaw_deg: (n,) head yaw (positive = turned towards the image's right: the subject's right half is nearer).
+
+    Returns:
+        (n, 2) float64: ``near_lift`` (the near lip corner's height above the lips' midpoint, in inter-ocular distances)
+        and ``near_eye_open`` (the near eye's lid gap over the inter-ocular distance; a smile narrows it).
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    iod = np.maximum(inter_ocular_px(lm), 1e-6)
+    right_near = (np.asarray(yaw_deg) > 0)[:, None]
+    corner = np.where(right_near, lm[:, MOUTH_R], lm[:, MOUTH_L])
+    centre = (lm[:, LIP_UPPER_OUTER] + lm[:, LIP_LOWER_OUTER]) / 2.0
+    lift = _in_face(corner - centre, axes)[:, 1] / iod
+    upper = np.where(right_near, lm[:, R_EYE_UPPER], lm[:, L_EYE_UPPER])
+    lower = np.where(right_near, lm[:, R_EYE_LOWER], lm[:, L_EYE_LOWER])
+    eye_open = np.abs(_in_face(upper - lower, axes)[:, 1]) / iod
+    return np.stack([lift, eye_open], axis=1)
 
 
 def smile_score(mouth: NDArray[np.float64], params: GeometryParams = GeometryParams()) -> NDArray[np.float64]:
@@ -263,7 +315,7 @@ def face_features(landmarks: NDArray[np.floating], params: GeometryParams = Geom
 
     Example:
         >>> face_features(np.zeros((0, 478, 3))).shape
-        (0, 9)
+        (0, 11)
     """
     lm = np.asarray(landmarks, dtype=np.float64)
     if lm.ndim != 3 or lm.shape[1:] != (478, 3):
@@ -284,8 +336,45 @@ def face_features(landmarks: NDArray[np.floating], params: GeometryParams = Geom
         mouth_open_score(mouth, params),
         eye_height_ratio(lm, axes),
         mouth[:, 0],
+        *near_side_measures(lm, axes, pose[:, 0]).T,
     ]
     return np.stack(cols, axis=1).astype(np.float32)
+
+
+def keypoint_head_pose(keypoints_px: NDArray[np.floating], box_width_px: NDArray[np.floating]) -> NDArray[np.float64]:
+    """Head yaw and pitch from the face detector's six keypoints: the pose a profile still shows (issue 11).
+
+    Face mesh needs most of the face and fails on profiles and steep 3/4 views, but the detector still returns eyes,
+    nose tip, mouth and both ear tragions there. Seen from above, the ears sit at ±b either side of the head's centre
+    line and the nose tip d in front of the ear line, so after a yaw the nose's sideways offset from the ears' midpoint
+    is ``d sin(yaw)`` while the ears' spread is ``2b cos(yaw)``: ``tan(yaw) = (2b/d) · offset / spread``, with
+    ``2b/d`` = :data:`KP_EAR_SPREAD_PER_NOSE_DEPTH` from adult head measurements. Against face mesh yaw on the 2722 faces
+    both measured on the shared home and LAEO clips it agrees to a median 5° (r = 0.91; the mesh itself
+    reads low towards profile, where it gives out). Pitch: how far the nose tip drops below the ear line, in face-box
+    widths (:data:`KP_PITCH_DEG_PER_DROP`).
+
+    Args:
+        keypoints_px: (n, 6, 2) keypoints in pixels, MediaPipe's order (right eye, left eye, nose, mouth, right ear,
+            left ear; the subject's sides).
+        box_width_px: (n,) detection box widths in pixels (the face-size unit).
+
+    Returns:
+        (n, 2) float64 ``yaw_deg, pitch_deg`` (module conventions: yaw positive towards the image's right, pitch up).
+
+    Example:
+        >>> kp = np.array([[[40, 50], [60, 50], [50, 55], [50, 75], [20, 55], [80, 55]]], float)  # frontal
+        >>> keypoint_head_pose(kp, np.array([80.0])).round()
+        array([[ 0., -5.]])
+    """
+    kp = np.asarray(keypoints_px, dtype=np.float64).reshape(-1, 6, 2)
+    w = np.maximum(np.asarray(box_width_px, dtype=np.float64).reshape(-1), 1e-6)
+    ear_mid = (kp[:, KP_R_EAR] + kp[:, KP_L_EAR]) / 2.0
+    ahead = kp[:, KP_NOSE, 0] - ear_mid[:, 0]
+    spread = kp[:, KP_L_EAR, 0] - kp[:, KP_R_EAR, 0]
+    yaw = np.degrees(np.arctan2(KP_EAR_SPREAD_PER_NOSE_DEPTH * ahead, spread))
+    drop = (kp[:, KP_NOSE, 1] - ear_mid[:, 1]) / w
+    pitch = KP_PITCH_DEG_PER_DROP * drop + KP_PITCH_OFFSET_DEG
+    return np.stack([yaw, np.clip(pitch, -90.0, 90.0)], axis=1)
 
 
 def looks_at(
@@ -295,12 +384,19 @@ def looks_at(
     to_xyz: NDArray[np.floating],
     full_deg: float = _DEFAULTS.looks_full_deg,
     zero_deg: float = _DEFAULTS.looks_zero_deg,
+    depth_slack: float = 0.0,
 ) -> NDArray[np.float64]:
     """How well a gaze ray points at a partner, 0–1.
 
     Scored from the angle between the gaze direction and the direction from the looker's face to the partner's face:
     1 below ``full_deg``, 0 above ``zero_deg``, linear between (a tolerance cone: landmark gaze is only good to
     ~10–15°).
+
+    One camera cannot tell how much nearer or farther the partner is (face size gives it only roughly), so with
+    ``depth_slack`` > 0 the partner may sit anywhere from ``depth_slack`` × their sideways distance in front of their
+    estimated position to as far behind it, and the angle is the smallest over that range (issue 11). Two people
+    facing each other across the image are then looking at each other when each is turned towards the other by
+    enough, whatever the camera's angle on them; a face turned to the camera is not looking at someone beside it.
 
     Args:
         gaze_yaw_deg: (n,) looker's gaze yaw.
@@ -310,6 +406,8 @@ def looks_at(
         to_xyz: (n, 3) partner's face position, same units.
         full_deg: angle at and below which the score is 1.
         zero_deg: angle at and above which the score is 0.
+        depth_slack: how far the partner's depth may differ from its estimate, per unit of sideways distance (0 = the
+            estimate is exact; 1 = up to 45° nearer or farther as the looker sees it).
 
     Returns:
         (n,) float64 in [0, 1]; NaN where any input is NaN.
@@ -317,16 +415,59 @@ def looks_at(
     Example:
         >>> looks_at(np.array([90.0]), np.array([0.0]), np.array([[0.0, 0, 0]]), np.array([[100.0, 0, 0]]))
         array([1.])
+        >>> looks_at(np.array([50.0]), np.array([0.0]), np.array([[0.0, 0, 0]]), np.array([[100.0, 0, 0]]), depth_slack=1.0)
+        array([1.])
+    """
+    return cone_score(angle_to_partner_deg(gaze_yaw_deg, gaze_pitch_deg, from_xyz, to_xyz, depth_slack), full_deg, zero_deg)
+
+
+def cone_score(angle_deg: NDArray[np.floating], full_deg: float, zero_deg: float) -> NDArray[np.float64]:
+    """(n,) 1 at and below ``full_deg``, 0 at and above ``zero_deg``, linear between; NaN stays NaN."""
+    ang = np.asarray(angle_deg, dtype=np.float64)
+    score = np.clip((zero_deg - ang) / max(zero_deg - full_deg, 1e-6), 0.0, 1.0)
+    score[np.isnan(ang)] = np.nan
+    return score
+
+
+def angle_to_partner_deg(
+    gaze_yaw_deg: NDArray[np.floating],
+    gaze_pitch_deg: NDArray[np.floating],
+    from_xyz: NDArray[np.floating],
+    to_xyz: NDArray[np.floating],
+    depth_slack: float = 0.0,
+) -> NDArray[np.float64]:
+    """(n,) angle in degrees between a gaze ray and the direction to the partner (arguments as :func:`looks_at`);
+    NaN where any input is NaN. 0 = straight at the partner, 90 = sideways, 180 = turned right away.
+
+    Example:
+        >>> angle_to_partner_deg(np.array([-90.0]), np.array([0.0]), np.zeros((1, 3)), np.array([[1.0, 0, 0]]))
+        array([180.])
     """
     d = direction_from_angles(gaze_yaw_deg, gaze_pitch_deg)
     p = np.asarray(to_xyz, dtype=np.float64) - np.asarray(from_xyz, dtype=np.float64)
-    p = _unit(p)
-    cos = np.clip(np.sum(d * p, axis=-1), -1.0, 1.0)
+    if depth_slack > 0:
+        p = _nearest_in_depth_range(d, p, depth_slack)
+    cos = np.clip(np.sum(d * _unit(p), axis=-1), -1.0, 1.0)
     ang = np.degrees(np.arccos(cos))
-    score = np.clip((zero_deg - ang) / max(zero_deg - full_deg, 1e-6), 0.0, 1.0)
     bad = ~np.isfinite(d).all(axis=-1) | ~np.isfinite(p).all(axis=-1)
-    score[bad] = np.nan
-    return score
+    ang[bad] = np.nan
+    return ang
+
+
+def _nearest_in_depth_range(d: NDArray[np.float64], p: NDArray[np.float64], slack: float) -> NDArray[np.float64]:
+    """(n, 3) offsets ``p`` with z moved, within ``p_z ± slack × |p_xy|``, to where the direction is nearest ``d``.
+
+    Directions ``(p_x, p_y, z)`` sweep a half great circle as z varies; the one nearest ``d`` has
+    ``z = |p_xy| d_z / (d · p̂_xy)`` when ``d`` points to the partner's side (else the end of the range towards ``d_z``).
+    """
+    lateral = np.hypot(p[:, 0], p[:, 1])
+    toward = (d[:, 0] * p[:, 0] + d[:, 1] * p[:, 1]) / np.maximum(lateral, 1e-9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        best_z = np.where(toward > 1e-9, lateral * d[:, 2] / toward, np.sign(d[:, 2]) * np.inf)
+    lo, hi = p[:, 2] - slack * lateral, p[:, 2] + slack * lateral
+    out = p.copy()
+    out[:, 2] = np.clip(np.nan_to_num(best_z, nan=0.0, posinf=np.inf, neginf=-np.inf), lo, hi)
+    return out
 
 
 def face_positions_3d(

@@ -74,7 +74,26 @@ def render_overlay(frame: Frame, result: VisionResult, frame_index: int) -> NDAr
             dy = -np.sin(np.radians(pitch))
             tip = (int(cx + dx * length), int(cy + dy * length))
             cv2.arrowedLine(out, (cx, cy), tip, colour, thick, tipLength=0.2)
-        smile = d[_F["smile"]]
+        # What was decided for this role, and from what (issue 11): the look, and whether the head pose came from face
+        # mesh or, for a profile, from the detector's keypoints (with its confidence).
+        lines = []
+        if np.isfinite(yaw):
+            lines.append("head: mesh" if d[_F["has_mesh"]] > 0 else f"head: profile {d[_F['det_score']]:.2f}")
+        who = {roles.ROLE_INFANT: ("infant", "adult"), roles.ROLE_ADULT: ("adult", "infant")}.get(role)
+        if who is not None:
+            look = result.channels[f"{who[0]}_looks_at_{who[1]}"][frame_index]
+            away = result.channels[f"{who[0]}_looks_elsewhere"][frame_index]
+            if np.isfinite(look) and look >= 0.5:
+                lines.append(f"looks at {'baby' if who[1] == 'infant' else 'parent'} {look:.2f}")
+            elif np.isfinite(away) and away >= 0.5:
+                lines.append("turned elsewhere")
+            elif np.isfinite(look):
+                lines.append("not at partner")
+        for k, text in enumerate(lines):
+            y_text = int(y2) + int(14 * (k + 2) * font_scale / 0.5)  # below the smile marker's line
+            cv2.putText(out, text, (int(x1), y_text), cv2.FONT_HERSHEY_SIMPLEX, font_scale, colour, thick)
+        # The infant's smile is the role's channel (it also reads a baby's widened, opened mouth), not the adult measure.
+        smile = result.channels["infant_smile"][frame_index] if role == roles.ROLE_INFANT else d[_F["smile"]]
         if np.isfinite(smile) and smile >= SMILE_THRESHOLD:
             cv2.putText(
                 out, f"smile {smile:.2f}", (int(x1), int(y2) + int(14 * font_scale / 0.5)), cv2.FONT_HERSHEY_SIMPLEX,

@@ -44,10 +44,26 @@ class VisionConfig:
         smile_width_neutral: mouth width / inter-ocular distance of a neutral mouth (0.3–1.5).
         smile_width_span: extra width of a full smile in the same units (0.05–1).
         smile_lift_span: lip-corner lift of a full smile in inter-ocular distances (0.02–0.5).
+        infant_smile_width_neutral: a baby's neutral mouth width / inter-ocular distance for the baby's smile
+            (0.3–1.5; children measure 0.56–0.77, issue 3): the baby's ``infant_smile`` is the larger of the adult
+            measure and the mouth's widening beyond this plus its opening (issue 11).
         mouth_open_span: inner-lip gap / mouth width of a fully open mouth (0.1–1.5).
         looks_full_deg: a gaze ray within this angle of the partner's face counts fully as looking at them (1–60).
         looks_zero_deg: beyond this angle it does not count at all (> looks_full_deg, up to 90).
-        partner_memory_s: when the partner's face is briefly unseen, aim at where it was last seen up to this long ago.
+        looks_depth_slack: how much nearer or farther than its image position says the partner may be, per unit of
+            sideways distance (0–3), since one camera cannot see depth: 1 lets a partner beside the looker sit up to
+            45° in front of or behind them, so two people facing each other across the image look at each other when
+            each is turned towards the other by about 45° or more, and a face turned to the camera does not (issue 11).
+        looks_pitch_offset_deg: added to the measured gaze pitch when judging looks (-30–30): face mesh reads level
+            heads a little downwards (median head pitch -3° to -15° on the shared frontal clips).
+        looks_sure_confidence: a head pose from the face detector's keypoints counts fully for looks when the detector
+            scored the face at least this (0.5–1); below, in proportion down to ``min_detection_confidence`` (a head
+            seen from behind scores about 0.5). Face mesh poses always count fully.
+        looks_away_deg: a gaze ray at least this far from the partner (60–180; with ``looks_depth_slack``) means the
+            person is seen turned to something or someone else (``*_looks_elsewhere``): a face turned to the camera
+            beside the partner is not (about 45° from them), a face turned the other way is.
+        partner_memory_s: when the partner's face is briefly unseen, aim at where it was seen nearest in time, up to this
+            long before or after.
         use_depth: estimate each face's distance from its size (assumed infant/adult eye distances) so a ray can aim at
             a partner nearer or farther away. Off by default: with a camera in front of the dyad, a partner estimated
             nearer the camera makes looking *at the camera* count as looking at the partner (measured on the Lookit
@@ -76,8 +92,13 @@ class VisionConfig:
     smile_width_span: float = 0.25
     smile_lift_span: float = 0.12
     mouth_open_span: float = 0.5
+    infant_smile_width_neutral: float = 0.55
     looks_full_deg: float = 15.0
     looks_zero_deg: float = 40.0
+    looks_depth_slack: float = 0.75
+    looks_away_deg: float = 60.0
+    looks_sure_confidence: float = 0.6
+    looks_pitch_offset_deg: float = 15.0
     partner_memory_s: float = 2.0
     use_depth: bool = False
     mesh_only_faces: bool = False
@@ -103,12 +124,23 @@ class VisionConfig:
             ("smile_width_span", 0.05, 1.0),
             ("smile_lift_span", 0.02, 0.5),
             ("mouth_open_span", 0.1, 1.5),
+            ("infant_smile_width_neutral", 0.3, 1.5),
             ("looks_full_deg", 1.0, 60.0),
             ("looks_zero_deg", 2.0, 90.0),
+            ("looks_depth_slack", 0.0, 3.0),
+            ("looks_away_deg", 60.0, 180.0),
+            ("looks_sure_confidence", 0.5, 1.0),
+            ("looks_pitch_offset_deg", -30.0, 30.0),
             ("partner_memory_s", 0.0, 30.0),
             ("full_range_every_s", 0.0, 10.0),
         ):
             check_setting_range(f"vision.{name}", getattr(self, name), low, high)
+        if self.looks_away_deg < self.looks_zero_deg:
+            raise ConfigError(
+                "config",
+                f"vision.looks_away_deg ({self.looks_away_deg}) must not be smaller than vision.looks_zero_deg "
+                f"({self.looks_zero_deg}): a look cannot be at the partner and elsewhere at once",
+            )
         if self.looks_zero_deg <= self.looks_full_deg:
             raise ConfigError(
                 "config",

@@ -3,7 +3,15 @@
 "use strict";
 
 (function () {
-  const TOKEN = document.querySelector('meta[name="vigclips-token"]').content;
+  // The secret comes embedded (a one-time launch address), in the address's fragment (#token=…, never sent to a server),
+  // or from this tab's sessionStorage (a reload). sessionStorage is per tab and per port, so two review pages never mix.
+  const TOKEN = (function () {
+    const embedded = document.querySelector('meta[name="vigclips-token"]').content;
+    const fromAddress = new URLSearchParams(window.location.hash.slice(1)).get("token");
+    const token = embedded || fromAddress || window.sessionStorage.getItem("vigclips-token") || "";
+    if (token) window.sessionStorage.setItem("vigclips-token", token);
+    return token;
+  })();
   const MIN_LEN_S = 0.2;
   const NEW_MOMENT_S = 5;
   const $ = (id) => document.getElementById(id);
@@ -13,9 +21,10 @@
   const NARROW = window.matchMedia("(max-width: 700px)");
   let queue = Promise.resolve(); // changes go one after another, each with the newest revision
 
-  // Drop the token from the address bar (it stays in the page and in a same-site cookie).
-  // Requests go to paths relative to this page, so one recording's page also works inside a batch's (/r/<name>/).
-  if (window.location.search.includes("token=")) window.history.replaceState(null, "", window.location.pathname);
+  // Drop the secret (or the spent launch code) from the address bar; it stays in the page and in sessionStorage. Requests go
+  // to paths relative to the page, so a recording's page also works inside a batch's list (/r/<name>/).
+  const home = window.location.pathname.startsWith("/launch/") ? "/" : window.location.pathname;
+  if (window.location.hash.includes("token=") || home !== window.location.pathname) window.history.replaceState(null, "", home);
 
   // ---- talking to the server -------------------------------------------------------------------------------------------
 

@@ -1,0 +1,98 @@
+"""The by-eye label files in bench/labels/ keep their format (the evaluation of issue 11 reads them as they are), and
+bench/contact_sheet.py, which cuts the frames they are judged from, shows the frame nearest each whole second."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import math
+from pathlib import Path
+
+import cv2
+import pytest
+
+from vigclips.media.probe import probe
+
+LABELS = Path(__file__).resolve().parents[1] / "bench" / "labels"
+LOOK_FILES = sorted(LABELS.glob("looks_*.csv"))
+COLUMNS = ["clip", "t_s", "p2i", "i2p", "ismile", "note"]
+VALUES = {"0", "1", "?"}
+
+
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    body = [line for line in lines if not line.startswith("#")]
+    return header, list(csv.DictReader(body))
+
+
+def test_label_files_exist():
+    assert any(p.name == "looks_2UWdXP.csv" for p in LOOK_FILES)
+
+
+@pytest.mark.parametrize("path", LOOK_FILES, ids=lambda p: p.name)
+def test_label_file_format(path):
+    header, rows = _read(path)
+    assert header, "a header of # lines states the protocol"
+    body_first = next(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
+    assert body_first.split(",") == COLUMNS
+    assert rows
+    seen = set()
+    for row in rows:
+        assert None not in row, f"{row['clip']} t={row['t_s']}: more fields than columns (a comma in the note?)"
+        assert all(row[c] in VALUES for c in ("p2i", "i2p", "ismile")), row
+        assert float(row["t_s"]) >= 0, row
+        key = (row["clip"], float(row["t_s"]))
+        assert key not in seen, f"duplicate row {key}"
+        seen.add(key)
+
+
+# Files whose protocol says every whole second of each clip is labelled (others may label a subset).
+COMPLETE_FILES = ["looks_2UWdXP.csv"]
+
+
+@pytest.mark.parametrize("name", COMPLETE_FILES)
+def test_every_whole_second_of_each_clip_is_labelled(name, shared_media):
+    _, rows = _read(LABELS / name)
+    by_clip: dict[str, list[int]] = {}
+    for row in rows:
+        by_clip.setdefault(row["clip"], []).append(int(row["t_s"]))
+    for clip, seconds in by_clip.items():
+        found = list(shared_media.rglob(clip))
+        assert len(found) == 1, f"{clip}: expected one file under {shared_media}"
+        last_s = math.ceil(probe(found[0]).duration_s) - 1
+        assert sorted(seconds) == list(range(last_s + 1)), f"{clip}: seconds 0..{last_s} expected"
+
+
+def _contact_sheet():
+    """bench/contact_sheet.py is a script, not a package module: load it from its path."""
+    spec = importlib.util.spec_from_file_location("contact_sheet", LABELS.parent / "contact_sheet.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_contact_sheet_takes_the_frame_nearest_each_time(lavfi_clip):
+    sheet = _contact_sheet()
+    clip = lavfi_clip("ten_fps.mp4", video="testsrc2=size=160x120:rate=10", audio=None, seconds=3.0)
+    assert sheet.probe(clip)[1:] == (160, 120)
+    for want_s, expect_s in [(0.0, 0.0), (1.0, 1.0), (1.04, 1.0), (1.06, 1.1), (2.9, 2.9)]:
+        frame, pts_s = sheet.frame_near(clip, want_s, 160, 120)
+        assert frame.shape == (120, 160, 3)
+        assert pts_s == pytest.approx(expect_s, abs=1e-3), want_s
+    assert sheet.frame_near(clip, 3.5, 160, 120) is None  # past the end: no frame rather than the last one
+
+
+def test_contact_sheet_tiles_whole_seconds(lavfi_clip, tmp_path, capsys):
+    sheet = _contact_sheet()
+    clip = lavfi_clip("ten_fps.mp4", video="testsrc2=size=160x120:rate=10", audio=None, seconds=3.0)
+    out = tmp_path / "sheet.png"
+    assert sheet.main([str(clip), "-o", str(out), "--cols", "2", "--width", "200"]) == 0
+    img = cv2.imread(str(out))
+    # seconds 0, 1, 2 in rows of 2 tiles of 200x150, under a 40 px title bar
+    assert img.shape == (40 + 2 * 150, 2 * 200, 3)
+    assert "3 seconds" in capsys.readouterr().out
+    assert sheet.main([str(clip), "-o", str(out), "--around", "0.2", "--crop", "0,0,80,60", "--width", "100"]) == 0
+    assert cv2.imread(str(out)).shape == (40 + 3 * 75, 3 * 100, 3)
+    assert sheet.main([str(clip), "-o", str(out), "--crop", "100,0,80,60"]) == 2
+    assert "outside the 160x120 frame" in capsys.readouterr().err

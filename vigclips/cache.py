@@ -1,0 +1,136 @@
+"""``analysis.npz``: what ``vigclips rank`` needs to re-rank a recording without analysing it again (issue 13).
+
+Beside ``signals.csv`` (rounded, for people and spreadsheets) ``analyze`` keeps the exact per-tick channels and the vocal
+segments, so a re-ranking reproduces the analysis's own ranking to the bit when nothing changed. As STYLE S8 asks, the file
+carries an explicit cache key: the recording's sha256, the settings that shaped the signals (``[analysis]``, ``[vision]``,
+``[audio]``; ``[scoring]`` is what ``rank`` applies anew) and the vigclips version, and :func:`load_analysis` checks it
+against ``moments.json`` before anything is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vigclips import __version__
+from vigclips.errors import ReviewFileError
+from vigclips.fileio import atomic_write_bytes
+from vigclips.types import Signals, VocalSegment
+
+log = logging.getLogger("vigclips")
+
+ANALYSIS_FILE = "analysis.npz"
+CACHE_FORMAT = 1
+SIGNAL_SECTIONS = ("analysis", "vision", "audio")
+"""The settings sections that decide the signals (and so belong to the cache key); ``[scoring]`` and ``[export]`` do not."""
+
+
+@dataclass(frozen=True, slots=True)
+class SavedAnalysis:
+    """The measured part of an analysis, as saved: channels on one timebase, vocal segments, and the key they were made with."""
+
+    signals: Signals
+    segments: list[VocalSegment]
+    key: dict[str, Any]
+
+
+def cache_key(sha256: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The key of an analysis: recording content, the settings that shaped the signals, vigclips version, file format.
+
+    Args:
+        sha256: hex sha256 of the recording.
+        config: the run's settings as :meth:`PipelineConfig.to_dict` gives them (only :data:`SIGNAL_SECTIONS` are kept).
+
+    Example:
+        >>> cache_key("ab12", {"analysis": {"fps": 10.0}, "scoring": {"top": 5}})["settings"]
+        {'analysis': {'fps': 10.0}}
+    """
+    settings = {name: config[name] for name in SIGNAL_SECTIONS if name in config}
+    return {"format": CACHE_FORMAT, "sha256": sha256, "settings": settings, "vigclips": __version__}
+
+
+def key_digest(key: dict[str, Any]) -> str:
+    """Short stable digest of a key (what a log line or a file name can carry)."""
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+
+
+def save_analysis(path: Path, signals: Signals, segments: list[VocalSegment], key: dict[str, Any]) -> Path:
+    """Write ``analysis.npz`` atomically, owner-only (compressed numpy arrays, no pickled objects).
+
+    Args:
+        path: where to write, ``OUT/<name>/analysis.npz``.
+        signals: the per-tick channels.
+        segments: the vocal segments.
+        key: from :func:`cache_key`.
+    """
+    names = sorted(signals.channels)
+    matrix = np.stack([signals.channels[n].astype(np.float32) for n in names]) if names else np.zeros((0, len(signals)), np.float32)
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        key=np.array(json.dumps(key, sort_keys=True, default=str)),
+        tick_hz=np.array([signals.tick_hz.numerator, signals.tick_hz.denominator], dtype=np.int64),
+        t_s=signals.t_s.astype(np.float64),
+        channel_names=np.array(names, dtype=np.str_),
+        channels=matrix,
+        segment_bounds_s=np.array([[s.start_s, s.end_s] for s in segments], dtype=np.float64).reshape(-1, 2),
+        segment_labels=np.array([s.label for s in segments], dtype=np.str_),
+    )
+    return atomic_write_bytes(Path(path), buffer.getvalue())
+
+
+def read_analysis(path: Path) -> SavedAnalysis:
+    """Read ``analysis.npz`` (without checking its key; see :func:`load_analysis`).
+
+    Raises:
+        ReviewFileError: missing, damaged or of another format.
+    """
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            key = json.loads(str(data["key"]))
+            num, den = (int(v) for v in data["tick_hz"])
+            t_s = data["t_s"]
+            names = [str(n) for n in data["channel_names"]]
+            matrix = data["channels"]
+            bounds = data["segment_bounds_s"]
+            labels = [str(v) for v in data["segment_labels"]]
+    except FileNotFoundError:
+        raise ReviewFileError(path, "not found: this folder was analysed by an older vigclips; run `vigclips analyze` again "
+                                    "to re-rank it") from None  # fmt: skip
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        raise ReviewFileError(path, f"cannot read the saved analysis ({exc.__class__.__name__}); run `vigclips analyze` again") from None
+    if not isinstance(key, dict) or key.get("format") != CACHE_FORMAT:
+        raise ReviewFileError(path, f"saved analysis of format {key.get('format') if isinstance(key, dict) else key!r}; "
+                                    f"this vigclips reads format {CACHE_FORMAT}")  # fmt: skip
+    signals = Signals(tick_hz=Fraction(num, den), t_s=t_s, channels={n: matrix[i] for i, n in enumerate(names)})
+    segments = [VocalSegment(float(a), float(b), label) for (a, b), label in zip(bounds, labels, strict=True)]
+    return SavedAnalysis(signals=signals, segments=segments, key=key)
+
+
+def load_analysis(folder: Path, document: dict[str, Any]) -> SavedAnalysis:
+    """The saved analysis of an output folder, checked against its ``moments.json`` document.
+
+    The recording's sha256 must match (the file belongs to these moments). A different vigclips version is logged, not
+    refused: the guider's decisions should not be stranded by an upgrade, and ``rank`` only re-applies the ranking.
+
+    Raises:
+        ReviewFileError: no saved analysis, or one of another recording.
+    """
+    path = Path(folder) / ANALYSIS_FILE
+    saved = read_analysis(path)
+    expected = document.get("source", {}).get("sha256")
+    if expected and saved.key.get("sha256") != expected:
+        raise ReviewFileError(path, "was made from another recording than moments.json names (sha256 differs); "
+                                    "run `vigclips analyze` again")  # fmt: skip
+    if saved.key.get("vigclips") != __version__:
+        log.info("%s: signals measured by vigclips %s, ranked now by %s", path, saved.key.get("vigclips"), __version__)
+    return saved

@@ -1,0 +1,222 @@
+"""The ``moments.json`` contract: the versioned, human-editable file that carries candidates and the guider's decisions.
+
+Analysis and batch write it, the review page changes it, export and learning read it: everything downstream reads only this
+file, so decisions can be edited by hand, in the review page, or in git. Writes are atomic; a ``revision`` counter lets
+writers refuse to overwrite newer decisions (#6). It lives outside ``review/`` because every stage depends on it (#13).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from vigclips import __version__
+from vigclips.errors import ReviewFileError
+from vigclips.fileio import atomic_write_text, locked
+from vigclips.timefmt import utc_now
+from vigclips.types import MediaInfo, Moment
+
+MOMENTS_FILE = "moments.json"
+FORMAT_VERSION = 1
+STATUSES = ("candidate", "confirmed", "rejected")
+_REQUIRED_MOMENT_KEYS = ("id", "rank", "start_s", "end_s", "score", "reasons", "status")
+_HASH_CHUNK_BYTES = 4 << 20
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks (memory does not grow with the recording)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def source_record(info: MediaInfo, sha256: str) -> dict[str, Any]:
+    """The ``source`` object: enough to find the recording again and to prove it is the same one."""
+    return {
+        "file_name": info.path.name,
+        "path": str(info.path.resolve()),
+        "size_bytes": info.size_bytes,
+        "sha256": sha256,
+        "duration_s": round(info.duration_s, 3),
+        "fps": _fraction_text(info.fps) if info.has_video else None,
+        "width": info.width or None,
+        "height": info.height or None,
+        "rotation_deg": info.rotation_deg,
+        "video_codec": info.video_codec or None,
+        "has_audio": info.has_audio,
+    }
+
+
+def moment_record(moment: Moment, still: str | None = None) -> dict[str, Any]:
+    """One entry of ``moments``, as the guider's tools see it."""
+    record: dict[str, Any] = {
+        "id": moment.id,
+        "rank": moment.rank,
+        "start_s": round(moment.start_s, 3),
+        "end_s": round(moment.end_s, 3),
+        "score": round(float(moment.score), 4),
+        "reasons": list(moment.reasons),
+        "scores": {k: round(float(v), 4) for k, v in moment.scores.items()},
+        "status": "candidate",
+        "still": still,
+    }
+    if moment.details:
+        record["details"] = _jsonable(moment.details)
+    return record
+
+
+def build_document(
+    source: dict[str, Any], tick_hz: Fraction, config: dict[str, Any], summary: dict[str, Any], moments: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Assemble a version-1 document."""
+    return {
+        "version": FORMAT_VERSION,
+        "generator": {"name": "vigclips", "version": __version__},
+        "created_utc": utc_now(),
+        "revision": 0,
+        "source": source,
+        "analysis": {"tick_hz": _fraction_text(tick_hz), "config": _jsonable(config)},
+        "summary": _jsonable(summary),
+        "moments": moments,
+    }
+
+
+def write_moments(path: Path, document: dict[str, Any]) -> Path:
+    """Validate and write ``document`` atomically (owner-only)."""
+    validate_document(document, path)
+    atomic_write_text(path, json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    return path
+
+
+def read_moments(path: Path) -> dict[str, Any]:
+    """Read and validate ``moments.json`` (a folder is taken to mean the file inside it).
+
+    Raises:
+        ReviewFileError: missing file, not JSON, unknown version, or a missing/invalid key (named in the message).
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / MOMENTS_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReviewFileError(path, "not found (run `vigclips analyze` first)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReviewFileError(path, f"cannot read ({exc.__class__.__name__})") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReviewFileError(path, f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    validate_document(document, path)
+    return document
+
+
+def validate_document(document: Any, path: Path) -> None:
+    """Check the structure a reader relies on; the message names the first problem found."""
+    if not isinstance(document, dict):
+        raise ReviewFileError(path, "top level must be a JSON object")
+    version = document.get("version")
+    if version != FORMAT_VERSION:
+        raise ReviewFileError(path, f"unsupported format version {version!r} (this vigclips reads version {FORMAT_VERSION})")
+    for key in ("source", "summary", "moments"):
+        if key not in document:
+            raise ReviewFileError(path, f"missing key {key!r}")
+    source = document["source"]
+    if not isinstance(source, dict) or "file_name" not in source:
+        raise ReviewFileError(path, "missing key 'source.file_name'")
+    duration_s = source.get("duration_s")
+    if not isinstance(document["moments"], list):
+        raise ReviewFileError(path, "'moments' must be a list")
+    seen: set[str] = set()
+    for i, moment in enumerate(document["moments"]):
+        if not isinstance(moment, dict):
+            raise ReviewFileError(path, f"moments[{i}] must be an object")
+        for key in _REQUIRED_MOMENT_KEYS:
+            if key not in moment:
+                raise ReviewFileError(path, f"missing key 'moments[{i}].{key}'")
+        mid = moment["id"]
+        if not isinstance(mid, str) or not mid or mid in seen:
+            raise ReviewFileError(path, f"moments[{i}].id must be a unique non-empty string")
+        seen.add(mid)
+        if moment["status"] not in STATUSES:
+            raise ReviewFileError(path, f"moments[{i}].status must be one of {', '.join(STATUSES)}, got {moment['status']!r}")
+        start_s, end_s = moment["start_s"], moment["end_s"]
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (start_s, end_s)):
+            raise ReviewFileError(path, f"moments[{i}] ({mid}): start_s and end_s must be numbers")
+        if not 0 <= start_s < end_s:
+            raise ReviewFileError(path, f"moments[{i}] ({mid}): needs 0 <= start_s < end_s, got {start_s}..{end_s}")
+        if isinstance(duration_s, (int, float)) and end_s > duration_s + 0.5:
+            raise ReviewFileError(path, f"moments[{i}] ({mid}): ends at {end_s} s, after the recording ({duration_s} s)")
+
+
+def moments_lock_path(folder: Path) -> Path:
+    """The lock every writer of ``folder/moments.json`` holds: the review server for each decision, and an analysis while it
+    swaps a new folder in (#14). It lies beside the folder, not inside it, because the folder itself is replaced by renames
+    (and Windows cannot rename a folder holding an open file)."""
+    folder = Path(folder)
+    return folder.parent / f".{folder.name}.moments.lock"
+
+
+@contextlib.contextmanager
+def moments_locked(folder: Path) -> Iterator[None]:
+    """Hold :func:`moments_lock_path` of ``folder`` (waiting for the current writer), and remove the temporary files a killed
+    writer left (``.moments.json.*.part.json``: under the lock no other writer is half-way through)."""
+    folder = Path(folder)
+    with locked(moments_lock_path(folder)):
+        remove_stale_parts(folder)
+        yield
+
+
+def remove_stale_parts(folder: Path) -> None:
+    """Delete ``.moments.json.*.part.json`` in ``folder`` (call only while holding :func:`moments_locked`)."""
+    with contextlib.suppress(OSError):
+        for leftover in Path(folder).glob(f".{MOMENTS_FILE}.*.part.json"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _fraction_text(value: Fraction) -> str:
+    return f"{value.numerator}/{value.denominator}"
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON types: numpy scalars to Python, NaN to null, Fractions to "num/den", tuples to lists."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Fraction):
+        return _fraction_text(value)
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 4)
+    if hasattr(value, "__dataclass_fields__"):
+        return _jsonable({k: getattr(value, k) for k in value.__dataclass_fields__})
+    return value
+
+
+__all__ = [
+    "FORMAT_VERSION",
+    "MOMENTS_FILE",
+    "STATUSES",
+    "build_document",
+    "moment_record",
+    "moments_lock_path",
+    "moments_locked",
+    "read_moments",
+    "sha256_file",
+    "source_record",
+    "validate_document",
+    "write_moments",
+]

@@ -1,0 +1,262 @@
+"""A recording's output folder ``OUT/<name>/``: checked before the long work, built beside, swapped in whole, never losing
+a guider's decisions (#14).
+
+* :func:`check_output_folder` runs before any analysis: the folder can be created and written, and has room.
+* :func:`refuse_to_lose_review_work` refuses to replace a folder holding a guider's work, or a ``moments.json`` that cannot
+  be read (it may hold decisions nobody can see any more), unless ``force``.
+* :func:`work_folder` is the private ``OUT/.<name>.partial-<id>/`` an analysis writes into. Its owner holds the lock
+  ``OUT/.<name>.partial-<id>.lock`` for its whole life, so a later run removes only work whose owner is gone
+  (:func:`discard_stale_work`), never another process's work in progress.
+* :func:`swap_in_folder` replaces ``OUT/<name>/`` with renames only, under the same lock the review server writes decisions
+  with, after checking again that no decision was saved while the analysis ran.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from vigclips.errors import BadInputError, OutputError, ReviewFileError
+from vigclips.fileio import LockBusy, atomic_write_bytes, locked, make_private_dir
+from vigclips.moments_file import MOMENTS_FILE, moments_locked, read_moments, write_moments
+from vigclips.timefmt import utc_stamp
+
+log = logging.getLogger("vigclips")
+
+PARTIAL_MARK = ".partial-"
+"""In the name of a folder being written: ``.<name>.partial-<id>``."""
+OLD_MARK = ".old-"
+"""In the name of the previous folder during a swap: ``.<name>.old-<id>``."""
+BACKUP_PREFIX = "moments.replaced-"
+"""``--force`` over decisions (or over an unreadable ``moments.json``) keeps the old file as ``moments.replaced-<UTC>.json``
+in the new folder, with any earlier backups."""
+LEGACY_STALE_S = 24 * 3600.0
+"""A work folder without an owner lock (written by a vigclips before locks) is taken as abandoned after this long."""
+MIN_FREE_BYTES = 50 << 20
+"""Room an analysis needs besides what grows with the recording: stills, previews, timeline, ELAN/EDL/VTT files."""
+BYTES_PER_RECORDING_S = 4_000
+"""What grows with the recording: ``signals.csv`` (10 rows a second) and the RTTM, about 4 kB per second with margin."""
+OVERLAY_BYTES_PER_S = 300_000
+"""``overlay.mp4`` at the analysis rate and width, with margin."""
+
+
+def check_output_folder(out_root: Path, duration_s: float = 0.0, *, overlay: bool = False) -> None:
+    """Check before the long work that ``out_root`` can be created and written and has room for the expected outputs.
+
+    Raises:
+        OutputError: cannot create or write the folder, or too little free space (the message names the path and sizes).
+    """
+    out_root = Path(out_root)
+    try:
+        make_private_dir(out_root)
+        fd, probe_name = tempfile.mkstemp(prefix=".vigclips-write-check-", dir=out_root)
+        os.close(fd)
+        os.unlink(probe_name)
+    except OSError as exc:
+        raise OutputError(out_root, f"cannot write the results there ({_os_reason(exc)}); choose another -o folder") from None
+    need = MIN_FREE_BYTES + int(max(0.0, duration_s) * (BYTES_PER_RECORDING_S + (OVERLAY_BYTES_PER_S if overlay else 0)))
+    free = shutil.disk_usage(out_root).free
+    if free < need:
+        raise OutputError(out_root, f"only {_megabytes(free)} free; the results need about {_megabytes(need)} "
+                                    "(free some space or choose another -o folder)")  # fmt: skip
+
+
+def output_failure(exc: BaseException, where: Path) -> OutputError | None:
+    """The plain answer for an output write that failed (full disk, read-only, no permission), or None if it is not one."""
+    text = str(exc)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+        path = Path(exc.filename) if exc.filename else where
+        return OutputError(path, f"cannot write the results ({_os_reason(exc)})")
+    if "No space left on device" in text or "Disk quota exceeded" in text:  # an ffmpeg writing a still or preview
+        return OutputError(where, "cannot write the results (no space left on the device)")
+    return None
+
+
+def review_work_problem(final_dir: Path) -> str | None:
+    """Why ``final_dir`` must not be replaced without ``force`` (None if nothing there would be lost).
+
+    A guider's work is a decision, trim, tag, note, added moment or swapped roles. A ``moments.json`` that cannot be read
+    counts as work too: it may be a hand edit with a typo, and replacing it would lose every decision in it (#14).
+    """
+    path = Path(final_dir) / MOMENTS_FILE
+    if not path.exists():
+        return None
+    try:
+        document = read_moments(path)
+    except ReviewFileError as exc:
+        return (f"its moments.json cannot be read ({exc.problem}) and may hold review decisions, so it was left as it is; "
+                "fix the file, or use --force to replace it (a copy is kept beside the new one)")  # fmt: skip
+    decided = [m["id"] for m in document["moments"] if holds_guider_work(m)]
+    if document.get("roles_swapped"):
+        decided.append("roles")
+    if decided:
+        return (f"holds review work ({len(decided)} decision(s), trims, tags or notes); re-analysing would replace it "
+                "(use --force to overwrite, or choose another -o folder)")  # fmt: skip
+    return None
+
+
+def refuse_to_lose_review_work(final_dir: Path, force: bool) -> None:
+    """Raise :class:`BadInputError` if ``final_dir`` holds a guider's work (see :func:`review_work_problem`) and ``force``
+    is false. ``analyze`` and ``batch`` check this before the long analysis, and :func:`swap_in_folder` again at the end."""
+    problem = None if force else review_work_problem(final_dir)
+    if problem:
+        raise BadInputError(final_dir, problem)
+
+
+def holds_guider_work(moment: dict[str, Any]) -> bool:
+    """A decision, a trim, a tag, a note, or a moment the guider added: anything a re-analysis would throw away."""
+    return (moment.get("status") != "candidate" or bool(moment.get("tags")) or bool(moment.get("note"))
+            or "original_start_s" in moment or moment.get("added_by") == "guider")  # fmt: skip
+
+
+@contextlib.contextmanager
+def work_folder(out_root: Path, name: str) -> Iterator[Path]:
+    """A private, empty ``out_root/.<name>.partial-<id>/`` for the ``with`` block, removed at its end unless swapped in.
+
+    The owner lock is taken before the folder exists and dropped after it is gone, so a partial folder whose lock can be
+    taken is abandoned work (its process was killed), and one whose lock is held is in progress.
+    """
+    out_root = make_private_dir(Path(out_root))
+    while True:
+        work_dir = out_root / f".{name}{PARTIAL_MARK}{secrets.token_hex(4)}"
+        if not work_dir.exists():
+            break
+    with locked(_owner_lock(work_dir), remove=True):
+        make_private_dir(work_dir)
+        try:
+            yield work_dir
+        finally:
+            shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def swap_in_folder(work_dir: Path, final_dir: Path, *, force: bool = False) -> None:
+    """Replace ``final_dir`` by ``work_dir`` with renames only, so readers see the old folder or the new one, never a mix.
+
+    Runs under the lock the review server holds for each decision. Inside it, the old folder is checked again: a decision
+    saved while the analysis ran makes this refuse (unless ``force``), keeping the old folder untouched. With ``force`` over
+    review work, the old ``moments.json`` goes into the new folder as ``moments.replaced-<UTC>.json``. The new document's
+    ``revision`` continues from the old one, so a review page still showing the old moments gets "changed elsewhere, reload"
+    instead of writing its decision onto a different moment that happens to have the same id.
+
+    Raises:
+        BadInputError: the old folder holds review work (or an unreadable ``moments.json``) and ``force`` is false.
+    """
+    work_dir, final_dir = Path(work_dir), Path(final_dir)
+    with moments_locked(final_dir):
+        problem = review_work_problem(final_dir)
+        if problem and not force:
+            raise BadInputError(final_dir, problem.replace("holds review work", "review work was saved while this analysis "
+                                                           "ran") + "; the new results were discarded")  # fmt: skip
+        if final_dir.exists():
+            _carry_over(final_dir, work_dir, backup=problem is not None)
+        old = None
+        if final_dir.exists():
+            old = final_dir.with_name(f".{final_dir.name}{OLD_MARK}{secrets.token_hex(4)}")
+            os.replace(final_dir, old)
+        os.replace(work_dir, final_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _carry_over(final_dir: Path, work_dir: Path, *, backup: bool) -> None:
+    """Backups of replaced decisions, and a revision that continues the old one (see :func:`swap_in_folder`)."""
+    for earlier in final_dir.glob(f"{BACKUP_PREFIX}*.json"):
+        shutil.copy2(earlier, work_dir / earlier.name)
+    old_path = final_dir / MOMENTS_FILE
+    if backup and old_path.is_file():
+        atomic_write_bytes(work_dir / f"{BACKUP_PREFIX}{utc_stamp()}.json", old_path.read_bytes())
+    try:
+        old_revision = int(json.loads(old_path.read_text(encoding="utf-8")).get("revision", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        old_revision = 0
+    new_path = work_dir / MOMENTS_FILE
+    if old_revision and new_path.is_file():
+        document = read_moments(new_path)
+        document["revision"] = old_revision + 1
+        write_moments(new_path, document)
+
+
+def discard_stale_work(out_root: Path) -> None:
+    """Remove what killed runs left in ``out_root``: abandoned ``.<name>.partial-*`` folders (their owner lock is free),
+    and the old folder of an interrupted swap (put back when the new one never arrived). Work in progress is never touched.
+    """
+    out_root = Path(out_root)
+    try:
+        entries = sorted(out_root.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if not name.startswith("."):
+            continue
+        if PARTIAL_MARK in name and entry.is_dir():
+            _discard_partial(entry)
+        elif PARTIAL_MARK in name and name.endswith(".lock") and not entry.with_suffix("").exists():
+            with contextlib.suppress(LockBusy, OSError), locked(entry, timeout_s=0, remove=True):
+                pass  # a free owner lock whose folder is gone
+        elif OLD_MARK in name and entry.is_dir():
+            _recover_old(entry)
+
+
+def _discard_partial(folder: Path) -> None:
+    lock = _owner_lock(folder)
+    if lock.exists():
+        try:
+            with locked(lock, timeout_s=0, remove=True):
+                log.info("removing %s left by an interrupted run", folder)
+                shutil.rmtree(folder, ignore_errors=True)
+        except LockBusy:  # held: another analysis is writing there right now
+            pass
+        return
+    with contextlib.suppress(OSError):
+        if time.time() - folder.stat().st_mtime > LEGACY_STALE_S:
+            log.info("removing %s left by an interrupted run", folder)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _recover_old(old: Path) -> None:
+    final_name = old.name[1:].rsplit(OLD_MARK, 1)[0]
+    final_dir = old.with_name(final_name)
+    with moments_locked(final_dir):
+        if not old.exists():
+            return
+        if final_dir.exists():
+            log.info("removing %s left by an interrupted run", old)
+            shutil.rmtree(old, ignore_errors=True)
+        else:  # killed between the two renames of a swap: the old folder is the only copy
+            log.warning("%s: restored from %s (a run was interrupted while replacing it)", final_dir, old.name)
+            os.replace(old, final_dir)
+
+
+def _owner_lock(work_dir: Path) -> Path:
+    return work_dir.with_name(work_dir.name + ".lock")
+
+
+def _os_reason(exc: OSError) -> str:
+    return (exc.strerror or exc.__class__.__name__).lower()
+
+
+def _megabytes(n_bytes: int) -> str:
+    return f"{n_bytes / (1 << 20):.0f} MB"
+
+
+__all__ = [
+    "check_output_folder",
+    "discard_stale_work",
+    "holds_guider_work",
+    "output_failure",
+    "refuse_to_lose_review_work",
+    "review_work_problem",
+    "swap_in_folder",
+    "work_folder",
+]

@@ -1,0 +1,184 @@
+"""Bring a trainer's corrections in ELAN back into ``moments.json`` (issue 13).
+
+The ``.eaf`` written after review has a ``guider decisions`` tier ("confirmed m01", "rejected m02"), a ``guider tags`` tier
+(principles, comma separated) and a ``guider notes`` tier. A trainer may move an annotation's bounds (a trim), change its
+status word, retag, rewrite a note, or draw a new annotation on the decisions tier ("confirmed", with no id, or any id the
+file does not know): a moment the program missed. Tags and notes belong to the decision whose span holds their midpoint.
+A decision deleted in ELAN is left as it is in ``moments.json`` (an absent annotation cannot say whether it was meant).
+
+The file is read with pympi-ling, ELAN's reference reader in Python; the changes go through the same validated decision
+functions as the review page (:mod:`vigclips.review.decisions`), under its lock and revision check, so nothing an ELAN
+session says can write an invalid ``moments.json``. Decisions then count for ``vigclips learn`` like any other; a moment added
+in ELAN gets its per-principle scores from the saved signals (``analysis.npz``), so it is training data too.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vigclips.cache import ANALYSIS_FILE
+from vigclips.errors import ReviewFileError
+from vigclips.report.elan import REVIEW_TIERS, review_spans
+
+log = logging.getLogger("vigclips")
+
+_SAME_S = 0.0015
+"""Bounds closer than this are unchanged (ELAN stores milliseconds; moments.json keeps three decimals)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ElanDecision:
+    """One annotation of the ``guider decisions`` tier with the tags and note that belong to it."""
+
+    moment_id: str | None
+    status: str
+    start_s: float
+    end_s: float
+    tags: tuple[str, ...] = ()
+    note: str = ""
+
+
+def read_elan_decisions(path: Path) -> list[ElanDecision]:
+    """The guider's tiers of an ``.eaf``, in time order.
+
+    Raises:
+        ReviewFileError: not an EAF file pympi can read, no ``guider decisions`` tier, or a value that is not
+            "<status> [<id>]" (the message names the annotation's time).
+
+    Example:
+        >>> read_elan_decisions(Path("out/play/play.eaf"))[0]  # doctest: +SKIP
+        ElanDecision(moment_id='m01', status='confirmed', start_s=6.2, end_s=11.0, tags=('receiving',), note='')
+    """
+    from pympi.Elan import Eaf
+
+    from vigclips.review.decisions import PRINCIPLES
+    from vigclips.moments_file import STATUSES
+
+    path = Path(path)
+    try:
+        eaf = Eaf(str(path))
+    except FileNotFoundError:
+        raise ReviewFileError(path, "not found") from None
+    except Exception as exc:  # pympi raises bare parser and key errors for a damaged file
+        raise ReviewFileError(path, f"not an ELAN file pympi-ling can read ({exc.__class__.__name__})") from None
+    decisions_tier, tags_tier, notes_tier = REVIEW_TIERS
+    if decisions_tier not in eaf.get_tier_names():
+        raise ReviewFileError(path, f"has no {decisions_tier!r} tier (it is written by `vigclips export` after review)")
+
+    def spans(tier: str) -> list[tuple[float, float, str]]:
+        if tier not in eaf.get_tier_names():
+            return []
+        return sorted((a / 1000, b / 1000, str(v or "").strip()) for a, b, v, *_ in eaf.get_annotation_data_for_tier(tier))
+
+    tags = spans(tags_tier)
+    notes = spans(notes_tier)
+    out: list[ElanDecision] = []
+    for start_s, end_s, value in spans(decisions_tier):
+        words = value.split()
+        if not words or words[0].lower() not in STATUSES or len(words) > 2:
+            raise ReviewFileError(path, f"annotation at {start_s:.3f} s on {decisions_tier!r} says {value!r}; expected "
+                                        f"'<status> [<id>]' with a status among {', '.join(STATUSES)}")  # fmt: skip
+
+        def within(rows: list[tuple[float, float, str]]) -> list[str]:
+            return [v for a, b, v in rows if start_s <= (a + b) / 2 < end_s and v]
+
+        tag_words = [w.strip().lower() for text in within(tags) for w in text.replace(";", ",").split(",") if w.strip()]
+        unknown = [w for w in tag_words if w not in PRINCIPLES]
+        if unknown:
+            raise ReviewFileError(path, f"tag {unknown[0]!r} at {start_s:.3f} s is not one of the principles {', '.join(PRINCIPLES)}")
+        out.append(ElanDecision(moment_id=words[1] if len(words) == 2 else None, status=words[0].lower(), start_s=start_s,
+                                end_s=end_s, tags=tuple(dict.fromkeys(tag_words)), note=" ".join(within(notes))))  # fmt: skip
+    return out
+
+
+def apply_elan_decisions(document: dict[str, Any], decisions: list[ElanDecision],
+                         scores_for: Callable[[float, float], dict[str, float]] | None = None) -> tuple[dict[str, Any], dict[str, int]]:  # fmt: skip
+    """A copy of ``document`` with the ELAN decisions applied (pure; see :mod:`vigclips.review.decisions`).
+
+    ``scores_for(start_s, end_s)`` gives an added moment its per-principle scores, so ``vigclips learn`` can learn from a
+    moment the program missed (without it, added moments have none and ``learn`` passes them over).
+
+    Returns:
+        ``(new document, counts)`` with counts ``{"changed": …, "added": …, "unchanged": …}``.
+
+    Raises:
+        DecisionError: a decision the review page would refuse too (bounds outside the recording, too short…).
+    """
+    from vigclips.review.decisions import add_moment, apply_decision
+
+    counts = {"changed": 0, "added": 0, "unchanged": 0}
+    # ELAN allows no overlap on a tier, so the writer clipped a decision that overlaps an earlier one: those clipped bounds,
+    # read back unchanged, are no trim.
+    as_written = {value.split()[-1]: (s, e) for s, e, value in review_spans(document["moments"])[REVIEW_TIERS[0]]}
+    for d in decisions:
+        known = {m["id"]: m for m in document["moments"]}
+        moment = known.get(d.moment_id) if d.moment_id else None
+        if moment is None:
+            document, added_id = add_moment(document, d.start_s, d.end_s, status=d.status, tags=list(d.tags), note=d.note)
+            if scores_for is not None:
+                next(m for m in document["moments"] if m["id"] == added_id)["scores"] = scores_for(d.start_s, d.end_s)
+            counts["added"] += 1
+            continue
+        changes: dict[str, Any] = {}
+        if d.status != moment["status"]:
+            changes["status"] = d.status
+        written_s = as_written.get(moment["id"], (float(moment["start_s"]), float(moment["end_s"])))
+        if abs(d.start_s - written_s[0]) > _SAME_S or abs(d.end_s - written_s[1]) > _SAME_S:
+            changes["start_s"], changes["end_s"] = d.start_s, d.end_s
+        if list(d.tags) != list(moment.get("tags") or []):
+            changes["tags"] = list(d.tags)
+        if d.note != (moment.get("note") or ""):
+            changes["note"] = d.note
+        if changes:
+            document = apply_decision(document, moment["id"], changes)
+            counts["changed"] += 1
+        else:
+            counts["unchanged"] += 1
+    return document, counts
+
+
+def import_elan(folder: Path, eaf_path: Path | None = None) -> dict[str, int]:
+    """What ``vigclips import-elan OUT/<name> [FILE.eaf]`` does: apply the ``.eaf``'s guider tiers to ``moments.json``.
+
+    Args:
+        folder: the output folder.
+        eaf_path: the ``.eaf`` (default ``<folder>/<recording stem>.eaf``).
+
+    Returns:
+        The counts of :func:`apply_elan_decisions`.
+
+    Raises:
+        ReviewFileError: unreadable file or value. DecisionError: a refused decision (nothing is written then).
+
+    Example:
+        >>> import_elan(Path("out/play"))  # doctest: +SKIP
+        {'changed': 2, 'added': 1, 'unchanged': 3}
+    """
+    from vigclips.review.decisions import DecisionStore
+
+    store = DecisionStore(Path(folder))
+    document = store.read()
+    path = Path(eaf_path) if eaf_path else Path(folder) / f"{Path(document['source']['file_name']).stem}.eaf"
+    decisions = read_elan_decisions(path)
+    counts: dict[str, int] = {}
+    scores_for = None
+    if (Path(folder) / ANALYSIS_FILE).is_file():
+        from vigclips.rerank import load_saved, window_principle_scores
+
+        analysis = load_saved(Path(folder), document)
+        scores_for = functools.partial(window_principle_scores, analysis, None)
+
+    def change(doc: dict[str, Any]) -> dict[str, Any]:
+        new, found = apply_elan_decisions(doc, decisions, scores_for)
+        counts.update(found)
+        return new
+
+    if decisions:
+        store.update(document.get("revision", 0), change)
+    log.info("%s: %s", path.name, counts)
+    return counts or {"changed": 0, "added": 0, "unchanged": 0}
