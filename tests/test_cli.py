@@ -125,7 +125,8 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path, shared_media):
     assert (tmp_path / "o" / "pyfeat_single_face" / "moments.json").is_file()
     # Progress per recording, what came of it, and what to do next (#15).
     assert "[2/2] pyfeat_single_face.mp4: analysing…" in result.output
-    assert re.search(r"pyfeat_single_face\.mp4: (\d+ candidate moments?|no candidate moments) in \d+ s; results in ", result.output)
+    assert re.search(r"pyfeat_single_face\.mp4: results in \S+ \((\d+ candidate moments?|no candidate moments), \d+ s\)",
+                     result.output)
     assert f"Next: vigclips review {tmp_path / 'o' / 'pyfeat_single_face'}" in result.output
 
 

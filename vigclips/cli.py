@@ -178,7 +178,7 @@ def analyze(videos: tuple[Path, ...], out_root: Path, overlay: bool, force: bool
             click.echo(f"error: {exc}", err=True)  # one bad file does not stop the others
             worst = max(worst, exc.exit_code)
             continue
-        click.echo(f"{video.name}: {_candidates_found(folder)} in {time.monotonic() - started:.0f} s; results in {folder}")
+        click.echo(f"{video.name}: results in {folder} ({_candidates_found(folder)}, {time.monotonic() - started:.0f} s)")
         done.append(folder)
     if done:
         target = done[0] if len(done) == 1 else out_root
