@@ -56,7 +56,8 @@ def _recording(path: Path, duration_s: float) -> None:
 
     run_ffmpeg([*base_args(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=5", "-f", "lavfi",
                 "-i", "sine=frequency=300:sample_rate=16000", "-t", f"{duration_s}", "-c:v", "libx264", "-preset", "ultrafast",
-                "-crf", "40", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "24k", str(path)], "making the recording")  # fmt: skip
+                "-crf", "40", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "24k", str(path)],
+               "making the recording")  # fmt: skip
 
 
 def _decide(folder: Path) -> dict:
@@ -103,7 +104,8 @@ def main() -> int:
         folder = root / "out" / "play"
         write_output_folder(folder, sig, segs)
         decided = _decide(folder)
-        print(f"{len(sig)} ticks, {len(sig.channels)} channels, {len(segs)} vocal segments, {len(decided)} moments with decisions")
+        print(f"{len(sig)} ticks, {len(sig.channels)} channels, {len(segs)} vocal segments, "
+              f"{len(decided)} moments with decisions")
         env = {**os.environ, "XDG_CONFIG_HOME": str(root / "config")}
         for run in range(args.runs):
             weights = _weights(root / f"w{run}.json", run)

@@ -35,7 +35,8 @@ def reviewed(tmp_path):
     store = DecisionStore(folder)
     doc = store.read()
     m1, m2 = doc["moments"][:2]
-    doc = store.decide(doc["revision"], m1["id"], {"status": "confirmed", "tags": ["receiving", "developing"], "note": "a $5 toy & {smile} 😀"})
+    doc = store.decide(doc["revision"], m1["id"], {"status": "confirmed", "tags": ["receiving", "developing"],
+                                                   "note": "a $5 toy & {smile} 😀"})  # fmt: skip
     doc = store.decide(doc["revision"], m2["id"], {"status": "rejected"})
     doc, _ = store.add(doc["revision"], 500.0, 506.5, tags=["attentive"])
     write_reviewed_outputs(folder, doc, load_saved(folder, doc))
@@ -108,7 +109,8 @@ def test_corrections_made_in_elan_come_back_as_decisions(reviewed) -> None:
     counts = import_elan(reviewed)
     assert counts == {"changed": 3, "added": 1, "unchanged": 1}
     after = {m["id"]: m for m in json.loads((reviewed / "moments.json").read_text())["moments"]}
-    assert after[m1["id"]]["start_s"] == pytest.approx(m1["start_s"] + 0.5, abs=0.002) and after[m1["id"]]["original_start_s"] == m1["start_s"]
+    assert after[m1["id"]]["start_s"] == pytest.approx(m1["start_s"] + 0.5, abs=0.002)
+    assert after[m1["id"]]["original_start_s"] == m1["start_s"]
     assert after[m1["id"]]["tags"] == ["receiving", "developing"]  # tags stay with the trimmed moment
     assert after[m2["id"]]["status"] == "confirmed" and after[m2["id"]]["tags"] == ["encouraging"]
     assert after[m3["id"]]["status"] == "rejected"

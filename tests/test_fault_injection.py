@@ -190,16 +190,18 @@ def test_14_11_an_interrupted_swap_is_put_back_not_thrown_away(analysed):
     assert _leftovers(out) == []
 
 
-def test_14_11_part_files_of_a_killed_review_server_are_cleaned_at_the_next_save(analysed):
+def test_14_11_part_files_of_a_killed_review_server_are_cleaned_by_the_next_server_and_save(analysed):
     out, folder, _ = analysed
     leftover = folder / f".{MOMENTS_FILE}.x1y2z3.part.json"
     leftover.write_text("{")
     server = ReviewServer(folder).start()
     try:
+        assert not leftover.exists()  # the next server start
+        leftover.write_text("{")
         assert _post(server, "/api/moments/m01", {"revision": 0, "status": "rejected"})[0] == 200
+        assert not leftover.exists()  # and every save
     finally:
         server.stop()
-    assert not leftover.exists()
 
 
 def test_work_folder_is_private_and_gone_after_use(tmp_path):
@@ -417,3 +419,21 @@ def test_14_10_kill_9_of_a_real_batch_leaves_no_process_after_5_s(tmp_path, samp
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert _wait_until_gone(family, 5.0) == set(), "processes outlived the killed batch"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts processes through /proc (Linux)")
+def test_14_10_kill_9_of_analyze_in_the_middle_of_decoding_leaves_no_process_and_no_output(tmp_path, sample_video):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "vigclips", "analyze", str(sample_video), "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    family: set[int] = set()
+    while len(family) < 2:  # the picture and sound decoders (ffmpeg) are running
+        assert time.monotonic() < deadline and proc.poll() is None, "analyze never started decoding"
+        family = _descendants(proc.pid)
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _wait_until_gone(family, 5.0) == set(), "ffmpeg outlived the killed analysis"
+    assert not (out / "demo_play").exists()

@@ -164,3 +164,23 @@ def test_14_13_learn_refuses_decisions_that_contradict_each_other(tmp_path):
     assert result.exit_code == 2
     assert "do not tell confirmed from rejected moments apart" in _one_error_line(result)
     assert "nan" not in result.output and not weights.exists()
+
+
+def test_14_11_a_killed_exports_leftovers_go_and_two_exports_take_turns(tmp_path):
+    from vigclips.errors import BadInputError
+    from vigclips.export import export_clips
+    from vigclips.fileio import locked
+
+    video = _make(tmp_path / "rec.mp4", ("testsrc2=size=160x120:rate=25", 4.0), ("sine", 4.0))
+    folder = tmp_path / "out" / "rec"
+    _review_file(folder, video, [(0.5, 2.0, "confirmed")])
+    clips = folder / "clips"
+    (clips / ".sheet-abc123").mkdir(parents=True)  # what a kill -9 during an export leaves
+    leftovers = [clips / ".rec_00h00m00.5s_m01.mp4.k2j3.part.mp4", clips / ".manifest.csv.x9.part.csv"]
+    for path in leftovers:
+        path.write_bytes(b"half")
+    with locked(tmp_path / "out" / ".rec.export.lock"):  # an export already running (the review page's button)
+        with pytest.raises(BadInputError, match="another export of this recording is running"):
+            export_clips(folder, contact_sheet=False)
+    assert len(export_clips(folder, contact_sheet=False)) == 1
+    assert not any(p.exists() for p in leftovers) and not (clips / ".sheet-abc123").exists()

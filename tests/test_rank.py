@@ -35,7 +35,8 @@ def test_saved_analysis_round_trips_exactly(folder) -> None:
     for name, values in sig.channels.items():
         np.testing.assert_array_equal(saved.signals[name], values)
     assert saved.segments == segs
-    assert saved.key["sha256"] == _doc(folder)["source"]["sha256"] and set(saved.key["settings"]) == {"analysis", "vision", "audio"}
+    assert saved.key["sha256"] == _doc(folder)["source"]["sha256"]
+    assert set(saved.key["settings"]) == {"analysis", "vision", "audio"}
 
 
 def test_rank_with_the_same_settings_gives_the_same_candidates(folder) -> None:
@@ -52,7 +53,8 @@ def test_rank_keeps_every_decision_and_applies_new_settings(folder) -> None:
     store = DecisionStore(folder)
     doc = store.read()
     first, second, third = doc["moments"][:3]
-    doc = store.decide(doc["revision"], first["id"], {"status": "confirmed", "start_s": first["start_s"] + 1.0, "tags": ["receiving"]})
+    doc = store.decide(doc["revision"], first["id"], {"status": "confirmed", "start_s": first["start_s"] + 1.0,
+                                                      "tags": ["receiving"]})  # fmt: skip
     doc = store.decide(doc["revision"], second["id"], {"status": "rejected"})
     doc = store.decide(doc["revision"], third["id"], {"note": "look at the hands"})
     doc, added = store.add(doc["revision"], 850.0, 858.0, note="missed one")
@@ -112,8 +114,8 @@ def test_rank_finds_a_moved_recording_for_the_new_stills(tmp_path, lavfi_clip) -
 
     save_analysis(folder / ANALYSIS_FILE, saved.signals, saved.segments, {**saved.key, "sha256": doc["source"]["sha256"]})
     weights = tmp_path / "w.json"
-    weights.write_text(json.dumps({"version": 1, "model": "logistic", "features": [], "intercept": -1.0,
-                                   "coef": {"attentive": 3.0, "encouraging": 0.1, "receiving": 0.1, "developing": 0.1}}))  # fmt: skip
+    coef = {"attentive": 3.0, "encouraging": 0.1, "receiving": 0.1, "developing": 0.1}
+    weights.write_text(json.dumps({"version": 1, "model": "logistic", "features": [], "intercept": -1.0, "coef": coef}))
     cfg = load_config(None, {"scoring.weights_file": str(weights), "analysis.top": 3})
     rank_folder(folder, cfg, source=video, timeline=False)
     after = _doc(folder)

@@ -50,7 +50,8 @@ def test_edl_reads_back_in_opentimelineio_within_one_frame(fps) -> None:
 
 
 def test_edl_rates() -> None:
-    assert edl_rate(Fraction(15)) == 30 and edl_rate(Fraction(12)) == 24 and edl_rate(Fraction(15000, 1001)) == Fraction(30000, 1001)
+    assert edl_rate(Fraction(15)) == 30 and edl_rate(Fraction(12)) == 24
+    assert edl_rate(Fraction(15000, 1001)) == Fraction(30000, 1001)
     assert edl_rate(Fraction(90)) == 60 and edl_rate(Fraction(18)) == 24 and edl_rate(None) == 30
     assert edl_rate(29.97) == Fraction(30000, 1001)
 

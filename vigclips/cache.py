@@ -72,7 +72,8 @@ def save_analysis(path: Path, signals: Signals, segments: list[VocalSegment], ke
         key: from :func:`cache_key`.
     """
     names = sorted(signals.channels)
-    matrix = np.stack([signals.channels[n].astype(np.float32) for n in names]) if names else np.zeros((0, len(signals)), np.float32)
+    matrix = (np.stack([signals.channels[n].astype(np.float32) for n in names]) if names
+              else np.zeros((0, len(signals)), np.float32))  # fmt: skip
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,
@@ -107,7 +108,8 @@ def read_analysis(path: Path) -> SavedAnalysis:
         raise ReviewFileError(path, "not found: this folder was analysed by an older vigclips; run `vigclips analyze` again "
                                     "to re-rank it") from None  # fmt: skip
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-        raise ReviewFileError(path, f"cannot read the saved analysis ({exc.__class__.__name__}); run `vigclips analyze` again") from None
+        raise ReviewFileError(path, f"cannot read the saved analysis ({exc.__class__.__name__}); "
+                                    "run `vigclips analyze` again") from None  # fmt: skip
     if not isinstance(key, dict) or key.get("format") != CACHE_FORMAT:
         raise ReviewFileError(path, f"saved analysis of format {key.get('format') if isinstance(key, dict) else key!r}; "
                                     f"this vigclips reads format {CACHE_FORMAT}")  # fmt: skip

@@ -16,13 +16,14 @@ import csv
 import io
 import logging
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from vigclips.config import ExportConfig
 from vigclips.errors import BadInputError, ExportError, ReviewFileError
-from vigclips.fileio import atomic_path, atomic_write_bytes, atomic_write_text, make_private_dir
+from vigclips.fileio import LockBusy, atomic_path, atomic_write_bytes, atomic_write_text, locked, make_private_dir
 from vigclips.media import ClipEncoding, build_clip_args, extract_still, probe, run_ffmpeg
 from vigclips.progress import NullProgress, Progress
 from vigclips.moments_file import read_moments, sha256_file
@@ -148,6 +149,7 @@ def export_clips(
     rows: list[dict[str, Any]] = []
     still_files: list[Path | None] = []
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_one_export_at_a_time(moments_dir, clips_dir))
         # Stills only wanted for the sheet go to a private temporary folder, not into clips/stills/.
         still_dir = clips_dir / STILLS_DIR
         if not stills:
@@ -184,6 +186,24 @@ def export_clips(
     refresh_reports(moments_dir, document, src)
     log.info("%s: %d clip(s) written to %s", src.name, len(written), clips_dir)
     return written
+
+
+@contextlib.contextmanager
+def _one_export_at_a_time(moments_dir: Path, clips_dir: Path):
+    """Hold the recording's export lock (the CLI and the review page's button must not cut into one clips/ at once), and
+    remove what a killed export left there: its temporary files (``.<name>.*.part.<ext>``) and sheet folders (#14)."""
+    lock = moments_dir.parent / f".{moments_dir.name}.export.lock"  # beside the folder, which re-analysis swaps by renames
+    try:
+        with locked(lock, timeout_s=0):
+            for folder in (clips_dir, clips_dir / ANNOTATED_DIR, clips_dir / STILLS_DIR):
+                for leftover in folder.glob(".*") if folder.is_dir() else []:
+                    if ".part." in leftover.name and leftover.is_file():
+                        leftover.unlink(missing_ok=True)
+                    elif leftover.name.startswith(".sheet-") and leftover.is_dir():
+                        shutil.rmtree(leftover, ignore_errors=True)
+            yield
+    except LockBusy:
+        raise BadInputError(moments_dir, "another export of this recording is running; wait for it to finish") from None
 
 
 def _still_for(moment: dict[str, Any], moments_dir: Path, info: MediaInfo, output: Path) -> Path | None:

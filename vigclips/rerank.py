@@ -29,6 +29,7 @@ import numpy as np
 
 from vigclips.cache import load_analysis
 from vigclips.config import PipelineConfig
+from vigclips.timefmt import utc_now
 from vigclips.types import MediaInfo, Moment
 
 log = logging.getLogger("vigclips")
@@ -213,7 +214,7 @@ def rank_folder(folder: Path, cfg: PipelineConfig | None = None, *, top: int | N
         new = dict(doc)
         new["moments"] = [*kept, *records]
         # to_dict() holds plain JSON values (tuples already lists)
-        new["analysis"] = {**doc.get("analysis", {}), "ranked": {"utc": _now(), "scoring": cfg.to_dict()["scoring"], "top": top}}
+        new["analysis"] = {**doc.get("analysis", {}), "ranked": {"utc": utc_now(), "scoring": cfg.to_dict()["scoring"], "top": top}}
         new["summary"] = {**doc.get("summary", {}), "candidates": len(records)}
         new["revision"] = int(doc.get("revision", 0)) + 1
         return new
@@ -223,7 +224,8 @@ def rank_folder(folder: Path, cfg: PipelineConfig | None = None, *, top: int | N
             # matplotlib draws while ffmpeg cuts the stills in its own processes; the picture replaces timeline.png
             # only once the new list is saved.
             shown = [moment_from_record(r) for r in [*kept, *records] if r["status"] != "rejected"]
-            drawing = painter.submit(_draw_timeline, analysis, shown, cfg, partial, document["source"]["file_name"]) if timeline else None
+            title = document["source"]["file_name"]
+            drawing = painter.submit(_draw_timeline, analysis, shown, cfg, partial, title) if timeline else None
             for m, record in zip(chosen, records, strict=True):
                 if stills and m.id not in reused:
                     record["still"] = _cut_still(analysis.info, m, folder, STILLS_DIR)
@@ -252,12 +254,6 @@ def _moment_has_work(record: dict[str, Any]) -> bool:
     from vigclips.output_folder import holds_guider_work
 
     return holds_guider_work(record)
-
-
-def _now() -> str:
-    from vigclips.timefmt import utc_now
-
-    return utc_now()
 
 
 def _log_settings_not_applied(document: dict[str, Any], cfg: PipelineConfig) -> None:

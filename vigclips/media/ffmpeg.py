@@ -1,8 +1,8 @@
 """The one place that finds and runs the ffmpeg binary, and builds ffmpeg command lines.
 
-The binary is the one the ``imageio-ffmpeg`` wheel ships, unless ``$VIGCLIPS_FFMPEG`` names an FFmpeg >= 5.1 (an ``ffmpeg`` on PATH
-is used only where the wheel has no binary, and only if >= 5.1; see :func:`ffmpeg_exe`). It is looked up lazily (at first use, never
-at import). Commands are built as data (argv lists) so they can be unit-tested without running ffmpeg;
+The binary is the one the ``imageio-ffmpeg`` wheel ships, unless ``$VIGCLIPS_FFMPEG`` names an FFmpeg >= 5.1 (an ``ffmpeg``
+on PATH is used only where the wheel has no binary, and only if >= 5.1; see :func:`ffmpeg_exe`). It is looked up lazily (at
+first use, never at import). Commands are built as data (argv lists) so they can be unit-tested without running ffmpeg;
 clip commands are built with ``ffmpeg-python``, kept behind this module so the wrapper can be swapped (the project is little maintained).
 """
 

@@ -54,7 +54,8 @@ TIERS: tuple[str, ...] = (
 REVIEW_TIERS: tuple[str, ...] = ("guider decisions", "guider tags", "guider notes")
 """Tiers of the guider's decisions, tags and notes, written after review."""
 
-TIER_PARTICIPANT = {name: who for name in TIERS for who in ("baby", "parent") if name.startswith(who) or name.endswith(f"by {who}")}
+TIER_PARTICIPANT = {name: who for name in TIERS for who in ("baby", "parent")
+                    if name.startswith(who) or name.endswith(f"by {who}")}  # fmt: skip
 """The partner a tier is about (ELAN's ``PARTICIPANT``); shared tiers (mutual gaze, shared smile, candidates) have none."""
 
 _MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".mpg": "video/mpeg",

@@ -90,14 +90,16 @@ def read_elan_decisions(path: Path) -> list[ElanDecision]:
         tag_words = [w.strip().lower() for text in within(tags) for w in text.replace(";", ",").split(",") if w.strip()]
         unknown = [w for w in tag_words if w not in PRINCIPLES]
         if unknown:
-            raise ReviewFileError(path, f"tag {unknown[0]!r} at {start_s:.3f} s is not one of the principles {', '.join(PRINCIPLES)}")
+            raise ReviewFileError(path, f"tag {unknown[0]!r} at {start_s:.3f} s is not one of the principles "
+                                        f"{', '.join(PRINCIPLES)}")  # fmt: skip
         out.append(ElanDecision(moment_id=words[1] if len(words) == 2 else None, status=words[0].lower(), start_s=start_s,
                                 end_s=end_s, tags=tuple(dict.fromkeys(tag_words)), note=" ".join(within(notes))))  # fmt: skip
     return out
 
 
-def apply_elan_decisions(document: dict[str, Any], decisions: list[ElanDecision],
-                         scores_for: Callable[[float, float], dict[str, float]] | None = None) -> tuple[dict[str, Any], dict[str, int]]:  # fmt: skip
+def apply_elan_decisions(
+    document: dict[str, Any], decisions: list[ElanDecision], scores_for: Callable[[float, float], dict[str, float]] | None = None
+) -> tuple[dict[str, Any], dict[str, int]]:
     """A copy of ``document`` with the ELAN decisions applied (pure; see :mod:`vigclips.review.decisions`).
 
     ``scores_for(start_s, end_s)`` gives an added moment its per-principle scores, so ``vigclips learn`` can learn from a

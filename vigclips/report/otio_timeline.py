@@ -79,7 +79,8 @@ def write_otio_timelines(timeline: Any, out_stem: Path) -> list[Path]:
     """Write ``<out_stem>.otio`` and ``<out_stem>.fcp.xml`` (if the FCP XML adapter is installed), atomically, owner-only."""
     import opentimelineio as otio
 
-    written = [atomic_write_text(out_stem.with_name(out_stem.name + ".otio"), otio.adapters.write_to_string(timeline, "otio_json"))]
+    native = otio.adapters.write_to_string(timeline, "otio_json")
+    written = [atomic_write_text(out_stem.with_name(out_stem.name + ".otio"), native)]
     try:
         text = otio.adapters.write_to_string(timeline, "fcp_xml")
     except Exception as exc:  # the adapter is a separate package (otio-fcp-adapter); say what is missing, keep the rest

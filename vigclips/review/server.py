@@ -53,7 +53,7 @@ from vigclips.review.decisions import (
     added_min_s,
 )
 from vigclips.review.previews import PREVIEWS_DIR, RECORDING_KEY, RECORDING_PREVIEW, preview_path
-from vigclips.moments_file import read_moments
+from vigclips.moments_file import moments_locked, read_moments
 
 log = logging.getLogger("vigclips")
 
@@ -107,6 +107,8 @@ class ReviewServer:
                  *, listen: bool = True) -> None:  # fmt: skip
         self.folder = Path(folder).resolve()
         read_moments(self.folder)  # fail now, with the reason, rather than on the first page load
+        with contextlib.suppress(OSError), moments_locked(self.folder):  # clear a killed writer's temporary files (#14)
+            pass  # (a folder on a read-only share can still be looked at)
         self.token = token or secrets.token_urlsafe(32)
         self.file_key = secrets.token_urlsafe(32)
         self._launch_codes: dict[str, float] = {}  # code -> expiry (time.monotonic)

@@ -90,6 +90,10 @@ PROPORTIONS_MAX_YAW_DEG = 15.0
 """Face mesh proportions (eye height, mouth width) count as role evidence only on faces turned at most this far from
 the camera: they were measured on near-frontal faces (issue 3), and on a baby at 3/4 they read adult-like (issue 11)."""
 
+SLACK_FULL_YAW_DEG = 20.0
+"""The partner's depth counts as unknown (``looks_depth_slack``) in full for a head turned this far or more from the
+camera, and in proportion for less: a face turned to the camera is seen at its true direction."""
+
 HEAD_CONFIDENCE_MESH = 1.0
 """Head orientation confidence of a face that face mesh measured; from keypoints alone it is the detector's score
 (0.5–1: profiles score lower), so a ``looks at`` decision from a profile is weighed as the detector saw it."""
@@ -529,7 +533,9 @@ def build_result(
             ch[f"{looker}_gaze_pitch_deg"].astype(np.float64) + cfg.looks_pitch_offset_deg,
             pos[looker + "_now"],
             pos[other],
-            cfg.looks_depth_slack,
+            # Depth matters only for a gaze turned away from the camera: a face looking about at the camera is not
+            # looking at someone beside it, whatever their depth (the baby on a lap glancing at a screen, issue 11).
+            cfg.looks_depth_slack * np.clip(np.abs(ch[f"{looker}_gaze_yaw_deg"].astype(np.float64)) / SLACK_FULL_YAW_DEG, 0, 1),
         )
         # A pose read from keypoints of a face the detector barely found (a head seen from behind scores ~0.5) is a
         # guess: the look counts as much as the detector is sure, fully from looks_sure_confidence up.

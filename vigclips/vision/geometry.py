@@ -434,7 +434,7 @@ def angle_to_partner_deg(
     gaze_pitch_deg: NDArray[np.floating],
     from_xyz: NDArray[np.floating],
     to_xyz: NDArray[np.floating],
-    depth_slack: float = 0.0,
+    depth_slack: float | NDArray[np.floating] = 0.0,
 ) -> NDArray[np.float64]:
     """(n,) angle in degrees between a gaze ray and the direction to the partner (arguments as :func:`looks_at`);
     NaN where any input is NaN. 0 = straight at the partner, 90 = sideways, 180 = turned right away.
@@ -445,8 +445,8 @@ def angle_to_partner_deg(
     """
     d = direction_from_angles(gaze_yaw_deg, gaze_pitch_deg)
     p = np.asarray(to_xyz, dtype=np.float64) - np.asarray(from_xyz, dtype=np.float64)
-    if depth_slack > 0:
-        p = _nearest_in_depth_range(d, p, depth_slack)
+    if np.any(np.asarray(depth_slack) > 0):
+        p = _nearest_in_depth_range(d, p, np.asarray(depth_slack, dtype=np.float64))
     cos = np.clip(np.sum(d * _unit(p), axis=-1), -1.0, 1.0)
     ang = np.degrees(np.arccos(cos))
     bad = ~np.isfinite(d).all(axis=-1) | ~np.isfinite(p).all(axis=-1)
@@ -454,7 +454,7 @@ def angle_to_partner_deg(
     return ang
 
 
-def _nearest_in_depth_range(d: NDArray[np.float64], p: NDArray[np.float64], slack: float) -> NDArray[np.float64]:
+def _nearest_in_depth_range(d: NDArray[np.float64], p: NDArray[np.float64], slack: NDArray[np.float64]) -> NDArray[np.float64]:
     """(n, 3) offsets ``p`` with z moved, within ``p_z ± slack × |p_xy|``, to where the direction is nearest ``d``.
 
     Directions ``(p_x, p_y, z)`` sweep a half great circle as z varies; the one nearest ``d`` has

@@ -53,9 +53,12 @@ class VisionConfig:
         looks_depth_slack: how much nearer or farther than its image position says the partner may be, per unit of
             sideways distance (0–3), since one camera cannot see depth: 1 lets a partner beside the looker sit up to
             45° in front of or behind them, so two people facing each other across the image look at each other when
-            each is turned towards the other by about 45° or more, and a face turned to the camera does not (issue 11).
+            each is turned towards the other by about 45° or more, and a face turned to the camera does not (issue 11). It applies
+            in full to a gaze turned 20° or more from the camera, in proportion below; 1.0 is what leave-one-clip-out
+            on the home labels chooses in all 26 folds (``bench/eval_looks.py --loco``).
         looks_pitch_offset_deg: added to the measured gaze pitch when judging looks (-30–30): face mesh reads level
-            heads a little downwards (median head pitch -3° to -15° on the shared frontal clips).
+            heads a little downwards (median head pitch -3° to -15° on the shared frontal clips); 10 is the value
+            ``bench/eval_looks.py --loco`` chooses on 22 of 26 held-out home clips.
         looks_sure_confidence: a head pose from the face detector's keypoints counts fully for looks when the detector
             scored the face at least this (0.5–1); below, in proportion down to ``min_detection_confidence`` (a head
             seen from behind scores about 0.5). Face mesh poses always count fully.
@@ -95,10 +98,10 @@ class VisionConfig:
     infant_smile_width_neutral: float = 0.55
     looks_full_deg: float = 15.0
     looks_zero_deg: float = 40.0
-    looks_depth_slack: float = 0.75
+    looks_depth_slack: float = 1.0
     looks_away_deg: float = 60.0
     looks_sure_confidence: float = 0.6
-    looks_pitch_offset_deg: float = 15.0
+    looks_pitch_offset_deg: float = 10.0
     partner_memory_s: float = 2.0
     use_depth: bool = False
     mesh_only_faces: bool = False
