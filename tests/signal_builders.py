@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -102,3 +103,24 @@ def write_output_folder(folder, signals: Signals, segments, cfg=None, *, file_na
     document = build_document(source, signals.tick_hz, cfg.to_dict(), {"duration_s": duration_s}, records)
     write_moments(folder / "moments.json", document)
     return document
+
+
+_COMPARISON = re.compile(r"\d\s*[<>≤≥=]|[<>≤≥=]\s*\d")
+_ZERO_COUNT = re.compile(r"(?<![\d.,])0+(?:[.,]0+)?(?![.,]?\d)(?!%\S)")
+_NEGATIVE = re.compile(r"\b(no|none|not|never|nothing|without)\b", re.IGNORECASE)
+_JARGON = re.compile(r"\b(directed|contingent|initiative|initiatives|prompt|mutual gaze|vocal turns?|≥|threshold)\b", re.IGNORECASE)
+
+
+def reason_problems(reason: str) -> list[str]:
+    """What breaks the wording rules of issue 15 in one reason (empty when it is fine): a digit beside a comparison sign,
+    a zero count, a negative sentence, or jargon ("directed", "prompt", "initiative", "mutual gaze"…)."""
+    problems = []
+    if _COMPARISON.search(reason):
+        problems.append("a figure with a comparison sign")
+    if _ZERO_COUNT.search(reason):
+        problems.append("a zero count")
+    if _NEGATIVE.search(reason):
+        problems.append("a negative phrase")
+    if _JARGON.search(reason):
+        problems.append(f"jargon ({_JARGON.search(reason).group(0)})")
+    return problems

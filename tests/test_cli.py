@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -122,6 +123,20 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path, shared_media):
                                        "-o", str(tmp_path / "o")])  # fmt: skip
     assert result.exit_code == 2
     assert (tmp_path / "o" / "pyfeat_single_face" / "moments.json").is_file()
+    # Progress per recording, what came of it, and what to do next (#15).
+    assert "[2/2] pyfeat_single_face.mp4: analysing…" in result.output
+    assert re.search(r"pyfeat_single_face\.mp4: results in \S+ \((\d+ candidate moments?|no candidate moments), \d+ s\)",
+                     result.output)
+    assert f"Next: vigclips review {tmp_path / 'o' / 'pyfeat_single_face'}" in result.output
+
+
+def test_analyze_on_a_folder_suggests_batch(tmp_path):
+    (tmp_path / "recordings").mkdir()
+    result = CliRunner().invoke(main, ["analyze", str(tmp_path / "recordings"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"error: {tmp_path / 'recordings'}: is a folder: to analyse every recording in it, run "
+                                     f"`vigclips batch {tmp_path / 'recordings'} -o {tmp_path / 'out'}`")  # fmt: skip
+    assert not (tmp_path / "out").exists()
 
 
 def test_bad_config_and_bad_review_file(tmp_path):

@@ -150,7 +150,9 @@ def test_an_unchanged_eaf_changes_nothing_even_where_moments_overlap(reviewed) -
     doc = store.read()
     first = next(m for m in doc["moments"] if m["status"] == "confirmed")
     # a moment the guider added over the end of a confirmed one: ELAN's tier holds it clipped to start where that one ends
-    doc, _ = store.add(doc["revision"], first["end_s"] - 1.0, first["end_s"] + 4.0, note="the reply")
+    # (added beside it, then trimmed over it: an added moment may not overlap one in use, #15, but trimming can)
+    doc, added = store.add(doc["revision"], first["end_s"], first["end_s"] + 4.0, note="the reply")
+    doc = store.decide(doc["revision"], added, {"start_s": first["end_s"] - 1.0})
     write_reviewed_outputs(reviewed, doc, load_saved(reviewed, doc))
     before = (reviewed / "moments.json").read_text()
     assert import_elan(reviewed) == {"changed": 0, "added": 0, "unchanged": 4}

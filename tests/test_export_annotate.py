@@ -86,8 +86,12 @@ def test_draw_cues_marks_faces_gaze_mutual_gaze_and_caption(tmp_path):
 
 def test_draw_cues_without_faces_draws_only_the_caption(tmp_path):
     image = np.full((240, 320, 3), 128, dtype=np.uint8)
-    out = draw_cues(image, _cues(tmp_path).at(0.2) | {"adult_face_x": math.nan}, "")
+    out = draw_cues(image, _cues(tmp_path).at(0.2) | {"adult_face_x": math.nan}, "", legend=False)
     assert np.array_equal(out, image)
+    # The legend alone changes only the top-right corner.
+    keyed = draw_cues(image, _cues(tmp_path).at(0.2) | {"adult_face_x": math.nan}, "")
+    changed = np.argwhere(np.any(keyed != image, axis=2))
+    assert changed.size and changed[:, 0].max() < 120 and changed[:, 1].min() > 320 // 3
 
 
 def _review_folder(tmp_path, src, moments, signals=True):
@@ -140,8 +144,8 @@ def test_export_annotate_stills_sheet_honours_trimmed_bounds(shared_media, tmp_p
     assert [c.name for c in export_clips(folder, contact_sheet=False)] == [clips[0].name]
     remaining = sorted(p.relative_to(folder / "clips").as_posix() for p in (folder / "clips").rglob("*") if p.is_file())
     timelines = [f"lookit_causal_ex2_chosen{suffix}" for suffix in (".edl", ".fcp.xml", ".otio")]  # the chosen moments (#13)
-    assert remaining == ["annotated/" + clips[0].name, "contact_sheet.png", clips[0].name, *timelines, "manifest.csv",
-                         "my_notes.txt", "stills/" + clips[0].stem + ".jpg"]  # fmt: skip
+    assert remaining == ["annotated/" + clips[0].name, "contact_sheet.pdf", "contact_sheet.png", clips[0].name, *timelines,
+                         "manifest.csv", "my_notes.txt", "stills/" + clips[0].stem + ".jpg"]  # fmt: skip
 
 
 def test_cli_export_options_and_review_help(shared_media, tmp_path):
@@ -150,8 +154,15 @@ def test_cli_export_options_and_review_help(shared_media, tmp_path):
     store.decide(0, "m01", {"status": "confirmed"})
     result = CliRunner().invoke(main, ["export", str(folder), "--stills", "--no-contact-sheet"])
     assert result.exit_code == 0, result.output
+    assert "sheet for the parent" not in result.output
     assert (folder / "clips" / "stills" / "lookit_causal_ex2_00h00m01.0s_m01.jpg").is_file()
     assert not (folder / "clips" / "contact_sheet.png").exists()
+    result = CliRunner().invoke(main, ["export", str(folder), "--annotate"])
+    assert result.exit_code == 0, result.output
+    clip = folder / "clips" / "lookit_causal_ex2_00h00m01.0s_m01.mp4"
+    assert result.output.splitlines() == [str(clip), f"{clip.parent / 'annotated' / clip.name} (teaching version)",
+                                          f"{clip.parent / 'contact_sheet.pdf'} (sheet for the parent)",
+                                          f"{clip.parent / 'contact_sheet.png'} (sheet for the parent)"]  # fmt: skip
     result = CliRunner().invoke(main, ["review", "--help"])
     assert result.exit_code == 0 and "--no-browser" in result.output and "--port" in result.output
     result = CliRunner().invoke(main, ["review", str(tmp_path / "nothing_here")])

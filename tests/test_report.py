@@ -67,7 +67,7 @@ def test_eaf_is_valid_xml_with_the_tiers(tmp_path: Path, recording) -> None:
         for (_, e0), (s1, _) in itertools.pairwise(spans):
             assert s1 >= e0, f"overlap on tier {name}"
     cands = [a.findtext("ANNOTATION_VALUE") for a in tiers["candidates"].iter("ALIGNABLE_ANNOTATION")]
-    assert len(cands) == len(ms) and any("mutual gaze for 2.4 s" in c for c in cands)
+    assert len(cands) == len(ms) and any("looked at each other for 2.4 s" in c for c in cands)
     mutual = [
         (slots[a.get("TIME_SLOT_REF1")], slots[a.get("TIME_SLOT_REF2")])
         for a in tiers["mutual gaze"].iter("ALIGNABLE_ANNOTATION")

@@ -41,24 +41,32 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture()
-def review(shared_media, tmp_path):
-    """An output folder with ten candidates on a real recording (stills, previews), and its review server."""
-    from vigclips.review.server import prepare_review
-
-    src = shared_media / RECORDING
+def ten_candidates(src: Path, folder: Path, record) -> tuple[object, list[dict]]:
+    """Stills and moment records of ten 1.5 s candidates 1.9 s apart on ``src``; ``record(i)`` gives each one's reasons and
+    anything else it should hold. Returns ``(info, records)``."""
     info = probe(src)
-    folder = tmp_path / "out" / src.stem
     (folder / "stills").mkdir(parents=True)
     records = []
     for i in range(N_CANDIDATES):
         start_s = 0.5 + 1.9 * i
         extract_still(src, start_s + 0.5, folder / "stills" / f"m{i + 1:02d}.jpg", max_width_px=320, info=info)
         records.append({"id": f"m{i + 1:02d}", "rank": i + 1, "start_s": round(start_s, 3), "end_s": round(start_s + 1.5, 3),
-                        "score": round(0.9 - 0.05 * i, 3), "reasons": [f"she smiles for {1.0 + 0.1 * i:.1f} s"],
-                        "scores": {"attentive": 0.2, "encouraging": 0.1, "receiving": 0.3, "developing": 0.5},
-                        "status": "candidate", "still": f"stills/m{i + 1:02d}.jpg"})  # fmt: skip
-    write_moments(folder / "moments.json", build_document(source_record(info, sha256_file(src)), Fraction(10), {}, {}, records))
+                        "score": round(0.9 - 0.05 * i, 3), "status": "candidate", "still": f"stills/m{i + 1:02d}.jpg",
+                        **record(i)})  # fmt: skip
+    config = {"scoring": {"min_moment_s": 1.0}}  # as analyze records it: the shortest moment a guider may add
+    write_moments(folder / "moments.json", build_document(source_record(info, sha256_file(src)), Fraction(10), config, {}, records))
+    return info, records
+
+
+@pytest.fixture()
+def review(shared_media, tmp_path):
+    """An output folder with ten candidates on a real recording (stills, previews), and its review server."""
+    from vigclips.review.server import prepare_review
+
+    src = shared_media / RECORDING
+    folder = tmp_path / "out" / src.stem
+    ten_candidates(src, folder, lambda i: {"reasons": [f"she smiles for {1.0 + 0.1 * i:.1f} s"],
+                                           "scores": {"attentive": 0.2, "encouraging": 0.1, "receiving": 0.3, "developing": 0.5}})
     server = prepare_review(folder)  # writes the previews this folder lacks
     server.start()
     yield server, folder
@@ -126,7 +134,7 @@ def test_guider_reviews_ten_candidates_and_exports_from_the_page(browser, review
     page.keyboard.press("4")
     _wait_for(lambda: _moments(folder)["m02"].get("tags") == ["developing"])
     page.fill("#note", "She waits and he answers")
-    page.keyboard.press("Tab")
+    page.keyboard.press("Escape")  # leaves the note (saved); the keys act on the moment again
     _wait_for(lambda: _moments(folder)["m02"].get("note") == "She waits and he answers")
     page.keyboard.press("c")
     _wait_for(lambda: _moments(folder)["m02"]["status"] == "confirmed")
@@ -163,10 +171,17 @@ def test_guider_reviews_ten_candidates_and_exports_from_the_page(browser, review
         page.click("#banner-reload")
     page.wait_for_selector(".card >> nth=9")
     _wait_js(page, "document.getElementById('player').readyState >= 1")
-    _seek(page, 15.0)
+    _seek(page, 15.0)  # inside #8 (13.8–15.3): refused, with the reason
+    page.keyboard.press("a")
+    page.wait_for_selector("#banner-text:has-text('inside moment #8')")
+    assert "g01" not in _moments(folder)
+    page.click(".card >> nth=9")
+    page.keyboard.press("x")  # #10 is not used: its stretch is free again
+    _wait_for(lambda: _moments(folder)["m10"]["status"] == "rejected")
+    _seek(page, 17.3)
     page.keyboard.press("a")
     added = _wait_for(lambda: _moments(folder).get("g01"))
-    assert (added["start_s"], added["end_s"], added["status"]) == (15.0, 19.69, "confirmed")
+    assert (added["start_s"], added["end_s"], added["status"]) == (17.3, 19.69, "confirmed")
     page.wait_for_selector(".card >> nth=10")
 
     page.screenshot(path=str(tmp_path / "review_page.png"), full_page=True)
@@ -174,6 +189,13 @@ def test_guider_reviews_ten_candidates_and_exports_from_the_page(browser, review
     # 7. Export from the page, no command line.
     page.click("#export")
     page.wait_for_selector("#banner-text:has-text('saved in')", timeout=120000)
+    # The result lists every file made, each a link: the three clips, then the parent's sheet (PDF and PNG).
+    links = page.eval_on_selector_all("#banner-list a", "as => as.map(a => [a.textContent, a.getAttribute('href')])")
+    assert [t for t, _ in links][:3] == ["pyfeat_WolfgangLanger_Pexels_00h00m00.5s_m01.mp4",
+                                          "pyfeat_WolfgangLanger_Pexels_00h00m02.0s_m02.mp4",
+                                          "pyfeat_WolfgangLanger_Pexels_00h00m17.3s_g01.mp4"]  # fmt: skip
+    assert [t for t, _ in links][3:] == ["contact_sheet.pdf (sheet for the parent)", "contact_sheet.png (sheet for the parent)"]
+    assert all(href.startswith("/files/clips/") for _, href in links)
     assert problems == []
     page.close()
 
@@ -181,10 +203,10 @@ def test_guider_reviews_ten_candidates_and_exports_from_the_page(browser, review
     assert [c.name for c in clips] == [
         "pyfeat_WolfgangLanger_Pexels_00h00m00.5s_m01.mp4",
         "pyfeat_WolfgangLanger_Pexels_00h00m02.0s_m02.mp4",
-        "pyfeat_WolfgangLanger_Pexels_00h00m15.0s_g01.mp4",
+        "pyfeat_WolfgangLanger_Pexels_00h00m17.3s_g01.mp4",
     ]
     frame_s = 1 / 23.976
-    for clip, expected_s in zip(clips, (1.5, 2.0 + 2 * frame_s, 4.69)):
+    for clip, expected_s in zip(clips, (1.5, 2.0 + 2 * frame_s, 2.39)):
         info = probe(clip)
         assert (info.video_codec, info.audio_codec) == ("h264", "aac")
         assert info.duration_s == pytest.approx(expected_s, abs=frame_s + 0.011)

@@ -92,7 +92,7 @@ def test_bounds_up_to_the_end_of_the_recording_are_fine():
 
 def test_add_moment_gets_a_guider_id_and_next_rank():
     doc, first = add_moment(mock_document(), 40.0, 45.5, tags=["developing"], decided_utc=STAMP)
-    doc, second = add_moment(doc, 50.0, 52.0, status="candidate")
+    doc, second = add_moment(doc, 50.0, 53.0, status="candidate")
     assert (first, second) == ("g01", "g02")
     added = doc["moments"][3]
     assert added["rank"] == 4 and doc["moments"][4]["rank"] == 5
@@ -102,6 +102,21 @@ def test_add_moment_gets_a_guider_id_and_next_rank():
     validate_document(doc, "moments.json")
     with pytest.raises(DecisionError, match="after the recording ends"):
         add_moment(doc, 58.0, 61.0)
+
+
+def test_an_added_moment_may_not_overlap_one_in_use_nor_be_too_short():
+    doc = mock_document()
+    in_use = [m for m in doc["moments"] if m["status"] != "rejected"][0]
+    with pytest.raises(DecisionError, match=r"overlap moment #\d"):
+        add_moment(doc, float(in_use["start_s"]) + 0.5, float(in_use["end_s"]) + 5.0)
+    with pytest.raises(DecisionError, match=r"at least 3\.0 s \(this one would last 2\.0 s\)"):
+        add_moment(doc, 50.0, 52.0)
+    # The shortest is the analysis's own min_moment_s when the document records it.
+    doc["analysis"] = {"config": {"scoring": {"min_moment_s": 1.5}}}
+    assert add_moment(doc, 50.0, 52.0)[1] == "g01"
+    # A rejected moment may be covered again.
+    rejected = apply_decision(doc, in_use["id"], {"status": "rejected"})
+    assert add_moment(rejected, float(in_use["start_s"]), float(in_use["end_s"]))[1] == "g01"
 
 
 def test_swap_roles_is_recorded():

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import sys
+import time
 import threading
 from pathlib import Path
 from typing import Any, Callable
@@ -159,8 +160,16 @@ def analyze(videos: tuple[Path, ...], out_root: Path, overlay: bool, force: bool
         if video.stem in stems:
             raise BadInputError(video, f"has the same name as {stems[video.stem]}; their results would share OUT/{video.stem}/")
         stems[video.stem] = video
-    worst = EXIT_OK
     for video in videos:
+        if video.is_dir():
+            raise BadInputError(video, f"is a folder: to analyse every recording in it, run `vigclips batch {video} -o {out_root}`")
+    worst = EXIT_OK
+    done: list[Path] = []
+    for k, video in enumerate(videos, start=1):
+        # Per recording, what is happening and what came of it (#15: a run was silent until its end).
+        if len(videos) > 1:  # one recording has its progress line (on a terminal) and its result line
+            click.echo(f"[{k}/{len(videos)}] {video.name}: analysing…", err=True)
+        started = time.monotonic()
         try:
             folder = analyze_to_folder(video, out_root, cfg, _progress(), overlay=overlay, force=force)
         except VigclipsError as exc:
@@ -169,9 +178,27 @@ def analyze(videos: tuple[Path, ...], out_root: Path, overlay: bool, force: bool
             click.echo(f"error: {exc}", err=True)  # one bad file does not stop the others
             worst = max(worst, exc.exit_code)
             continue
-        click.echo(f"{video.name}: results in {folder}")
+        click.echo(f"{video.name}: results in {folder} ({_candidates_found(folder)}, {time.monotonic() - started:.0f} s)")
+        done.append(folder)
+    if done:
+        target = done[0] if len(done) == 1 else out_root
+        click.echo(f"Next: vigclips review {_shell_quote(target)}")
     if worst:
         sys.exit(worst)
+
+
+def _candidates_found(folder: Path) -> str:
+    """"5 candidate moments" from the folder's moments.json."""
+    from vigclips.moments_file import read_moments
+
+    n = len(read_moments(folder)["moments"])
+    return f"{n} candidate moment{'s' if n != 1 else ''}" if n else "no candidate moments"
+
+
+def _shell_quote(path: Path) -> str:
+    import shlex
+
+    return shlex.quote(str(path))
 
 
 @main.command()
@@ -199,6 +226,16 @@ def export(folder: Path, include_candidates: bool, source: Path | None, config_f
             click.echo("no confirmed moments to export (confirm some in `vigclips review`, or use --all)", err=True)
     for clip in clips:
         click.echo(str(clip))
+    # Then the teaching versions and the parent's sheet, so every file the export made is named (#15).
+    from vigclips.export import ANNOTATED_DIR, CLIPS_DIR
+
+    for clip in clips if annotate else []:
+        teaching = clip.parent / ANNOTATED_DIR / clip.name
+        if teaching.is_file():
+            click.echo(f"{teaching} (teaching version)")
+    sheets = sorted(Path(folder, CLIPS_DIR).glob("contact_sheet*")) if clips and contact_sheet else []
+    for sheet in sheets:
+        click.echo(f"{sheet} (sheet for the parent)")
 
 
 @main.command()
@@ -211,17 +248,24 @@ def export(folder: Path, include_candidates: bool, source: Path | None, config_f
 def review(folder: Path, port: int, no_browser: bool, source: Path | None, config_file: Path | None) -> None:
     """Review the candidates of OUT/<name> in the browser: watch, confirm or reject, trim, tag, then export.
 
+    Given a batch's OUT folder instead, the page lists every recording with its status and top still, and opens each.
+
     The page runs on this computer only (127.0.0.1) and needs the secret address printed here. Every change is saved at
     once to moments.json. Press Ctrl-C to stop.
     """
     import webbrowser
 
+    from vigclips.review.batch_page import BatchReviewServer, is_batch_folder
     from vigclips.review.server import prepare_review
 
     cfg = _config_from_options(config_file, {})
     click.echo("Preparing the review page (the first time, small previews are made; this can take a minute)…", err=True)
-    server = prepare_review(folder, port=port, source=source, export_cfg=cfg.export)
-    click.echo(f"Review page for {folder}: {server.url}")
+    if is_batch_folder(folder):  # a batch's OUT: one page listing every recording (#13)
+        server = BatchReviewServer(folder, port=port, export_cfg=cfg.export, prepare=True)
+        click.echo(f"Review page for the {len(server.apps)} recording(s) in {folder}: {server.url}")
+    else:
+        server = prepare_review(folder, port=port, source=source, export_cfg=cfg.export)
+        click.echo(f"Review page for {folder}: {server.url}")
     click.echo("Keep this address private (it is the key to the page). Press Ctrl-C to stop.")
     if not no_browser:
         webbrowser.open(server.launch_url())  # a one-time address: the browser's command line is readable by other users

@@ -3,7 +3,8 @@
 Reads only ``moments.json`` (so hand edits and review decisions, including trimmed bounds, are honoured), finds the source
 recording it names, checks it is the same recording (size and sha256), and cuts each clip frame-accurately into ``clips/``.
 Optionally (#6): teaching versions with the cues drawn in (``clips/annotated/``), the stills (``clips/stills/``), and a
-one-page contact sheet of the exported moments (``clips/contact_sheet.png``) for the shared-review session.
+contact sheet of the exported moments for the parent at the shared-review session (``clips/contact_sheet.png``, more pages
+as ``contact_sheet_page2.png`` … when needed, and all pages in ``clips/contact_sheet.pdf``).
 Clips this tool wrote earlier for moments no longer chosen (e.g. rejected since) are removed, so the folder a guider takes
 to a family holds only what was confirmed.
 """
@@ -37,8 +38,9 @@ CONTACT_SHEET_FILE = "contact_sheet.png"
 MANIFEST_FILE = "manifest.csv"
 TIMELINE_NAME = "chosen"
 """Timelines of the exported moments are ``clips/<stem>_chosen.edl`` (and ``.otio``, ``.fcp.xml`` with the timeline extra)."""
-MANIFEST_COLUMNS = ("clip_file", "moment_id", "rank", "status", "start_s", "end_s", "duration_s", "score", "reasons",
-                    "source_file", "source_sha256")  # fmt: skip
+MANIFEST_COLUMNS = ("clip_file", "moment_id", "rank", "status", "start_s", "end_s", "duration_s", "principles", "note",
+                    "score", "reasons", "source_file", "source_sha256")  # fmt: skip
+"""``principles`` are the titles the guider ticked, joined by "; "; ``note`` is the guider's note for the shared review."""
 
 
 def locate_source(document: dict[str, Any], moments_dir: Path, source: Path | None = None) -> Path:
@@ -114,7 +116,8 @@ def export_clips(
         progress: reports one step per clip.
         annotate: also write teaching versions with the cues drawn in, ``clips/annotated/<clip name>``.
         stills: also write each moment's still as ``clips/stills/<clip name>.jpg``.
-        contact_sheet: write ``clips/contact_sheet.png`` (one page, the exported moments in time order).
+        contact_sheet: write ``clips/contact_sheet.png`` (and ``.pdf``): the exported moments in time order, with the
+            guider's notes and ticked principles.
 
     Returns:
         Paths of the clips written, in time order. ``clips/manifest.csv`` lists them.
@@ -204,7 +207,8 @@ def _one_export_at_a_time(moments_dir: Path, clips_dir: Path):
 
 
 def _still_for(moment: dict[str, Any], moments_dir: Path, info: MediaInfo, output: Path) -> Path | None:
-    """The moment's still (the analysis's best frame if it lies inside the possibly trimmed bounds, else the middle frame)."""
+    """The moment's still: the analysis's best frame if it lies inside the possibly trimmed bounds, else the frame of the
+    trimmed moment where the faces are best seen and smiling (from ``signals.csv``), else its middle frame."""
     start_s, end_s = float(moment["start_s"]), float(moment["end_s"])
     best_t_s = (moment.get("details") or {}).get("best_still_t_s")
     existing = moment.get("still")
@@ -216,22 +220,46 @@ def _still_for(moment: dict[str, Any], moments_dir: Path, info: MediaInfo, outpu
             return output
     if not info.has_video:
         return None
-    return extract_still(info.path, (start_s + end_s) / 2, output, info=info)
+    from vigclips.review.annotate import SIGNALS_FILE, best_still_time, read_cues
+
+    t_s = (start_s + end_s) / 2
+    with contextlib.suppress(ReviewFileError):
+        t_s = best_still_time(read_cues(moments_dir / SIGNALS_FILE), start_s, end_s) or t_s
+    return extract_still(info.path, t_s, output, info=info)
 
 
 def _write_contact_sheet(plan: list[tuple[ClipSpec, dict]], still_files: list[Path | None], document: dict[str, Any],
-                         output: Path) -> None:  # fmt: skip
-    from vigclips.review.annotate import principle_caption, write_contact_sheet
+                         output: Path) -> list[Path]:  # fmt: skip
+    """The parent's sheet: each moment's still, time, the principles the guider ticked and the guider's note (never the
+    program's reasons, #15). With nothing to show, earlier sheets are removed."""
+    from vigclips.review.annotate import sheet_page_paths, write_contact_sheet
 
     if not plan:
-        if output.exists():
-            output.unlink()
-        return
-    entries = [{
-        "image": still, "label": str(k + 1), "start_s": spec.start_s, "end_s": spec.end_s, "caption": principle_caption(moment),
-        "note": moment.get("note") or "", "reason": (moment.get("reasons") or [""])[0],
-    } for k, ((spec, moment), still) in enumerate(zip(plan, still_files))]  # fmt: skip
-    write_contact_sheet(entries, output, f"{document['source']['file_name']}: {len(plan)} moment(s) for the shared review")
+        for path in [*sheet_page_paths(output, 1), output.with_suffix(".pdf"), *output.parent.glob(f"{output.stem}_page*.png")]:
+            path.unlink(missing_ok=True)
+        return []
+    return write_contact_sheet(sheet_entries(plan, still_files), output, sheet_title(document, len(plan)))
+
+
+def sheet_entries(plan: list[tuple[ClipSpec, dict]], still_files: list[Path | None]) -> list[dict[str, Any]]:
+    """What the parent's sheet shows of each planned clip: its still, number, times, ticked principles and the note."""
+    return [{
+        "image": still, "label": str(k + 1), "start_s": spec.start_s, "end_s": spec.end_s,
+        "principles": _principle_titles(moment), "note": moment.get("note") or "",
+    } for k, ((spec, moment), still) in enumerate(zip(plan, still_files, strict=True))]  # fmt: skip
+
+
+def sheet_title(document: dict[str, Any], n: int) -> str:
+    """The sheet's heading: how many moments, and the recording's name."""
+    return f"{n} moment{'s' if n != 1 else ''} to watch together  ·  {document['source']['file_name']}"
+
+
+def _principle_titles(moment: dict[str, Any]) -> list[str]:
+    """The titles of the principles the guider ticked, in the page's order."""
+    from vigclips.review.decisions import PRINCIPLE_TITLES, PRINCIPLES
+
+    tags = set(moment.get("tags") or [])
+    return [PRINCIPLE_TITLES[p] for p in PRINCIPLES if p in tags]
 
 
 def _remove_stale(folder: Path, keep: set[str], document: dict[str, Any], suffix: str) -> list[str]:
@@ -313,6 +341,8 @@ def _manifest_row(spec: ClipSpec, moment: dict[str, Any], document: dict[str, An
         "start_s": f"{spec.start_s:.3f}",
         "end_s": f"{spec.end_s:.3f}",
         "duration_s": f"{spec.end_s - spec.start_s:.3f}",
+        "principles": "; ".join(_principle_titles(moment)),
+        "note": moment.get("note") or "",
         "score": moment["score"],
         "reasons": "; ".join(moment["reasons"]),
         "source_file": document["source"]["file_name"],

@@ -36,6 +36,9 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+AXES_X_FRAC = (0.11, 0.99)
+"""Where the time axis starts and ends across the picture (fractions of its width): the review page maps clicks with it."""
+
 _STEPS_S: tuple[int, ...] = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 """Candidate spacings of the time axis ticks, in seconds."""
 
@@ -69,9 +72,7 @@ def write_timeline_png(
     Example:
         >>> write_timeline_png(signals, moments, out / "timeline.png")  # doctest: +SKIP
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # The object-oriented API only: no pyplot and no backend switch (#13: the caller's backend is left alone).
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MultipleLocator
 
@@ -123,7 +124,7 @@ def write_timeline_png(
                 va="bottom", fontsize=10, fontweight="bold", color="#5d4037")
     heading = title or "vigclips timeline"
     fig.suptitle(f"{heading}: candidates shaded and numbered by rank", fontsize=11)
-    fig.subplots_adjust(left=0.11, right=0.99, top=1 - 0.5 / fig.get_figheight(), bottom=0.55 / fig.get_figheight())
+    fig.subplots_adjust(left=AXES_X_FRAC[0], right=AXES_X_FRAC[1], top=1 - 0.5 / fig.get_figheight(), bottom=0.55 / fig.get_figheight())
     with atomic_path(Path(path)) as tmp:
         fig.savefig(tmp, format="png")
     return Path(path)

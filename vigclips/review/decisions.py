@@ -157,6 +157,16 @@ def add_moment(
     start = _seconds("start_s", start_s)
     end = _seconds("end_s", end_s)
     _check_bounds(start, end, recording_duration_s(new))
+    shortest_s = added_min_s(new)
+    if end - start < shortest_s - 1e-6:
+        raise DecisionError(f"a moment needs at least {shortest_s:.1f} s (this one would last {end - start:.1f} s); "
+                            "start it earlier or end it later")  # fmt: skip
+    for other in new["moments"]:
+        # A moment the guider set aside (rejected) may be covered again; one in use may not (#15: no silent overlaps).
+        if other["status"] != "rejected" and start < float(other["end_s"]) - 1e-6 and float(other["start_s"]) < end - 1e-6:
+            who = "the added moment" if other.get("added_by") == "guider" else f"moment #{other['rank']}"
+            raise DecisionError(f"it would overlap {who} ({float(other['start_s']):.1f}–{float(other['end_s']):.1f} s); "
+                                "trim that one instead, or add the new moment where no moment is")  # fmt: skip
     ids = {m["id"] for m in new["moments"]}
     number = 1 + sum(1 for i in ids if i.startswith("g"))
     while f"g{number:02d}" in ids:
@@ -178,6 +188,16 @@ def add_moment(
         "decided_utc": decided_utc or utc_now(),
     })
     return _bumped(new), moment_id
+
+
+def added_min_s(document: dict[str, Any]) -> float:
+    """Shortest moment a guider may add: the analysis's ``scoring.min_moment_s`` (what the program itself suggests)."""
+    from vigclips.scoring.settings import ScoringConfig
+
+    value = ((document.get("analysis") or {}).get("config") or {}).get("scoring", {}).get("min_moment_s")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+        return float(value)
+    return float(ScoringConfig().min_moment_s)
 
 
 def set_roles_swapped(document: dict[str, Any], swapped: Any, *, decided_utc: str | None = None) -> dict[str, Any]:

@@ -43,7 +43,15 @@ from typing import Any
 
 from vigclips.config import ExportConfig
 from vigclips.errors import BadInputError, VigclipsError
-from vigclips.review.decisions import PRINCIPLE_TITLES, PRINCIPLES, DecisionError, DecisionStore, StaleRevisionError
+from vigclips.report.timeline import AXES_X_FRAC
+from vigclips.review.decisions import (
+    PRINCIPLE_TITLES,
+    PRINCIPLES,
+    DecisionError,
+    DecisionStore,
+    StaleRevisionError,
+    added_min_s,
+)
 from vigclips.review.previews import PREVIEWS_DIR, RECORDING_KEY, RECORDING_PREVIEW, preview_path
 from vigclips.moments_file import moments_locked, read_moments
 
@@ -76,6 +84,8 @@ _USED_LAUNCH_PAGE = (b"<!doctype html><meta charset=utf-8><title>vigclips review
                      b"its window.</p>")  # fmt: skip
 _SECRETS_IN_PATH = re.compile(r"(/launch/|[?&](?:token|k)=)[^&\s\"]+")
 """Launch codes and keys in a request line, replaced by ``…`` before anything is logged."""
+FACES_SOURCE = "signals.csv"
+"""Where the face positions for the page's baby/parent rings come from (the analysis's per-tick signals)."""
 _MOMENT_PATH = re.compile(r"^/api/moments/([A-Za-z0-9_-]{1,64})$")
 
 
@@ -93,7 +103,8 @@ class ReviewServer:
         >>> server.start(); print(server.url); server.stop()  # doctest: +SKIP
     """
 
-    def __init__(self, folder: Path, port: int = 0, token: str | None = None, export_cfg: ExportConfig | None = None) -> None:
+    def __init__(self, folder: Path, port: int = 0, token: str | None = None, export_cfg: ExportConfig | None = None,
+                 *, listen: bool = True) -> None:  # fmt: skip
         self.folder = Path(folder).resolve()
         read_moments(self.folder)  # fail now, with the reason, rather than on the first page load
         with contextlib.suppress(OSError), moments_locked(self.folder):  # clear a killed writer's temporary files (#14)
@@ -105,6 +116,9 @@ class ReviewServer:
         self.store = DecisionStore(self.folder)
         self.export_cfg = export_cfg or ExportConfig()
         self.export_lock = threading.Lock()
+        if not listen:  # one recording inside a batch's page (vigclips.review.batch_page): that server listens
+            self.port, self.httpd, self._thread = port, None, None
+            return
         handler = type("BoundReviewHandler", (_Handler,), {"app": self})
         try:
             self.httpd = _Server((HOST, port), handler)
@@ -165,6 +179,7 @@ class ReviewServer:
             entry["still_url"] = self.file_url(still) if still and self.resolve_file(still) else None
             moments.append(entry)
         recording = f"{PREVIEWS_DIR}/{RECORDING_PREVIEW}"
+        duration_s = float(document["source"].get("duration_s") or 0.0)
         return {
             "document": {**document, "moments": moments},
             "recording_url": self.file_url(recording) if (self.folder / recording).is_file() else None,
@@ -172,11 +187,39 @@ class ReviewServer:
             "principles": [{"key": p, "title": PRINCIPLE_TITLES[p]} for p in PRINCIPLES],
             "folder_name": self.folder.name,
             "preview_key": RECORDING_KEY,
+            "min_moment_s": added_min_s(document),
+            # Where the timeline picture's time axis lies, so the page can jump on a click and draw the decisions on it.
+            "timeline_axes": {"left": AXES_X_FRAC[0], "right": AXES_X_FRAC[1], "end_s": duration_s} if duration_s else None,
+            "faces_url": "api/faces" if (self.folder / FACES_SOURCE).is_file() else None,
         }
+
+    def face_track(self) -> dict[str, Any]:
+        """Where the baby's and the parent's faces were seen, tick by tick (normalised 0–1 ``[x, y]`` or ``None``), for the
+        rings the page draws over the video: ``{"t0_s", "step_s", "infant": [...], "adult": [...]}``."""
+        import numpy as np
+
+        from vigclips.review.annotate import read_cues
+
+        track = read_cues(self.folder / FACES_SOURCE)
+        t = track.t_s
+        step_s = float(np.median(np.diff(t))) if len(t) > 1 else 0.1
+        out: dict[str, Any] = {"t0_s": float(t[0]) if len(t) else 0.0, "step_s": step_s}
+        for role in ("infant", "adult"):
+            x = track.channels.get(f"{role}_face_x")
+            y = track.channels.get(f"{role}_face_y")
+            if x is None or y is None:
+                out[role] = []
+                continue
+            out[role] = [[round(float(a), 3), round(float(b), 3)] if np.isfinite(a) and np.isfinite(b) else None
+                         for a, b in zip(x, y)]  # fmt: skip
+        return out
+
+    base_path = ""
+    """Where this recording's page lives on the server: "" alone, ``/r/<name>`` inside a batch's page."""
 
     def file_url(self, rel: str) -> str:
         """Address of a file of the folder for ``<img>``/``<video>``, carrying the read-only file key."""
-        return "/files/" + urllib.parse.quote(rel) + f"?{FILE_KEY_PARAM}={self.file_key}"
+        return f"{self.base_path}/files/" + urllib.parse.quote(rel) + f"?{FILE_KEY_PARAM}={self.file_key}"
 
     def resolve_file(self, rel: str) -> Path | None:
         """The file under the output folder that ``rel`` names, or ``None`` if it is outside it, hidden, or missing."""
@@ -197,7 +240,7 @@ class ReviewServer:
 
     def run_export(self, annotate: bool) -> dict[str, Any]:
         """The page's "Export confirmed clips": cut the confirmed moments (with stills and the contact sheet)."""
-        from vigclips.export import CLIPS_DIR, export_clips
+        from vigclips.export import ANNOTATED_DIR, CLIPS_DIR, export_clips
 
         if not self.export_lock.acquire(blocking=False):
             raise DecisionError("an export is already running; wait for it to finish")
@@ -206,12 +249,16 @@ class ReviewServer:
         finally:
             self.export_lock.release()
         clips_dir = self.folder / CLIPS_DIR
-        return {
-            "clips": [c.name for c in clips],
-            "folder": str(clips_dir),
-            "files": sorted(str(p.relative_to(self.folder)) for p in clips_dir.rglob("*")
-                            if p.is_file() and not p.name.startswith(".")),
-        }
+        files = sorted(p.relative_to(self.folder).as_posix() for p in clips_dir.rglob("*")
+                       if p.is_file() and not p.name.startswith("."))  # fmt: skip
+        teaching = [f"{CLIPS_DIR}/{ANNOTATED_DIR}/{c.name}" for c in clips if (clips_dir / ANNOTATED_DIR / c.name).is_file()]
+        sheets = [f for f in files if f.startswith(f"{CLIPS_DIR}/contact_sheet")]
+        # What the page lists, each a link: the clips, their teaching versions (when made this time), the parent's sheet.
+        links = [{"url": self.file_url(f"{CLIPS_DIR}/{c.name}"), "label": c.name} for c in clips]
+        links += [{"url": self.file_url(f), "label": f"{Path(f).name} (teaching version)"} for f in teaching if annotate]
+        links += [{"url": self.file_url(f), "label": f"{Path(f).name} (sheet for the parent)"} for f in sheets]
+        return {"clips": [c.name for c in clips], "teaching": teaching if annotate else [], "folder": str(clips_dir),
+                "files": files, "links": links}  # fmt: skip
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -358,6 +405,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path == "/api/moments":
             self._api(lambda: (HTTPStatus.OK, self.app.page_state()))
+        elif path == "/api/faces":
+            self._api(lambda: (HTTPStatus.OK, self.app.face_track()))
         else:
             self._error(HTTPStatus.NOT_FOUND, "not found")
 
@@ -507,7 +556,7 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
 
 
 def prepare_review(
-    folder: Path, *, port: int = 0, source: Path | None = None, export_cfg: ExportConfig | None = None
+    folder: Path, *, port: int = 0, source: Path | None = None, export_cfg: ExportConfig | None = None, listen: bool = True
 ) -> ReviewServer:
     """Make the previews the folder lacks (folders analysed before previews existed) and return a server, not yet serving.
 
@@ -530,4 +579,4 @@ def prepare_review(
             ensure_previews(folder, document, src)
         except VigclipsError as exc:
             log.warning("previews not made: %s", exc)
-    return ReviewServer(folder, port=port, export_cfg=export_cfg)
+    return ReviewServer(folder, port=port, export_cfg=export_cfg, listen=listen)
