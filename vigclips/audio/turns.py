@@ -91,7 +91,7 @@ class TurnSummary:
 
     Attributes:
         turns_lena: LENA's conversational-turn count.
-        turns_contingent: our contingent-turn count (same pairing, prompt and directed responses only).
+        turns_contingent: our contingent-turn count (same pairing, prompt replies by a responder not seen turned away).
         adult_speech_s: total adult speech time (overlapping segments counted once).
         infant_vocal_s: total infant non-cry vocalisation time.
         infant_cry_s: total cry time.

@@ -121,7 +121,7 @@ def tier_spans(
     for tr in cues.turns:
         who = "baby" if tr.initiator == "INFANT" else "parent"
         other = "parent" if who == "baby" else "baby"
-        value = f"{who} → {other}, reply after {tr.latency_s:.1f} s" + (", prompt and directed" if tr.contingent else "")
+        value = f"{who} → {other}, reply after {tr.latency_s:.1f} s" + (", a prompt answer" if tr.contingent else "")
         out[f"turns started by {who}"].append((tr.initiative_start_s, tr.response_end_s, value))
     for m in moments:
         reasons = "; ".join(m.reasons)
