@@ -301,6 +301,7 @@ def test_the_batch_page_lists_recordings_and_opens_each(browser, shared_media, t
         page.on("pageerror", lambda exc: problems.append(str(exc)))
         page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)  # e.g. a CSP refusal
         page.goto(server.url)
+        page.wait_for_selector("#recordings li >> nth=1")  # the list is filled by the page's script after loading
         assert page.locator("#recordings li").count() == 2
         assert page.evaluate("getComputedStyle(document.querySelector('#recordings li')).display") == "grid"  # styled
         assert page.locator("#recordings li img").count() == 2  # each with its top still
