@@ -55,11 +55,8 @@ FEATURE_NAMES = (
     "mouth_open",
     "eye_height_ratio",
     "mouth_width_ratio",
-    "near_lift",
-    "near_eye_open",
 )
-"""Columns of :func:`face_features` (one row per face); ``near_lift`` and ``near_eye_open`` are measured on the side of
-the face nearer the camera (:func:`near_side_measures`)."""
+"""Columns of :func:`face_features` (one row per face)."""
 
 
 _DEFAULTS = VisionConfig()
@@ -243,33 +240,6 @@ def mouth_measures(landmarks: NDArray[np.floating], axes: NDArray[np.float64]) -
     return np.stack([width / iod, lift, gap / np.maximum(width, 1e-6)], axis=1)
 
 
-def near_side_measures(landmarks: NDArray[np.floating], axes: NDArray[np.float64], yaw_deg: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Smile geometry of the half of the face nearer the camera, for turned faces (issue 11).
-
-    On a face at 3/4 the far lip corner and eye are hidden and face mesh guesses them from an adult template, so a baby's
-    smile seen from the side reads as neutral. The near corner and eye are seen.
-
-    Args:
-        landmarks: (n, 478, 3) pixels.
-        axes: (n, 3, 3) from :func:`face_axes`.
-        yaw_deg: (n,) head yaw (positive = turned towards the image's right: the subject's right half is nearer).
-
-    Returns:
-        (n, 2) float64: ``near_lift`` (the near lip corner's height above the lips' midpoint, in inter-ocular distances)
-        and ``near_eye_open`` (the near eye's lid gap over the inter-ocular distance; a smile narrows it).
-    """
-    lm = np.asarray(landmarks, dtype=np.float64)
-    iod = np.maximum(inter_ocular_px(lm), 1e-6)
-    right_near = (np.asarray(yaw_deg) > 0)[:, None]
-    corner = np.where(right_near, lm[:, MOUTH_R], lm[:, MOUTH_L])
-    centre = (lm[:, LIP_UPPER_OUTER] + lm[:, LIP_LOWER_OUTER]) / 2.0
-    lift = _in_face(corner - centre, axes)[:, 1] / iod
-    upper = np.where(right_near, lm[:, R_EYE_UPPER], lm[:, L_EYE_UPPER])
-    lower = np.where(right_near, lm[:, R_EYE_LOWER], lm[:, L_EYE_LOWER])
-    eye_open = np.abs(_in_face(upper - lower, axes)[:, 1]) / iod
-    return np.stack([lift, eye_open], axis=1)
-
-
 def smile_score(mouth: NDArray[np.float64], params: GeometryParams = GeometryParams()) -> NDArray[np.float64]:
     """Smile intensity 0–1 from lip-corner geometry (AU12-like: corners pulled up and out).
 
@@ -315,7 +285,7 @@ def face_features(landmarks: NDArray[np.floating], params: GeometryParams = Geom
 
     Example:
         >>> face_features(np.zeros((0, 478, 3))).shape
-        (0, 11)
+        (0, 9)
     """
     lm = np.asarray(landmarks, dtype=np.float64)
     if lm.ndim != 3 or lm.shape[1:] != (478, 3):
@@ -336,7 +306,6 @@ def face_features(landmarks: NDArray[np.floating], params: GeometryParams = Geom
         mouth_open_score(mouth, params),
         eye_height_ratio(lm, axes),
         mouth[:, 0],
-        *near_side_measures(lm, axes, pose[:, 0]).T,
     ]
     return np.stack(cols, axis=1).astype(np.float32)
 
