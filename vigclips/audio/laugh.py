@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from vigclips.audio.features import HOP_S, FrameFeatures
 from vigclips.audio.settings import AudioConfig
-from vigclips.audio.vad import VoiceActivity, _runs
+from vigclips.audio.vad import VoiceActivity
 from vigclips.audio.voicetype import ADULT, CRY, INFANT, LAUGH, TypedSegment
 
 #: Level smoothing before peak picking (Hann window of 5 frames, 50 ms): removes pitch-period ripple, keeps calls.
