@@ -106,3 +106,22 @@ def test_derived_turns_orientation_is_evidence_not_a_gate() -> None:
     assert [(t.contingent, t.oriented) for t in looking] == [(True, True)] and looking[0].weight > neutral[0].weight
     away = derive_turns(compute_cues(mock_signals(10, adult_looks_at_infant=[], adult_looks_elsewhere=[(2, 5)], **base), cfg), cfg)
     assert [t.contingent for t in away] == [False] and away[0].weight < neutral[0].weight
+
+
+def test_profile_yaw_from_keypoints_where_face_mesh_reads_a_turned_head_too_frontal() -> None:
+    from vigclips.vision.analyze import with_profile_yaw
+
+    def row(has_mesh: float, kp: float, mesh: float) -> list[float]:
+        r = [np.nan] * len(FACE_FIELDS)
+        r[F["has_mesh"]], r[F["kp_yaw_deg"]], r[F["head_yaw_deg"]], r[F["gaze_yaw_deg"]] = has_mesh, kp, mesh, mesh
+        return r
+
+    rows = np.array([row(1, -70, -20), row(1, 45, 25), row(1, 25, 10), row(1, 60, -10), row(1, -40, -50), row(0, 80, 80)],
+                    np.float32)  # fmt: skip
+    out = with_profile_yaw(rows, 30.0)
+    # fully the keypoints' 30° past the start; half-way at 45°; below 30° the mesh; opposite signs or the mesh more turned:
+    # the mesh; a face without mesh already has its keypoint pose
+    assert out[:, F["head_yaw_deg"]].tolist() == pytest.approx([-70, 35, 10, -10, -50, 80])
+    assert out[:, F["gaze_yaw_deg"]].tolist() == pytest.approx(out[:, F["head_yaw_deg"]].tolist())
+    assert np.array_equal(with_profile_yaw(rows, 90.0), rows, equal_nan=True)  # 90 = never
+    assert rows[0, F["head_yaw_deg"]] == -20  # a copy

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from vigclips.types import Frame
 from vigclips.vision import roles
-from vigclips.vision.analyze import FACE_FIELDS, VisionResult
+from vigclips.vision.analyze import FACE_FIELDS, VisionResult, with_profile_yaw
 
 _F = {name: i for i, name in enumerate(FACE_FIELDS)}
 COLOURS_BGR = {
@@ -54,8 +54,10 @@ def render_overlay(frame: Frame, result: VisionResult, frame_index: int) -> NDAr
     thick = max(1, round(w / 320))
     font_scale = 0.4 * w / 640 + 0.1
     centres: dict[int, tuple[int, int]] = {}
-    for r in result.face_rows(frame_index):
-        d = result.face_data[r]
+    rows = result.face_rows(frame_index)
+    # the yaw the looks were judged from (keypoints where face mesh reads a turned head too frontal)
+    data = with_profile_yaw(result.face_data[rows], result.config.profile_yaw_from_deg)
+    for r, d in zip(rows, data):
         role = int(result.face_role[r])
         colour = COLOURS_BGR.get(role, COLOURS_BGR[roles.ROLE_OTHER])
         x1, y1, x2, y2 = d[0] * sx, d[1] * sy, d[2] * sx, d[3] * sy

@@ -80,6 +80,9 @@ class VisionConfig:
             a frame) looks for faces the short-range one cannot see (0–10 s; 0 = every tick). Once it finds one, it
             runs on every tick until no such face has been seen for 2 s, so a small, far face is followed at the full
             tick rate and a new one is found at most this late.
+        profile_yaw_from_deg: where the face detector's keypoints say a head is turned this far or more (0–90) and
+            face mesh reads it less turned the same way, the keypoint yaw is mixed in, fully 30° further on: face mesh
+            reads low towards profile, the keypoints hold there (issue 11). 90 = never.
         hands: look for hands over the faces' eyes (the bundled hand model): a parent hiding her eyes behind her hands
             (peekaboo) is not looking at the baby, wherever her head points, and where she looks is unknown (issue 11).
         hands_every_s: how often, at most, the hand model (15–25 ms a call, as much as all the face models) looks,
@@ -114,6 +117,7 @@ class VisionConfig:
     mesh_only_faces: bool = False
     crop_mesh: bool = True
     full_range_every_s: float = 0.5
+    profile_yaw_from_deg: float = 30.0
     hands: bool = True
     hands_every_s: float = 1.0
 
@@ -146,6 +150,7 @@ class VisionConfig:
             ("partner_memory_s", 0.0, 30.0),
             ("full_range_every_s", 0.0, 10.0),
             ("hands_every_s", 0.0, 10.0),
+            ("profile_yaw_from_deg", 0.0, 90.0),
         ):
             check_setting_range(f"vision.{name}", getattr(self, name), low, high)
         if self.looks_away_deg < self.looks_zero_deg:
