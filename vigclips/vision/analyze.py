@@ -531,7 +531,9 @@ def build_result(
     cy_px = (D[:, 1] + D[:, 3]) / 2.0
     # Face proportions tell infants from adults only on faces seen from the front (issue 11: a baby at 3/4 measured
     # adult-like and lost its role to its mother), so turned faces give no proportion evidence.
-    frontal = np.abs(D[:, _F["head_yaw_deg"]]) <= PROPORTIONS_MAX_YAW_DEG
+    # Face mesh's own yaw here, not the keypoints' (with_profile_yaw): the proportions are face mesh's, and a mother's
+    # partial back view that face mesh reads frontal but the keypoints in profile would otherwise lose its evidence.
+    frontal = np.abs(face_data[:, _F["head_yaw_deg"]]) <= PROPORTIONS_MAX_YAW_DEG
     decision = roles.decide_roles(
         face_frame,
         face_track,
