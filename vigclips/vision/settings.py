@@ -65,8 +65,10 @@ class VisionConfig:
         looks_away_deg: a gaze ray at least this far from the partner (60–180; with ``looks_depth_slack``) means the
             person is seen turned to something or someone else (``*_looks_elsewhere``): a face turned to the camera
             beside the partner is not (about 45° from them), a face turned the other way is.
-        partner_memory_s: when the partner's face is briefly unseen, aim at where it was seen nearest in time, up to this
-            long before or after.
+        partner_memory_s: when the partner's face is unseen, aim at where it was seen nearest in time, up to this
+            long before or after (0–30 s). 8: in the VIG shot the two stay where they are (a baby in a high chair or on
+            a sofa) while the detector loses a turned or moving face for seconds; ``bench/eval_looks.py --loco``
+            chooses 8 among 2, 4, 8 and 30 on 25 of 26 held-out home clips (4 on the other).
         use_depth: estimate each face's distance from its size (assumed infant/adult eye distances) so a ray can aim at
             a partner nearer or farther away. Off by default: with a camera in front of the dyad, a partner estimated
             nearer the camera makes looking *at the camera* count as looking at the partner (measured on the Lookit
@@ -112,7 +114,7 @@ class VisionConfig:
     looks_away_deg: float = 60.0
     looks_sure_confidence: float = 0.6
     looks_pitch_offset_deg: float = 10.0
-    partner_memory_s: float = 2.0
+    partner_memory_s: float = 8.0
     use_depth: bool = False
     mesh_only_faces: bool = False
     crop_mesh: bool = True
