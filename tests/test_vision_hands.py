@@ -122,3 +122,25 @@ def test_overlay_says_when_the_eyes_are_hidden() -> None:
     hidden = render_overlay(Frame(0, 0.0, img), res, 0)
     res.channels["adult_eyes_hidden"][0] = 0.0  # same look (0), now only "not at partner"
     assert not np.array_equal(hidden, render_overlay(Frame(0, 0.0, img), res, 0))
+
+
+@pytest.mark.slow
+def test_peekaboo_hands_over_the_mothers_eyes_on_a_real_clip(shared_media) -> None:
+    """2UWdXP peekaboo (rep 2): the mother (right) hides her eyes behind her hands from about 3.5 to 9.3 s, head still
+    turned to the baby; from 10 to 13 s she looks at her baby again (labels in bench/labels/looks_2UWdXP.csv)."""
+    from fractions import Fraction
+
+    from vigclips.media.decode import iter_frames
+    from vigclips.vision import analyze_frames
+
+    path = shared_media / "lookit_laughter" / "2UWdXP.joke1.rep2.take1.Peekaboo.mp4"
+    res = analyze_frames(iter_frames(path, Fraction(10), 640, fast_decode=True), VisionConfig())
+    t, ch = res.pts_s, res.channels
+    hiding, looking = (t >= 4.5) & (t <= 8.8), (t >= 10.0) & (t <= 13.0)
+    assert np.mean(ch["adult_eyes_hidden"][hiding] == 1) >= 0.8
+    assert np.mean(np.nan_to_num(ch["adult_looks_at_infant"][hiding]) >= 0.5) <= 0.1
+    assert np.isnan(ch["adult_looks_elsewhere"][hiding & (ch["adult_eyes_hidden"] == 1)]).all()
+    assert np.mean(np.nan_to_num(ch["mutual_gaze"][hiding]) >= 0.5) <= 0.1
+    assert np.mean(ch["adult_eyes_hidden"][looking] == 1) <= 0.1
+    assert np.mean(np.nan_to_num(ch["adult_looks_at_infant"][looking]) >= 0.5) >= 0.8
+    assert np.mean(ch["infant_eyes_hidden"] == 1) <= 0.1  # the baby's own eyes stay free

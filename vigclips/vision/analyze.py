@@ -326,12 +326,12 @@ def analyze_frames(
         if cfg.hands:
             # Face mesh loses a face whose eyes are behind hands, so the hand model (~15-25 ms a call, as much as all
             # the face models) looks only where a detected face has no mesh, at most every hands_every_s, and on every
-            # tick while it keeps finding eyes under hands (peekaboo: the moment the hands come down matters).
+            # tick while it keeps finding a hand over an eye (peekaboo: when the hands go up and come down matters).
             detected = np.isfinite(rows[:, _F["det_score"]])
             plausible = bool(np.any(detected & (rows[:, _F["has_mesh"]] == 0)))
             if hands_plan.due(float(frame.pts_s), plausible):
                 mark_eyes_under_hands(rows, models.hands(rgb))
-                if np.any(rows[:, _F["eyes_under_hands"]] >= EYES_HIDDEN_SHARE):
+                if np.any(rows[:, _F["eyes_under_hands"]] > 0):  # one eye covered: both may be soon
                     hands_plan.saw_hidden_eyes(float(frame.pts_s))
         if not cfg.mesh_only_faces:
             rows = rows[np.isfinite(rows[:, _F["det_score"]])]
@@ -386,7 +386,7 @@ def analyze_frames(
 FAR_FACE_HOLD_S = 2.0
 """After the full-range detector last found a face the short-range one missed, it keeps running on every tick this long."""
 HANDS_HOLD_S = 1.0
-"""After the hand model last found a face's eyes under hands, it keeps running on every tick this long."""
+"""After the hand model last found a hand over a face's eye, it keeps running on every tick this long."""
 EYES_HIDDEN_SHARE = 1.0
 """Share of a face's two eyes under hands from which its eyes count as hidden: both (a hand on one cheek, or over the
 far eye of a 3/4 face, leaves the other eye free to look)."""
@@ -422,7 +422,7 @@ class FullRangeSchedule:
 class HandSchedule:
     """When the hand model runs: on a frame where hands may hide a face's eyes (``plausible``: a detected face that face
     mesh could not measure), at most every ``every_s`` (0 = every such frame); and on every frame until
-    :data:`HANDS_HOLD_S` after it last found eyes under hands.
+    :data:`HANDS_HOLD_S` after it last found a hand over an eye.
 
     Example:
         >>> plan = HandSchedule(1.0)
@@ -443,7 +443,7 @@ class HandSchedule:
         return False
 
     def saw_hidden_eyes(self, t_s: float) -> None:
-        """The run on the frame at ``t_s`` found a face's eyes under hands."""
+        """The run on the frame at ``t_s`` found a hand over a face's eye."""
         self._last_hidden_s = max(self._last_hidden_s, t_s)
 
 

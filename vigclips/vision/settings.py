@@ -89,7 +89,7 @@ class VisionConfig:
             (peekaboo) is not looking at the baby, wherever her head points, and where she looks is unknown (issue 11).
         hands_every_s: how often, at most, the hand model (15–25 ms a call, as much as all the face models) looks,
             on frames with a detected face that face mesh could not measure (hands over the eyes make face mesh lose
-            a face) (0–10 s; 0 = every such frame). Once it finds a face's eyes under hands it runs on every tick
+            a face) (0–10 s; 0 = every such frame). Once it finds a hand over a face's eye it runs on every tick
             until it has not for 1 s, so the moment the hands come down is found at the tick rate. Frames between
             its looks take the same face's nearest look, up to this far away.
     """
