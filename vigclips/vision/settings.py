@@ -80,6 +80,13 @@ class VisionConfig:
             a frame) looks for faces the short-range one cannot see (0–10 s; 0 = every tick). Once it finds one, it
             runs on every tick until no such face has been seen for 2 s, so a small, far face is followed at the full
             tick rate and a new one is found at most this late.
+        hands: look for hands over the faces' eyes (the bundled hand model): a parent hiding her eyes behind her hands
+            (peekaboo) is not looking at the baby, wherever her head points, and where she looks is unknown (issue 11).
+        hands_every_s: how often, at most, the hand model (15–25 ms a call, as much as all the face models) looks,
+            on frames with a detected face that face mesh could not measure (hands over the eyes make face mesh lose
+            a face) (0–10 s; 0 = every such frame). Once it finds a face's eyes under hands it runs on every tick
+            until it has not for 1 s, so the moment the hands come down is found at the tick rate. Frames between
+            its looks take the same face's nearest look, up to this far away.
     """
 
     infant: str = "auto"
@@ -107,6 +114,8 @@ class VisionConfig:
     mesh_only_faces: bool = False
     crop_mesh: bool = True
     full_range_every_s: float = 0.5
+    hands: bool = True
+    hands_every_s: float = 1.0
 
     def __post_init__(self) -> None:
         if self.infant not in INFANT_CHOICES:
@@ -136,6 +145,7 @@ class VisionConfig:
             ("looks_pitch_offset_deg", -30.0, 30.0),
             ("partner_memory_s", 0.0, 30.0),
             ("full_range_every_s", 0.0, 10.0),
+            ("hands_every_s", 0.0, 10.0),
         ):
             check_setting_range(f"vision.{name}", getattr(self, name), low, high)
         if self.looks_away_deg < self.looks_zero_deg:
