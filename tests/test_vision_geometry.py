@@ -508,3 +508,38 @@ def test_full_range_runs_every_half_second_and_every_tick_while_it_finds_far_fac
     assert due[:19] == [round(1.2 + 0.1 * i, 1) for i in range(19)] and due[19:] == [3.5, 4.0, 4.5]
     every_tick = FullRangeSchedule(0.0)
     assert all(every_tick.due(0.1 * i) for i in range(20))
+
+
+def _turning_baby(cfg: VisionConfig):
+    """Six ticks 0.1 s apart: a smiling baby on the left measured by face mesh at tick 0, then seen only by the detector
+    (face mesh lost the turned face) at ticks 1–4, and gone at tick 5; an adult on the right throughout."""
+    p = g.GeometryParams()
+    baby = mock_face(yaw=40, centre=(160, 330), scale=0.8, mouth_w=40, lift=5.0, gap=12.0)
+    adult = mock_face(yaw=-40, centre=(480, 170), mouth_w=50)
+    baby_box = np.array([[110.0, 270.0, 210.0, 390.0]])
+    rows, frame, track = [], [], []
+    for i in range(6):
+        meshes = [baby, adult] if i == 0 else [adult]
+        boxes, scores = (baby_box, np.array([0.9])) if 1 <= i <= 4 else (np.zeros((0, 4)), np.zeros(0))
+        r = frame_faces(boxes, scores, np.stack(meshes).astype(np.float32), p)
+        rows.append(r)
+        frame += [i] * len(r)
+        # rows come meshes first, then detections without a mesh: the baby is row 0 at tick 0, the last row after
+        track += [0, 1] if i == 0 else ([1, 0] if 1 <= i <= 4 else [1])
+    data = np.concatenate(rows)
+    return build_result(np.arange(6) * 0.1, np.array([[640, 480]] * 6, np.int32), np.array(frame, np.int32),
+                        np.array(track, np.int32), data, cfg)  # fmt: skip
+
+
+def test_infant_smile_held_while_the_mouth_is_unmeasured():
+    held = _turning_baby(VisionConfig(infant="left")).channels["infant_smile"]
+    assert held[0] > 0.5
+    # seen at ticks 1-4 without a mouth measure: the smile measured 0.1-0.4 s earlier stands in for it
+    assert held[1:5].tolist() == pytest.approx([held[0]] * 4)
+    assert np.isnan(held[5])  # not seen: unknown, never held
+    short = _turning_baby(VisionConfig(infant="left", infant_smile_hold_s=0.25)).channels["infant_smile"]
+    assert short[1:3].tolist() == pytest.approx([held[0]] * 2) and np.isnan(short[3:]).all()
+    off = _turning_baby(VisionConfig(infant="left", infant_smile_hold_s=0.0)).channels["infant_smile"]
+    assert off[0] == pytest.approx(held[0]) and np.isnan(off[1:]).all()
+    with pytest.raises(ConfigError):
+        VisionConfig(infant_smile_hold_s=6.0)

@@ -646,8 +646,12 @@ def build_result(
         ch[f"{name}_head_confidence"][seen] = head_confidence(D[r])
         hidden = eyes_under[r]
         ch[f"{name}_eyes_hidden"][seen] = np.where(np.isnan(hidden), np.nan, hidden >= EYES_HIDDEN_SHARE)
-    r = role_row["infant"][role_row["infant"] >= 0]
-    ch["infant_smile"][role_row["infant"] >= 0] = np.fmax(D[r, _F["smile"]], infant_play_smile(D[r], cfg))
+    infant_seen = role_row["infant"] >= 0
+    r = role_row["infant"][infant_seen]
+    ch["infant_smile"][infant_seen] = np.fmax(D[r, _F["smile"]], infant_play_smile(D[r], cfg))
+    # A smile outlasts the ticks face mesh loses on a turned baby's face: there, the nearest measured value (issue 11).
+    held = _hold_nearest(ch["infant_smile"][:, None].astype(np.float64), pts_s, cfg.infant_smile_hold_s)[:, 0]
+    ch["infant_smile"] = np.where(infant_seen, held, np.nan).astype(np.float32)
 
     # Role confidence of the tick: the lower of the two roles' confidences where both are seen.
     conf = np.full(n, np.nan, np.float64)
