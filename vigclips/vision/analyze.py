@@ -248,7 +248,13 @@ def _pose_from_keypoints(rows: NDArray[np.float32]) -> None:
 
 
 def fill_from_crop_meshes(
-    rows: NDArray[np.float32], models: object, image_bgr: NDArray[np.uint8], params: geometry.GeometryParams, max_crops: int
+    rows: NDArray[np.float32],
+    models: object,
+    image_bgr: NDArray[np.uint8],
+    params: geometry.GeometryParams,
+    max_crops: int,
+    backoff: CropMeshBackoff | None = None,
+    t_s: float = 0.0,
 ) -> None:
     """Measure faces the tracking mesh missed (small, far) with face mesh on a crop around their detection, in place.
 
@@ -258,14 +264,20 @@ def fill_from_crop_meshes(
         image_bgr: the frame.
         params: geometry calibration.
         max_crops: most crops per frame (bounds the cost: ~3 ms each).
+        backoff: skips faces where the crop mesh keeps failing (None: try every face on every frame).
+        t_s: the frame's time, for ``backoff``.
     """
     todo = np.flatnonzero(rows[:, _F["has_mesh"]] == 0)
-    if todo.size == 0:
+    if todo.size == 0 and backoff is None:
         return
     area = (rows[todo, 2] - rows[todo, 0]) * (rows[todo, 3] - rows[todo, 1])
     todo = todo[np.argsort(-area, kind="stable")][:max_crops]
-    meshes = models.mesh_in_boxes(image_bgr, rows[todo, 0:4])
+    due = backoff.due(t_s, rows[todo, 0:4]) if backoff is not None else np.ones(todo.size, bool)
+    meshes = models.mesh_in_boxes(image_bgr, rows[todo[due], 0:4]) if np.any(due) else np.zeros((0, 1, 3), np.float32)
     found = np.isfinite(meshes[:, 0, 0])
+    if backoff is not None:
+        backoff.record(found)
+    todo = todo[due]
     if not np.any(found):
         return
     r, m = todo[found], meshes[found]
@@ -310,6 +322,7 @@ def analyze_frames(
     face_track: list[NDArray[np.int32]] = []
 
     full_range_plan = FullRangeSchedule(cfg.full_range_every_s if cfg.detector == "both" else 0.0)
+    crop_backoff = CropMeshBackoff()
     hands_plan = HandSchedule(cfg.hands_every_s)
 
     def measure(i: int, frame: Frame, rgb: NDArray[np.uint8], full_range: bool, ahead: tuple[Future, Future] | None) -> None:
@@ -322,7 +335,7 @@ def analyze_frames(
             full_range_plan.saw_far_face(float(frame.pts_s))
         rows = frame_faces(dets.xyxy_px, dets.score, meshes, params, dets.keypoints_px)
         if cfg.crop_mesh:
-            fill_from_crop_meshes(rows, models, frame.image, params, cfg.max_faces)
+            fill_from_crop_meshes(rows, models, frame.image, params, cfg.max_faces, crop_backoff, float(frame.pts_s))
         if cfg.hands:
             # Face mesh loses a face whose eyes are behind hands, so the hand model (~15-25 ms a call, as much as all
             # the face models) looks only where a detected face has no mesh, at most every hands_every_s, and on every
@@ -417,6 +430,64 @@ class FullRangeSchedule:
     def saw_far_face(self, t_s: float) -> None:
         """The run on the frame at ``t_s`` found a face the short-range detector missed."""
         self._last_far_face_s = max(self._last_far_face_s, t_s)
+
+
+CROP_RETRY_FIRST_S = 0.1
+"""After one failed crop mesh on a face, the next try waits this long; each further failure doubles the wait."""
+CROP_RETRY_MAX_S = 0.8
+"""Longest wait between crop mesh tries on one face. On the usual VIG shot the crop mesh fails on 97 % of the tries on a
+baby seen in profile or from behind (2UWdXP), each try costing as much as the tracking mesh on a whole frame; a face
+turning back to the camera is measured again at most this much later (the keypoint head pose covers the gap)."""
+
+
+class CropMeshBackoff:
+    """Which faces missed by the tracking mesh get a crop mesh on this frame: every face at first, and, after
+    consecutive failures on the same face (matched by box from frame to frame), exponentially less often, from
+    :data:`CROP_RETRY_FIRST_S` up to :data:`CROP_RETRY_MAX_S`.
+
+    Call :meth:`due` then :meth:`record` once per frame, in time order.
+
+    Example:
+        >>> plan, box = CropMeshBackoff(), np.array([[10.0, 10.0, 60.0, 60.0]])
+        >>> tried = []
+        >>> for t_s in np.round(np.arange(0.0, 1.6, 0.1), 1):
+        ...     due = plan.due(float(t_s), box)
+        ...     tried += [float(t_s)] if due[0] else []
+        ...     plan.record(np.zeros(int(due.sum()), bool))  # the crop mesh failed on every try
+        >>> tried
+        [0.0, 0.1, 0.3, 0.7, 1.5]
+    """
+
+    def __init__(self, first_wait_s: float = CROP_RETRY_FIRST_S, max_wait_s: float = CROP_RETRY_MAX_S) -> None:
+        self.first_wait_s = first_wait_s
+        self.max_wait_s = max_wait_s
+        self._boxes = np.zeros((0, 4))
+        self._failures = np.zeros(0, np.int64)
+        self._next_try_s = np.zeros(0)
+        self._t_s = 0.0
+        self.due_mask = np.zeros(0, bool)
+        """The last :meth:`due` answer."""
+
+    def due(self, t_s: float, boxes_xyxy: NDArray[np.floating]) -> NDArray[np.bool_]:
+        """(k,) whether to try each of this frame's faces without face mesh (boxes in pixels)."""
+        boxes = np.asarray(boxes_xyxy, np.float64).reshape(-1, 4)
+        failures = np.zeros(boxes.shape[0], np.int64)
+        next_try_s = np.full(boxes.shape[0], -np.inf)
+        if boxes.shape[0] and self._boxes.shape[0]:
+            for r, c in greedy_match(match_score(boxes, self._boxes), _MESH_MATCH):
+                failures[r], next_try_s[r] = self._failures[c], self._next_try_s[c]
+        # Faces not missed on this frame are forgotten: a face the mesh lost again starts afresh.
+        self._boxes, self._failures, self._next_try_s, self._t_s = boxes, failures, next_try_s, t_s
+        self.due_mask = t_s >= next_try_s - 1e-6
+        return self.due_mask
+
+    def record(self, found: NDArray[np.bool_]) -> None:
+        """Whether the crop mesh found each face that :meth:`due` chose (in the same order)."""
+        tried = np.flatnonzero(self.due_mask)
+        failed = tried[~np.asarray(found, bool)]
+        self._failures[tried] = np.where(np.asarray(found, bool), 0, self._failures[tried] + 1)
+        wait_s = np.minimum(self.first_wait_s * 2.0 ** (self._failures[failed] - 1), self.max_wait_s)
+        self._next_try_s[failed] = self._t_s + wait_s
 
 
 class HandSchedule:
@@ -577,8 +648,12 @@ def build_result(
         ch[f"{name}_head_confidence"][seen] = head_confidence(D[r])
         hidden = eyes_under[r]
         ch[f"{name}_eyes_hidden"][seen] = np.where(np.isnan(hidden), np.nan, hidden >= EYES_HIDDEN_SHARE)
-    r = role_row["infant"][role_row["infant"] >= 0]
-    ch["infant_smile"][role_row["infant"] >= 0] = np.fmax(D[r, _F["smile"]], infant_play_smile(D[r], cfg))
+    infant_seen = role_row["infant"] >= 0
+    r = role_row["infant"][infant_seen]
+    ch["infant_smile"][infant_seen] = np.fmax(D[r, _F["smile"]], infant_play_smile(D[r], cfg))
+    # A smile outlasts the ticks face mesh loses on a turned baby's face: there, the nearest measured value (issue 11).
+    held = _hold_nearest(ch["infant_smile"][:, None].astype(np.float64), pts_s, cfg.infant_smile_hold_s)[:, 0]
+    ch["infant_smile"] = np.where(infant_seen, held, np.nan).astype(np.float32)
 
     # Role confidence of the tick: the lower of the two roles' confidences where both are seen.
     conf = np.full(n, np.nan, np.float64)
