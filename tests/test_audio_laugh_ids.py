@@ -224,11 +224,51 @@ def test_real_cries_are_never_laughs(shared_media, name: str) -> None:
     assert np.nanmean(res.channels["infant_laugh"] >= 0.5) < 0.10
 
 
-def test_the_toddlers_laugh_in_lookit_laughter_is_found(shared_media) -> None:
-    # The bout labelled in bench/labels/lookit_laughter_laughs.csv (the clip the laugh thresholds were set on).
-    res = run(_decode(shared_media / "lookit_laughter" / "4JDccE.joke4.rep3.take1.ThatsNotACat.mp4"))
-    [laugh] = [s for s in res.segments if s.label == "LAUGH"]
-    assert laugh.start_s == pytest.approx(1.25, abs=0.3) and laugh.end_s == pytest.approx(3.0, abs=0.5)
+def _laugh_labels() -> list[dict[str, str]]:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "labels" / "lookit_laughter_seconds.csv"
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+def test_the_laughter_labels_cover_every_second_of_every_clip_once(shared_media) -> None:
+    import csv
+
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for r in _laugh_labels():
+        assert r["label"] in {"0", "1", "?"}, r
+        spans.setdefault(r["file"], []).append((int(r["start_s"]), int(r["end_s"])))
+    with (shared_media / "lookit_laughter" / "labels.csv").open(newline="") as fh:
+        clips = {r["file"]: r["duration"] for r in csv.DictReader(fh)}
+    assert set(spans) == set(clips)
+    for name, duration in clips.items():
+        h, m, sec = duration.split(":")
+        end = int(np.ceil(int(h) * 3600 + int(m) * 60 + float(sec)))
+        got = sorted(spans[name])
+        assert got[0][0] == 0 and got[-1][1] == end, (name, got)
+        assert all(a[1] == b[0] and a[0] < a[1] for a, b in zip(got, got[1:])), (name, got)  # no gap, no overlap
+
+
+def test_the_toddlers_labelled_laugh_is_found(shared_media) -> None:
+    # bench/labels/lookit_laughter_seconds.csv: 34-36 s of this clip is a laugh (a high held call, an open smile).
+    res = run(_decode(shared_media / "lookit_laughter" / "4JDccE.joke1.rep1.take1.NomNomNom.mp4"))
+    laughs = [s for s in res.segments if s.label == "LAUGH" and s.start_s < 36.0 and s.end_s > 34.0]
+    assert len(laughs) == 1 and laughs[0].start_s == pytest.approx(34.0, abs=0.5), laughs
+    il = np.nan_to_num(res.channels["infant_laugh"][335:385])  # the 5-s chunk around it, at 10 Hz
+    assert np.mean(il >= 0.5) >= 0.10
+
+
+@pytest.mark.slow
+def test_no_laughter_where_the_labels_say_there_is_none_in_the_infants_clips(shared_media) -> None:
+    # 2UWdXP: every second labelled 0 (and the parent says she never laughed): the mother's speech, songs, paper.
+    names = sorted({r["file"] for r in _laugh_labels() if r["file"].startswith("2UWdXP")})
+    assert len(names) == 13
+    for name in names:
+        res = run(_decode(shared_media / "lookit_laughter" / name))
+        assert np.nanmax(res.channels["infant_laugh"]) < 0.5, name
+        assert "LAUGH" not in {s.label for s in res.segments}, name
 
 
 def test_manybabies_ids_clips_score_above_ads_clips_of_the_same_mother(shared_media) -> None:
