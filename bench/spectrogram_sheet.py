@@ -46,7 +46,7 @@ def level_db(x: np.ndarray) -> np.ndarray:
     return 10 * np.log10(np.mean(pad[idx] ** 2, axis=1) + 1e-12)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -59,7 +59,7 @@ def main() -> int:
     ap.add_argument("--max-hz", type=float, default=4000.0)
     ap.add_argument("--start", type=float, default=0.0)
     ap.add_argument("--end", type=float, default=None)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if not args.media.is_file():
         print(f"{args.media}: no such file", file=sys.stderr)
         return 2
