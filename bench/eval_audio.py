@@ -386,8 +386,8 @@ def eval_laughter(media: Path, cfg: AudioConfig, pcm: dict[str, np.ndarray], res
             row(f"LookitLaughter {family}: per-clip AUC, laughter seconds vs parent report (settings as given)", a,
                 ">= 0.75", a >= 0.75)
             if grid:
-                # The shipped laugh_* defaults are the best of LAUGH_GRID on this family: leave one clip out of the
-                # choice and score it with the settings the other clips choose.
+                # Three shipped laugh_* defaults were the best of LAUGH_GRID on this family (laugh_max_ioi_s is not:
+                # see AudioConfig): leave one clip out of the choice and score it with the settings the others choose.
                 combos = [dict(zip(LAUGH_GRID, v)) for v in product(*LAUGH_GRID.values())]
                 table = np.zeros((len(combos), len(mine)))
                 ok = np.zeros(len(combos), bool)
