@@ -59,6 +59,17 @@ def test_calls_too_far_apart_are_no_bout() -> None:
     assert find_bouts(*calls([100, 180, 260, 340]), CFG) == []  # 0.8 s apart: slower than any laugh
 
 
+
+def test_the_mothers_slow_calls_are_no_bout_but_the_toddlers_laugh_is() -> None:
+    # Call peaks (10 ms frames) measured on the shared clips: 4JDccE.joke4.rep3 1.3-3.2 s, the mother's five calls
+    # 0.42-0.51 s apart, and 4JDccE.joke1.rep1 34.0-35.2 s, the toddler's laugh 0.26-0.36 s apart.
+    mother = [131, 178, 220, 270, 321]
+    toddler = [3399, 3426, 3452, 3488, 3520]
+    assert find_bouts(*calls(mother), CFG) == []
+    [b] = find_bouts(*calls(toddler), CFG)
+    assert b.calls == 5 and b.score == 0.75
+    assert len(find_bouts(*calls(mother), AudioConfig(laugh_max_ioi_s=0.6))) == 1  # the old setting took it
+
 def test_bout_goes_to_the_speaker_of_most_of_its_voiced_frames() -> None:
     labels = np.zeros(400, np.int8)
     labels[0:200] = CRY
