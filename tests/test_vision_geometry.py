@@ -12,8 +12,10 @@ from vigclips.vision import geometry as g
 from vigclips.vision.analyze import (
     EXTRA_COLUMNS,
     FACE_FIELDS,
+    CropMeshBackoff,
     FullRangeSchedule,
     build_result,
+    fill_from_crop_meshes,
     frame_faces,
     has_far_face,
     spurious_track_mask,
@@ -443,6 +445,59 @@ def test_far_face_is_a_full_range_detection_without_a_short_range_twin():
     assert not has_far_face(np.zeros((0, 4), np.float32), np.zeros(0, np.int8))
 
 
+def test_crop_mesh_backoff_tries_a_failing_face_less_and_less_often_and_a_found_one_every_frame():
+    plan = CropMeshBackoff(first_wait_s=0.1, max_wait_s=0.8)
+    box = np.array([[100.0, 100.0, 160.0, 160.0]])
+    tried = []
+    for i in range(25):
+        t = round(0.1 * i, 1)
+        box_now = box + 2.0 * i  # the face drifts: still matched from frame to frame
+        due = plan.due(t, box_now)
+        if due[0]:
+            tried.append(t)
+        plan.record(np.full(int(due.sum()), t >= 1.5))  # the crop mesh fails until 1.5 s, then finds the face
+    assert tried == [0.0, 0.1, 0.3, 0.7, 1.5, 1.6, 1.7, 1.8, 1.9, 2.0, 2.1, 2.2, 2.3, 2.4]
+
+
+def test_crop_mesh_backoff_keeps_each_face_apart_and_forgets_faces_no_longer_missed():
+    plan = CropMeshBackoff(first_wait_s=0.1, max_wait_s=0.8)
+    a, b = [10.0, 10.0, 60.0, 60.0], [300.0, 50.0, 380.0, 130.0]
+    assert plan.due(0.0, np.array([a, b])).tolist() == [True, True]
+    plan.record(np.array([False, True]))  # a failed, b found
+    assert plan.due(0.1, np.array([b, a])).tolist() == [True, True]  # order of boxes does not matter
+    plan.record(np.array([True, False]))  # a failed twice: waits 0.2 s
+    assert plan.due(0.2, np.array([a, b])).tolist() == [False, True]
+    plan.record(np.array([True]))
+    assert plan.due(0.3, np.zeros((0, 4))).tolist() == []  # the tracking mesh has both faces now
+    plan.record(np.zeros(0, bool))
+    assert plan.due(0.4, np.array([a])).tolist() == [True]  # missed again: tried at once
+
+
+class _CropMeshModel:
+    """Stands in for MediaPipeFaces.mesh_in_boxes: records the boxes it is given and finds no face in any."""
+
+    def __init__(self) -> None:
+        self.calls: list[np.ndarray] = []
+
+    def mesh_in_boxes(self, image_bgr, boxes_xyxy):
+        self.calls.append(np.asarray(boxes_xyxy))
+        return np.full((len(boxes_xyxy), 478, 3), np.nan, np.float32)
+
+
+def test_fill_from_crop_meshes_skips_faces_the_backoff_holds_back():
+    rows = np.full((2, len(FACE_FIELDS)), np.nan, np.float32)
+    rows[:, 0:4] = [[10, 10, 60, 60], [300, 50, 380, 130]]
+    rows[:, FACE_FIELDS.index("has_mesh")] = 0.0
+    model, plan = _CropMeshModel(), CropMeshBackoff(first_wait_s=0.1, max_wait_s=0.8)
+    params = g.GeometryParams.from_config(VisionConfig())
+    image = np.zeros((480, 640, 3), np.uint8)
+    for t in (0.0, 0.1, 0.2, 0.3):
+        fill_from_crop_meshes(rows, model, image, params, max_crops=4, backoff=plan, t_s=t)
+    assert [len(c) for c in model.calls] == [2, 2, 2]  # tried at 0.0, 0.1 and 0.3 s: nothing at 0.2 s
+    assert model.calls[0][0].tolist() == [300, 50, 380, 130]  # largest face first
+    assert np.all(rows[:, FACE_FIELDS.index("has_mesh")] == 0.0)
+
+
 def test_full_range_runs_every_half_second_and_every_tick_while_it_finds_far_faces():
     plan = FullRangeSchedule(0.5)
     ticks = [round(0.1 * i, 1) for i in range(12)]
@@ -453,3 +508,38 @@ def test_full_range_runs_every_half_second_and_every_tick_while_it_finds_far_fac
     assert due[:19] == [round(1.2 + 0.1 * i, 1) for i in range(19)] and due[19:] == [3.5, 4.0, 4.5]
     every_tick = FullRangeSchedule(0.0)
     assert all(every_tick.due(0.1 * i) for i in range(20))
+
+
+def _turning_baby(cfg: VisionConfig):
+    """Six ticks 0.1 s apart: a smiling baby on the left measured by face mesh at tick 0, then seen only by the detector
+    (face mesh lost the turned face) at ticks 1–4, and gone at tick 5; an adult on the right throughout."""
+    p = g.GeometryParams()
+    baby = mock_face(yaw=40, centre=(160, 330), scale=0.8, mouth_w=40, lift=5.0, gap=12.0)
+    adult = mock_face(yaw=-40, centre=(480, 170), mouth_w=50)
+    baby_box = np.array([[110.0, 270.0, 210.0, 390.0]])
+    rows, frame, track = [], [], []
+    for i in range(6):
+        meshes = [baby, adult] if i == 0 else [adult]
+        boxes, scores = (baby_box, np.array([0.9])) if 1 <= i <= 4 else (np.zeros((0, 4)), np.zeros(0))
+        r = frame_faces(boxes, scores, np.stack(meshes).astype(np.float32), p)
+        rows.append(r)
+        frame += [i] * len(r)
+        # rows come meshes first, then detections without a mesh: the baby is row 0 at tick 0, the last row after
+        track += [0, 1] if i == 0 else ([1, 0] if 1 <= i <= 4 else [1])
+    data = np.concatenate(rows)
+    return build_result(np.arange(6) * 0.1, np.array([[640, 480]] * 6, np.int32), np.array(frame, np.int32),
+                        np.array(track, np.int32), data, cfg)  # fmt: skip
+
+
+def test_infant_smile_held_while_the_mouth_is_unmeasured():
+    held = _turning_baby(VisionConfig(infant="left")).channels["infant_smile"]
+    assert held[0] > 0.5
+    # seen at ticks 1-4 without a mouth measure: the smile measured 0.1-0.4 s earlier stands in for it
+    assert held[1:5].tolist() == pytest.approx([held[0]] * 4)
+    assert np.isnan(held[5])  # not seen: unknown, never held
+    short = _turning_baby(VisionConfig(infant="left", infant_smile_hold_s=0.25)).channels["infant_smile"]
+    assert short[1:3].tolist() == pytest.approx([held[0]] * 2) and np.isnan(short[3:]).all()
+    off = _turning_baby(VisionConfig(infant="left", infant_smile_hold_s=0.0)).channels["infant_smile"]
+    assert off[0] == pytest.approx(held[0]) and np.isnan(off[1:]).all()
+    with pytest.raises(ConfigError):
+        VisionConfig(infant_smile_hold_s=6.0)

@@ -60,12 +60,15 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "adult_head_confidence",
     "infant_looks_elsewhere",
     "adult_looks_elsewhere",
+    "infant_eyes_hidden",
+    "adult_eyes_hidden",
 )
 """Extra channels appended after :data:`VISION_COLUMNS`: head pose per role, both smiling (the smaller of the two
 smiles), how sure the role decision of the tick's faces is (0.5 = a guess, 1 = certain), and how sure each role's head
 orientation is (:data:`HEAD_CONFIDENCE_MESH` with face mesh, the detector's score from keypoints alone; NaN unseen), and
 whether each is seen turned to something other than the partner (1/0; NaN where the face or the partner's place is
-unknown): a reply made so is not a contingent turn (issue 11)."""
+unknown): a reply made so is not a contingent turn (issue 11); and whether each one's eyes are seen hidden behind hands
+(1/0; NaN where hands were not looked for): then the look is 0 and where they look is unknown, not "elsewhere"."""
 
 FACE_FIELDS: tuple[str, ...] = (
     "x1",
@@ -77,14 +80,21 @@ FACE_FIELDS: tuple[str, ...] = (
     "iod_px",
     "kp_yaw_deg",
     "kp_pitch_deg",
+    "eye_r_x",
+    "eye_r_y",
+    "eye_l_x",
+    "eye_l_y",
+    "eyes_under_hands",
 ) + geometry.FEATURE_NAMES
 """Columns of :attr:`VisionResult.face_data`: box in pixels, detector score (NaN = mesh only), whether face mesh
 measured it (1/0), inter-ocular distance, head yaw and pitch from the detector's keypoints (NaN without a detection),
-then :data:`vigclips.vision.geometry.FEATURE_NAMES`. Without face mesh (profiles, steep 3/4 views) the head pose and gaze
+the subject's right and left eye centres in pixels (face mesh's where it measured the face, else the detector's
+keypoints), the share of those two eyes under a hand (0, 0.5 or 1; NaN where hands were not looked for in that frame), then :data:`vigclips.vision.geometry.FEATURE_NAMES`. Without face mesh (profiles, steep 3/4 views) the head pose and gaze
 columns hold the keypoint head pose (where the head points is most of where a person looks) and the rest is NaN."""
 _F = {name: i for i, name in enumerate(FACE_FIELDS)}
 _FEATURES = _F[geometry.FEATURE_NAMES[0]]
 """First column of the face mesh features in a face row."""
+_EYES = [_F["eye_r_x"], _F["eye_r_y"], _F["eye_l_x"], _F["eye_l_y"]]
 
 PROPORTIONS_MAX_YAW_DEG = 15.0
 """Face mesh proportions (eye height, mouth width) count as role evidence only on faces turned at most this far from
@@ -179,15 +189,17 @@ def frame_faces(
     det_score = np.asarray(det_score, np.float64).reshape(-1)
     if det_keypoints is None:
         kp_pose = np.full((det_xyxy.shape[0], 2), np.nan)
+        kp_eyes = np.full((det_xyxy.shape[0], 2, 2), np.nan)
     else:
         kp_pose = geometry.keypoint_head_pose(det_keypoints, det_xyxy[:, 2] - det_xyxy[:, 0])
+        kp_eyes = np.asarray(det_keypoints, np.float64).reshape(-1, 6, 2)[:, [geometry.KP_R_EYE, geometry.KP_L_EYE]]
     # Non-maximum suppression across the detectors.
     keep: list[int] = []
     for i in np.argsort(-det_score, kind="stable"):
         # match_score, not IoU alone: the two detectors' boxes for one face differ in size (measured IoU < 0.3).
         if not keep or np.max(match_score(det_xyxy[i : i + 1], det_xyxy[keep])) < _DEDUP_IOU:
             keep.append(int(i))
-    det_xyxy, det_score, kp_pose = det_xyxy[keep], det_score[keep], kp_pose[keep]
+    det_xyxy, det_score, kp_pose, kp_eyes = det_xyxy[keep], det_score[keep], kp_pose[keep], kp_eyes[keep]
     kp_cols = [_F["kp_yaw_deg"], _F["kp_pitch_deg"]]
     m = meshes.shape[0]
     rows = np.full((m + det_xyxy.shape[0], len(FACE_FIELDS)), np.nan, np.float32)
@@ -199,6 +211,7 @@ def frame_faces(
         rows[:m, _F["has_mesh"]] = 1.0
         rows[:m, _F["iod_px"]] = geometry.inter_ocular_px(meshes)
         rows[:m, _FEATURES:] = geometry.face_features(meshes, params)
+        rows[:m, _EYES] = geometry.eye_centres_px(meshes).reshape(-1, 4)
         for r, c in greedy_match(match_score(mesh_box, det_xyxy), _MESH_MATCH):
             rows[r, _F["det_score"]] = det_score[c]
             rows[r, kp_cols] = kp_pose[c]
@@ -210,8 +223,20 @@ def frame_faces(
     rows[m:k, _F["has_mesh"]] = 0.0
     rows[m:k, _F["iod_px"]] = (det_xyxy[extra, 2] - det_xyxy[extra, 0]) * IOD_PER_BOX_WIDTH
     rows[m:k, kp_cols] = kp_pose[extra]
+    rows[m:k, _EYES] = kp_eyes[extra].reshape(-1, 4)
     _pose_from_keypoints(rows[m:k])
     return rows[:k]
+
+
+def mark_eyes_under_hands(rows: NDArray[np.float32], hands_px: NDArray[np.float32]) -> None:
+    """Fill ``eyes_under_hands`` of one frame's face rows from the hands found in that frame, in place.
+
+    Args:
+        rows: (k, len(FACE_FIELDS)) rows from :func:`frame_faces`.
+        hands_px: (h, 21, 2) hand landmarks in pixels (h may be 0: no hand, so no eye is hidden).
+    """
+    eyes = rows[:, _EYES].astype(np.float64).reshape(-1, 2, 2)
+    rows[:, _F["eyes_under_hands"]] = geometry.eyes_under_hands(eyes, rows[:, 0:4], hands_px)
 
 
 def _pose_from_keypoints(rows: NDArray[np.float32]) -> None:
@@ -223,7 +248,13 @@ def _pose_from_keypoints(rows: NDArray[np.float32]) -> None:
 
 
 def fill_from_crop_meshes(
-    rows: NDArray[np.float32], models: object, image_bgr: NDArray[np.uint8], params: geometry.GeometryParams, max_crops: int
+    rows: NDArray[np.float32],
+    models: object,
+    image_bgr: NDArray[np.uint8],
+    params: geometry.GeometryParams,
+    max_crops: int,
+    backoff: CropMeshBackoff | None = None,
+    t_s: float = 0.0,
 ) -> None:
     """Measure faces the tracking mesh missed (small, far) with face mesh on a crop around their detection, in place.
 
@@ -233,20 +264,27 @@ def fill_from_crop_meshes(
         image_bgr: the frame.
         params: geometry calibration.
         max_crops: most crops per frame (bounds the cost: ~3 ms each).
+        backoff: skips faces where the crop mesh keeps failing (None: try every face on every frame).
+        t_s: the frame's time, for ``backoff``.
     """
     todo = np.flatnonzero(rows[:, _F["has_mesh"]] == 0)
-    if todo.size == 0:
+    if todo.size == 0 and backoff is None:
         return
     area = (rows[todo, 2] - rows[todo, 0]) * (rows[todo, 3] - rows[todo, 1])
     todo = todo[np.argsort(-area, kind="stable")][:max_crops]
-    meshes = models.mesh_in_boxes(image_bgr, rows[todo, 0:4])
+    due = backoff.due(t_s, rows[todo, 0:4]) if backoff is not None else np.ones(todo.size, bool)
+    meshes = models.mesh_in_boxes(image_bgr, rows[todo[due], 0:4]) if np.any(due) else np.zeros((0, 1, 3), np.float32)
     found = np.isfinite(meshes[:, 0, 0])
+    if backoff is not None:
+        backoff.record(found)
+    todo = todo[due]
     if not np.any(found):
         return
     r, m = todo[found], meshes[found]
     rows[r, _F["has_mesh"]] = 1.0
     rows[r, _F["iod_px"]] = geometry.inter_ocular_px(m)
     rows[r, _FEATURES:] = geometry.face_features(m, params)
+    rows[r[:, None], _EYES] = geometry.eye_centres_px(m).reshape(-1, 4)
 
 
 def analyze_frames(
@@ -284,6 +322,8 @@ def analyze_frames(
     face_track: list[NDArray[np.int32]] = []
 
     full_range_plan = FullRangeSchedule(cfg.full_range_every_s if cfg.detector == "both" else 0.0)
+    crop_backoff = CropMeshBackoff()
+    hands_plan = HandSchedule(cfg.hands_every_s)
 
     def measure(i: int, frame: Frame, rgb: NDArray[np.uint8], full_range: bool, ahead: tuple[Future, Future] | None) -> None:
         h, w = frame.image.shape[:2]
@@ -295,7 +335,17 @@ def analyze_frames(
             full_range_plan.saw_far_face(float(frame.pts_s))
         rows = frame_faces(dets.xyxy_px, dets.score, meshes, params, dets.keypoints_px)
         if cfg.crop_mesh:
-            fill_from_crop_meshes(rows, models, frame.image, params, cfg.max_faces)
+            fill_from_crop_meshes(rows, models, frame.image, params, cfg.max_faces, crop_backoff, float(frame.pts_s))
+        if cfg.hands:
+            # Face mesh loses a face whose eyes are behind hands, so the hand model (~15-25 ms a call, as much as all
+            # the face models) looks only where a detected face has no mesh, at most every hands_every_s, and on every
+            # tick while it keeps finding eyes under hands (peekaboo: the moment the hands come down matters).
+            detected = np.isfinite(rows[:, _F["det_score"]])
+            plausible = bool(np.any(detected & (rows[:, _F["has_mesh"]] == 0)))
+            if hands_plan.due(float(frame.pts_s), plausible):
+                mark_eyes_under_hands(rows, models.hands(rgb))
+                if np.any(rows[:, _F["eyes_under_hands"]] >= EYES_HIDDEN_SHARE):
+                    hands_plan.saw_hidden_eyes(float(frame.pts_s))
         if not cfg.mesh_only_faces:
             rows = rows[np.isfinite(rows[:, _F["det_score"]])]
         ids = tracker.update(float(frame.pts_s), rows[:, 0:4])
@@ -316,6 +366,7 @@ def analyze_frames(
             min_detection_confidence=cfg.min_detection_confidence,
             min_tracking_confidence=cfg.min_tracking_confidence,
             static_image_mode=False,
+            hands=cfg.hands,
         ) as models, ThreadPoolExecutor(1, "vigclips-detect") as detector, ThreadPoolExecutor(1, "vigclips-mesh") as mesher:
             waiting: tuple[int, Frame, NDArray[np.uint8], bool, tuple[Future, Future] | None] | None = None
             for i, frame in enumerate(frames):
@@ -347,6 +398,11 @@ def analyze_frames(
 
 FAR_FACE_HOLD_S = 2.0
 """After the full-range detector last found a face the short-range one missed, it keeps running on every tick this long."""
+HANDS_HOLD_S = 1.0
+"""After the hand model last found a face's eyes under hands, it keeps running on every tick this long."""
+EYES_HIDDEN_SHARE = 1.0
+"""Share of a face's two eyes under hands from which its eyes count as hidden: both (a hand on one cheek, or over the
+far eye of a 3/4 face, leaves the other eye free to look)."""
 
 
 class FullRangeSchedule:
@@ -374,6 +430,92 @@ class FullRangeSchedule:
     def saw_far_face(self, t_s: float) -> None:
         """The run on the frame at ``t_s`` found a face the short-range detector missed."""
         self._last_far_face_s = max(self._last_far_face_s, t_s)
+
+
+CROP_RETRY_FIRST_S = 0.1
+"""After one failed crop mesh on a face, the next try waits this long; each further failure doubles the wait."""
+CROP_RETRY_MAX_S = 0.8
+"""Longest wait between crop mesh tries on one face. On the usual VIG shot the crop mesh fails on 97 % of the tries on a
+baby seen in profile or from behind (2UWdXP), each try costing as much as the tracking mesh on a whole frame; a face
+turning back to the camera is measured again at most this much later (the keypoint head pose covers the gap)."""
+
+
+class CropMeshBackoff:
+    """Which faces missed by the tracking mesh get a crop mesh on this frame: every face at first, and, after
+    consecutive failures on the same face (matched by box from frame to frame), exponentially less often, from
+    :data:`CROP_RETRY_FIRST_S` up to :data:`CROP_RETRY_MAX_S`.
+
+    Call :meth:`due` then :meth:`record` once per frame, in time order.
+
+    Example:
+        >>> plan, box = CropMeshBackoff(), np.array([[10.0, 10.0, 60.0, 60.0]])
+        >>> tried = []
+        >>> for t_s in np.round(np.arange(0.0, 1.6, 0.1), 1):
+        ...     due = plan.due(float(t_s), box)
+        ...     tried += [float(t_s)] if due[0] else []
+        ...     plan.record(np.zeros(int(due.sum()), bool))  # the crop mesh failed on every try
+        >>> tried
+        [0.0, 0.1, 0.3, 0.7, 1.5]
+    """
+
+    def __init__(self, first_wait_s: float = CROP_RETRY_FIRST_S, max_wait_s: float = CROP_RETRY_MAX_S) -> None:
+        self.first_wait_s = first_wait_s
+        self.max_wait_s = max_wait_s
+        self._boxes = np.zeros((0, 4))
+        self._failures = np.zeros(0, np.int64)
+        self._next_try_s = np.zeros(0)
+        self._t_s = 0.0
+        self.due_mask = np.zeros(0, bool)
+        """The last :meth:`due` answer."""
+
+    def due(self, t_s: float, boxes_xyxy: NDArray[np.floating]) -> NDArray[np.bool_]:
+        """(k,) whether to try each of this frame's faces without face mesh (boxes in pixels)."""
+        boxes = np.asarray(boxes_xyxy, np.float64).reshape(-1, 4)
+        failures = np.zeros(boxes.shape[0], np.int64)
+        next_try_s = np.full(boxes.shape[0], -np.inf)
+        if boxes.shape[0] and self._boxes.shape[0]:
+            for r, c in greedy_match(match_score(boxes, self._boxes), _MESH_MATCH):
+                failures[r], next_try_s[r] = self._failures[c], self._next_try_s[c]
+        # Faces not missed on this frame are forgotten: a face the mesh lost again starts afresh.
+        self._boxes, self._failures, self._next_try_s, self._t_s = boxes, failures, next_try_s, t_s
+        self.due_mask = t_s >= next_try_s - 1e-6
+        return self.due_mask
+
+    def record(self, found: NDArray[np.bool_]) -> None:
+        """Whether the crop mesh found each face that :meth:`due` chose (in the same order)."""
+        tried = np.flatnonzero(self.due_mask)
+        failed = tried[~np.asarray(found, bool)]
+        self._failures[tried] = np.where(np.asarray(found, bool), 0, self._failures[tried] + 1)
+        wait_s = np.minimum(self.first_wait_s * 2.0 ** (self._failures[failed] - 1), self.max_wait_s)
+        self._next_try_s[failed] = self._t_s + wait_s
+
+
+class HandSchedule:
+    """When the hand model runs: on a frame where hands may hide a face's eyes (``plausible``: a detected face that face
+    mesh could not measure), at most every ``every_s`` (0 = every such frame); and on every frame until
+    :data:`HANDS_HOLD_S` after it last found eyes under hands.
+
+    Example:
+        >>> plan = HandSchedule(1.0)
+        >>> [plan.due(t, plausible) for t, plausible in ((0.0, False), (0.1, True), (0.2, True), (1.1, True))]
+        [False, True, False, True]
+    """
+
+    def __init__(self, every_s: float) -> None:
+        self.every_s = every_s
+        self._last_run_s = -np.inf
+        self._last_hidden_s = -np.inf
+
+    def due(self, t_s: float, plausible: bool) -> bool:
+        """Whether to run it on the frame at ``t_s`` (call once per frame, in time order)."""
+        if t_s - self._last_hidden_s <= HANDS_HOLD_S or (plausible and t_s - self._last_run_s >= self.every_s - 1e-6):
+            self._last_run_s = t_s
+            return True
+        return False
+
+    def saw_hidden_eyes(self, t_s: float) -> None:
+        """The run on the frame at ``t_s`` found a face's eyes under hands."""
+        self._last_hidden_s = max(self._last_hidden_s, t_s)
 
 
 def has_far_face(det_xyxy: NDArray[np.float32], det_source: NDArray[np.int8]) -> bool:
@@ -475,6 +617,11 @@ def build_result(
     ch: dict[str, NDArray[np.float32]] = {c: nan.copy() for c in VISION_COLUMNS + EXTRA_COLUMNS}
     ch["faces"] = np.bincount(face_frame, minlength=n).astype(np.float32)[:n]
 
+    # Hands are looked for on some frames only: a face's other frames take its track's nearest look, before or after.
+    eyes_under = _hold_nearest_in_track(
+        D[:, _F["eyes_under_hands"]].astype(np.float64), face_track, pts_s[face_frame] if n else np.zeros(0),
+        max(cfg.hands_every_s, 0.1),
+    )
     role_row = {}
     for code, name in ((roles.ROLE_INFANT, "infant"), (roles.ROLE_ADULT, "adult")):
         idx = np.full(n, -1, np.int64)
@@ -497,8 +644,14 @@ def build_result(
         ):
             ch[f"{name}_{col}"][seen] = D[r, _F[fld]]
         ch[f"{name}_head_confidence"][seen] = head_confidence(D[r])
-    r = role_row["infant"][role_row["infant"] >= 0]
-    ch["infant_smile"][role_row["infant"] >= 0] = np.fmax(D[r, _F["smile"]], infant_play_smile(D[r], cfg))
+        hidden = eyes_under[r]
+        ch[f"{name}_eyes_hidden"][seen] = np.where(np.isnan(hidden), np.nan, hidden >= EYES_HIDDEN_SHARE)
+    infant_seen = role_row["infant"] >= 0
+    r = role_row["infant"][infant_seen]
+    ch["infant_smile"][infant_seen] = np.fmax(D[r, _F["smile"]], infant_play_smile(D[r], cfg))
+    # A smile outlasts the ticks face mesh loses on a turned baby's face: there, the nearest measured value (issue 11).
+    held = _hold_nearest(ch["infant_smile"][:, None].astype(np.float64), pts_s, cfg.infant_smile_hold_s)[:, 0]
+    ch["infant_smile"] = np.where(infant_seen, held, np.nan).astype(np.float32)
 
     # Role confidence of the tick: the lower of the two roles' confidences where both are seen.
     conf = np.full(n, np.nan, np.float64)
@@ -539,10 +692,14 @@ def build_result(
         span = max(cfg.looks_sure_confidence - cfg.min_detection_confidence, 1e-6)
         trust = np.clip((ch[f"{looker}_head_confidence"] - cfg.min_detection_confidence) / span, 0.0, 1.0)
         look = geometry.cone_score(angle, cfg.looks_full_deg, cfg.looks_zero_deg) * trust
+        # Eyes behind hands (peekaboo) see nothing, wherever the head points; where they look is unknown, not elsewhere.
+        hidden = ch[f"{looker}_eyes_hidden"] == 1
+        look[hidden] = 0.0
         ch[f"{looker}_looks_at_{other}"] = look.astype(np.float32)
         # "Turned elsewhere" must hold whatever the depth: a face turned to the camera is not (the partner may sit
         # nearer the camera), a face turned the other way is.
         away = geometry.angle_to_partner_deg(yaw, pitch, pos[looker + "_now"], pos[other], cfg.looks_depth_slack)
+        away = np.where(hidden, np.nan, away)
         ch[f"{looker}_looks_elsewhere"] = np.where(np.isnan(away), np.nan, away >= cfg.looks_away_deg).astype(np.float32)
     ch["mutual_gaze"] = np.minimum(ch["infant_looks_at_adult"], ch["adult_looks_at_infant"])
     ch["shared_smile"] = np.minimum(ch["infant_smile"], ch["adult_smile"])
@@ -598,4 +755,16 @@ def _hold_nearest(values: NDArray[np.float64], t_s: NDArray[np.float64], max_gap
     src = np.where(gap_last <= gap_next, last, nxt)
     fill = (~ok) & (np.minimum(gap_last, gap_next) <= max_gap_s)
     out[fill] = values[src[fill]]
+    return out
+
+
+def _hold_nearest_in_track(
+    values: NDArray[np.float64], track: NDArray[np.int32], t_s: NDArray[np.float64], max_gap_s: float
+) -> NDArray[np.float64]:
+    """(M,) per-row ``values`` with NaNs filled from the nearest finite row of the same track in time, at most
+    ``max_gap_s`` away (rows sorted by time within each track)."""
+    out = values.copy()
+    for tid in np.unique(track):
+        idx = np.flatnonzero(track == tid)
+        out[idx] = _hold_nearest(values[idx, None], t_s[idx], max_gap_s)[:, 0]
     return out

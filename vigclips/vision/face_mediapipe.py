@@ -1,7 +1,8 @@
-"""The only module that imports :mod:`mediapipe`: bundled face detection and face mesh (with iris) models.
+"""The only module that imports :mod:`mediapipe`: bundled face detection, face mesh (with iris) and hand models.
 
 Uses the legacy ``mp.solutions`` API because its models (``face_detection_short_range.tflite``,
-``face_detection_full_range_sparse.tflite``, ``face_landmark_with_attention.tflite``) ship inside the mediapipe 0.10.21 wheel:
+``face_detection_full_range_sparse.tflite``, ``face_landmark_with_attention.tflite``, ``palm_detection_lite.tflite``,
+``hand_landmark_lite.tflite``) ship inside the mediapipe 0.10.21 wheel:
 no download at run time. Results are converted to numpy arrays in **pixel** units, ``float32``, the way
 ``supervision``'s ``KeyPoints.from_mediapipe`` does; empty arrays (not ``None``) when nothing is found.
 
@@ -23,6 +24,8 @@ SHORT_RANGE, FULL_RANGE = 0, 1
 
 N_MESH_LANDMARKS = 478
 """Face mesh landmarks with ``refine_landmarks=True``: 468 face points plus 5 per iris (468–472 and 473–477)."""
+N_HAND_LANDMARKS = 21
+"""Hand landmarks per hand (wrist, then four points along each finger)."""
 
 
 @dataclass(slots=True)
@@ -87,6 +90,7 @@ class MediaPipeFaces:
         min_tracking_confidence: face mesh tracking threshold, 0–1 (below it, mesh re-runs its detector).
         static_image_mode: ``False`` for video (mesh tracks faces between calls: frames must arrive in time order),
             ``True`` for unrelated stills.
+        hands: also load the hand model (palm detection + hand landmarks, the light variant) for :meth:`hands`.
 
     Raises:
         ModelAssetError: the bundled models cannot be loaded.
@@ -104,13 +108,15 @@ class MediaPipeFaces:
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
         static_image_mode: bool = False,
+        hands: bool = False,
     ) -> None:
         if detector not in ("short", "full", "both", "none"):
             raise ValueError(f"detector must be short, full, both or none, got {detector!r}")
         try:
             self._build(detector=detector, mesh=mesh, max_faces=max_faces,
                         min_detection_confidence=min_detection_confidence,
-                        min_tracking_confidence=min_tracking_confidence, static_image_mode=static_image_mode)
+                        min_tracking_confidence=min_tracking_confidence, static_image_mode=static_image_mode,
+                        hands=hands)
         except (ImportError, RuntimeError, FileNotFoundError) as exc:
             raise ModelAssetError(
                 f"cannot load the MediaPipe face models bundled with mediapipe ({exc.__class__.__name__}: {exc}); "
@@ -118,7 +124,7 @@ class MediaPipeFaces:
             ) from None
 
     def _build(self, *, detector: str, mesh: bool, max_faces: int, min_detection_confidence: float,
-               min_tracking_confidence: float, static_image_mode: bool) -> None:  # fmt: skip
+               min_tracking_confidence: float, static_image_mode: bool, hands: bool) -> None:  # fmt: skip
         import mediapipe as mp  # the project's only mediapipe import
 
         sol = mp.solutions
@@ -150,6 +156,14 @@ class MediaPipeFaces:
             if mesh
             else None
         )
+        # Stateless: it runs on a few ticks a second at most (~12 ms a call, mostly the palm detector), so there is no
+        # hand to follow from one call to the next.
+        self._hands = (
+            sol.hands.Hands(static_image_mode=True, max_num_hands=2, model_complexity=0,
+                            min_detection_confidence=min_detection_confidence)  # fmt: skip
+            if hands
+            else None
+        )
 
     def __enter__(self) -> "MediaPipeFaces":
         return self
@@ -168,6 +182,9 @@ class MediaPipeFaces:
         if self._crop_mesh is not None:
             self._crop_mesh.close()
             self._crop_mesh = None
+        if self._hands is not None:
+            self._hands.close()
+            self._hands = None
 
     def process(self, image_bgr: NDArray[np.uint8]) -> tuple[FaceDetections, NDArray[np.float32]]:
         """Run the configured models on one image.
@@ -206,6 +223,18 @@ class MediaPipeFaces:
             if res.multi_face_landmarks:
                 meshes = np.stack([_landmarks_to_array(lm, w, h) for lm in res.multi_face_landmarks])
         return meshes
+
+    def hands(self, rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
+        """Hands on one read-only RGB image from :func:`to_rgb`: (k, 21, 2) float32 landmarks ``x, y`` in pixels
+        (k = 0, 1 or 2; empty without ``hands=True``)."""
+        out = np.zeros((0, N_HAND_LANDMARKS, 2), np.float32)
+        if self._hands is None:
+            return out
+        h, w = rgb.shape[:2]
+        res = self._hands.process(rgb)
+        if res.multi_hand_landmarks:
+            out = np.stack([_landmarks_to_array(lm, w, h, N_HAND_LANDMARKS)[:, :2] for lm in res.multi_hand_landmarks])
+        return out
 
     def mesh_in_boxes(self, image_bgr: NDArray[np.uint8], boxes_xyxy: NDArray[np.floating]) -> NDArray[np.float32]:
         """Face mesh on a square crop around each box (for faces the tracking mesh did not pick up).
@@ -277,9 +306,9 @@ def _detections_to_arrays(result: object, source: int, w: int, h: int) -> FaceDe
     return FaceDetections(xyxy, score, kps, np.full((n,), source, np.int8))
 
 
-def _landmarks_to_array(landmarks: object, w: int, h: int) -> NDArray[np.float32]:
+def _landmarks_to_array(landmarks: object, w: int, h: int, expected: int = N_MESH_LANDMARKS) -> NDArray[np.float32]:
     pts = np.array([(p.x, p.y, p.z) for p in landmarks.landmark], dtype=np.float32)
-    if pts.shape[0] != N_MESH_LANDMARKS:
-        raise ModelAssetError(f"face mesh returned {pts.shape[0]} landmarks, expected {N_MESH_LANDMARKS}")
+    if pts.shape[0] != expected:
+        raise ModelAssetError(f"a MediaPipe model returned {pts.shape[0]} landmarks, expected {expected}")
     pts *= np.array([w, h, w], np.float32)
     return pts

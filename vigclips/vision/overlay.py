@@ -83,7 +83,9 @@ def render_overlay(frame: Frame, result: VisionResult, frame_index: int) -> NDAr
         if who is not None:
             look = result.channels[f"{who[0]}_looks_at_{who[1]}"][frame_index]
             away = result.channels[f"{who[0]}_looks_elsewhere"][frame_index]
-            if np.isfinite(look) and look >= 0.5:
+            if result.channels[f"{who[0]}_eyes_hidden"][frame_index] == 1:
+                lines.append("eyes hidden by hands")
+            elif np.isfinite(look) and look >= 0.5:
                 lines.append(f"looks at {'baby' if who[1] == 'infant' else 'parent'} {look:.2f}")
             elif np.isfinite(away) and away >= 0.5:
                 lines.append("turned elsewhere")
