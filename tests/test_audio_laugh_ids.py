@@ -309,3 +309,27 @@ def test_the_timeline_shows_laughs_and_sing_song_rows(tmp_path) -> None:
     import cv2
 
     assert cv2.imread(str(with_rows)).shape[0] > cv2.imread(str(without)).shape[0]  # two more rows
+
+
+def test_laughter_joins_keep_the_takes_apart(lavfi_clip, tmp_path, monkeypatch) -> None:
+    # bench/eval_ranking.py --laughter joins a family's takes with a black, silent gap, so no sound runs across a cut.
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from vigclips.media import probe
+    from vigclips.media.decode import decode_audio
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "eval_ranking.py"
+    spec = importlib.util.spec_from_file_location("eval_ranking", path)
+    er = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "eval_ranking", er)  # its dataclasses look their module up there
+    spec.loader.exec_module(er)
+    a = lavfi_clip("take_a.mp4", seconds=1.0, audio="sine=frequency=440:sample_rate=16000")
+    b = lavfi_clip("take_b.mp4", seconds=1.0, audio="sine=frequency=660:sample_rate=16000")
+    order = [er.Clip(a.name, "laughed"), er.Clip(b.name, "no laugh")]
+    out, layout = er.join_media(order, a.parent, tmp_path, gap_s=1.0)
+    assert [(round(s, 1), round(e, 1)) for s, e, _ in layout] == [(0.0, 1.0), (2.0, 3.0)]
+    assert probe(out).duration_s == pytest.approx(3.0, abs=0.1)
+    x = decode_audio(out, SR)
+    assert np.abs(x[int(1.2 * SR) : int(1.8 * SR)]).max() < 1e-3 < np.abs(x[int(0.2 * SR) : int(0.8 * SR)]).max()
