@@ -36,8 +36,9 @@ Run::
                                                             # signals in DIR: a ranking change compared on the same
                                                             # measurements, even while the vision/audio code changes
     .venv/bin/python bench/eval_ranking.py --laughter 4JDccE,2UWdXP --freeze DIR  # issue 12: each family's
-                                                            # LookitLaughter clips joined, whole pipeline, top 3 vs the
-                                                            # parent's "laughed" reports (~2-4 min per family)
+                                                            # LookitLaughter clips joined 1 s apart (--laughter-gap-s),
+                                                            # whole pipeline, top 3 vs the parent's "laughed" reports
+                                                            # (~1-4 min per family)
 
 Hit rule: a candidate *overlaps* a planted episode when their intersection is at least half of the shorter of the two.
 """
@@ -270,15 +271,27 @@ def _normalise(src: Path, dst: Path, has_audio: bool, duration_s: float) -> None
     run_ffmpeg(args, f"normalising {src.name}")
 
 
-def join_media(order: list[Clip], media: Path, work: Path) -> tuple[Path, list[tuple[float, float, Clip]]]:
-    """Join real clips into one file (concat demuxer over normalised copies); returns the file and each clip's span."""
+def join_media(order: list[Clip], media: Path, work: Path, gap_s: float = 0.0) -> tuple[Path, list[tuple[float, float, Clip]]]:
+    """Join real clips into one file (concat demuxer over normalised copies); returns the file and each clip's span.
+
+    ``gap_s`` > 0 puts that much black, silent video between clips (takes recorded apart: no sound runs across a cut).
+    """
     from vigclips.media import probe
     from vigclips.media.ffmpeg import base_args, run_ffmpeg
 
     layout = []
     t = 0.0
     lines = []
-    for clip in order:
+    gap = work / "gap.mkv"
+    if gap_s > 0 and not gap.exists():
+        run_ffmpeg([*base_args(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=black:s=640x480:r=30",
+                    "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", f"{gap_s:.3f}", "-pix_fmt", "yuv420p",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-crf", "20", "-c:a", "pcm_s16le", "-ar", "16000",
+                    "-ac", "1", str(gap)], "making the gap between clips")
+    for k, clip in enumerate(order):
+        if gap_s > 0 and k > 0:
+            lines.append(f"file '{gap}'")
+            t += probe(gap).duration_s
         norm = work / f"norm_{Path(clip.file).stem}.mkv"
         if not norm.exists():
             info = probe(media / clip.file)
@@ -313,11 +326,12 @@ def media_order(length_s: float, n_planted: int, rng: np.random.Generator, durat
     return seq
 
 
-def analyse_joined(order: list[Clip], media: Path, work: Path, frozen: Path | None, known: tuple[Clip, ...] | list[Clip]):
+def analyse_joined(order: list[Clip], media: Path, work: Path, frozen: Path | None, known: tuple[Clip, ...] | list[Clip],
+                   gap_s: float = 0.0):
     """``(signals, segments, turns, layout)`` of the clips in ``order`` joined into one file and run through the whole
     pipeline; with ``frozen``, kept there (``.npz`` and the layout as ``.json``) and reused whatever the code, turns then
     recounted from the segments with the audio stage's counter, as the pipeline does. ``known``: the clips a frozen
-    layout may name."""
+    layout may name; ``gap_s``: see :func:`join_media`."""
     from vigclips.audio import AudioConfig, count_turns
     from vigclips.config import PipelineConfig
     from vigclips.pipeline import analyze
@@ -328,7 +342,7 @@ def analyse_joined(order: list[Clip], media: Path, work: Path, frozen: Path | No
         layout = [(float(a), float(b), by_file[f]) for a, b, f in spans]
         cs = _load_npz(frozen, order[0])
         return cs.signals, cs.segments, count_turns(cs.segments, cs.signals, AudioConfig()), layout
-    joined, layout = join_media(order, media, work)
+    joined, layout = join_media(order, media, work, gap_s)
     analysis = analyze(joined, PipelineConfig())
     signals, segments = analysis.signals, list(analysis.segments)
     if frozen is not None:
@@ -374,6 +388,9 @@ def run_media_joins(
 # ----------------------------------------------------------------------------------------------- laughter (issue 12)
 
 LAUGHTER_DIR = "lookit_laughter"
+#: Black, silent seconds between a family's clips (``--laughter-gap-s``): each is a separate take, and a laugh "heard"
+#: across a cut (calls at the end of one take and the start of the next) is an artefact of joining, not the child's.
+LAUGHTER_GAP_S = 1.0
 
 
 def laughter_labels(media: Path) -> list[dict[str, str]]:
@@ -399,8 +416,10 @@ def auc(scores: list[float], positive: list[bool]) -> float:
     return float(wins / (pos.size * neg.size))
 
 
-def run_laughter(media: Path, family: str, top: int, freeze: Path | None = None) -> dict[str, object]:
-    """Join one family's LookitLaughter clips (file order) into one file, run the whole pipeline and rank.
+def run_laughter(media: Path, family: str, top: int, freeze: Path | None = None,
+                 gap_s: float = LAUGHTER_GAP_S) -> dict[str, object]:
+    """Join one family's LookitLaughter clips (file order, ``gap_s`` apart) into one file, run the whole pipeline and
+    rank.
 
     Reports where the top candidates fall (the clip holding most of each, and whether the parent said the child
     laughed in it) and, per clip, the seconds of baby laughter heard (``infant_laugh`` >= 0.5) against the parent's
@@ -408,10 +427,10 @@ def run_laughter(media: Path, family: str, top: int, freeze: Path | None = None)
     """
     rows = [r for r in laughter_labels(media) if r["child"] == family]
     order = [Clip(f"{LAUGHTER_DIR}/{r['file']}", "laughed" if r["parent_says_laughed"] == "Yes" else "no laugh") for r in rows]
-    frozen = freeze / f"laughter_{family}.npz" if freeze is not None else None
+    frozen = freeze / f"laughter_{family}_gap{gap_s:g}.npz" if freeze is not None else None
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="vigclips-laugh-") as tmp:
-        signals, segments, turns, layout = analyse_joined(order, media, Path(tmp), frozen, order)
+        signals, segments, turns, layout = analyse_joined(order, media, Path(tmp), frozen, order, gap_s)
     analyse_s = time.perf_counter() - t0
     moments = find_moments(signals, ScoringConfig(), top, turns)
     j = Joined(signals, segments, layout)
@@ -428,7 +447,7 @@ def run_laughter(media: Path, family: str, top: int, freeze: Path | None = None)
         cands.append({"rank": rank, "start_s": round(mo.start_s, 1), "end_s": round(mo.end_s, 1), "clip": Path(main).name,
                       "laughed": kind == "laughed", "reasons": list(mo.reasons)})
     return {
-        "family": family, "duration_s": round(len(signals) / float(TICK_HZ), 1), "analyse_s": round(analyse_s, 1),
+        "family": family, "duration_s": round(len(signals) / float(TICK_HZ), 1), "analyse_s": round(analyse_s, 1), "gap_s": gap_s,
         "clips": per_clip, "candidates": cands,
         "auc_laugh_s": auc([c["laugh_s"] for c in per_clip], [c["laughed"] for c in per_clip]),
         "top_in_laughed": sum(c["laughed"] for c in cands[:3]),
@@ -436,7 +455,8 @@ def run_laughter(media: Path, family: str, top: int, freeze: Path | None = None)
 
 
 def report_laughter(res: dict[str, object]) -> None:
-    print(f"\nLookitLaughter family {res['family']}: {res['duration_s']:.0f} s joined, whole pipeline in {res['analyse_s']:.0f} s")
+    print(f"\nLookitLaughter family {res['family']}: {res['duration_s']:.0f} s joined ({res['gap_s']:g} s between clips), "
+          f"whole pipeline in {res['analyse_s']:.0f} s")
     for c in res["clips"]:  # type: ignore[union-attr]
         print(f"  {c['file']:42s} parent says laughed: {'yes' if c['laughed'] else 'no ':3s}  baby laughter heard {c['laugh_s']:4.1f} s")
     n_yes = sum(c["laughed"] for c in res["clips"])  # type: ignore[union-attr]
@@ -596,6 +616,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--laughter", default="", metavar="FAMILY[,FAMILY]",
                     help="only the LookitLaughter check (issue 12): join each family's clips (4JDccE, 2UWdXP), run the "
                          "whole pipeline and rank")
+    ap.add_argument("--laughter-gap-s", type=float, default=LAUGHTER_GAP_S,
+                    help="black, silent seconds between the joined clips of --laughter (0: cut straight together)")
     ap.add_argument("--freeze", type=Path, default=None,
                     help="keep every clip's and joined file's signals in this folder and reuse them on later runs, "
                          "whatever the code: compares ranking changes on the same measurements")
@@ -605,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.laughter:
         results["laughter"] = []
         for family in args.laughter.split(","):
-            res = run_laughter(args.media, family.strip(), max(3, args.top), args.freeze)
+            res = run_laughter(args.media, family.strip(), max(3, args.top), args.freeze, args.laughter_gap_s)
             report_laughter(res)
             results["laughter"].append(res)  # type: ignore[union-attr]
         if args.json:

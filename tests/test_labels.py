@@ -1,5 +1,6 @@
-"""The by-eye label files in bench/labels/ keep their format (the evaluation of issue 11 reads them as they are), and
-bench/contact_sheet.py, which cuts the frames they are judged from, shows the frame nearest each whole second."""
+"""The by-eye label files in bench/labels/ keep their format (the evaluations of issues 11 and 12 read them as they
+are); bench/contact_sheet.py, which cuts the frames they are judged from, shows the frame nearest each whole second;
+bench/spectrogram_sheet.py, which draws the sound the laughter labels are judged from, puts a tone where it is."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import math
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from vigclips.media.probe import probe
@@ -66,6 +68,22 @@ def test_every_whole_second_of_each_clip_is_labelled(name, shared_media):
         assert sorted(seconds) == list(range(last_s + 1)), f"{clip}: seconds 0..{last_s} expected"
 
 
+def test_the_laughter_labels_cover_every_second_of_every_clip_once(shared_media) -> None:
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for r in _read(LABELS / "lookit_laughter_seconds.csv")[1]:
+        assert r["label"] in {"0", "1", "?"}, r
+        spans.setdefault(r["file"], []).append((int(r["start_s"]), int(r["end_s"])))
+    with (shared_media / "lookit_laughter" / "labels.csv").open(newline="") as fh:
+        clips = {r["file"]: r["duration"] for r in csv.DictReader(fh)}
+    assert set(spans) == set(clips)
+    for name, duration in clips.items():
+        h, m, sec = duration.split(":")
+        end = int(np.ceil(int(h) * 3600 + int(m) * 60 + float(sec)))
+        got = sorted(spans[name])
+        assert got[0][0] == 0 and got[-1][1] == end, (name, got)
+        assert all(a[1] == b[0] and a[0] < a[1] for a, b in zip(got, got[1:])), (name, got)  # no gap, no overlap
+
+
 def _contact_sheet():
     """bench/contact_sheet.py is a script, not a package module: load it from its path."""
     spec = importlib.util.spec_from_file_location("contact_sheet", LABELS.parent / "contact_sheet.py")
@@ -98,3 +116,27 @@ def test_contact_sheet_tiles_whole_seconds(lavfi_clip, tmp_path, capsys):
     assert cv2.imread(str(out)).shape == (40 + 3 * 75, 3 * 100, 3)
     assert sheet.main([str(clip), "-o", str(out), "--crop", "100,0,80,60"]) == 2
     assert "outside the 160x120 frame" in capsys.readouterr().err
+
+
+def _spectrogram_sheet():
+    spec = importlib.util.spec_from_file_location("spectrogram_sheet", LABELS.parent / "spectrogram_sheet.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_spectrogram_sheet_shows_a_tone_at_its_frequency_and_its_level(lavfi_clip, tmp_path, capsys):
+    sheet = _spectrogram_sheet()
+    t = np.arange(sheet.SR) / sheet.SR
+    x = np.where(t < 0.5, 0.5 * np.sin(2 * np.pi * 440.0 * t), 0.0)  # 0.5 s of 440 Hz, then silence
+    s_db, f_hz = sheet.spectrogram(x)
+    frame = s_db[:, 50]  # 0.25 s: inside the tone (5 ms hop)
+    assert f_hz[int(np.argmax(frame))] == pytest.approx(440.0, abs=16.0)  # within one 15.6 Hz bin
+    level = sheet.level_db(x)
+    assert level[50] == pytest.approx(20 * np.log10(0.5 / np.sqrt(2)), abs=0.5) and level[150] < -100
+    clip = lavfi_clip("beep.mp4", video="testsrc2=size=160x120:rate=10", audio="sine=frequency=440", seconds=3.0)
+    out = tmp_path / "spec.png"
+    assert sheet.main([str(clip), "-o", str(out), "--row-s", "2"]) == 0
+    assert cv2.imread(str(out)) is not None
+    assert sheet.main([str(tmp_path / "missing.mp4"), "-o", str(out)]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -69,17 +69,20 @@ class AudioConfig:
             et al. 2001, JASA 110:1581), but three steady syllables also occur in speech and babble, so four are asked.
             See :mod:`vigclips.audio.laugh`.
         laugh_max_call_s: a laugh call (a burst within 10 dB of its peak) lasts at most this long. Adult laugh calls
-            last ~0.1-0.2 s (ibid.); the LookitLaughter toddler's run to 0.35 s; cry expirations last 0.5-1.5 s.
+            last ~0.1-0.2 s (ibid.); the LookitLaughter toddler's 0.1-0.33 s; cry expirations last 0.5-1.5 s.
         laugh_min_ioi_s: shortest interval between call peaks (laughs run at ~2-6 calls a second; Provine & Yong 1991,
             Ethology 89:115: adults ~210 ms apart).
-        laugh_max_ioi_s: longest interval between call peaks inside a bout (the toddler's: 0.42-0.51 s).
+        laugh_max_ioi_s: longest interval between call peaks inside a bout: 0.45 s, over two calls a second (the
+            toddler's labelled laugh: 0.26-0.36 s; adults' ~0.2 s). The one slower series on the shared media is
+            the 4JDccE mother's five loud calls 0.42-0.51 s apart while the child drinks from a cup
+            (bench/labels/lookit_laughter_seconds.csv); it was once taken for the toddler's laugh and 0.6 s set from it.
         laugh_ioi_tolerance: every interval of a bout lies within this fraction of the bout's median interval
             (a laugh is steady; speech syllables are not).
         laugh_min_dip_db: the level must dip this far between two calls (the breathy gap of a laugh; smaller dips are
             one call). 6 dB, as the voice-activity SNR threshold.
-            The four laugh_* values above were chosen among 24 combinations as the best per-clip AUC on the 13
-            4JDccE LookitLaughter clips with no laugh in the donateacry cries; bench/eval_audio.py reports that
-            figure and its leave-one-clip-out counterpart.
+            laugh_min_calls, laugh_max_call_s and laugh_ioi_tolerance were chosen among 24 combinations as the best
+            per-clip AUC against the parents' reports on the 13 4JDccE clips with no laugh in the donateacry cries;
+            bench/eval_audio.py reports that figure and its leave-one-clip-out counterpart.
         ids_min_reference_s: the speaker's usual pitch for ``adult_ids`` is taken from the recording when it holds at
             least this much voiced adult speech (else a fixed 185 Hz; :mod:`vigclips.audio.ids`).
         turn_pause_s: LENA's conversation-ending pause: vocalisations 5 s or more apart are not a turn (LENA
@@ -123,7 +126,7 @@ class AudioConfig:
     laugh_min_calls: int = 4
     laugh_max_call_s: float = 0.4
     laugh_min_ioi_s: float = 0.12
-    laugh_max_ioi_s: float = 0.6
+    laugh_max_ioi_s: float = 0.45
     laugh_ioi_tolerance: float = 0.4
     laugh_min_dip_db: float = 6.0
     ids_min_reference_s: float = 3.0
