@@ -6,8 +6,23 @@ Example:
     >>> result.channels["mutual_gaze"]  # doctest: +SKIP
 """
 
-from vigclips.vision.analyze import EXTRA_COLUMNS, VISION_COLUMNS, VisionResult, analyze_frames
-from vigclips.vision.overlay import render_overlay
-from vigclips.vision.settings import VisionConfig
+import importlib
 
-__all__ = ["EXTRA_COLUMNS", "VISION_COLUMNS", "VisionConfig", "VisionResult", "analyze_frames", "render_overlay"]
+_EXPORTS = {
+    "EXTRA_COLUMNS": "vigclips.vision.analyze",
+    "VISION_COLUMNS": "vigclips.vision.analyze",
+    "VisionResult": "vigclips.vision.analyze",
+    "analyze_frames": "vigclips.vision.analyze",
+    "render_overlay": "vigclips.vision.overlay",
+    "VisionConfig": "vigclips.vision.settings",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    # Imported on first use (PEP 562): reading the settings (every command's start-up) must not load OpenCV and the models.
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
