@@ -16,27 +16,21 @@ Example:
     (1, 'ADULT', 0.5)
 """
 
-import importlib
+from vigclips.lazy import lazy_exports
 
-_EXPORTS = {
-    "AUDIO_COLUMNS": "vigclips.audio.analyze",
-    "AudioResult": "vigclips.audio.analyze",
-    "analyze_audio": "vigclips.audio.analyze",
-    "parse_rttm": "vigclips.audio.rttm",
-    "read_rttm": "vigclips.audio.rttm",
-    "write_rttm": "vigclips.audio.rttm",
-    "AudioConfig": "vigclips.audio.settings",
-    "Turn": "vigclips.audio.turns",
-    "TurnSummary": "vigclips.audio.turns",
-    "count_turns": "vigclips.audio.turns",
-}
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> object:
-    # Imported on first use (PEP 562): reading the settings (every command's start-up) must not load the audio stack.
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+# Imported on first use: reading the settings (every command's start-up) must not load the audio stack.
+__all__, __getattr__ = lazy_exports(
+    __name__,
+    {
+        "AUDIO_COLUMNS": "vigclips.audio.analyze",
+        "AudioResult": "vigclips.audio.analyze",
+        "analyze_audio": "vigclips.audio.analyze",
+        "parse_rttm": "vigclips.audio.rttm",
+        "read_rttm": "vigclips.audio.rttm",
+        "write_rttm": "vigclips.audio.rttm",
+        "AudioConfig": "vigclips.audio.settings",
+        "Turn": "vigclips.audio.turns",
+        "TurnSummary": "vigclips.audio.turns",
+        "count_turns": "vigclips.audio.turns",
+    },
+)

@@ -6,23 +6,17 @@ Example:
     >>> result.channels["mutual_gaze"]  # doctest: +SKIP
 """
 
-import importlib
+from vigclips.lazy import lazy_exports
 
-_EXPORTS = {
-    "EXTRA_COLUMNS": "vigclips.vision.analyze",
-    "VISION_COLUMNS": "vigclips.vision.analyze",
-    "VisionResult": "vigclips.vision.analyze",
-    "analyze_frames": "vigclips.vision.analyze",
-    "render_overlay": "vigclips.vision.overlay",
-    "VisionConfig": "vigclips.vision.settings",
-}
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> object:
-    # Imported on first use (PEP 562): reading the settings (every command's start-up) must not load OpenCV and the models.
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+# Imported on first use: reading the settings (every command's start-up) must not load OpenCV and the models.
+__all__, __getattr__ = lazy_exports(
+    __name__,
+    {
+        "EXTRA_COLUMNS": "vigclips.vision.analyze",
+        "VISION_COLUMNS": "vigclips.vision.analyze",
+        "VisionResult": "vigclips.vision.analyze",
+        "analyze_frames": "vigclips.vision.analyze",
+        "render_overlay": "vigclips.vision.overlay",
+        "VisionConfig": "vigclips.vision.settings",
+    },
+)
