@@ -139,3 +139,15 @@ def test_clip_args_are_frame_exact():
     assert "aac" not in silent
     with pytest.raises(ValueError):
         build_clip_args(Path("in.mov"), 3, 3, Path("o.mp4"), ClipEncoding(fps=Fraction(25)))
+
+
+def test_reading_settings_loads_neither_opencv_nor_the_models():
+    # Every command reads its settings first; `vigclips --help` or `vigclips rank` must not wait for OpenCV and MediaPipe.
+    import subprocess
+    import sys
+
+    code = "import sys, vigclips.config, vigclips.cli; print(sorted({'cv2', 'mediapipe'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    code = "import sys; from vigclips.vision import analyze_frames; print('cv2' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "True"

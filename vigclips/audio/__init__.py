@@ -16,20 +16,21 @@ Example:
     (1, 'ADULT', 0.5)
 """
 
-from vigclips.audio.analyze import AUDIO_COLUMNS, AudioResult, analyze_audio
-from vigclips.audio.rttm import parse_rttm, read_rttm, write_rttm
-from vigclips.audio.settings import AudioConfig
-from vigclips.audio.turns import Turn, TurnSummary, count_turns
+from vigclips.lazy import lazy_exports
 
-__all__ = [
-    "AUDIO_COLUMNS",
-    "AudioConfig",
-    "AudioResult",
-    "Turn",
-    "TurnSummary",
-    "analyze_audio",
-    "count_turns",
-    "parse_rttm",
-    "read_rttm",
-    "write_rttm",
-]
+# Imported on first use: reading the settings (every command's start-up) must not load the audio stack.
+__all__, __getattr__ = lazy_exports(
+    __name__,
+    {
+        "AUDIO_COLUMNS": "vigclips.audio.analyze",
+        "AudioResult": "vigclips.audio.analyze",
+        "analyze_audio": "vigclips.audio.analyze",
+        "parse_rttm": "vigclips.audio.rttm",
+        "read_rttm": "vigclips.audio.rttm",
+        "write_rttm": "vigclips.audio.rttm",
+        "AudioConfig": "vigclips.audio.settings",
+        "Turn": "vigclips.audio.turns",
+        "TurnSummary": "vigclips.audio.turns",
+        "count_turns": "vigclips.audio.turns",
+    },
+)

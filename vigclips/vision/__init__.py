@@ -6,8 +6,17 @@ Example:
     >>> result.channels["mutual_gaze"]  # doctest: +SKIP
 """
 
-from vigclips.vision.analyze import EXTRA_COLUMNS, VISION_COLUMNS, VisionResult, analyze_frames
-from vigclips.vision.overlay import render_overlay
-from vigclips.vision.settings import VisionConfig
+from vigclips.lazy import lazy_exports
 
-__all__ = ["EXTRA_COLUMNS", "VISION_COLUMNS", "VisionConfig", "VisionResult", "analyze_frames", "render_overlay"]
+# Imported on first use: reading the settings (every command's start-up) must not load OpenCV and the models.
+__all__, __getattr__ = lazy_exports(
+    __name__,
+    {
+        "EXTRA_COLUMNS": "vigclips.vision.analyze",
+        "VISION_COLUMNS": "vigclips.vision.analyze",
+        "VisionResult": "vigclips.vision.analyze",
+        "analyze_frames": "vigclips.vision.analyze",
+        "render_overlay": "vigclips.vision.overlay",
+        "VisionConfig": "vigclips.vision.settings",
+    },
+)
