@@ -27,23 +27,22 @@ from vigclips.media.decode import decode_audio  # noqa: E402
 SR = 16000
 
 
+def _frames(x: np.ndarray, win_s: float, hop_s: float) -> np.ndarray:
+    """(T, win) frames of ``x`` centred every ``hop_s`` (zero-padded by half a window at both ends)."""
+    win, hop = int(win_s * SR), int(hop_s * SR)
+    return np.lib.stride_tricks.sliding_window_view(np.pad(x, (win // 2, win // 2)), win)[::hop]
+
+
 def spectrogram(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(power dB (F, T), frequencies Hz) with a 40 ms Hann window and a 5 ms hop."""
-    win, hop = int(0.040 * SR), int(0.005 * SR)
-    pad = np.pad(x, (win // 2, win // 2))
-    n = 1 + (pad.shape[0] - win) // hop
-    idx = np.arange(win)[None, :] + hop * np.arange(n)[:, None]
-    spec = np.abs(np.fft.rfft(pad[idx] * np.hanning(win), n=1024, axis=1)) ** 2
+    frames = _frames(x, 0.040, 0.005)
+    spec = np.abs(np.fft.rfft(frames * np.hanning(frames.shape[1]), n=1024, axis=1)) ** 2
     return 10 * np.log10(spec.T + 1e-12), np.fft.rfftfreq(1024, 1 / SR)
 
 
 def level_db(x: np.ndarray) -> np.ndarray:
     """Level of 20 ms frames every 5 ms, dB re full scale."""
-    win, hop = int(0.020 * SR), int(0.005 * SR)
-    pad = np.pad(x, (win // 2, win // 2))
-    n = 1 + (pad.shape[0] - win) // hop
-    idx = np.arange(win)[None, :] + hop * np.arange(n)[:, None]
-    return 10 * np.log10(np.mean(pad[idx] ** 2, axis=1) + 1e-12)
+    return 10 * np.log10(np.mean(_frames(x, 0.020, 0.005) ** 2, axis=1) + 1e-12)
 
 
 def main(argv: list[str] | None = None) -> int:
