@@ -288,10 +288,11 @@ def join_media(order: list[Clip], media: Path, work: Path, gap_s: float = 0.0) -
                     "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", f"{gap_s:.3f}", "-pix_fmt", "yuv420p",
                     "-c:v", "libx264", "-preset", "ultrafast", "-crf", "20", "-c:a", "pcm_s16le", "-ar", "16000",
                     "-ac", "1", str(gap)], "making the gap between clips")
+    gap_duration_s = probe(gap).duration_s if gap_s > 0 else 0.0
     for k, clip in enumerate(order):
         if gap_s > 0 and k > 0:
             lines.append(f"file '{gap}'")
-            t += probe(gap).duration_s
+            t += gap_duration_s
         norm = work / f"norm_{Path(clip.file).stem}.mkv"
         if not norm.exists():
             info = probe(media / clip.file)
