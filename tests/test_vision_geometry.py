@@ -283,11 +283,13 @@ def test_roles_lone_face_keeps_its_track_role():
 
 
 def test_roles_lone_face_never_paired_uses_proportions():
-    fi, tid = np.array([0, 1]), np.array([0, 0])
-    adultlike = decide_roles(fi, tid, [0.5, 0.5], [0.5, 0.5], [0.3, 0.3], [0.72, 0.72], [0.90, 0.90], "auto")
-    infantlike = decide_roles(fi, tid, [0.5, 0.5], [0.5, 0.5], [0.3, 0.3], [0.63, 0.63], [0.62, 0.62], "auto")
-    assert adultlike.role.tolist() == [ROLE_ADULT, ROLE_ADULT]
-    assert infantlike.role.tolist() == [ROLE_INFANT, ROLE_INFANT]
+    # One second of frontal frames (10 at 10 Hz): fewer count for less (roles.PROPORTION_PRIOR_ROWS).
+    n = 10
+    fi, tid, at = np.arange(n), np.zeros(n), np.full(n, 0.5)
+    adultlike = decide_roles(fi, tid, at, at, np.full(n, 0.3), np.full(n, 0.72), np.full(n, 0.90), "auto")
+    infantlike = decide_roles(fi, tid, at, at, np.full(n, 0.3), np.full(n, 0.63), np.full(n, 0.62), "auto")
+    assert adultlike.role.tolist() == [ROLE_ADULT] * n
+    assert infantlike.role.tolist() == [ROLE_INFANT] * n
 
 
 def test_roles_empty():

@@ -115,3 +115,14 @@ def test_two_men_in_a_tv_clip_are_not_a_confident_dyad(shared_media) -> None:
     both = (res.channels["infant_present"] == 1) & (res.channels["adult_present"] == 1)
     assert both.sum() >= 10
     assert float(np.nanmean(res.channels["role_confidence"][both])) < 0.75
+
+
+def test_one_frontal_frame_does_not_outweigh_a_track_measured_for_seconds() -> None:
+    # Issue 11 (4JDccE): a toddler turned 3/4 beside her talking mother, a little lower in the frame, was measured
+    # frontally in one frame with an open mouth; that frame must not make the mother the infant for the whole clip.
+    n = 40
+    fi, tid, cx, cy, size, eye, mouth = _pairs(n, (0.60, 0.67, ADULT_MOUTH), (0.70, np.nan, np.nan))
+    eye[1], mouth[1] = 0.70, 0.95  # the toddler's one frontal frame, mouth wide open
+    d = decide_roles(fi, tid, cx, cy, size, eye, mouth)
+    assert d.infant_tracks == (1,)
+    assert set(d.role[tid == 0].tolist()) == {ROLE_ADULT}
