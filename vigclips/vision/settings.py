@@ -45,8 +45,16 @@ class VisionConfig:
         smile_width_span: extra width of a full smile in the same units (0.05–1).
         smile_lift_span: lip-corner lift of a full smile in inter-ocular distances (0.02–0.5).
         infant_smile_width_neutral: a baby's neutral mouth width / inter-ocular distance for the baby's smile
-            (0.3–1.5; children measure 0.56–0.77, issue 3): the baby's ``infant_smile`` is the larger of the adult
-            measure and the mouth's widening beyond this plus its opening (issue 11).
+            (0.3–1.5; children measure 0.56–0.77, issue 3): face mesh's part of the baby's ``infant_smile`` is the
+            larger of the adult measure and the mouth's widening beyond this plus its opening (issue 11).
+        expression: run the bundled expression classifier (FER2013 mini-Xception, ~1 ms a face) on every face seen.
+            On a baby turned beyond 15° its smile probability is mixed into ``infant_smile`` (half of it from 30°,
+            all of it where face mesh has no mouth): it still sees a smile on a baby turned 3/4 or in profile, where
+            face mesh misreads the lips or has none (issue 11: baby smiles on the shared home clips 0.72 → 0.87
+            balanced accuracy). Off: face mesh alone.
+        expression_smile_full: the classifier's smile probability (happy / (happy + neutral + sad)) that counts as a
+            full smile in ``infant_smile`` (0.05–1). Leave-one-clip-out on the home labels chooses 0.5 among 0.3–0.8 in
+            all 26 folds (``bench/eval_looks.py --loco expression_smile_full=0.3,0.4,0.5,0.6,0.8``).
         infant_smile_hold_s: where the baby's face is seen but its mouth is not measured (face mesh gives out on a
             profile or a steep 3/4 view, for a few ticks while the head turns), ``infant_smile`` is the value measured
             nearest in time, up to this far before or after (0–5 s; 0 = unknown there, which counts as no smile). A
@@ -116,6 +124,8 @@ class VisionConfig:
     mouth_open_span: float = 0.5
     infant_smile_width_neutral: float = 0.55
     infant_smile_hold_s: float = 1.0
+    expression: bool = True
+    expression_smile_full: float = 0.5
     looks_full_deg: float = 15.0
     looks_zero_deg: float = 40.0
     looks_depth_slack: float = 1.0
@@ -152,6 +162,7 @@ class VisionConfig:
             ("mouth_open_span", 0.1, 1.5),
             ("infant_smile_width_neutral", 0.3, 1.5),
             ("infant_smile_hold_s", 0.0, 5.0),
+            ("expression_smile_full", 0.05, 1.0),
             ("looks_full_deg", 1.0, 60.0),
             ("looks_zero_deg", 2.0, 90.0),
             ("looks_depth_slack", 0.0, 3.0),
