@@ -5,10 +5,11 @@
 For every home second with an ``ismile`` label of 0 or 1 (``bench/labels/looks_*.csv``) it prints what the vision stage
 saw on the ticks within t +- 0.2 s (the window ``bench/eval_looks.py`` scores): the share of ticks with the baby's face
 (``seen``), with its mouth measured by face mesh on that tick (``mesh``), the face's centre x and width in pixels and
-its head yaw, the adult smile measure, the mouth width ratio and opening, the baby's ``infant_smile`` as scored
-(``pred``, unseen ticks count 0) and, for a wrong decision, the cause: ``unseen`` (no baby face on most ticks), ``no
+its head yaw, the adult smile measure, the mouth width ratio and opening, the expression classifier's smile probability
+(``expr``), the baby's ``infant_smile`` as scored (``pred``, unseen ticks count 0) and, for a wrong decision, the cause: ``unseen`` (no baby face on most ticks), ``no
 mouth`` (seen, but neither measured nor held), ``measure`` (the measure itself was wrong). Only wrong decisions are
-listed unless ``--all``. It uses the face rows ``eval_looks.py`` caches, and never decides roles itself: a row whose
+listed unless ``--all``. At the end, how well each measure alone separates smiling from other seconds (area under the
+ROC curve over every labelled second; a second without the measure ranks lowest). It uses the face rows ``eval_looks.py`` caches, and never decides roles itself: a row whose
 ``x``/``w`` jump against its neighbours is worth a look at the frames (``bench/contact_sheet.py --crop``) for a
 swapped role.
 """
@@ -28,7 +29,7 @@ sys.path.insert(0, str(REPO / "bench"))
 import eval_looks as E  # noqa: E402
 
 from vigclips.vision import VisionConfig  # noqa: E402
-from vigclips.vision.analyze import _F, build_result  # noqa: E402
+from vigclips.vision.analyze import _F, build_result, infant_play_smile  # noqa: E402
 from vigclips.vision.roles import ROLE_INFANT  # noqa: E402
 
 
@@ -50,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no ismile labels in {args.labels}", file=sys.stderr)
         return 2
     causes: Counter[tuple[str, int, str]] = Counter()
+    scored: list[tuple[int, float, float, float]] = []  # truth, face mesh's measure, classifier, infant_smile
     head = f"{'clip':44} {'t_s':>4} {'truth':>5} {'seen':>5} {'mesh':>5} {'x':>5} {'w':>5} {'yaw':>5} {'adult':>5} " \
-           f"{'width':>5} {'open':>5} {'pred':>5}  cause"  # fmt: skip
+           f"{'width':>5} {'open':>5} {'expr':>5} {'pred':>5}  cause"  # fmt: skip
     print(head)
     for clip in sorted({lab.clip for lab in labels}):
         rows = E.vision_rows(E.media_path(args.media, clip), args.cache, cfg)
@@ -67,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             measured = float(np.mean(np.isfinite(ch["infant_smile"][near]))) if near.any() else 0.0
             pred = float(smile[near].mean()) if near.any() else 0.0
             truth = int(lab.values["ismile"])
+            scored.append((truth, _mean(np.fmax(D[:, _F["smile"]], infant_play_smile(D, cfg))),
+                           _mean(D[:, _F["expression_smile"]]), pred))  # fmt: skip
             cause = ""
             if (pred >= 0.5) != (truth == 1):
                 cause = "unseen" if seen < 0.5 else ("no mouth" if truth == 1 and measured < 0.5 else "measure")
@@ -75,12 +79,25 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{clip:44} {lab.t_s:4.0f} {truth:5d} {seen:5.2f} {_mean(D[:, _F['has_mesh']]):5.2f} "
                       f"{_mean((D[:, 0] + D[:, 2]) / 2):5.0f} {_mean(D[:, 2] - D[:, 0]):5.0f} "
                       f"{_mean(D[:, _F['head_yaw_deg']]):5.0f} {_mean(D[:, _F['smile']]):5.2f} "
-                      f"{_mean(D[:, _F['mouth_width_ratio']]):5.2f} {_mean(D[:, _F['mouth_open']]):5.2f} {pred:5.2f}  "
+                      f"{_mean(D[:, _F['mouth_width_ratio']]):5.2f} {_mean(D[:, _F['mouth_open']]):5.2f} "
+                      f"{_mean(D[:, _F['expression_smile']]):5.2f} {pred:5.2f}  "
                       f"{cause}")  # fmt: skip
     print("\nwrong decisions by family, truth and cause:")
     for (group, truth, cause), count in sorted(causes.items()):
         print(f"  {group:8} {'smiling' if truth else 'neutral':8} {cause:9} {count:3d}")
+    a = np.array(scored)
+    print(f"\nhow well each measure alone separates smiling ({int(a[:, 0].sum())}) from other ({int((a[:, 0] == 0).sum())}) "
+          "seconds (area under the ROC curve):")
+    for k, name in ((1, "face mesh's mouth measure (the larger of the adult and play-face measures)"),
+                    (2, "expression classifier's smile probability"), (3, "infant_smile as scored")):  # fmt: skip
+        print(f"  {roc_auc(a[:, 0], np.nan_to_num(a[:, k], nan=-1.0)):.3f}  {name}")
     return 0
+
+
+def roc_auc(truth: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve: the chance that a random positive scores above a random negative (ties count half)."""
+    pos, neg = score[truth == 1], score[truth == 0]
+    return float(np.mean((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])))
 
 
 if __name__ == "__main__":

@@ -70,13 +70,15 @@ class Clip:
     """A real clip and what it is in the joined recordings.
 
     ``kind``: ``attuned`` (planted episode) or a filler kind; ``faces_on_screen``: False when no face is on screen at
-    all (ground truth for the "no candidate where both faces are absent" target).
+    all (ground truth for the "no candidate where both faces are absent" target); ``end_s``: the clip is used only up
+    to here (the rest is not of its kind).
     """
 
     file: str
     kind: str
     faces_on_screen: bool = True
     note: str = ""
+    end_s: float | None = None
 
 
 CLIPS: tuple[Clip, ...] = (
@@ -89,7 +91,9 @@ CLIPS: tuple[Clip, ...] = (
     Clip("grid_lipnet_id2_swwp2s.mpg", "no partner", note="one man talking to camera"),
     Clip("facerec_short_hamilton_clip.mp4", "no partner", note="one performer, audience cuts"),
     Clip("pyfeat_single_face.mp4", "no partner", note="one man smiling"),
-    Clip("icatcher_test_vid_1000.mp4", "infant, parent from behind", note="infant on lap, mother partial profile"),
+    # From 20.8 s the mother turns her face to the baby, nuzzles and watches her, and the baby smiles (by eye,
+    # issue 11): an attuned moment itself, found once the roles there were right, so not a filler.
+    Clip("icatcher_test_vid_1000.mp4", "infant, parent from behind", note="infant on lap, mother behind her", end_s=20.0),
     Clip("icatcher_fd_video.mp4", "infant, parent from behind", note="infant over mother's shoulder, no audio"),
     Clip("laeo_tvhid_highFive_0016.avi", "adults look at each other", note="two men, high five"),
 )
@@ -180,7 +184,20 @@ def clip_signals(media: Path, cache: Path, signals_dir: Path | None, freeze: Pat
             _save_npz(frozen, cs)
         print(f"  analysed {clip.file} ({len(cs.signals) / 10:.1f} s) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         out.append(cs)
-    return out
+    return [trimmed(cs) for cs in out]
+
+
+def trimmed(cs: ClipSignals) -> ClipSignals:
+    """The clip's signals and vocal segments up to its ``end_s`` (all of them without one)."""
+    end_s = cs.clip.end_s
+    if end_s is None:
+        return cs
+    keep = cs.signals.t_s < end_s
+    sig = Signals(tick_hz=cs.signals.tick_hz, t_s=cs.signals.t_s[keep])
+    for name, values in cs.signals.channels.items():
+        sig[name] = values[keep]
+    segments = [VocalSegment(s.start_s, min(s.end_s, end_s), s.label) for s in cs.segments if s.start_s < end_s]
+    return ClipSignals(cs.clip, sig, segments)
 
 
 # ------------------------------------------------------------------------------------------------------ joined recordings
@@ -296,7 +313,7 @@ def join_media(order: list[Clip], media: Path, work: Path, gap_s: float = 0.0) -
         norm = work / f"norm_{Path(clip.file).stem}.mkv"
         if not norm.exists():
             info = probe(media / clip.file)
-            _normalise(media / clip.file, norm, info.has_audio, info.duration_s)
+            _normalise(media / clip.file, norm, info.has_audio, min(info.duration_s, clip.end_s or np.inf))
         dur = probe(norm).duration_s
         layout.append((t, t + dur, clip))
         t += dur
@@ -363,7 +380,7 @@ def run_media_joins(
     """
     from vigclips.media import probe
 
-    durations = {c.file: probe(media / c.file).duration_s for c in CLIPS}
+    durations = {c.file: min(probe(media / c.file).duration_s, c.end_s or np.inf) for c in CLIPS}
     rows = []
     with tempfile.TemporaryDirectory(prefix="vigclips-eval-") as tmp:
         work = Path(tmp)

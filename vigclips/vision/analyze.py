@@ -766,20 +766,20 @@ def infant_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.flo
     """(k,) a baby's smile 0–1 from face rows: what face mesh measured at the mouth (the larger of the adult measure and
     :func:`infant_play_smile`) mixed with the expression classifier's smile probability, scaled so that
     ``expression_smile_full`` counts as a full smile. On a face turned at most :data:`EXPRESSION_FROM_YAW_DEG`, face mesh
-    alone; from twice that, the mean of the two; in between, in proportion. Either alone where the other is unknown
-    (no mesh in profile: the classifier alone); NaN where both are.
+    alone; from twice that, the mean of the two; in between, in proportion. Face mesh alone where the classifier did not
+    run; NaN where face mesh did not measure the mouth (a profile), as the classifier alone is least sure there (it
+    called an adult's profile in a TV clip a smile), so the nearest measured value holds (``infant_smile_hold_s``).
 
-    The two fail in different places (issue 11): face mesh misreads the lips of a baby turned 50–77° and has no mouth at
-    all in profile, where the classifier still sees the face; from the front, face mesh measures the mouth well and the
+    The two fail in different places (issue 11): face mesh misreads the lips of a baby turned 50–77°, where the
+    classifier still sees the smile; from the front, face mesh measures the mouth well and the
     classifier (trained on web photographs of mostly adults) reads a calm toddler's face as "happy" (0.57–0.74 on the
     Lookit child at 0–5 s, whom face mesh and the eye both see neutral).
     """
     mesh = np.fmax(rows[:, _F["smile"]], infant_play_smile(rows, cfg))
     expression = np.clip(rows[:, _F["expression_smile"]].astype(np.float64) / cfg.expression_smile_full, 0.0, 1.0)
     turned = np.clip((np.abs(rows[:, _F["head_yaw_deg"]]) - EXPRESSION_FROM_YAW_DEG) / EXPRESSION_FROM_YAW_DEG, 0.0, 1.0)
-    weight = np.where(np.isfinite(mesh), 0.5 * np.nan_to_num(turned), 1.0)  # the classifier's share
-    weight = np.where(np.isfinite(expression), weight, 0.0)
-    return np.where(weight > 0, weight * np.nan_to_num(expression) + (1.0 - weight) * np.nan_to_num(mesh), mesh)
+    weight = np.where(np.isfinite(expression), 0.5 * np.nan_to_num(turned), 0.0)  # the classifier's share
+    return np.where(np.isfinite(mesh), weight * np.nan_to_num(expression) + (1.0 - weight) * mesh, np.nan)
 
 
 def infant_play_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.float64]:

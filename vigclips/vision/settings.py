@@ -48,10 +48,10 @@ class VisionConfig:
             (0.3–1.5; children measure 0.56–0.77, issue 3): face mesh's part of the baby's ``infant_smile`` is the
             larger of the adult measure and the mouth's widening beyond this plus its opening (issue 11).
         expression: run the bundled expression classifier (FER2013 mini-Xception, ~1 ms a face) on every face seen.
-            On a baby turned beyond 15° its smile probability is mixed into ``infant_smile`` (half of it from 30°,
-            all of it where face mesh has no mouth): it still sees a smile on a baby turned 3/4 or in profile, where
-            face mesh misreads the lips or has none (issue 11: baby smiles on the shared home clips 0.72 → 0.87
-            balanced accuracy). Off: face mesh alone.
+            On a baby turned beyond 15° its smile probability is mixed into ``infant_smile`` with face mesh's mouth
+            measure (half and half from 30°): it still sees the smile of a baby turned 3/4, where face mesh misreads
+            the lips (issue 11: baby smiles on the shared home clips 0.72 → 0.87 balanced accuracy). Off: face mesh
+            alone.
         expression_smile_full: the classifier's smile probability (happy / (happy + neutral + sad)) that counts as a
             full smile in ``infant_smile`` (0.05–1). Leave-one-clip-out on the home labels chooses 0.5 among 0.3–0.8 in
             all 26 folds (``bench/eval_looks.py --loco expression_smile_full=0.3,0.4,0.5,0.6,0.8``).
