@@ -18,8 +18,8 @@ from numpy.typing import NDArray
 from vigclips.progress import NullProgress, Progress
 from vigclips.types import Frame
 from vigclips.vision import geometry, roles
-# mediapipe itself is imported only when MediaPipeFaces loads the models
 from vigclips.vision.expression import ExpressionModel, smile_probability
+# mediapipe itself is imported only when MediaPipeFaces loads the models
 from vigclips.vision.face_mediapipe import FULL_RANGE, SHORT_RANGE, MediaPipeFaces, to_rgb
 from vigclips.vision.settings import VisionConfig
 from vigclips.vision.tracking import FaceTracker, greedy_match, match_score
