@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
 import eval_looks as E  # noqa: E402
+from eval_ranking import auc  # noqa: E402
 
 from vigclips.vision import VisionConfig  # noqa: E402
 from vigclips.vision.analyze import _F, build_result, infant_play_smile  # noqa: E402
@@ -90,14 +91,8 @@ def main(argv: list[str] | None = None) -> int:
           "seconds (area under the ROC curve):")
     for k, name in ((1, "face mesh's mouth measure (the larger of the adult and play-face measures)"),
                     (2, "expression classifier's smile probability"), (3, "infant_smile as scored")):  # fmt: skip
-        print(f"  {roc_auc(a[:, 0], np.nan_to_num(a[:, k], nan=-1.0)):.3f}  {name}")
+        print(f"  {auc(np.nan_to_num(a[:, k], nan=-1.0), a[:, 0] == 1):.3f}  {name}")
     return 0
-
-
-def roc_auc(truth: np.ndarray, score: np.ndarray) -> float:
-    """Area under the ROC curve: the chance that a random positive scores above a random negative (ties count half)."""
-    pos, neg = score[truth == 1], score[truth == 0]
-    return float(np.mean((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])))
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ from vigclips.audio import AudioConfig, analyze_audio, count_turns  # noqa: E402
 from vigclips.config import load_config  # noqa: E402
 from vigclips.media.decode import decode_audio  # noqa: E402
 
+from eval_ranking import auc  # noqa: E402  (bench/ is on the path when a bench script runs)
+
 SR = 16000
 TICK_HZ = 10.0
 ROWS: list[tuple[str, str, str, str]] = []
@@ -130,16 +132,6 @@ LAUGH_GRID = {
     "laugh_min_calls": (3, 4), "laugh_max_call_s": (0.3, 0.4, 0.5), "laugh_max_ioi_s": (0.45, 0.6),
     "laugh_ioi_tolerance": (0.4, 0.6),
 }
-
-
-def auc(scores, positive) -> float:
-    """Area under the ROC curve (ties count half); NaN without both classes."""
-    s = np.asarray(scores, dtype=np.float64)
-    y = np.asarray(positive, dtype=bool)
-    pos, neg = s[y], s[~y]
-    if pos.size == 0 or neg.size == 0:
-        return float("nan")
-    return float(((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()) / (pos.size * neg.size))
 
 
 def join_pcm(parts: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[float, float]]]:

@@ -419,15 +419,18 @@ def laughter_labels(media: Path) -> list[dict[str, str]]:
         return sorted(csv.DictReader(fh), key=lambda r: r["file"])
 
 
-def auc(scores: list[float], positive: list[bool]) -> float:
-    """Area under the ROC curve (ties count half); NaN without both classes.
+def auc(scores, positive) -> float:
+    """Area under the ROC curve (ties count half); NaN without both classes. The one the bench scripts share.
 
     Example:
         >>> auc([0.9, 0.2, 0.5], [True, False, False])
         1.0
     """
-    pos = np.array([s for s, y in zip(scores, positive, strict=True) if y], dtype=np.float64)
-    neg = np.array([s for s, y in zip(scores, positive, strict=True) if not y], dtype=np.float64)
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(positive, dtype=bool)
+    if s.shape != y.shape:
+        raise ValueError(f"{s.shape[0]} scores for {y.shape[0]} labels")
+    pos, neg = s[y], s[~y]
     if pos.size == 0 or neg.size == 0:
         return float("nan")
     wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
