@@ -46,36 +46,41 @@ SINGLE_CLIPS = ("icatcher_test_vid_1000.mp4",)
 
 # (pattern in one clause of a reason, the labelled cue it claims). Reasons are joined clauses ("baby smiled; parent
 # looked at the baby within 0.4 s"): each clause is matched on its own, so the parent's part never checks the baby's cue.
+# A look seen from the head alone is worded "turned to" (the eyes were not resolved): it claims less than a look, and
+# the labels (where the eyes were looking) can only confirm it, so such claims are counted apart.
 CLAIMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), cue)
     for p, cue in (
-        (r"looked at each other|met the baby's eyes", "mutual"),
-        (r"^(the )?parent (looked at the baby|watched quietly)", "p2i"),
-        (r"^parent .*looked at the baby", "p2i"),
-        (r"^(the )?baby (looked at the parent|looked up at the parent)", "i2p"),
-        (r"^baby .*looked up at the parent", "i2p"),
+        (r"looked at each other|met the baby's eyes|turned to each other|already turned to the baby", "mutual"),
+        (r"^(the )?parent (looked at the baby|watched quietly|was turned to the baby)", "p2i"),
+        (r"^parent (?!was already).*(looked at|turned to) the baby", "p2i"),
+        (r"^(the )?baby (was )?(looked at|looked up at|turned to) the parent", "i2p"),
+        (r"^baby .*(looked up at|turned to) the parent", "i2p"),
         (r"smiled together", "ismile"),
         (r"^(the )?baby\b[^;]*\b(smiled|laughed)\b", "ismile"),
     )
 )
+_TURNED = re.compile(r"\bturned to\b")
 
 
-def claims(reason: str) -> list[str]:
-    """The labelled cues one reason claims, each once.
+def claims(reason: str) -> list[tuple[str, str]]:
+    """The labelled cues one reason claims, each once, with how: ``look`` (the eyes were seen) or ``turn`` (the head
+    alone, worded "turned to"; smiles are always ``look``).
 
     Example:
         >>> claims("baby looked up at the parent and smiled; parent answered within 0.5 s")
-        ['i2p', 'ismile']
-        >>> claims("baby smiled; parent smiled back within 0.8 s")
-        ['ismile']
+        [('i2p', 'look'), ('ismile', 'look')]
+        >>> claims("baby turned to the parent; parent was already turned to the baby")
+        [('i2p', 'turn'), ('mutual', 'turn')]
         >>> claims("the parent spoke and the baby answered within 0.6 s")
         []
     """
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for clause in (c.strip() for c in reason.split(";")):
         for pattern, cue in CLAIMS:
-            if pattern.search(clause) and cue not in out:
-                out.append(cue)
+            if pattern.search(clause) and cue not in [c for c, _ in out]:
+                turned = cue != "ismile" and bool(_TURNED.search(clause))
+                out.append((cue, "turn" if turned else "look"))
     return out
 
 
@@ -121,13 +126,13 @@ def check(media: Path, name: str, labels, top: int, freeze: Path | None) -> list
     for mo in find_moments(signals, cfg, top, turns):
         checked = []
         for reason in mo.reasons:
-            for cue in claims(reason):
+            for cue, how in claims(reason):
                 inside = labelled_inside(labels, layout, mo.start_s, mo.end_s, cue)
                 mask = counted[cue]
                 on = [v for t, v in inside if mask[min(int(round(t * hz)), len(mask) - 1)]]
-                checked.append({"reason": reason, "cue": cue, "verdict": verdict([v for _, v in inside]),
+                checked.append({"reason": reason, "cue": cue, "how": how, "verdict": verdict([v for _, v in inside]),
                                 "counted_right": sum(on), "counted": len(on),
-                                "first_of_cue": all(c["cue"] != cue for c in checked)})  # fmt: skip
+                                "first_of_cue": all((c["cue"], c["how"]) != (cue, how) for c in checked)})  # fmt: skip
         rows.append({"rank": mo.rank, "start_s": mo.start_s, "end_s": mo.end_s, "reasons": list(mo.reasons), "claims": checked})
     return rows
 
@@ -146,11 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         for row in check(args.media, name, labels, args.top, args.freeze):
             print(f"  #{row['rank']} {row['start_s']:6.1f}-{row['end_s']:6.1f} s: " + "; ".join(row["reasons"]))  # type: ignore[arg-type]
             for c in row["claims"]:  # type: ignore[union-attr]
-                print(f"      {c['verdict']:9s} {c['cue']:6s} (counted seconds confirmed {c['counted_right']} of {c['counted']}): "
+                print(f"      {c['verdict']:9s} {c['cue']:6s} {c['how']:4s} (counted seconds confirmed {c['counted_right']} of {c['counted']}): "
                       f"{c['reason']}")  # fmt: skip
-                t = totals.setdefault(c["cue"], {"true": 0, "false": 0, "unchecked": 0, "right": 0, "counted": 0})
+                t = totals.setdefault(f"{c['cue']} {c['how']}", {"true": 0, "false": 0, "unchecked": 0, "right": 0, "counted": 0})
                 t[c["verdict"]] += 1
-                if c["first_of_cue"]:  # a candidate's seconds count once per cue, however many reasons claim it
+                if c["first_of_cue"]:  # a candidate's seconds count once per cue and wording, however many reasons claim it
                     t["right"] += c["counted_right"]
                     t["counted"] += c["counted"]
     print("\nclaims in the top candidates' reasons (true: a labelled second inside says so; false: every one says not;"
@@ -158,11 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     for cue, t in sorted(totals.items()):
         checkable = t["true"] + t["false"]
         share = f"{t['true'] / checkable:.2f}" if checkable else "n/a"
-        print(f"  {cue:6s} true {t['true']:2d}  false {t['false']:2d}  unchecked {t['unchecked']:2d}  share true {share:4s}"
+        print(f"  {cue:11s} true {t['true']:2d}  false {t['false']:2d}  unchecked {t['unchecked']:2d}  share true {share:4s}"
               f"  counted seconds confirmed {t['right']:3d} of {t['counted']:3d}")  # fmt: skip
     n_true, n_false = sum(t["true"] for t in totals.values()), sum(t["false"] for t in totals.values())
     if n_true + n_false:
-        print(f"  all    true {n_true:2d}  false {n_false:2d}  share true {n_true / (n_true + n_false):.2f}")
+        print(f"  {'all':11s} true {n_true:2d}  false {n_false:2d}  share true {n_true / (n_true + n_false):.2f}")
     return 0
 
 

@@ -46,7 +46,38 @@ def er():
     ],
 )
 def test_claims_follow_the_reasons_wording(er, reason, cues):
+    assert er.claims(reason) == [(c, "look") for c in cues]
+
+
+@pytest.mark.parametrize(
+    "reason, cues",
+    [
+        ("baby and parent turned to each other for 2.4 s (the longest 1.5 s)", [("mutual", "turn")]),
+        ("baby turned to the parent and smiled; parent smiled back, answered and turned to the baby within 1.0 s",
+         [("i2p", "turn"), ("ismile", "look"), ("p2i", "turn")]),
+        ("baby turned to the parent; parent was already turned to the baby", [("i2p", "turn"), ("mutual", "turn")]),
+        ("the parent was turned to the baby for 68% of the moment", [("p2i", "turn")]),
+        ("the parent was turned to the baby and quiet while the baby was busy for 3.9 s", [("p2i", "turn")]),
+        ("the baby was turned to the parent for 1.5 s", [("i2p", "turn")]),
+    ],
+)
+def test_looks_seen_from_the_head_alone_are_claims_of_turning(er, reason, cues):
     assert er.claims(reason) == cues
+
+
+def test_every_wording_of_the_scoring_stage_is_read(er):
+    # The reasons the scoring stage writes for an attuned episode, with the eyes seen and from the head alone.
+    from signal_builders import attuned_episode, merge, mock_signals
+
+    from vigclips.scoring import ScoringConfig, find_moments
+
+    episode = attuned_episode(50)
+    for eyes in ([(0, 120)], []):
+        sig = mock_signals(120, **merge(episode, {"infant_gaze_from_eyes": eyes, "adult_gaze_from_eyes": eyes}))
+        [m] = find_moments(sig, ScoringConfig(), top_n=1)
+        claimed = {c for r in m.reasons for c in er.claims(r)}
+        how = "look" if eyes else "turn"
+        assert {("mutual", how), ("i2p", how), ("p2i", how), ("ismile", "look")} <= claimed, m.reasons
 
 
 def test_a_claim_is_true_false_or_unchecked(er):
