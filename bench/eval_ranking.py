@@ -437,6 +437,16 @@ def auc(scores, positive) -> float:
     return float(wins / (pos.size * neg.size))
 
 
+def analyse_family(media: Path, family: str, freeze: Path | None = None, gap_s: float = LAUGHTER_GAP_S):
+    """One family's LookitLaughter clips joined in file order, ``gap_s`` apart, through the whole pipeline:
+    ``(signals, segments, turns, layout)`` as :func:`analyse_joined` gives them (kept in ``freeze`` when given)."""
+    rows = [r for r in laughter_labels(media) if r["child"] == family]
+    order = [Clip(f"{LAUGHTER_DIR}/{r['file']}", "laughed" if r["parent_says_laughed"] == "Yes" else "no laugh") for r in rows]
+    frozen = freeze / f"laughter_{family}_gap{gap_s:g}.npz" if freeze is not None else None
+    with tempfile.TemporaryDirectory(prefix="vigclips-family-") as tmp:
+        return analyse_joined(order, media, Path(tmp), frozen, order, gap_s)
+
+
 def run_laughter(media: Path, family: str, top: int, freeze: Path | None = None,
                  gap_s: float = LAUGHTER_GAP_S) -> dict[str, object]:
     """Join one family's LookitLaughter clips (file order, ``gap_s`` apart) into one file, run the whole pipeline and
@@ -446,12 +456,8 @@ def run_laughter(media: Path, family: str, top: int, freeze: Path | None = None,
     laughed in it) and, per clip, the seconds of baby laughter heard (``infant_laugh`` >= 0.5) against the parent's
     report (AUC).
     """
-    rows = [r for r in laughter_labels(media) if r["child"] == family]
-    order = [Clip(f"{LAUGHTER_DIR}/{r['file']}", "laughed" if r["parent_says_laughed"] == "Yes" else "no laugh") for r in rows]
-    frozen = freeze / f"laughter_{family}_gap{gap_s:g}.npz" if freeze is not None else None
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="vigclips-laugh-") as tmp:
-        signals, segments, turns, layout = analyse_joined(order, media, Path(tmp), frozen, order, gap_s)
+    signals, segments, turns, layout = analyse_family(media, family, freeze, gap_s)
     analyse_s = time.perf_counter() - t0
     moments = find_moments(signals, ScoringConfig(), top, turns)
     j = Joined(signals, segments, layout)

@@ -103,6 +103,31 @@ def test_turns_are_derived_from_voices_with_initiators() -> None:
 # ------------------------------------------------------------------------------------------------------------ reasons
 
 
+def test_looks_seen_from_the_head_alone_are_told_as_turning() -> None:
+    # Issue 11: in profile the eyes are not resolved and a look is where the head points; the baby may be turned to her
+    # mother with her eyes on the toy in her mother's hand. Say what was seen: "turned to", not "looked at".
+    episode = attuned_episode(50)
+    profile = mock_signals(120, **merge(episode, {"infant_gaze_from_eyes": [], "adult_gaze_from_eyes": [(0, 120)]}))
+    [m] = find_moments(profile, CFG, top_n=1)
+    text = " | ".join(m.reasons)
+    assert "baby and parent turned to each other for 2.4 s" in m.reasons, m.reasons
+    assert "baby turned to the parent and smiled; parent smiled back within 0.8 s" in text
+    assert "looked" not in text.replace("parent looked at the baby", ""), m.reasons  # only the parent's eyes were seen
+    assert "the parent looked at the baby for" in text or "the parent looked at the baby all through" in text
+    # Both seen from the front: looks, as before (and as where the channel was not measured).
+    frontal = mock_signals(120, **merge(episode, {"infant_gaze_from_eyes": [(0, 120)], "adult_gaze_from_eyes": [(0, 120)]}))
+    [f] = find_moments(frontal, CFG, top_n=1)
+    assert "baby and parent looked at each other for 2.4 s" in f.reasons
+    assert f.reasons == find_moments(mock_signals(120, **episode), CFG, top_n=1)[0].reasons
+
+
+def test_the_parent_seen_turned_is_told_as_turned_to_the_baby() -> None:
+    sig = mock_signals(40, adult_looks_at_infant=[(10, 30)], infant_smile=[(12, 14), (20, 22)], adult_gaze_from_eyes=[])
+    [m] = find_moments(sig, CFG, top_n=1)
+    text = " | ".join(m.reasons)
+    assert "the parent was turned to the baby" in text and "looked at the baby" not in text, m.reasons
+
+
 def test_reasons_name_the_cues_with_figures() -> None:
     sig = mock_signals(120, **attuned_episode(50))
     [m] = find_moments(sig, CFG, top_n=1)

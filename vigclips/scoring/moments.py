@@ -638,6 +638,13 @@ def _select(
 
 _INIT_WORDS = {"look": "looked up at the parent", "smile": "smiled", "voice": "made a sound"}
 _RESP_WORDS = {"smile": "smiled back", "voice": "answered", "look": "looked at the baby", "eye contact": "met the baby's eyes"}
+# Say what was seen (issue 11): where a gaze's direction came from the head's orientation alone (a profile, a steep 3/4
+# view: the eyes unresolved), the person is told as *turned to* the other, not as looking at them. A baby turned to
+# her mother may have her eyes on the toy in her mother's hand; "turned to" stays true, "looked at" would not.
+_INIT_TURNED = {**_INIT_WORDS, "look": "turned to the parent"}
+_RESP_TURNED = {**_RESP_WORDS, "look": "turned to the baby", "eye contact": "was already turned to the baby"}
+_LOOK_TOLD_S = 1.0
+"""A look that starts an initiative or a response is told from its first second: seen with the eyes or not."""
 _WEAK_FACES_FRAC = 0.5
 """Below this share of the moment with both faces seen, a caveat says the faces were hard to see (check by eye)."""
 
@@ -660,14 +667,29 @@ def _times(n: int) -> str:
     return "" if n <= 1 else f" {n} times"
 
 
-def _response_text(r: Response) -> str:
+def _seen_with_eyes(cues: Cues, mask: NDArray[np.bool_], s: int, e: int, *who: str) -> bool:
+    """Whether most ticks of ``mask`` in ``[s, e)`` had the gaze of each of ``who`` (``infant``, ``adult``) from the
+    eyes, so a look is told as a look; True where that was not measured (or ``mask`` is off throughout)."""
+    eyes = [getattr(cues, f"{w}_gaze_eyes") for w in who]
+    on = mask[s:e]
+    if any(x is None for x in eyes) or not on.any():
+        return True
+    return bool(np.logical_and.reduce([x[s:e][on] for x in eyes]).mean() >= 0.5)
+
+
+def _response_text(cues: Cues, r: Response) -> str:
     """"baby smiled; parent smiled back within 0.8 s": what the baby did and how the parent answered."""
-    init = _join([_INIT_WORDS[k] for k in ("look", "smile", "voice") if k in r.initiative])
+    span = max(1, round(_LOOK_TOLD_S / cues.tick_s))
+    t0, t1 = r.initiative_tick, r.response_tick
+    baby_eyes = _seen_with_eyes(cues, cues.infant_look, t0, t0 + span, "infant")
+    init = _join([(_INIT_WORDS if baby_eyes else _INIT_TURNED)[k] for k in ("look", "smile", "voice") if k in r.initiative])
+    resp_words = _RESP_WORDS if _seen_with_eyes(cues, cues.adult_look, t1, t1 + span, "adult") else _RESP_TURNED
     resp_kinds = [k for k in ("smile", "voice", "look", "eye contact") if k in r.response]
     if resp_kinds == ["eye contact"]:
-        return f"baby {init}; parent {_RESP_WORDS['eye contact']}"
+        met = resp_words if baby_eyes else _RESP_TURNED  # eyes met only where both pairs of eyes were seen
+        return f"baby {init}; parent {met['eye contact']}"
     # Eye contact is already told by the looking-at-each-other reason; name the active responses and how soon they came.
-    resp = _join([_RESP_WORDS[k] for k in resp_kinds if k != "eye contact"])
+    resp = _join([resp_words[k] for k in resp_kinds if k != "eye contact"])
     return f"baby {init}; parent {resp} within {max(r.latency_s, 0.1):.1f} s"
 
 
@@ -692,8 +714,9 @@ def _together_reasons(cues: Cues, s: int, e: int, details: dict[str, object]) ->
     details.update(mutual_gaze_s=round(mg_total, 2), longest_mutual_gaze_s=round(mg_long, 2), shared_smile_s=round(ss_total, 2))
     out = []
     if mg_total >= 0.5:
-        extra = f" (the longest look {mg_long:.1f} s)" if mg_long < mg_total - 1e-6 else ""
-        out.append(f"baby and parent looked at each other for {mg_total:.1f} s{extra}")
+        looked = _seen_with_eyes(cues, cues.mutual, s, e, "infant", "adult")
+        extra = f" (the longest {'look ' if looked else ''}{mg_long:.1f} s)" if mg_long < mg_total - 1e-6 else ""
+        out.append(f"baby and parent {'looked at' if looked else 'turned to'} each other for {mg_total:.1f} s{extra}")
     if ss_total >= 0.3:
         out.append(f"baby and parent smiled together for {ss_total:.1f} s")
     return out
@@ -741,7 +764,7 @@ def _receiving_reason(cues: Cues, s: int, e: int, details: dict[str, object], ca
     best = max(responses, key=lambda r: (r.weight, len(r.response), -r.latency_s))
     details["best_response_latency_s"] = round(best.latency_s, 2)
     caveats.extend(_response_caveats(cues, best))
-    text = _response_text(best)
+    text = _response_text(cues, best)
     if len(responses) > 1:
         text += f" (this happened {len(responses)} times here)"
     return [text]
@@ -760,14 +783,18 @@ def _attentive_reasons(cues: Cues, s: int, e: int, details: dict[str, object]) -
     out = []
     look_frac = float(cues.adult_look[s:e].mean())
     details["adult_look_frac"] = round(look_frac, 3)
+    looked = _seen_with_eyes(cues, cues.adult_look, s, e, "adult")
+    at_baby = "looked at the baby" if looked else "was turned to the baby"
     if look_frac >= 0.95:
-        out.append("the parent looked at the baby all through the moment")
+        out.append(f"the parent {at_baby} all through the moment")
     elif look_frac >= 0.5:
-        out.append(f"the parent looked at the baby for {100 * look_frac:.0f}% of the moment")
+        out.append(f"the parent {at_baby} for {100 * look_frac:.0f}% of the moment")
     active = cues.infant_voice | cues.infant_smile | cues.infant_look
-    quiet_s = float((cues.adult_look & ~cues.adult_voice & active)[s:e].sum() * cues.tick_s)
+    quiet = cues.adult_look & ~cues.adult_voice & active
+    quiet_s = float(quiet[s:e].sum() * cues.tick_s)
     if quiet_s >= 1.0:
-        out.append(f"the parent watched quietly while the baby was busy for {quiet_s:.1f} s")
+        watched = "watched quietly" if _seen_with_eyes(cues, quiet, s, e, "adult") else "was turned to the baby and quiet"
+        out.append(f"the parent {watched} while the baby was busy for {quiet_s:.1f} s")
     return out
 
 
@@ -775,11 +802,13 @@ def _seen_reasons(cues: Cues, s: int, e: int) -> list[str]:
     """Single cues (a smile, a look, a sound) for a moment no principle's cue stands out in: still what the clip shows."""
     tick = cues.tick_s
     out = []
+    baby_looked = _seen_with_eyes(cues, cues.infant_look, s, e, "infant")
+    parent_looked = _seen_with_eyes(cues, cues.adult_look, s, e, "adult")
     for mask, text, min_s in (
         (cues.infant_smile, "the baby smiled for {:.1f} s", 0.3),
         (cues.adult_smile, "the parent smiled for {:.1f} s", 0.3),
-        (cues.infant_look, "the baby looked at the parent for {:.1f} s", 0.5),
-        (cues.adult_look, "the parent looked at the baby for {:.1f} s", 0.5),
+        (cues.infant_look, f"the baby {'looked at' if baby_looked else 'was turned to'} the parent for {{:.1f}} s", 0.5),
+        (cues.adult_look, f"the parent {'looked at' if parent_looked else 'was turned to'} the baby for {{:.1f}} s", 0.5),
         (cues.infant_voice & ~cues.cry, "the baby made sounds for {:.1f} s", 0.3),
     ):
         total, _ = _secs(mask, s, e, tick)

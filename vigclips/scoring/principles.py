@@ -135,6 +135,10 @@ class Cues:
     """(T,) the parent seen turned to someone or something other than the baby (None: not measured)."""
     adult_gaze_seen: NDArray[np.bool_] | None = None
     """(T,) where the parent looked is known (``adult_looks_at_infant`` measured at that tick; None: not measured)."""
+    infant_gaze_eyes: NDArray[np.bool_] | None = None
+    """(T,) the baby's gaze direction came from the eyes, not from the head's orientation alone (``infant_gaze_from_eyes``;
+    None: not measured, and looks are then told as looks). ``adult_gaze_eyes`` likewise for the parent."""
+    adult_gaze_eyes: NDArray[np.bool_] | None = None
     responses: list[Response] = field(default_factory=list)
     infant_laugh: NDArray[np.bool_] | None = None
     """Baby laughing (``infant_laugh`` channel); None when not measured. ``adult_laugh`` likewise for the parent."""
@@ -166,6 +170,12 @@ def _measured(signals: Signals, *names: str) -> bool:
 def _binarise(x: NDArray[np.floating], on: float, cfg: ScoringConfig, tick_s: float) -> NDArray[np.bool_]:
     mask = iv.hysteresis(x, on, on - cfg.hysteresis)
     return iv.clean_mask(mask, round(cfg.bridge_gap_s / tick_s), max(1, round(cfg.min_event_s / tick_s)))
+
+
+def _from_eyes(signals: Signals, who: str) -> NDArray[np.bool_] | None:
+    """Ticks where ``who``'s gaze came from the eyes (``{who}_gaze_from_eyes``), or None where that was not measured."""
+    name = f"{who}_gaze_from_eyes"
+    return np.nan_to_num(signals[name], nan=0.0) >= 0.5 if _measured(signals, name) else None
 
 
 def _seen(signals: Signals, who: str, cfg: ScoringConfig, tick_s: float) -> tuple[NDArray[np.bool_], bool]:
@@ -283,6 +293,8 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         infant_elsewhere=elsewhere["infant"],
         adult_elsewhere=elsewhere["adult"],
         adult_gaze_seen=np.isfinite(signals["adult_looks_at_infant"]) if "adult_looks_at_infant" in signals else None,
+        infant_gaze_eyes=_from_eyes(signals, "infant"),
+        adult_gaze_eyes=_from_eyes(signals, "adult"),
         infant_laugh=infant_laugh,
         adult_laugh=adult_laugh,
         adult_ids=adult_ids,

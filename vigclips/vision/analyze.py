@@ -63,13 +63,21 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "adult_looks_elsewhere",
     "infant_eyes_hidden",
     "adult_eyes_hidden",
+    "infant_gaze_from_eyes",
+    "adult_gaze_from_eyes",
 )
 """Extra channels appended after :data:`VISION_COLUMNS`: head pose per role, both smiling (the smaller of the two
 smiles), how sure the role decision of the tick's faces is (0.5 = a guess, 1 = certain), and how sure each role's head
 orientation is (:data:`HEAD_CONFIDENCE_MESH` with face mesh, the detector's score from keypoints alone; NaN unseen), and
 whether each is seen turned to something other than the partner (1/0; NaN where the face or the partner's place is
 unknown): a reply made so is not a contingent turn (issue 11); and whether each one's eyes are seen hidden behind hands
-(1/0; NaN where hands were not looked for): then the look is 0 and where they look is unknown, not "elsewhere"."""
+(1/0; NaN where hands were not looked for): then the look is 0 and where they look is unknown, not "elsewhere"; and
+whether each one's gaze direction came from the eyes (1: face mesh's irises weigh at least :data:`GAZE_FROM_EYES_TRUST`
+in it) or from the head's orientation alone (0: a profile or steep 3/4 view; NaN unseen), so that a reason says "turned
+to" rather than "looked at" where only the head was seen (issue 11)."""
+
+GAZE_FROM_EYES_TRUST = 0.5
+"""Weight of the irises in a gaze (:func:`vigclips.vision.geometry.eye_trust`) from which the gaze counts as the eyes'."""
 
 FACE_FIELDS: tuple[str, ...] = (
     "x1",
@@ -656,6 +664,9 @@ def build_result(
         ):
             ch[f"{name}_{col}"][seen] = D[r, _F[fld]]
         ch[f"{name}_head_confidence"][seen] = head_confidence(D[r])
+        with np.errstate(invalid="ignore"):
+            from_eyes = (D[r, _F["has_mesh"]] > 0) & (geometry.eye_trust(D[r, _F["head_yaw_deg"]]) >= GAZE_FROM_EYES_TRUST)
+        ch[f"{name}_gaze_from_eyes"][seen] = from_eyes
         hidden = eyes_under[r]
         ch[f"{name}_eyes_hidden"][seen] = np.where(np.isnan(hidden), np.nan, hidden >= EYES_HIDDEN_SHARE)
     infant_seen = role_row["infant"] >= 0

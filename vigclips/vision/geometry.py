@@ -191,6 +191,18 @@ mother's gaze back towards the camera while she looked at her baby (issue 11). T
 EYES_IGNORED_YAW_DEG = 45.0
 
 
+def eye_trust(yaw_deg: NDArray[np.floating]) -> NDArray[np.float64]:
+    """How much the irises count in the gaze of a head turned ``yaw_deg`` from the camera: 1 up to
+    :data:`EYES_TRUSTED_YAW_DEG`, 0 from :data:`EYES_IGNORED_YAW_DEG` (NaN stays NaN).
+
+    Example:
+        >>> eye_trust(np.array([10.0, -32.5, 60.0])).tolist()
+        [1.0, 0.5, 0.0]
+    """
+    span = EYES_IGNORED_YAW_DEG - EYES_TRUSTED_YAW_DEG
+    return np.clip((EYES_IGNORED_YAW_DEG - np.abs(np.asarray(yaw_deg, np.float64))) / span, 0.0, 1.0)
+
+
 def gaze_deg(
     head_pose: NDArray[np.float64], eye_hv: NDArray[np.float64], params: GeometryParams = GeometryParams()
 ) -> NDArray[np.float64]:
@@ -204,7 +216,7 @@ def gaze_deg(
     Returns:
         (n, 2) float64 ``gaze_yaw_deg, gaze_pitch_deg`` (same conventions as head pose), each clipped to ±90.
     """
-    trust = np.clip((EYES_IGNORED_YAW_DEG - np.abs(head_pose[:, 0])) / (EYES_IGNORED_YAW_DEG - EYES_TRUSTED_YAW_DEG), 0.0, 1.0)
+    trust = eye_trust(head_pose[:, 0])
     eye_yaw = trust * np.clip(eye_hv[:, 0] * params.eye_yaw_gain_deg, -60.0, 60.0)
     eye_pitch = trust * np.clip(eye_hv[:, 1] * params.eye_pitch_gain_deg, -45.0, 45.0)
     return np.clip(np.stack([head_pose[:, 0] + eye_yaw, head_pose[:, 1] + eye_pitch], axis=1), -90.0, 90.0)

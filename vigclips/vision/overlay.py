@@ -88,7 +88,9 @@ def render_overlay(frame: Frame, result: VisionResult, frame_index: int) -> NDAr
             if result.channels[f"{who[0]}_eyes_hidden"][frame_index] == 1:
                 lines.append("eyes hidden by hands")
             elif np.isfinite(look) and look >= 0.5:
-                lines.append(f"looks at {'baby' if who[1] == 'infant' else 'parent'} {look:.2f}")
+                # "turned to" where the direction came from the head alone (eyes not resolved), as the reasons say
+                verb = "turned to" if result.channels[f"{who[0]}_gaze_from_eyes"][frame_index] == 0 else "looks at"
+                lines.append(f"{verb} {'baby' if who[1] == 'infant' else 'parent'} {look:.2f}")
             elif np.isfinite(away) and away >= 0.5:
                 lines.append("turned elsewhere")
             elif np.isfinite(look):
@@ -106,7 +108,8 @@ def render_overlay(frame: Frame, result: VisionResult, frame_index: int) -> NDAr
     mutual = result.channels["mutual_gaze"][frame_index]
     if np.isfinite(mutual) and mutual >= MUTUAL_THRESHOLD and roles.ROLE_INFANT in centres and roles.ROLE_ADULT in centres:
         cv2.line(out, centres[roles.ROLE_INFANT], centres[roles.ROLE_ADULT], MUTUAL_BGR, thick + 1)
-        cv2.putText(out, "mutual gaze", (8, h - 10), cv2.FONT_HERSHEY_SIMPLEX, font_scale * 1.2, MUTUAL_BGR, thick)
+        eyes = [result.channels[f"{who}_gaze_from_eyes"][frame_index] != 0 for who in ("infant", "adult")]
+        cv2.putText(out, "mutual gaze" if all(eyes) else "turned to each other", (8, h - 10), cv2.FONT_HERSHEY_SIMPLEX, font_scale * 1.2, MUTUAL_BGR, thick)
     shared = result.channels["shared_smile"][frame_index]
     if np.isfinite(shared) and shared >= SMILE_THRESHOLD:
         cv2.putText(out, "shared smile", (8, 20), cv2.FONT_HERSHEY_SIMPLEX, font_scale * 1.2, MUTUAL_BGR, thick)
