@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     cfg = VisionConfig()
-    labels = [lab for lab in E.load_labels(args.labels) if E._group(lab.clip) != "TV" and lab.values["ismile"] is not None]
+    labels = [lab for lab in E.load_labels(args.labels) if E._home(lab.clip) and lab.values["ismile"] is not None]
     if not labels:
         print(f"no ismile labels in {args.labels}", file=sys.stderr)
         return 2

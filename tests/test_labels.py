@@ -16,7 +16,7 @@ import pytest
 from vigclips.media.probe import probe
 
 LABELS = Path(__file__).resolve().parents[1] / "bench" / "labels"
-LOOK_FILES = sorted(LABELS.glob("looks_*.csv"))
+LOOK_FILES = sorted(LABELS.rglob("looks_*.csv"))  # the second coder's files the evaluation does not read too
 COLUMNS = ["clip", "t_s", "p2i", "i2p", "ismile", "note"]
 VALUES = {"0", "1", "?"}
 
@@ -32,7 +32,7 @@ def test_label_files_exist():
     assert any(p.name == "looks_2UWdXP.csv" for p in LOOK_FILES)
 
 
-@pytest.mark.parametrize("path", LOOK_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LOOK_FILES, ids=lambda p: str(p.relative_to(LABELS)))
 def test_label_file_format(path):
     header, rows = _read(path)
     assert header, "a header of # lines states the protocol"
@@ -52,7 +52,7 @@ def test_label_file_format(path):
 
 
 # Files whose protocol says every whole second of each clip is labelled (others may label a subset).
-COMPLETE_FILES = ["looks_2UWdXP.csv"]
+COMPLETE_FILES = ["looks_2UWdXP.csv", "looks_icatcher.csv", "looks_webcam.csv"]
 
 
 @pytest.mark.parametrize("name", COMPLETE_FILES)
