@@ -3,6 +3,7 @@ reaches a cookie or the address bar."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,16 @@ def _folder(root: Path, name: str) -> Path:
     return folder
 
 
+def _wait_until(page, expression: str, timeout_s: float = 10.0) -> None:
+    """Poll a JavaScript expression from Python until it is true. Not ``page.wait_for_function``: under the review
+    page's CSP (no 'unsafe-eval') Playwright's own polling re-evaluates the string in the page, which the CSP refuses
+    once the first, synchronous check has passed false (microsoft/playwright#7395, fixed upstream in #36986)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true after {timeout_s} s: {expression}"
+        page.wait_for_timeout(50)
+
+
 def test_14_5_two_review_pages_in_one_browser_keep_working_after_reloads(tmp_path):
     if not CHROMIUM.is_file():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run browser tests")
@@ -48,7 +59,7 @@ def test_14_5_two_review_pages_in_one_browser_keep_working_after_reloads(tmp_pat
                 page.reload()
                 page.wait_for_selector(".card >> nth=2")
                 assert page.locator(".card img").count() == 3
-                page.wait_for_function("[...document.querySelectorAll('.card img')].every(i => i.complete && i.naturalWidth > 0)")
+                _wait_until(page, "[...document.querySelectorAll('.card img')].every(i => i.complete && i.naturalWidth > 0)")
                 assert srv.token not in page.url
             assert context.cookies() == []
             browser.close()
