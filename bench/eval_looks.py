@@ -9,8 +9,8 @@ person of the looking pair and "i" the left one, so there the program's adult/in
 
 Per cue it prints balanced accuracy (the mean of the true-positive and true-negative rates) over labelled seconds, where
 the prediction for second t is the mean of the column over ticks within t +- 0.2 s, at >= 0.5 (a face not seen counts as
-"no"), the share of true cases found and the share of "no" seconds read as no; for each LAEO clip, the share of ticks where both faces are seen with
-``mutual_gaze`` >= 0.5; and the Lookit exchange's turn counts (``turns_lena``, ``turns_contingent``).
+"no"), the share of true cases found and the share of "no" seconds read as no; for each LAEO clip, the share of ticks
+where both faces are seen with ``mutual_gaze`` >= 0.5; and the Lookit exchange's turn counts (``turns_lena``, ``turns_contingent``).
 
 ``--loco`` gives leave-one-clip-out figures for a vision setting chosen from the listed values: for each clip, the value
 with the best mean balanced accuracy on the *other* clips is used to predict it. The headline uses the shipped settings.

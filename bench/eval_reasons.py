@@ -149,11 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     for name in (*FAMILIES, *SINGLE_CLIPS):
         print(f"\n{name}: top {args.top} candidates")
         for row in check(args.media, name, labels, args.top, args.freeze):
-            print(f"  #{row['rank']} {row['start_s']:6.1f}-{row['end_s']:6.1f} s: " + "; ".join(row["reasons"]))  # type: ignore[arg-type]
+            reasons = "; ".join(row["reasons"])  # type: ignore[arg-type]
+            print(f"  #{row['rank']} {row['start_s']:6.1f}-{row['end_s']:6.1f} s: {reasons}")
             for c in row["claims"]:  # type: ignore[union-attr]
-                print(f"      {c['verdict']:9s} {c['cue']:6s} {c['how']:4s} (counted seconds confirmed {c['counted_right']} of {c['counted']}): "
-                      f"{c['reason']}")  # fmt: skip
-                t = totals.setdefault(f"{c['cue']} {c['how']}", {"true": 0, "false": 0, "unchecked": 0, "right": 0, "counted": 0})
+                confirmed = f"counted seconds confirmed {c['counted_right']} of {c['counted']}"
+                print(f"      {c['verdict']:9s} {c['cue']:6s} {c['how']:4s} ({confirmed}): {c['reason']}")
+                empty = {"true": 0, "false": 0, "unchecked": 0, "right": 0, "counted": 0}
+                t = totals.setdefault(f"{c['cue']} {c['how']}", empty)
                 t[c["verdict"]] += 1
                 if c["first_of_cue"]:  # a candidate's seconds count once per cue and wording, however many reasons claim it
                     t["right"] += c["counted_right"]

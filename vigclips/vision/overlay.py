@@ -109,7 +109,8 @@ def render_overlay(frame: Frame, result: VisionResult, frame_index: int) -> NDAr
     if np.isfinite(mutual) and mutual >= MUTUAL_THRESHOLD and roles.ROLE_INFANT in centres and roles.ROLE_ADULT in centres:
         cv2.line(out, centres[roles.ROLE_INFANT], centres[roles.ROLE_ADULT], MUTUAL_BGR, thick + 1)
         eyes = [result.channels[f"{who}_gaze_from_eyes"][frame_index] != 0 for who in ("infant", "adult")]
-        cv2.putText(out, "mutual gaze" if all(eyes) else "turned to each other", (8, h - 10), cv2.FONT_HERSHEY_SIMPLEX, font_scale * 1.2, MUTUAL_BGR, thick)
+        text = "mutual gaze" if all(eyes) else "turned to each other"
+        cv2.putText(out, text, (8, h - 10), cv2.FONT_HERSHEY_SIMPLEX, font_scale * 1.2, MUTUAL_BGR, thick)
     shared = result.channels["shared_smile"][frame_index]
     if np.isfinite(shared) and shared >= SMILE_THRESHOLD:
         cv2.putText(out, "shared smile", (8, 20), cv2.FONT_HERSHEY_SIMPLEX, font_scale * 1.2, MUTUAL_BGR, thick)
