@@ -149,13 +149,19 @@ def predictions(labels: list[Label], t: np.ndarray, ch: dict[str, np.ndarray], c
     return out
 
 
-def balanced(pairs: list[tuple[int, int]]) -> tuple[float, float, int, int]:
-    """Balanced accuracy, true-positive rate, positives, negatives (NaN where a class is missing)."""
+def rates(pairs: list[tuple[int, int]]) -> tuple[float, float, int, int]:
+    """True-positive rate, true-negative rate, positives, negatives (a rate is NaN where its class is missing)."""
     a = np.array(pairs, dtype=int).reshape(-1, 2)
     pos, neg = a[a[:, 0] == 1], a[a[:, 0] == 0]
     tpr = pos[:, 1].mean() if len(pos) else np.nan
     tnr = 1 - neg[:, 1].mean() if len(neg) else np.nan
-    return float(np.mean([tpr, tnr])), float(tpr), len(pos), len(neg)
+    return float(tpr), float(tnr), len(pos), len(neg)
+
+
+def balanced(pairs: list[tuple[int, int]]) -> tuple[float, float, int, int]:
+    """Balanced accuracy, true-positive rate, positives, negatives (NaN where a class is missing)."""
+    tpr, tnr, npos, nneg = rates(pairs)
+    return float(np.mean([tpr, tnr])), tpr, npos, nneg
 
 
 WEBCAM_CLIPS = frozenset({"lookit_causal_ex2.mp4", "lookit_consent.mp4", "lookit_consent_ja.mp4", "icatcher_test_short.mp4"})
@@ -235,8 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     home = [c for c in labelled if _home(c)]
     for cue in CUES:
         for name, members in [(g, [c for c in labelled if _group(c) == g]) for g in groups] + [("home", home)]:
-            ba, tpr, npos, nneg = balanced(_pooled(pairs, cue, members))
-            tnr = 2 * ba - tpr if npos else balanced([(1 - t, 1 - p) for t, p in _pooled(pairs, cue, members)])[1]
+            pooled = _pooled(pairs, cue, members)
+            ba = balanced(pooled)[0]
+            tpr, tnr, npos, nneg = rates(pooled)
             if npos + nneg:
                 print(f"{cue:8} {name:22} {ba:12.3f} {tpr:7.3f} {tnr:8.3f} {npos:5d} {nneg:5d}")
 
