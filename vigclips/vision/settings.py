@@ -53,15 +53,15 @@ class VisionConfig:
             the lips (issue 11: baby smiles on the shared home clips 0.72 → 0.87 balanced accuracy). Off: face mesh
             alone.
         expression_smile_full: the classifier's smile probability (happy / (happy + neutral + sad)) that counts as a
-            full smile in ``infant_smile`` (0.05–1). Leave-one-clip-out on the home labels chooses 0.5 among 0.3–0.8 in
-            all 26 folds (``bench/eval_looks.py --loco expression_smile_full=0.3,0.4,0.5,0.6,0.8``).
+            full smile in ``infant_smile`` (0.05–1). Leave-one-clip-out on the home labels chooses 0.5 among 0.3–1.0 in
+            all 27 folds (``bench/eval_looks.py --loco expression_smile_full=0.3,0.5,0.6,0.8,1.0``).
         infant_smile_hold_s: where the baby's face is seen but its mouth is not measured (face mesh gives out on a
             profile or a steep 3/4 view, for a few ticks while the head turns), ``infant_smile`` is the value measured
             nearest in time, up to this far before or after (0–5 s; 0 = unknown there, which counts as no smile). A
             smile lasts seconds, longer than the mesh drops out: of the 68 smiling seconds labelled on the shared home
             clips, the baby's face was seen with no mouth measure on any tick in 8 and on most ticks in 3 more (issue
             11). Still NaN where the face is not seen. Leave-one-clip-out on the home labels chooses 1.0 among 0–2 in
-            all 26 folds (``bench/eval_looks.py --loco infant_smile_hold_s=0,0.3,0.5,1,2``).
+            26 of 27 folds (``bench/eval_looks.py --loco infant_smile_hold_s=0,0.3,0.5,1,2``).
         mouth_open_span: inner-lip gap / mouth width of a fully open mouth (0.1–1.5).
         looks_full_deg: a gaze ray within this angle of the partner's face counts fully as looking at them (1–60).
         looks_zero_deg: beyond this angle it does not count at all (> looks_full_deg, up to 90).
@@ -70,10 +70,12 @@ class VisionConfig:
             45° in front of or behind them, so two people facing each other across the image look at each other when
             each is turned towards the other by about 45° or more, and a face turned to the camera does not (issue 11). It applies
             in full to a gaze turned 20° or more from the camera, in proportion below; 1.0 is what leave-one-clip-out
-            on the home labels chooses in all 26 folds (``bench/eval_looks.py --loco``).
+            on the home labels chooses in all 27 folds (``bench/eval_looks.py --loco``).
         looks_pitch_offset_deg: added to the measured gaze pitch when judging looks (-30–30): face mesh reads level
             heads a little downwards (median head pitch -3° to -15° on the shared frontal clips); 10 is the value
-            ``bench/eval_looks.py --loco`` chooses on 22 of 26 held-out home clips.
+            ``bench/eval_looks.py --loco`` chose on 22 of 26 held-out home clips at first; on the larger label set
+            of 2026-12-01 it chooses 5 on 25 of 27, as 0–15 barely differ (mean balanced accuracy 0.847 at 5, 0.845
+            at 10).
         looks_sure_confidence: a head pose from the face detector's keypoints counts fully for looks when the detector
             scored the face at least this (0.5–1); below, in proportion down to ``min_detection_confidence`` (a head
             seen from behind scores about 0.5). Face mesh poses always count fully.
@@ -83,7 +85,7 @@ class VisionConfig:
         partner_memory_s: when the partner's face is unseen, aim at where it was seen nearest in time, up to this
             long before or after (0–30 s). 8: in the VIG shot the two stay where they are (a baby in a high chair or on
             a sofa) while the detector loses a turned or moving face for seconds; ``bench/eval_looks.py --loco``
-            chooses 8 among 2, 4, 8 and 30 on 25 of 26 held-out home clips (4 on the other).
+            chooses 8 among 2, 4, 8 and 30 on 26 of 27 held-out home clips (4 on the other).
         use_depth: estimate each face's distance from its size (assumed infant/adult eye distances) so a ray can aim at
             a partner nearer or farther away. Off by default: with a camera in front of the dyad, a partner estimated
             nearer the camera makes looking *at the camera* count as looking at the partner (measured on the Lookit
