@@ -50,7 +50,7 @@ def _folder_with_one_confirmed_moment(root: Path, src: Path, signals: bool) -> P
     import numpy as np
 
     from vigclips.media import probe
-    from vigclips.moments_file import build_document, sha256_file, source_record, write_moments
+    from vigclips.results.moments import build_document, sha256_file, source_record, write_moments
 
     info = probe(src)
     folder = root / src.stem

@@ -61,7 +61,7 @@ def _recording(path: Path, duration_s: float) -> None:
 
 
 def _decide(folder: Path) -> dict:
-    from vigclips.review.decisions import DecisionStore
+    from vigclips.results.decisions import DecisionStore
 
     store = DecisionStore(folder)
     doc = store.read()

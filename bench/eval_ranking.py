@@ -578,8 +578,8 @@ def timing(top: int) -> dict[str, float]:
     out = {"rank_1h_best_s": min(runs), "rank_1h_median_s": float(np.median(runs)), "candidates": len(moments)}
     with tempfile.TemporaryDirectory() as tmp:
         for name, fn in (
-            ("timeline_png_s", lambda: write_timeline_png(sig, moments, Path(tmp) / "timeline.png")),
-            ("eaf_s", lambda: write_eaf(sig, moments, None, None, Path(tmp) / "x.eaf", "x.mp4")),
+            ("timeline_png_s", lambda: write_timeline_png(sig, moments, Path(tmp) / "timeline.png", ScoringConfig())),
+            ("eaf_s", lambda: write_eaf(sig, moments, None, None, Path(tmp) / "x.eaf", "x.mp4", ScoringConfig())),
             ("vtt_s", lambda: write_vtt(moments, Path(tmp) / "moments.vtt")),
             ("edl_s", lambda: write_edl(moments, Path(tmp) / "x.edl", Fraction(30000, 1001), "x.mp4")),
         ):

@@ -80,9 +80,9 @@ def write_output_folder(folder, signals: Signals, segments, cfg=None, *, file_na
     from pathlib import Path
 
     from vigclips.audio import count_turns
-    from vigclips.cache import cache_key, save_analysis
+    from vigclips.results.saved import cache_key, save_analysis
     from vigclips.config import PipelineConfig
-    from vigclips.moments_file import build_document, moment_record, write_moments
+    from vigclips.results.moments import build_document, moment_record, write_moments
     from vigclips.scoring import find_moments
 
     folder = Path(folder)

@@ -286,7 +286,7 @@ def test_manybabies_ids_clips_score_above_ads_clips_of_the_same_mother(shared_me
 
 
 def test_teaching_clips_mark_a_shared_laugh() -> None:
-    from vigclips.review.annotate import MUTUAL_BGR, draw_cues
+    from vigclips.export.teaching import MUTUAL_BGR, draw_cues
 
     image = np.zeros((240, 320, 3), dtype=np.uint8)
     faces = {"infant_face_x": 0.25, "infant_face_y": 0.5, "adult_face_x": 0.75, "adult_face_y": 0.5, "adult_smile": 0.9}
@@ -303,9 +303,9 @@ def test_the_timeline_shows_laughs_and_sing_song_rows(tmp_path) -> None:
 
     sig = mock_signals(30, infant_laugh=[(10.0, 11.0)], adult_ids=[(5.0, 9.0)], adult_voice=[(5.0, 9.0)])
     moments = find_moments(sig, ScoringConfig(), top_n=1)
-    with_rows = write_timeline_png(sig, moments, tmp_path / "a.png")
+    with_rows = write_timeline_png(sig, moments, tmp_path / "a.png", ScoringConfig())
     del sig.channels["infant_laugh"], sig.channels["adult_ids"]
-    without = write_timeline_png(sig, find_moments(sig, ScoringConfig(), top_n=1), tmp_path / "b.png")
+    without = write_timeline_png(sig, find_moments(sig, ScoringConfig(), top_n=1), tmp_path / "b.png", ScoringConfig())
     import cv2
 
     assert cv2.imread(str(with_rows)).shape[0] > cv2.imread(str(without)).shape[0]  # two more rows

@@ -17,7 +17,7 @@ import pytest
 
 from vigclips.batch import (
     EVENTS,
-    LOG_FILE,
+    BATCH_LOG_FILE,
     MARKER_FILE,
     STATE_DIR,
     SUMMARY_COLUMNS,
@@ -201,7 +201,7 @@ def test_batch_analyses_folders_records_a_bad_file_and_skips_done_work_on_rerun(
     rows = list(csv.DictReader((out / "summary.csv").open(encoding="utf-8")))
     assert sorted(r["status"] for r in rows) == ["done", "done", "done", "failed"]
     assert "clip-" in (out / "summary.html").read_text(encoding="utf-8")
-    log_text = (out / LOG_FILE).read_text(encoding="utf-8")
+    log_text = (out / BATCH_LOG_FILE).read_text(encoding="utf-8")
     assert "bad: FAILED:" in log_text and "batch finished" in log_text
 
     # rerun: the three done recordings are skipped (not started again), the bad one is tried again

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from vigclips.batch import RecordingResult, write_summary
-from vigclips.batch.run import Batch
+from vigclips.batch.state import Batch
 
 
 def _batch(tmp_path: Path, sizes: list[int], workers: int = 1) -> Batch:

@@ -15,11 +15,14 @@ import cv2
 import numpy as np
 import pytest
 
-from vigclips.export import export_clips, plan_clips, sheet_entries, sheet_title
+from vigclips.export import export_clips
+from vigclips.export.clips import plan_clips, sheet_entries, sheet_title
 from vigclips.media import probe
-from vigclips.review.annotate import CueTrack, draw_cues, layout_contact_sheet, write_contact_sheet
-from vigclips.review.decisions import DecisionStore
-from vigclips.moments_file import build_document, read_moments, sha256_file, source_record, write_moments
+from vigclips.results.cues import CueTrack
+from vigclips.export.teaching import draw_cues
+from vigclips.export.sheet import layout_contact_sheet, write_contact_sheet
+from vigclips.results.decisions import DecisionStore
+from vigclips.results.moments import build_document, read_moments, sha256_file, source_record, write_moments
 
 PEEKABOO = "lookit_laughter/2UWdXP.joke1.rep2.take1.Peekaboo.mp4"
 NOTE = ("Look how Ella turns to you and laughs when you come out from behind your hands. You waited for her, and she "
@@ -84,7 +87,7 @@ def test_no_pyplot_and_the_callers_backend_is_left_alone(tmp_path):
 import sys, matplotlib
 matplotlib.use("svg")
 from pathlib import Path
-from vigclips.review.annotate import write_contact_sheet
+from vigclips.export.sheet import write_contact_sheet
 write_contact_sheet([{{"image": None, "label": "1", "start_s": 0, "end_s": 3, "note": "a $ note"}}], Path({str(tmp_path)!r}) / "s.png", "t")
 assert "matplotlib.pyplot" not in sys.modules, "pyplot was imported"
 assert matplotlib.get_backend() == "svg", matplotlib.get_backend()

@@ -14,7 +14,7 @@ from vigclips.config import PipelineConfig, load_config
 from vigclips.errors import ConfigError, ReviewFileError
 from vigclips.fileio import atomic_path, atomic_write_text
 from vigclips.media.ffmpeg import ClipEncoding, build_clip_args
-from vigclips.moments_file import build_document, read_moments, write_moments
+from vigclips.results.moments import build_document, read_moments, write_moments
 from vigclips.signals import place_on_ticks, read_signals_csv, signals_csv_text, tick_times
 from vigclips.types import Signals
 

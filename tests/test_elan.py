@@ -9,11 +9,13 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from vigclips.config import PipelineConfig
 from vigclips.errors import ReviewFileError
 from vigclips.report.elan import REVIEW_TIERS, TIERS, media_urls, write_eaf
-from vigclips.report.elan_import import import_elan, read_elan_decisions
-from vigclips.rerank import load_saved, write_reviewed_outputs
-from vigclips.review.decisions import DecisionError, DecisionStore
+from vigclips.review.elan_import import import_elan, read_elan_decisions
+from vigclips.results.saved import load_saved
+from vigclips.results.derived import write_reviewed_files
+from vigclips.results.decisions import DecisionError, DecisionStore
 
 from signal_builders import noisy_recording, write_output_folder
 
@@ -39,7 +41,7 @@ def reviewed(tmp_path):
                                                    "note": "a $5 toy & {smile} 😀"})  # fmt: skip
     doc = store.decide(doc["revision"], m2["id"], {"status": "rejected"})
     doc, _ = store.add(doc["revision"], 500.0, 506.5, tags=["attentive"])
-    write_reviewed_outputs(folder, doc, load_saved(folder, doc))
+    write_reviewed_files(folder, doc, load_saved(folder, doc), PipelineConfig())
     return folder
 
 
@@ -153,7 +155,7 @@ def test_an_unchanged_eaf_changes_nothing_even_where_moments_overlap(reviewed) -
     # (added beside it, then trimmed over it: an added moment may not overlap one in use, #15, but trimming can)
     doc, added = store.add(doc["revision"], first["end_s"], first["end_s"] + 4.0, note="the reply")
     doc = store.decide(doc["revision"], added, {"start_s": first["end_s"] - 1.0})
-    write_reviewed_outputs(reviewed, doc, load_saved(reviewed, doc))
+    write_reviewed_files(reviewed, doc, load_saved(reviewed, doc), PipelineConfig())
     before = (reviewed / "moments.json").read_text()
     assert import_elan(reviewed) == {"changed": 0, "added": 0, "unchanged": 4}
     after = json.loads((reviewed / "moments.json").read_text())

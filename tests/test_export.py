@@ -12,7 +12,7 @@ import pytest
 from vigclips.errors import ReviewFileError
 from vigclips.export import export_clips
 from vigclips.media import probe
-from vigclips.moments_file import build_document, sha256_file, source_record, write_moments
+from vigclips.results.moments import build_document, sha256_file, source_record, write_moments
 from vigclips.types import MediaInfo
 
 from media_helpers import frames_between, stored_frame_times

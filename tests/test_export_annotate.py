@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from vigclips.cli import main
 from vigclips.export import export_clips
 from vigclips.media import grab_frame, iter_frames, probe
-from vigclips.review.annotate import BABY_BGR, MUTUAL_BGR, PARENT_BGR, CueTrack, draw_cues, principle_caption, read_cues
-from vigclips.review.decisions import DecisionStore
-from vigclips.moments_file import build_document, sha256_file, source_record, write_moments
+from vigclips.export.teaching import BABY_BGR, MUTUAL_BGR, PARENT_BGR, draw_cues, principle_caption
+from vigclips.results.cues import CueTrack, read_cues
+from vigclips.results.decisions import DecisionStore
+from vigclips.results.moments import build_document, sha256_file, source_record, write_moments
 
 SIGNALS_CSV = """time_s,infant_face_x,infant_face_y,adult_face_x,adult_face_y,infant_gaze_yaw_deg,infant_gaze_pitch_deg,\
 adult_gaze_yaw_deg,adult_gaze_pitch_deg,infant_looks_at_adult,adult_looks_at_infant,mutual_gaze,infant_smile,adult_smile,\
@@ -184,7 +185,7 @@ def test_preview_args_keep_frame_rate_up_to_30_and_key_frames_every_second(tmp_p
 
 def test_previews_play_in_browsers(shared_media, tmp_path):
     """MPEG-PS with MP2 sound (no browser plays it) becomes small H.264/AAC previews of a candidate and of the recording."""
-    from vigclips.review.previews import write_previews
+    from vigclips.results.previews import write_previews
 
     src = shared_media / "grid_lipnet_id2_swwp2s.mpg"
     info = probe(src)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from vigclips.config import ExportConfig
-from vigclips.export import cut_clip
+from vigclips.export.clips import cut_clip
 from vigclips.media import probe
 from vigclips.media.ffmpeg import base_args, run_ffmpeg
 from vigclips.types import ClipSpec

@@ -21,8 +21,9 @@ import pytest
 
 import vigclips.pipeline as pipeline
 from vigclips.errors import BadInputError, OutputError
-from vigclips.moments_file import MOMENTS_FILE, read_moments
-from vigclips.output_folder import BACKUP_PREFIX, discard_stale_work, work_folder
+from vigclips.results.layout import MOMENTS_FILE
+from vigclips.results.moments import read_moments
+from vigclips.results.folder import BACKUP_PREFIX, discard_stale_work, work_folder
 from vigclips.review.server import TOKEN_HEADER, ReviewServer
 
 
@@ -131,7 +132,7 @@ def test_14_2_batch_also_refuses_over_an_unreadable_moments_json(shared_media, t
 _HOLD_WORK = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from vigclips.output_folder import work_folder
+    from vigclips.results.folder import work_folder
     with work_folder(Path(sys.argv[1]), "rec") as work:
         (work / "signals.csv").write_text("half written")
         print(work, flush=True)
@@ -295,7 +296,7 @@ def test_14_8_too_little_room_is_refused_before_the_analysis(counting_analyze, s
 
 def test_14_8_a_disk_filling_up_during_the_writing_names_the_path_and_leaves_nothing(counting_analyze, sample_video,
                                                                                        small_tmpfs):  # fmt: skip
-    from vigclips.output_folder import MIN_FREE_BYTES
+    from vigclips.results.folder import MIN_FREE_BYTES
 
     calls, hooks = counting_analyze
     disk = small_tmpfs(MIN_FREE_BYTES // (1 << 20) + 4)

@@ -122,7 +122,7 @@ def test_14_13_a_recording_too_short_for_any_moment_says_so(tmp_path):
 
 
 def _review_file(folder: Path, recording: Path, moments: list[tuple[float, float, str]]) -> None:
-    from vigclips.moments_file import build_document, sha256_file, source_record, write_moments
+    from vigclips.results.moments import build_document, sha256_file, source_record, write_moments
 
     records = [{"id": f"m{i + 1:02d}", "rank": i + 1, "start_s": a, "end_s": b, "score": 0.5, "reasons": ["test"],
                 "status": s, "scores": {p: 0.5 for p in ("attentive", "encouraging", "receiving", "developing")}}

@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from vigclips.cache import ANALYSIS_FILE, read_analysis
+from vigclips.results.layout import ANALYSIS_FILE
+from vigclips.results.saved import read_analysis
 from vigclips.config import PipelineConfig, load_config
 from vigclips.errors import ReviewFileError
 from vigclips.rerank import rank_folder
-from vigclips.review.decisions import DecisionStore
+from vigclips.results.decisions import DecisionStore
 
 from signal_builders import noisy_recording, write_output_folder
 
@@ -99,7 +100,7 @@ def test_rank_of_a_folder_without_saved_analysis_says_what_to_do(folder) -> None
 
 def test_rank_finds_a_moved_recording_for_the_new_stills(tmp_path, lavfi_clip) -> None:
     from vigclips.media import probe
-    from vigclips.moments_file import sha256_file
+    from vigclips.results.moments import sha256_file
 
     video = lavfi_clip("rank_source.mp4", video="testsrc2=size=160x120:rate=10", seconds=120.0)
     sig, segs = noisy_recording(120, every_s=30)
@@ -110,7 +111,7 @@ def test_rank_finds_a_moved_recording_for_the_new_stills(tmp_path, lavfi_clip) -
                          width=info.width, height=info.height)
     (folder / "moments.json").write_text(json.dumps(doc))
     saved = read_analysis(folder / ANALYSIS_FILE)
-    from vigclips.cache import save_analysis
+    from vigclips.results.saved import save_analysis
 
     save_analysis(folder / ANALYSIS_FILE, saved.signals, saved.segments, {**saved.key, "sha256": doc["source"]["sha256"]})
     weights = tmp_path / "w.json"

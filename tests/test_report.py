@@ -33,7 +33,7 @@ def _private(path: Path) -> bool:
 
 def test_timeline_png(tmp_path: Path, recording) -> None:
     sig, ms = recording
-    out = write_timeline_png(sig, ms, tmp_path / "timeline.png", title="play.mp4")
+    out = write_timeline_png(sig, ms, tmp_path / "timeline.png", ScoringConfig(), title="play.mp4")
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
@@ -44,13 +44,13 @@ def test_timeline_png(tmp_path: Path, recording) -> None:
 
 def test_timeline_png_without_any_channel(tmp_path: Path) -> None:
     sig = Signals.empty_like_ticks(Fraction(10), 300)
-    out = write_timeline_png(sig, find_moments(sig, ScoringConfig(), 2), tmp_path / "timeline.png")
+    out = write_timeline_png(sig, find_moments(sig, ScoringConfig(), 2), tmp_path / "timeline.png", ScoringConfig())
     assert out.stat().st_size > 5000
 
 
 def test_eaf_is_valid_xml_with_the_tiers(tmp_path: Path, recording) -> None:
     sig, ms = recording
-    out = write_eaf(sig, ms, None, None, tmp_path / "play.eaf", "play.mp4")
+    out = write_eaf(sig, ms, None, None, tmp_path / "play.eaf", "play.mp4", ScoringConfig())
     root = ET.parse(out).getroot()
     assert root.tag == "ANNOTATION_DOCUMENT" and root.get("FORMAT") == "3.0"
     assert root.find("HEADER").get("TIME_UNITS") == "milliseconds"
@@ -81,7 +81,7 @@ def test_eaf_is_valid_xml_with_the_tiers(tmp_path: Path, recording) -> None:
 def test_eaf_uses_voice_segments_when_given(tmp_path: Path, recording) -> None:
     sig, ms = recording
     segs = [VocalSegment(1.0, 2.5, "ADULT"), VocalSegment(2.0, 3.0, "ADULT"), VocalSegment(3.2, 3.9, "INFANT")]
-    root = ET.parse(write_eaf(sig, ms, segs, None, tmp_path / "x.eaf", "/data/x.mov")).getroot()
+    root = ET.parse(write_eaf(sig, ms, segs, None, tmp_path / "x.eaf", "/data/x.mov", ScoringConfig())).getroot()
     assert root.find("HEADER/MEDIA_DESCRIPTOR").get("MEDIA_URL") == "file:///data/x.mov"
     tiers = {t.get("TIER_ID"): t for t in root.iter("TIER")}
     assert len(list(tiers["parent voice"].iter("ANNOTATION"))) == 2  # the overlapping segment is clipped, not dropped

@@ -10,7 +10,7 @@ import pytest
 from test_review_server import STILL_BYTES, _document, _request
 
 from vigclips.review.batch_page import BatchReviewServer, is_batch_folder
-from vigclips.moments_file import read_moments, write_moments
+from vigclips.results.moments import read_moments, write_moments
 
 
 @pytest.fixture()

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from vigclips.media import extract_still, probe
-from vigclips.review.decisions import DecisionStore
-from vigclips.moments_file import build_document, sha256_file, source_record, write_moments
+from vigclips.results.decisions import DecisionStore
+from vigclips.results.moments import build_document, sha256_file, source_record, write_moments
 
 pytestmark = pytest.mark.browser
 

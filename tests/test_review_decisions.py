@@ -8,17 +8,8 @@ import threading
 
 import pytest
 
-from vigclips.review.decisions import (
-    MIN_MOMENT_S,
-    DecisionError,
-    DecisionStore,
-    StaleRevisionError,
-    add_moment,
-    apply_decision,
-    check_revision,
-    set_roles_swapped,
-)
-from vigclips.moments_file import read_moments, validate_document, write_moments
+from vigclips.results.decisions import MIN_MOMENT_S, add_moment, apply_decision, check_revision, DecisionError, DecisionStore, set_roles_swapped, StaleRevisionError
+from vigclips.results.moments import read_moments, validate_document, write_moments
 
 STAMP = "2026-11-25T19:00:00Z"
 

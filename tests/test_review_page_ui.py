@@ -21,6 +21,7 @@ import pytest
 from test_review_browser import RECORDING, _moments, _seek, _wait_for, _wait_js, browser, ten_candidates  # noqa: F401
 
 from vigclips.report.timeline import write_timeline_png
+from vigclips.scoring import ScoringConfig
 from vigclips.types import Moment, Signals
 
 pytestmark = pytest.mark.browser
@@ -53,7 +54,7 @@ def review(shared_media, tmp_path):
     t = np.arange(0, info.duration_s, 0.1)
     rows = ["time_s,infant_face_x,infant_face_y,adult_face_x,adult_face_y"] + [f"{v:.1f},0.2,0.5,0.5,0.4" for v in t]
     (folder / "signals.csv").write_text("\n".join(rows) + "\n")
-    write_timeline_png(Signals.empty_like_ticks(Fraction(10), len(t)), moments, folder / "timeline.png")
+    write_timeline_png(Signals.empty_like_ticks(Fraction(10), len(t)), moments, folder / "timeline.png", ScoringConfig())
     server = prepare_review(folder)
     server.start()
     yield server, folder

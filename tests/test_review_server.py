@@ -10,7 +10,7 @@ import os
 import pytest
 
 from vigclips.review.server import TOKEN_HEADER, ReviewServer, _parse_range
-from vigclips.moments_file import read_moments, write_moments
+from vigclips.results.moments import read_moments, write_moments
 
 STILL_BYTES = bytes(range(256)) * 40  # 10 240 bytes standing in for a JPEG
 
@@ -277,7 +277,8 @@ def test_a_killed_server_loses_nothing_already_answered(server, tmp_path):
 def test_files_written_by_the_server_stay_private(server):
     _request(server, "POST", "/api/moments/m01", body={"revision": 0, "status": "rejected"})
     assert (os.stat(server.folder / "moments.json").st_mode & 0o077) == 0
-    from vigclips.moments_file import moments_lock_path, moments_locked
+    from vigclips.results.layout import moments_lock_path
+    from vigclips.results.moments import moments_locked
 
     with moments_locked(server.folder):  # the lock lies beside the folder (the folder is swapped by renames)
         assert (os.stat(moments_lock_path(server.folder)).st_mode & 0o077) == 0
@@ -305,7 +306,7 @@ def test_export_button_cuts_teaching_clips_through_the_api(shared_media, tmp_pat
     from fractions import Fraction
 
     from vigclips.media import probe
-    from vigclips.moments_file import build_document, sha256_file, source_record
+    from vigclips.results.moments import build_document, sha256_file, source_record
 
     src = shared_media / "lookit_causal_ex2.mp4"
     folder = tmp_path / "out" / src.stem

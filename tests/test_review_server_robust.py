@@ -18,7 +18,7 @@ from test_review_server import _document, _request  # the same small folder and 
 @pytest.fixture()
 def server(tmp_path, monkeypatch):
     monkeypatch.setattr(review_server._Handler, "timeout", 1.0)  # a stalled connection is closed after 1 s here
-    from vigclips.moments_file import write_moments
+    from vigclips.results.moments import write_moments
 
     folder = tmp_path / "out" / "play"
     (folder / "previews").mkdir(parents=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vigclips.moments_file import write_moments
+from vigclips.results.moments import write_moments
 from vigclips.review.server import ReviewServer
 
 from test_review_server import _document

@@ -70,8 +70,8 @@ def test_edl_names_and_comments_are_ascii() -> None:
 def test_export_writes_the_chosen_trimmed_moments_as_timelines(lavfi_clip, tmp_path, rate) -> None:
     from vigclips.export import export_clips, export_name
     from vigclips.media import probe
-    from vigclips.review.decisions import DecisionStore
-    from vigclips.moments_file import build_document, sha256_file, source_record, write_moments
+    from vigclips.results.decisions import DecisionStore
+    from vigclips.results.moments import build_document, sha256_file, source_record, write_moments
 
     video = lavfi_clip(f"timeline_{rate.replace('/', '_')}.mp4", video=f"testsrc2=size=160x120:rate={rate}", seconds=8.0)
     info = probe(video)

@@ -16,50 +16,23 @@ __version__ = "0.1.0"
 logging.getLogger("vigclips").addHandler(logging.NullHandler())
 
 from vigclips.errors import BadInputError, VigclipsError  # noqa: E402
+from vigclips.lazy import lazy_exports  # noqa: E402
 from vigclips.types import ClipSpec, Frame, MediaInfo, Moment, Signals, VocalSegment  # noqa: E402
 
 # Heavy parts (mediapipe, scipy) load on first use, so `import vigclips.media` or the CLI's --help stay quick.
-_LAZY = {
+_all_lazy, __getattr__ = lazy_exports(__name__, {
+    "Analysis": "vigclips.signals",
     "PipelineConfig": "vigclips.config",
-    "load_config": "vigclips.config",
-    "export_clips": "vigclips.export",
-    "Analysis": "vigclips.pipeline",
     "analyze": "vigclips.pipeline",
     "analyze_to_folder": "vigclips.pipeline",
+    "export_clips": "vigclips.export",
     "find_moments": "vigclips.pipeline",
-    "run_batch": "vigclips.batch",
-    "rank_folder": "vigclips.rerank",
-    "import_elan": "vigclips.report.elan_import",
+    "import_elan": "vigclips.review.elan_import",
+    "load_config": "vigclips.config",
     "load_user_config": "vigclips.config",
-}
+    "rank_folder": "vigclips.rerank",
+    "run_batch": "vigclips.batch",
+})
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'vigclips' has no attribute {name!r}")
-
-__all__ = [
-    "Analysis",
-    "BadInputError",
-    "ClipSpec",
-    "Frame",
-    "MediaInfo",
-    "Moment",
-    "PipelineConfig",
-    "Signals",
-    "VigclipsError",
-    "VocalSegment",
-    "__version__",
-    "analyze",
-    "analyze_to_folder",
-    "export_clips",
-    "find_moments",
-    "import_elan",
-    "load_config",
-    "load_user_config",
-    "rank_folder",
-    "run_batch",
-]
+__all__ = sorted(["BadInputError", "ClipSpec", "Frame", "MediaInfo", "Moment", "Signals", "VigclipsError", "VocalSegment",
+                  "__version__", *_all_lazy])

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import click
 
 from vigclips import __version__
-from vigclips.config import PipelineConfig, load_user_config
+from vigclips.config import AnalysisConfig, PipelineConfig, load_user_config, setting_range
 from vigclips.errors import BadInputError, VigclipsError
 from vigclips.progress import NullProgress, Progress, TqdmProgress
 from vigclips.vision.settings import INFANT_CHOICES
@@ -29,7 +29,8 @@ log = logging.getLogger("vigclips")
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
-CONFIG_HELP = "TOML settings file (default: $VIGCLIPS_CONFIG, else config.toml in your user config folder if there is one)."
+# Each command imports its library call when it runs, so `vigclips --help` and a mistyped option answer at once instead
+# of after loading OpenCV, MediaPipe and matplotlib.
 
 
 def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -118,12 +119,28 @@ def _config_from_options(config_file: Path | None, overrides: dict[str, Any]) ->
     return load_user_config(config_file, overrides)
 
 
+config_option = click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML settings file (default: $VIGCLIPS_CONFIG, else config.toml in your user config folder if there is one).")
+"""The one ``--config`` every command takes: the settings (and learned weights) every command runs with."""
+
+
+def _analysis_range(name: str) -> click.ParamType:
+    """The option type of an ``[analysis]`` setting, with the range the setting itself declares."""
+    low, high = setting_range(AnalysisConfig, name)
+    return click.IntRange(low, high) if isinstance(low, int) else click.FloatRange(low, high)
+
+
+def _top_option(help_text: str) -> Callable[..., Any]:
+    return click.option("--top", type=_analysis_range("top"), help=f"{help_text} (default {AnalysisConfig().top}).")
+
+
 def _analysis_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The settings `analyze` and `batch` share (each overrides the config file's value when given)."""
     options = [
-        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP),
-        click.option("--fps", type=click.FloatRange(1, 30), help="Analysis ticks per second (default 10)."),
-        click.option("--top", type=click.IntRange(1, 100), help="How many candidate moments to keep (default 5)."),
+        config_option,
+        click.option("--fps", type=_analysis_range("fps"), help=f"Analysis ticks per second (default {AnalysisConfig().fps:g})."),
+        _top_option("How many candidate moments to keep"),
         click.option("--infant", type=click.Choice(INFANT_CHOICES), help="Which face is the infant (default: decided automatically)."),
         click.option("--weights", type=click.Path(dir_okay=False, path_type=Path), help="Ranking weights from `vigclips learn`."),
     ]
@@ -134,7 +151,7 @@ def _analysis_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _analysis_config(config_file: Path | None, fps: float | None, top: int | None, infant: str | None,
                      weights: Path | None) -> PipelineConfig:  # fmt: skip
-    return load_user_config(config_file, {"analysis.fps": fps, "analysis.top": top, "vision.infant": infant,
+    return _config_from_options(config_file, {"analysis.fps": fps, "analysis.top": top, "vision.infant": infant,
                                      "scoring.weights_file": str(weights) if weights else None})  # fmt: skip
 
 
@@ -189,7 +206,7 @@ def analyze(videos: tuple[Path, ...], out_root: Path, overlay: bool, force: bool
 
 def _candidates_found(folder: Path) -> str:
     """"5 candidate moments" from the folder's moments.json."""
-    from vigclips.moments_file import read_moments
+    from vigclips.results.moments import read_moments
 
     n = len(read_moments(folder)["moments"])
     return f"{n} candidate moment{'s' if n != 1 else ''}" if n else "no candidate moments"
@@ -205,7 +222,7 @@ def _shell_quote(path: Path) -> str:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--all", "include_candidates", is_flag=True, help="Cut every candidate not rejected, not only confirmed ones.")
 @click.option("--source", type=click.Path(dir_okay=False, path_type=Path), help="The recording, if it has moved since analysis.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP)
+@config_option
 @click.option("--annotate", is_flag=True, help="Also write teaching versions with the cues drawn in (clips/annotated/).")
 @click.option("--stills", is_flag=True, help="Also export each moment's still picture (clips/stills/).")
 @click.option("--contact-sheet/--no-contact-sheet", default=True, show_default=True,
@@ -217,7 +234,7 @@ def export(folder: Path, include_candidates: bool, source: Path | None, config_f
     from vigclips.export import export_clips
 
     cfg = _config_from_options(config_file, {})
-    clips = export_clips(folder, cfg.export, include_candidates=include_candidates, source=source, progress=_progress(),
+    clips = export_clips(folder, cfg, include_candidates=include_candidates, source=source, progress=_progress(),
                          annotate=annotate, stills=stills, contact_sheet=contact_sheet)  # fmt: skip
     if not clips:
         if include_candidates:
@@ -227,13 +244,13 @@ def export(folder: Path, include_candidates: bool, source: Path | None, config_f
     for clip in clips:
         click.echo(str(clip))
     # Then the teaching versions and the parent's sheet, so every file the export made is named (#15).
-    from vigclips.export import ANNOTATED_DIR, CLIPS_DIR
+    from vigclips.results.layout import ANNOTATED_DIR, CLIPS_DIR, CONTACT_SHEET_FILE
 
     for clip in clips if annotate else []:
         teaching = clip.parent / ANNOTATED_DIR / clip.name
         if teaching.is_file():
             click.echo(f"{teaching} (teaching version)")
-    sheets = sorted(Path(folder, CLIPS_DIR).glob("contact_sheet*")) if clips and contact_sheet else []
+    sheets = sorted(Path(folder, CLIPS_DIR).glob(f"{Path(CONTACT_SHEET_FILE).stem}*")) if clips and contact_sheet else []
     for sheet in sheets:
         click.echo(f"{sheet} (sheet for the parent)")
 
@@ -243,7 +260,7 @@ def export(folder: Path, include_candidates: bool, source: Path | None, config_f
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one).")
 @click.option("--no-browser", is_flag=True, help="Only print the address; do not open a browser.")
 @click.option("--source", type=click.Path(dir_okay=False, path_type=Path), help="The recording, if it has moved since analysis.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP)
+@config_option
 @_handle_errors
 def review(folder: Path, port: int, no_browser: bool, source: Path | None, config_file: Path | None) -> None:
     """Review the candidates of OUT/<name> in the browser: watch, confirm or reject, trim, tag, then export.
@@ -261,10 +278,10 @@ def review(folder: Path, port: int, no_browser: bool, source: Path | None, confi
     cfg = _config_from_options(config_file, {})
     click.echo("Preparing the review page (the first time, small previews are made; this can take a minute)…", err=True)
     if is_batch_folder(folder):  # a batch's OUT: one page listing every recording (#13)
-        server = BatchReviewServer(folder, port=port, export_cfg=cfg.export, prepare=True)
+        server = BatchReviewServer(folder, port=port, cfg=cfg, prepare=True)
         click.echo(f"Review page for the {len(server.apps)} recording(s) in {folder}: {server.url}")
     else:
-        server = prepare_review(folder, port=port, source=source, export_cfg=cfg.export)
+        server = prepare_review(folder, port=port, source=source, cfg=cfg)
         click.echo(f"Review page for {folder}: {server.url}")
     click.echo("Keep this address private (it is the key to the page). Press Ctrl-C to stop.")
     if not no_browser:
@@ -321,7 +338,7 @@ def batch(inputs: tuple[str, ...], out_root: Path, workers: int | None, schedule
               help="Where to save the weights (default: your user config folder, vigclips/learned_weights.json).")
 @click.option("--l2", type=click.FloatRange(0, 1000), default=1.0, show_default=True, help="Ridge penalty of the fit.")
 @click.option("-k", "k", type=click.IntRange(1, 50), default=3, show_default=True, help="k of precision@k in the check.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP)
+@config_option
 @_handle_errors
 def learn(folders: tuple[Path, ...], output: Path | None, l2: float, k: int, config_file: Path | None) -> None:
     """Fit the ranking to your review decisions (confirmed and rejected moments in OUT/<name>/moments.json).
@@ -342,10 +359,10 @@ def learn(folders: tuple[Path, ...], output: Path | None, l2: float, k: int, con
 
 @main.command()
 @click.argument("folders", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--top", type=click.IntRange(1, 100), help="How many fresh candidates besides your decisions (default 5).")
+@_top_option("How many fresh candidates besides your decisions")
 @click.option("--weights", type=click.Path(dir_okay=False, path_type=Path),
               help="Ranking weights (default: those `vigclips learn` saved, if any).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP)
+@config_option
 @click.option("--no-stills", is_flag=True, help="Do not cut stills for new candidates (the recording is then not needed).")
 @click.option("--no-timeline", is_flag=True, help="Do not draw timeline.png again.")
 @click.option("--source", type=click.Path(dir_okay=False, path_type=Path),
@@ -372,17 +389,18 @@ def rank(folders: tuple[Path, ...], top: int | None, weights: Path | None, confi
 @main.command("import-elan")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("eaf", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@config_option
 @_handle_errors
-def import_elan(folder: Path, eaf: Path | None) -> None:
+def import_elan(folder: Path, eaf: Path | None, config_file: Path | None) -> None:
     """Bring decisions corrected in ELAN back into OUT/<name>/moments.json.
 
     Reads the tiers "guider decisions" ("confirmed m01", "rejected m02", or "confirmed" alone for a new moment),
     "guider tags" and "guider notes" of EAF (default OUT/<name>/<name>.eaf, written by `vigclips export`). They then
     count for `vigclips learn` like decisions made on the review page.
     """
-    from vigclips.report.elan_import import import_elan as import_decisions
+    from vigclips.review.elan_import import import_elan as import_decisions
 
-    counts = import_decisions(folder, eaf)
+    counts = import_decisions(folder, eaf, _config_from_options(config_file, {}))
     click.echo(f"{folder}: {counts['changed']} moment(s) changed, {counts['added']} added, {counts['unchanged']} unchanged")
 
 

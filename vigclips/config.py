@@ -19,9 +19,26 @@ from typing import Any
 from vigclips.audio.settings import AudioConfig
 from vigclips.errors import ConfigError, check_setting_range
 from vigclips.scoring.settings import ScoringConfig
+from vigclips.userdirs import user_config_file, user_weights_path
 from vigclips.vision.settings import VisionConfig
 
 log = logging.getLogger("vigclips")
+
+
+def setting_range(cls: type, name: str) -> tuple[float, float]:
+    """The ``(low, high)`` range a setting declares in its field's metadata (what the command line's option types use).
+
+    Example:
+        >>> setting_range(AnalysisConfig, "top")
+        (1, 100)
+    """
+    return next(f for f in dataclasses.fields(cls) if f.name == name).metadata["range"]
+
+
+def _check_declared_ranges(settings: Any, section: str) -> None:
+    for f in dataclasses.fields(settings):
+        if "range" in f.metadata:
+            check_setting_range(f"{section}.{f.name}", getattr(settings, f.name), *f.metadata["range"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +52,12 @@ class AnalysisConfig:
         top: how many candidate moments to keep per recording (1–100).
     """
 
-    fps: float = 10.0
-    max_width_px: int = 640
-    top: int = 5
+    fps: float = field(default=10.0, metadata={"range": (1.0, 30.0)})
+    max_width_px: int = field(default=640, metadata={"range": (160, 3840)})
+    top: int = field(default=5, metadata={"range": (1, 100)})
 
     def __post_init__(self) -> None:
-        check_setting_range("analysis.fps", self.fps, 1.0, 30.0)
-        check_setting_range("analysis.max_width_px", self.max_width_px, 160, 3840)
-        check_setting_range("analysis.top", self.top, 1, 100)
+        _check_declared_ranges(self, "analysis")
 
     @property
     def tick_hz(self) -> Fraction:
@@ -60,15 +75,13 @@ class ExportConfig:
         max_height_px: clips taller than this are scaled down (144–4320).
     """
 
-    crf: int = 20
+    crf: int = field(default=20, metadata={"range": (0, 51)})
     preset: str = "veryfast"
-    audio_bitrate_kbps: int = 128
-    max_height_px: int = 1080
+    audio_bitrate_kbps: int = field(default=128, metadata={"range": (32, 320)})
+    max_height_px: int = field(default=1080, metadata={"range": (144, 4320)})
 
     def __post_init__(self) -> None:
-        check_setting_range("export.crf", self.crf, 0, 51)
-        check_setting_range("export.audio_bitrate_kbps", self.audio_bitrate_kbps, 32, 320)
-        check_setting_range("export.max_height_px", self.max_height_px, 144, 4320)
+        _check_declared_ranges(self, "export")
         presets = {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"}
         if self.preset not in presets:
             raise ConfigError("config", f"export.preset must be one of {', '.join(sorted(presets))}, got {self.preset!r}")
@@ -146,8 +159,6 @@ def load_user_config(path: Path | None = None, overrides: dict[str, Any] | None 
         >>> load_user_config(None, {"analysis.top": 3}).analysis.top  # doctest: +SKIP
         3
     """
-    from vigclips.userdirs import user_config_file, user_weights_path
-
     cfg = load_config(path if path is not None else user_config_file(), overrides)
     if not cfg.scoring.weights_file:
         learned = user_weights_path()

@@ -12,27 +12,30 @@ import dataclasses
 import logging
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from vigclips.audio import AUDIO_COLUMNS, analyze_audio, count_turns
-from vigclips.cache import ANALYSIS_FILE, cache_key, save_analysis
+from vigclips.audio.rttm import write_rttm
 from vigclips.config import PipelineConfig
 from vigclips.errors import FfmpegError, NoVideoStreamError, TruncatedMediaError
 from vigclips.fileio import atomic_write_text
-from vigclips.model_assets import verify_model_assets
 from vigclips.media import VideoWriter, decode_audio, extract_still, iter_frames, probe
 from vigclips.media.decode import TRUNCATION_TOLERANCE_S
+from vigclips.model_assets import verify_model_assets
 from vigclips.progress import NullProgress, Progress
-from vigclips.moments_file import MOMENTS_FILE, build_document, moment_record, sha256_file, source_record, write_moments
-from vigclips.output_folder import (check_output_folder, discard_stale_work, output_failure, refuse_to_lose_review_work,
-                                    swap_in_folder, work_folder)
+from vigclips.results.derived import write_candidate_files
+from vigclips.results.folder import (check_output_folder, discard_stale_work, output_failure, refuse_to_lose_review_work,
+                                     swap_in_folder, work_folder)
+from vigclips.results.layout import ANALYSIS_FILE, MOMENTS_FILE, OVERLAY_FILE, RTTM_FILE, SIGNALS_FILE, still_path
+from vigclips.results.moments import build_document, moment_record, sha256_file, source_record, write_moments
+from vigclips.results.previews import write_previews
+from vigclips.results.saved import cache_key, save_analysis
 from vigclips.scoring import find_moments as rank_moments
-from vigclips.scoring.moments import load_weights
-from vigclips.signals import place_on_ticks, signals_csv_text, tick_times
+from vigclips.scoring import load_weights
+from vigclips.signals import Analysis, place_on_ticks, signals_csv_text, tick_times
 from vigclips.types import MediaInfo, Moment, Signals, VocalSegment
 from vigclips.vision import VISION_COLUMNS, analyze_frames, render_overlay
 
@@ -44,37 +47,20 @@ AUDIO_SAMPLE_RATE = 16000
 MIN_CLIP_S = 0.5
 """A candidate clamped to the recording's end must keep at least this much."""
 
-SIGNALS_FILE = "signals.csv"
-RTTM_FILE = "vocalisations.rttm"
-OVERLAY_FILE = "overlay.mp4"
-STILLS_DIR = "stills"
+
+def signals_csv_columns(signals: Signals) -> list[str]:
+    """``signals.csv`` columns after ``time_s``: vision, audio, then any extra channels."""
+    fixed = [*VISION_COLUMNS, *AUDIO_COLUMNS]
+    return fixed + sorted(set(signals.channels) - set(fixed))
 
 
-@dataclass
-class Analysis:
-    """Everything measured on one recording, on one timebase."""
-
-    info: MediaInfo
-    signals: Signals
-    segments: list[VocalSegment] = field(default_factory=list)
-    turns: Any = None
-    vision: Any = None
-    timings_s: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def columns(self) -> list[str]:
-        """``signals.csv`` columns after ``time_s``: vision, audio, then any extra channels."""
-        fixed = [*VISION_COLUMNS, *AUDIO_COLUMNS]
-        return fixed + sorted(set(self.signals.channels) - set(fixed))
-
-
-def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, progress: Progress | None = None, *,
+def analyze(path: str | os.PathLike[str], cfg: PipelineConfig = PipelineConfig(), progress: Progress | None = None, *,
             threads: int | None = None) -> Analysis:  # fmt: skip
     """Measure faces, roles, gaze, smiles, voices and turns of one recording, per analysis tick.
 
     Args:
         path: a video (any format ffmpeg reads) or an audio-only file (``.wav``, ``.m4a``…: visual channels stay empty).
-        cfg: settings (defaults if omitted).
+        cfg: the settings (the defaults if omitted).
         progress: reports analysed ticks.
         threads: cores this analysis may keep busy (default: all). A batch worker sharing the machine with others gets
             one: the decoder then runs single-threaded and the face models one after another. Results do not depend on it.
@@ -89,7 +75,6 @@ def analyze(path: str | os.PathLike[str], cfg: PipelineConfig | None = None, pro
         >>> a = analyze("sample_videos/demo_play.mp4")  # doctest: +SKIP
         >>> a.signals["mutual_gaze"].mean()  # doctest: +SKIP
     """
-    cfg = cfg or PipelineConfig()
     progress = progress or NullProgress()
     threads = max(1, threads or os.cpu_count() or 1)
     info = probe(path)
@@ -143,13 +128,12 @@ def _refuse_if_both_tracks_stop_early(info: MediaInfo, vision_result: Any, sound
                                              f"of {info.duration_s:.1f} s")  # fmt: skip
 
 
-def find_moments(analysis: Analysis, cfg: PipelineConfig | None = None, top: int | None = None) -> list[Moment]:
+def find_moments(analysis: Analysis, cfg: PipelineConfig = PipelineConfig(), top: int | None = None) -> list[Moment]:
     """Rank candidate attuned moments of an analysed recording (``top`` defaults to ``cfg.analysis.top``).
 
     Example:
         >>> moments = find_moments(analyze("sample_videos/demo_play.mp4"), top=3)  # doctest: +SKIP
     """
-    cfg = cfg or PipelineConfig()
     moments = rank_moments(analysis.signals, cfg.scoring, top or cfg.analysis.top, analysis.turns)
     # The last tick spans past the end of the recording; a clip cannot.
     end_s = analysis.info.duration_s
@@ -165,7 +149,7 @@ def output_dir_for(path: str | os.PathLike[str], out_root: Path) -> Path:
 def analyze_to_folder(
     path: str | os.PathLike[str],
     out_root: Path,
-    cfg: PipelineConfig | None = None,
+    cfg: PipelineConfig = PipelineConfig(),
     progress: Progress | None = None,
     *,
     overlay: bool = False,
@@ -177,7 +161,7 @@ def analyze_to_folder(
     ``timeline.png``, ``<stem>.eaf``, ``moments.vtt``, ``<stem>.edl`` (and ``overlay.mp4`` with ``overlay``).
 
     Before the long work: the recording is probed, the output folder checked (writable, room) and the folder's review work
-    protected (see :mod:`vigclips.output_folder`); at the end the new folder is swapped in only if no decision was saved
+    protected (see :mod:`vigclips.results.folder`); at the end the new folder is swapped in only if no decision was saved
     meanwhile.
 
     Raises:
@@ -186,7 +170,6 @@ def analyze_to_folder(
 
     ``threads``: as for :func:`analyze`.
     """
-    cfg = cfg or PipelineConfig()
     started = time.perf_counter()
     out_root = Path(out_root)
     final_dir = output_dir_for(path, out_root)
@@ -215,23 +198,14 @@ def analyze_to_folder(
 
 def _write_outputs(work_dir: Path, analysis: Analysis, moments: list[Moment], cfg: PipelineConfig, overlay: bool,
                    elapsed_s: float) -> None:  # fmt: skip
-    from vigclips.audio.rttm import write_rttm
-    from vigclips.report import write_eaf, write_edl, write_timeline_png, write_vtt
-
     info = analysis.info
     stem = info.path.stem
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigclips-cut") as cutter:
         # ffmpeg cuts the stills and previews in its own processes while this thread writes and draws the rest.
-        cut = cutter.submit(_write_stills_and_previews, info, moments, work_dir, cfg)
-        atomic_write_text(work_dir / SIGNALS_FILE, signals_csv_text(analysis.signals, analysis.columns))
+        cut = cutter.submit(_write_stills_and_previews, info, moments, work_dir)
+        atomic_write_text(work_dir / SIGNALS_FILE, signals_csv_text(analysis.signals, signals_csv_columns(analysis.signals)))
         write_rttm(analysis.segments, work_dir / RTTM_FILE, stem)
-        write_timeline_png(analysis.signals, moments, work_dir / "timeline.png", cfg=cfg.scoring, turns=analysis.turns,
-                           title=info.path.name)  # fmt: skip
-        # work_dir is a sibling of the final folder, so the .eaf's relative link to the recording is the same from both.
-        write_eaf(analysis.signals, moments, analysis.segments, analysis.turns, work_dir / f"{stem}.eaf", info.path.resolve(),
-                  cfg=cfg.scoring)  # fmt: skip
-        write_vtt(moments, work_dir / "moments.vtt")
-        write_edl(moments, work_dir / f"{stem}.edl", info.fps if info.has_video else None, info.path.name)
+        write_candidate_files(work_dir, analysis, moments, cfg)
         if overlay and info.has_video:
             write_overlay(analysis, work_dir / OVERLAY_FILE, cfg)
         sha256 = sha256_file(info.path)
@@ -252,20 +226,18 @@ def _write_outputs(work_dir: Path, analysis: Analysis, moments: list[Moment], cf
     write_moments(work_dir / MOMENTS_FILE, document)  # last: its presence marks a complete folder
 
 
-def _write_stills_and_previews(info: MediaInfo, moments: list[Moment], work_dir: Path,
-                               cfg: PipelineConfig) -> tuple[dict[str, str], dict[str, str]]:  # fmt: skip
+def _write_stills_and_previews(info: MediaInfo, moments: list[Moment],
+                               work_dir: Path) -> tuple[dict[str, str], dict[str, str]]:  # fmt: skip
     """Each candidate's best still and its browser-playable preview for the review page: ``({id: still}, {id: preview})``,
     paths relative to ``work_dir``. The whole-recording preview is made by `vigclips review` when first needed (it costs
     about a tenth of real time, too much for every batch run)."""
-    from vigclips.review.previews import write_previews
-
     stills: dict[str, str] = {}
     for moment in moments:
         still_t_s = moment.details.get("best_still_t_s") if moment.details else None
         if info.has_video and still_t_s is not None and np.isfinite(still_t_s):
-            stills[moment.id] = f"{STILLS_DIR}/{moment.id}.jpg"
+            stills[moment.id] = still_path(moment.id)
             extract_still(info.path, float(still_t_s), work_dir / stills[moment.id], info=info)
-    return stills, write_previews(info, moments, work_dir, cfg, recording=False)
+    return stills, write_previews(info, moments, work_dir, recording=False)
 
 
 def write_overlay(analysis: Analysis, output: Path, cfg: PipelineConfig) -> Path:

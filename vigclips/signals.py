@@ -1,4 +1,5 @@
-"""Pure helpers for the one timebase: tick grids, placing per-frame values on ticks, and ``signals.csv``.
+"""The one timebase: what an analysis measured (:class:`Analysis`), tick grids, placing per-frame values on ticks, and
+``signals.csv``.
 
 Every detector's output ends up as a (T,) float32 channel on the same ticks (``t_s = i / tick_hz``); NaN means "not measured
 here" (e.g. no face seen, or no frame decoded for that tick).
@@ -9,14 +10,33 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from vigclips.types import Signals
+from vigclips.types import MediaInfo, Signals, VocalSegment
+
+if TYPE_CHECKING:  # for the annotations only: importing them would load OpenCV and the audio stack
+    from vigclips.audio import TurnSummary
+    from vigclips.vision import VisionResult
 
 TIME_COLUMN = "time_s"
+
+
+@dataclass
+class Analysis:
+    """Everything measured on one recording, on one timebase: ``signals`` (one row per tick), the vocal ``segments``, the
+    ``turns`` counted from them, and (after a fresh analysis, not a saved one) the ``vision`` result the overlay draws."""
+
+    info: MediaInfo
+    signals: Signals
+    segments: list[VocalSegment] = field(default_factory=list)
+    turns: TurnSummary | None = None
+    vision: VisionResult | None = None
+    timings_s: dict[str, float] = field(default_factory=dict)
 
 
 def tick_times(duration_s: float, tick_hz: Fraction) -> NDArray[np.float64]:

@@ -40,8 +40,6 @@ where no adult speaks). NaN for ticks outside the audio."""
 
 #: Coverage channels and the frame labels they count (a laugh is an infant vocalisation that is not a cry).
 _CHANNEL_CODES = {"adult_voice": (ADULT,), "infant_voice": (INFANT, LAUGH), "infant_cry": (CRY,)}
-#: Audio is analysed in blocks of this many seconds, so progress is reported and memory stays bounded.
-_BLOCK_S = 60.0
 
 
 @dataclass(slots=True)

@@ -12,9 +12,6 @@ from vigclips.errors import BadInputError
 from vigclips.fileio import atomic_write_text
 from vigclips.types import VocalSegment
 
-#: The labels we write; reading accepts any label.
-RTTM_LABELS = ("ADULT", "INFANT", "CRY", "LAUGH")
-
 
 def format_rttm(segments: list[VocalSegment], file_id: str) -> str:
     """RTTM text for ``segments`` (sorted by onset), times to the millisecond.

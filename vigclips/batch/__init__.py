@@ -47,17 +47,19 @@ Example:
 from vigclips.batch.discovery import AUDIO_EXTENSIONS, PARTIAL_MARKS, VIDEO_EXTENSIONS, find_recordings, output_names
 from vigclips.batch.local_runner import default_workers, exit_with_parent
 from vigclips.batch.markers import MARKER_FILE, STATE_DIR, config_key, discard_leftovers, exclusive, read_marker
-from vigclips.batch.run import EVENTS, PROGRESS_EVERY_S, run_batch
-from vigclips.batch.summary import (EXIT_OK, EXIT_SOME_FAILED, LOG_FILE, REASON_SEPARATOR, SUMMARY_COLUMNS, SUMMARY_CSV,
-                                    SUMMARY_HTML, BatchReport, RecordingResult, format_event, summary_rows, write_summary)
+from vigclips.batch.run import EVENTS, run_batch
+from vigclips.batch.state import PROGRESS_EVERY_S
+from vigclips.batch.summary import (EXIT_OK, EXIT_SOME_FAILED, REASON_SEPARATOR, SUMMARY_COLUMNS, BatchReport, RecordingResult,
+                                    format_event, summary_rows, write_summary)
+from vigclips.results.layout import BATCH_LOG_FILE, SUMMARY_CSV, SUMMARY_HTML
 
 __all__ = [
     "AUDIO_EXTENSIONS",
+    "BATCH_LOG_FILE",
     "BatchReport",
     "EVENTS",
     "EXIT_OK",
     "EXIT_SOME_FAILED",
-    "LOG_FILE",
     "MARKER_FILE",
     "PARTIAL_MARKS",
     "PROGRESS_EVERY_S",

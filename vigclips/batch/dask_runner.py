@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from vigclips.batch.job import Job, one_line, run_job
+from vigclips.batch.state import Batch
 from vigclips.errors import VigclipsError
-
-if TYPE_CHECKING:
-    from vigclips.batch.run import Batch
 
 
 def _dask_job(job: Job, topic: str) -> dict[str, Any]:

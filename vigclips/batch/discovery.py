@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Iterable
 
 from vigclips.batch.markers import STATE_DIR
-from vigclips.batch.summary import LOG_FILE, SUMMARY_CSV, SUMMARY_HTML
+from vigclips.results.layout import BATCH_LOG_FILE, SUMMARY_CSV, SUMMARY_HTML
 from vigclips.errors import BadInputError
 
 log = logging.getLogger("vigclips")
@@ -45,7 +45,6 @@ def find_recordings(inputs: Iterable[str | os.PathLike[str]], out_root: str | os
         >>> find_recordings(["sample_videos"])  # doctest: +SKIP
         [PosixPath('/work/main/sample_videos/demo_play.mp4')]
     """
-    import glob
 
     out_resolved = Path(out_root).resolve() if out_root is not None else None
     found: dict[Path, Path] = {}  # resolved -> as named (a symlink keeps its own name, which names its output folder)
@@ -114,7 +113,7 @@ def output_names(recordings: list[Path]) -> dict[Path, str]:
         >>> output_names([Path("/a/x.mp4"), Path("/b/X.mov"), Path("/b/y.mp4")])[Path("/b/y.mp4")]
         'y'
     """
-    reserved = {n.casefold() for n in (STATE_DIR, LOG_FILE, SUMMARY_CSV, SUMMARY_HTML)}
+    reserved = {n.casefold() for n in (STATE_DIR, BATCH_LOG_FILE, SUMMARY_CSV, SUMMARY_HTML)}
     by_stem: dict[str, list[Path]] = {}
     for path in recordings:
         by_stem.setdefault(path.stem.casefold(), []).append(path)

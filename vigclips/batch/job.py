@@ -19,6 +19,10 @@ from vigclips.batch.markers import MARKER_FILE, MARKER_FORMAT, STATE_DIR
 from vigclips.config import PipelineConfig
 from vigclips.errors import VigclipsError
 from vigclips.fileio import atomic_write_text, make_private_dir
+from vigclips.media import probe
+from vigclips.pipeline import analyze_to_folder
+from vigclips.results.folder import refuse_to_lose_review_work, swap_in_folder
+from vigclips.results.moments import read_moments
 from vigclips.timefmt import utc_now
 
 log = logging.getLogger("vigclips")
@@ -76,10 +80,6 @@ def run_job(job: Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     """Analyse one recording into staging, add the done-marker, move it into place. Never raises: failures are returned."""
     # The pipeline's own helpers, so batch and `vigclips analyze` protect review work and swap folders the same way:
     # swap_in_folder uses renames only (readers see the old folder or the new one, never a mix).
-    from vigclips.output_folder import refuse_to_lose_review_work, swap_in_folder
-    from vigclips.pipeline import analyze_to_folder
-    from vigclips.moments_file import read_moments
-
     started = time.perf_counter()
     out_root = Path(job.out_root)
     final_dir = out_root / job.folder_name
@@ -124,8 +124,6 @@ def run_job(job: Job, send: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
 
 
 def _length_s(path: Path) -> float | None:
-    from vigclips.media import probe
-
     try:
         return round(probe(path).duration_s, 3)
     except VigclipsError:

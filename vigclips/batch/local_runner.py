@@ -11,12 +11,11 @@ import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.managers import SyncManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from vigclips.batch.job import Job, one_line, run_job
+from vigclips.batch.state import Batch
 
-if TYPE_CHECKING:
-    from vigclips.batch.run import Batch
 
 log = logging.getLogger("vigclips")
 

@@ -16,6 +16,9 @@ from vigclips import __version__
 from vigclips.config import PipelineConfig
 from vigclips.errors import BadInputError
 from vigclips.fileio import LockBusy, atomic_write_text, locked, make_private_dir
+from vigclips.results.folder import discard_stale_work
+from vigclips.results.layout import MOMENTS_FILE
+from vigclips.results.moments import sha256_file
 from vigclips.timefmt import utc_now
 
 log = logging.getLogger("vigclips")
@@ -49,8 +52,6 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
 
 def already_done(path: Path, folder: Path, key: str) -> bool:
     """True if ``folder`` is complete output of this content with this configuration key."""
-    from vigclips.moments_file import MOMENTS_FILE, sha256_file
-
     marker = read_marker(folder)
     if marker is None or marker.get("config_key") != key or not (folder / MOMENTS_FILE).is_file():
         return False
@@ -98,8 +99,6 @@ def _owner(state: Path) -> str:
 def discard_leftovers(out_root: Path) -> None:
     """Remove what a killed run left: this batch's staging folders (the batch lock proves no other batch uses them), and in
     OUT only what its owner lock proves abandoned (a `vigclips analyze` running beside the batch keeps its work, #14)."""
-    from vigclips.output_folder import discard_stale_work
-
     work = out_root / STATE_DIR / "work"
     if work.exists():
         shutil.rmtree(work, ignore_errors=True)

@@ -16,11 +16,10 @@ from vigclips.batch.job import one_line
 from vigclips.batch.markers import read_marker
 from vigclips.errors import VigclipsError
 from vigclips.fileio import atomic_write_text
-from vigclips.timefmt import clock, local_now_text, utc_now
 
-LOG_FILE = "batch.log"
-SUMMARY_CSV = "summary.csv"
-SUMMARY_HTML = "summary.html"
+from vigclips.results.layout import SUMMARY_CSV, SUMMARY_HTML, TIMELINE_FILE
+from vigclips.results.moments import read_moments
+from vigclips.timefmt import clock, local_now_text, utc_now
 SUMMARY_COLUMNS = ("recording", "folder", "status", "duration_s", "candidates", "top_score", "top_start_s", "top_end_s",
                    "top_reasons", "top_still", "time_s", "analysed_utc", "error")  # fmt: skip
 """Columns of ``summary.csv``: ``status`` is done / skipped (done by an earlier run, same content and settings) / failed;
@@ -82,8 +81,6 @@ class BatchReport:
 
 
 def result_from_folder(path: Path, folder: Path, status: str, out_root: Path) -> RecordingResult:
-    from vigclips.moments_file import read_moments
-
     result = RecordingResult(path, folder, status)
     try:
         document = read_moments(folder)
@@ -164,9 +161,9 @@ def _summary_html(rows: list[dict[str, Any]], reasons_per_row: list[list[str]], 
     for r, top_reasons in zip(rows, reasons_per_row):
         status = r["status"]
         name = e(r["folder"])
-        timeline = out_root / r["folder"] / "timeline.png"
+        timeline = out_root / r["folder"] / TIMELINE_FILE
         if status != "failed" and timeline.is_file():  # a picture of the whole recording, not a raw folder listing
-            name = f'<a href="{urllib.parse.quote(r["folder"])}/timeline.png" title="timeline of the recording">{name}</a>'
+            name = f'<a href="{urllib.parse.quote(r["folder"])}/{TIMELINE_FILE}" title="timeline of the recording">{name}</a>'
         command = ""
         if status != "failed":
             command = f'<code class="command">{e(review_command(Path(out_root) / r["folder"]))}</code>'

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.errors import FfmpegError, MediaOpenError, NoVideoStreamError, TruncatedMediaError
+from vigclips.fileio import atomic_path
 from vigclips.media.ffmpeg import base_args, run_ffmpeg, stderr_tail
 from vigclips.media.probe import probe
 from vigclips.types import Frame, MediaInfo
@@ -276,7 +277,6 @@ def _read_f32_pipe(args: list[str], what: str, expected_samples: int) -> NDArray
 
 def extract_still(path: str | Path, t_s: float, output: Path, max_width_px: int = 1280, info: MediaInfo | None = None) -> Path:
     """Write the frame shown at ``t_s`` as a JPEG (atomically, owner-only)."""
-    from vigclips.fileio import atomic_path
 
     path = Path(path)
     info = info or probe(path)

@@ -11,7 +11,7 @@ Tiers (empty tiers are still written, so a trainer always finds the same layout)
 ``parent``). When the file is rewritten after review (``vigclips export``, ``vigclips rank``), three more tiers carry the
 guider's work (``ANNOTATOR="guider"``): ``guider decisions`` ("confirmed m01", "rejected m02"; a moment's current, possibly
 trimmed bounds), ``guider tags`` (the principles, comma separated) and ``guider notes``. A trainer can correct those in ELAN
-and bring them back with ``vigclips import-elan`` (:mod:`vigclips.report.elan_import`).
+and bring them back with ``vigclips import-elan`` (:mod:`vigclips.review.elan_import`).
 
 The media link is both an absolute ``file://`` ``MEDIA_URL`` and a ``RELATIVE_MEDIA_URL`` from the ``.eaf``'s own folder,
 so ELAN finds the recording from any working directory, and again after the recording and its results move together.
@@ -90,10 +90,9 @@ def tier_spans(
     moments: Sequence[Moment],
     segments: Sequence[VocalSegment] | None,
     turns: object | None,
-    cfg: ScoringConfig | None = None,
+    cfg: ScoringConfig,
 ) -> dict[str, list[Span]]:
     """The annotations of each tier as ``(start_s, end_s, value)``; voices come from ``segments`` when given."""
-    cfg = cfg or ScoringConfig()
     cues: Cues = compute_cues(signals, cfg, turns)
     t = np.asarray(signals.t_s, dtype=np.float64)
     tick = cues.tick_s
@@ -177,7 +176,7 @@ def render_eaf(
     segments: Sequence[VocalSegment] | None,
     turns: object | None,
     media_file_name: str | os.PathLike[str],
-    cfg: ScoringConfig | None = None,
+    cfg: ScoringConfig,
     *,
     eaf_dir: str | os.PathLike[str] | None = None,
     review: Sequence[dict] | None = None,
@@ -262,7 +261,7 @@ def write_eaf(
     turns: object | None,
     path: Path,
     media_file_name: str | os.PathLike[str],
-    cfg: ScoringConfig | None = None,
+    cfg: ScoringConfig,
     *,
     review: Sequence[dict] | None = None,
 ) -> Path:
@@ -278,14 +277,14 @@ def write_eaf(
         path: where to write, e.g. ``OUT/<stem>.eaf``.
         media_file_name: the recording's absolute path (linked as a ``file://`` URL and relative to the ``.eaf``'s
             folder), or a bare file name taken to sit beside the ``.eaf``.
-        cfg: scoring thresholds (default :class:`ScoringConfig`).
+        cfg: scoring thresholds.
         review: ``moments.json`` records: adds the guider's tiers (:data:`REVIEW_TIERS`).
 
     Returns:
         ``path``.
 
     Example:
-        >>> write_eaf(signals, moments, None, None, out / "play.eaf", "play.mp4")  # doctest: +SKIP
+        >>> write_eaf(signals, moments, None, None, out / "play.eaf", "play.mp4", ScoringConfig())  # doctest: +SKIP
     """
     path = Path(path)
     return atomic_write_text(path, render_eaf(signals, moments, segments, turns, media_file_name, cfg, eaf_dir=path.parent,

@@ -52,7 +52,7 @@ def write_timeline_png(
     signals: Signals,
     moments: Sequence[Moment],
     path: Path,
-    cfg: ScoringConfig | None = None,
+    cfg: ScoringConfig,
     turns: object | None = None,
     title: str = "",
 ) -> Path:
@@ -62,7 +62,7 @@ def write_timeline_png(
         signals: the recording's per-tick channels.
         moments: the ranked candidates to shade and number.
         path: where to write, e.g. ``OUT/timeline.png``.
-        cfg: scoring settings used for the thresholds and the score row (default :class:`ScoringConfig`).
+        cfg: scoring settings used for the thresholds and the score row.
         turns: turns from the audio stage, as given to :func:`vigclips.scoring.find_moments`.
         title: optional title (e.g. the recording's name).
 
@@ -70,13 +70,12 @@ def write_timeline_png(
         ``path``.
 
     Example:
-        >>> write_timeline_png(signals, moments, out / "timeline.png")  # doctest: +SKIP
+        >>> write_timeline_png(signals, moments, out / "timeline.png", ScoringConfig())  # doctest: +SKIP
     """
     # The object-oriented API only: no pyplot and no backend switch (#13: the caller's backend is left alone).
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MultipleLocator
 
-    cfg = cfg or ScoringConfig()
     cues, _scores, combined = score_track(signals, cfg, turns)
     t = np.asarray(signals.t_s, dtype=np.float64)
     n = t.shape[0]

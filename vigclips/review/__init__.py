@@ -1,5 +1,5 @@
-"""Guider review: the local review page and the decisions it writes (``moments.json`` itself is :mod:`vigclips.moments_file`)."""
+"""The guider's decisions coming back: the local review page (:mod:`~vigclips.review.server`, one recording;
+:mod:`~vigclips.review.batch_page`, a batch) and corrections made in ELAN (:mod:`~vigclips.review.elan_import`).
 
-from vigclips.moments_file import MOMENTS_FILE, STATUSES, read_moments, sha256_file, write_moments
-
-__all__ = ["MOMENTS_FILE", "STATUSES", "read_moments", "sha256_file", "write_moments"]
+The decisions themselves and ``moments.json`` belong to :mod:`vigclips.results`.
+"""

@@ -19,12 +19,12 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from vigclips.config import ExportConfig
+from vigclips.config import PipelineConfig
 from vigclips.errors import BadInputError, ReviewFileError, VigclipsError
+from vigclips.results.layout import MOMENTS_FILE, SUMMARY_CSV
+from vigclips.results.moments import read_moments
 from vigclips.review.server import HOST, STATIC_DIR, ReviewServer, _Handler, _Server, prepare_review
-from vigclips.moments_file import MOMENTS_FILE, read_moments
 
-SUMMARY_CSV = "summary.csv"  # batch.SUMMARY_CSV; not imported so the review page does not load the batch runner
 _RECORDING_PATH = re.compile(r"^/r/([^/]{1,255})(/.*)?$")
 
 
@@ -46,14 +46,14 @@ class BatchReviewServer:
     Args:
         folder: the batch's output folder ``OUT``.
         port: 0 for a random free port.
-        export_cfg: encoding settings for each page's export button.
+        cfg: the settings each page's export button exports with.
         prepare: make the previews a recording lacks (as ``vigclips review`` does for one recording).
 
     Raises:
         ReviewFileError: no recording with a ``moments.json`` in ``folder``. BadInputError: the port cannot be used.
     """
 
-    def __init__(self, folder: Path, port: int = 0, export_cfg: ExportConfig | None = None, prepare: bool = False) -> None:
+    def __init__(self, folder: Path, port: int = 0, cfg: PipelineConfig = PipelineConfig(), prepare: bool = False) -> None:
         self.folder = Path(folder).resolve()
         self.token = secrets.token_urlsafe(32)
         self._launch_codes: dict[str, float] = {}
@@ -65,9 +65,9 @@ class BatchReviewServer:
                 continue
             try:
                 if prepare:  # previews a folder lacks
-                    app = prepare_review(sub, export_cfg=export_cfg, listen=False)
+                    app = prepare_review(sub, cfg=cfg, listen=False)
                 else:
-                    app = ReviewServer(sub, export_cfg=export_cfg, listen=False)
+                    app = ReviewServer(sub, cfg=cfg, listen=False)
             except VigclipsError as exc:
                 self.broken[sub.name] = str(exc)
                 continue

@@ -16,7 +16,7 @@ Security model (recordings of vulnerable families):
   files are never served. The page's own HTML/JS/CSS come from the package's ``static/`` folder, by fixed name.
 * Every request gets a status and at most one log line: malformed requests, bodies nested too deep, early disconnects and
   stalled connections (a socket timeout) never print a traceback on the guider's terminal.
-* Every change is validated by :mod:`vigclips.review.decisions` and written atomically under a lock with a revision check:
+* Every change is validated by :mod:`vigclips.results.decisions` and written atomically under a lock with a revision check:
   a stale page gets HTTP 409 with a message, never a silent overwrite.
 
 Standard library only (``http.server``), so nothing extra is installed and nothing reaches the network.
@@ -41,19 +41,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from vigclips.config import ExportConfig
+import numpy as np
+
+from vigclips.config import PipelineConfig
 from vigclips.errors import BadInputError, VigclipsError
+from vigclips.export import export_clips
 from vigclips.report.timeline import AXES_X_FRAC
-from vigclips.review.decisions import (
-    PRINCIPLE_TITLES,
-    PRINCIPLES,
-    DecisionError,
-    DecisionStore,
-    StaleRevisionError,
-    added_min_s,
-)
-from vigclips.review.previews import PREVIEWS_DIR, RECORDING_KEY, RECORDING_PREVIEW, preview_path
-from vigclips.moments_file import moments_locked, read_moments
+from vigclips.results.cues import read_cues
+from vigclips.results.decisions import DecisionError, DecisionStore, StaleRevisionError, added_min_s
+from vigclips.results.folder import locate_source
+from vigclips.results.layout import (ANNOTATED_DIR, CLIPS_DIR, CONTACT_SHEET_FILE, SIGNALS_FILE, TIMELINE_FILE, preview_path,
+                                     recording_preview_path)
+from vigclips.results.moments import PRINCIPLE_TITLES, PRINCIPLES, moments_locked, read_moments
+from vigclips.results.previews import RECORDING_KEY, ensure_previews
 
 log = logging.getLogger("vigclips")
 
@@ -84,7 +84,6 @@ _USED_LAUNCH_PAGE = (b"<!doctype html><meta charset=utf-8><title>vigclips review
                      b"its window.</p>")  # fmt: skip
 _SECRETS_IN_PATH = re.compile(r"(/launch/|[?&](?:token|k)=)[^&\s\"]+")
 """Launch codes and keys in a request line, replaced by ``…`` before anything is logged."""
-FACES_SOURCE = "signals.csv"
 """Where the face positions for the page's baby/parent rings come from (the analysis's per-tick signals)."""
 _MOMENT_PATH = re.compile(r"^/api/moments/([A-Za-z0-9_-]{1,64})$")
 
@@ -96,14 +95,14 @@ class ReviewServer:
         folder: ``OUT/<stem>`` written by ``analyze`` (holds ``moments.json``).
         port: 0 for a random free port.
         token: the secret (a fresh one if omitted).
-        export_cfg: encoding settings used by the page's "Export confirmed clips" button.
+        cfg: the settings the page's "Export confirmed clips" button exports with (encoding, and the ``.eaf``'s cue tiers).
 
     Example:
         >>> server = ReviewServer(Path("out/demo_play"))  # doctest: +SKIP
         >>> server.start(); print(server.url); server.stop()  # doctest: +SKIP
     """
 
-    def __init__(self, folder: Path, port: int = 0, token: str | None = None, export_cfg: ExportConfig | None = None,
+    def __init__(self, folder: Path, port: int = 0, token: str | None = None, cfg: PipelineConfig = PipelineConfig(),
                  *, listen: bool = True) -> None:  # fmt: skip
         self.folder = Path(folder).resolve()
         read_moments(self.folder)  # fail now, with the reason, rather than on the first page load
@@ -114,7 +113,7 @@ class ReviewServer:
         self._launch_codes: dict[str, float] = {}  # code -> expiry (time.monotonic)
         self._launch_lock = threading.Lock()
         self.store = DecisionStore(self.folder)
-        self.export_cfg = export_cfg or ExportConfig()
+        self.cfg = cfg
         self.export_lock = threading.Lock()
         if not listen:  # one recording inside a batch's page (vigclips.review.batch_page): that server listens
             self.port, self.httpd, self._thread = port, None, None
@@ -178,29 +177,25 @@ class ReviewServer:
             still = moment.get("still")
             entry["still_url"] = self.file_url(still) if still and self.resolve_file(still) else None
             moments.append(entry)
-        recording = f"{PREVIEWS_DIR}/{RECORDING_PREVIEW}"
+        recording = recording_preview_path()
         duration_s = float(document["source"].get("duration_s") or 0.0)
         return {
             "document": {**document, "moments": moments},
             "recording_url": self.file_url(recording) if (self.folder / recording).is_file() else None,
-            "timeline_url": self.file_url("timeline.png") if (self.folder / "timeline.png").is_file() else None,
+            "timeline_url": self.file_url(TIMELINE_FILE) if (self.folder / TIMELINE_FILE).is_file() else None,
             "principles": [{"key": p, "title": PRINCIPLE_TITLES[p]} for p in PRINCIPLES],
             "folder_name": self.folder.name,
             "preview_key": RECORDING_KEY,
             "min_moment_s": added_min_s(document),
             # Where the timeline picture's time axis lies, so the page can jump on a click and draw the decisions on it.
             "timeline_axes": {"left": AXES_X_FRAC[0], "right": AXES_X_FRAC[1], "end_s": duration_s} if duration_s else None,
-            "faces_url": "api/faces" if (self.folder / FACES_SOURCE).is_file() else None,
+            "faces_url": "api/faces" if (self.folder / SIGNALS_FILE).is_file() else None,
         }
 
     def face_track(self) -> dict[str, Any]:
         """Where the baby's and the parent's faces were seen, tick by tick (normalised 0–1 ``[x, y]`` or ``None``), for the
         rings the page draws over the video: ``{"t0_s", "step_s", "infant": [...], "adult": [...]}``."""
-        import numpy as np
-
-        from vigclips.review.annotate import read_cues
-
-        track = read_cues(self.folder / FACES_SOURCE)
+        track = read_cues(self.folder / SIGNALS_FILE)
         t = track.t_s
         step_s = float(np.median(np.diff(t))) if len(t) > 1 else 0.1
         out: dict[str, Any] = {"t0_s": float(t[0]) if len(t) else 0.0, "step_s": step_s}
@@ -240,19 +235,17 @@ class ReviewServer:
 
     def run_export(self, annotate: bool) -> dict[str, Any]:
         """The page's "Export confirmed clips": cut the confirmed moments (with stills and the contact sheet)."""
-        from vigclips.export import ANNOTATED_DIR, CLIPS_DIR, export_clips
-
         if not self.export_lock.acquire(blocking=False):
             raise DecisionError("an export is already running; wait for it to finish")
         try:
-            clips = export_clips(self.folder, self.export_cfg, annotate=annotate, stills=True, contact_sheet=True)
+            clips = export_clips(self.folder, self.cfg, annotate=annotate, stills=True, contact_sheet=True)
         finally:
             self.export_lock.release()
         clips_dir = self.folder / CLIPS_DIR
         files = sorted(p.relative_to(self.folder).as_posix() for p in clips_dir.rglob("*")
                        if p.is_file() and not p.name.startswith("."))  # fmt: skip
         teaching = [f"{CLIPS_DIR}/{ANNOTATED_DIR}/{c.name}" for c in clips if (clips_dir / ANNOTATED_DIR / c.name).is_file()]
-        sheets = [f for f in files if f.startswith(f"{CLIPS_DIR}/contact_sheet")]
+        sheets = [f for f in files if f.startswith(f"{CLIPS_DIR}/{Path(CONTACT_SHEET_FILE).stem}")]
         # What the page lists, each a link: the clips, their teaching versions (when made this time), the parent's sheet.
         links = [{"url": self.file_url(f"{CLIPS_DIR}/{c.name}"), "label": c.name} for c in clips]
         links += [{"url": self.file_url(f), "label": f"{Path(f).name} (teaching version)"} for f in teaching if annotate]
@@ -556,7 +549,7 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
 
 
 def prepare_review(
-    folder: Path, *, port: int = 0, source: Path | None = None, export_cfg: ExportConfig | None = None, listen: bool = True
+    folder: Path, *, port: int = 0, source: Path | None = None, cfg: PipelineConfig = PipelineConfig(), listen: bool = True
 ) -> ReviewServer:
     """Make the previews the folder lacks (folders analysed before previews existed) and return a server, not yet serving.
 
@@ -565,9 +558,6 @@ def prepare_review(
     Raises:
         ReviewFileError: ``moments.json`` is missing or invalid.
     """
-    from vigclips.export import locate_source
-    from vigclips.review.previews import ensure_previews
-
     folder = Path(folder)
     document = read_moments(folder)
     try:
@@ -579,4 +569,4 @@ def prepare_review(
             ensure_previews(folder, document, src)
         except VigclipsError as exc:
             log.warning("previews not made: %s", exc)
-    return ReviewServer(folder, port=port, export_cfg=export_cfg, listen=listen)
+    return ReviewServer(folder, port=port, cfg=cfg, listen=listen)

@@ -21,48 +21,34 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from vigclips.config import ExportConfig
+import numpy as np
+from numpy.typing import NDArray
+
+from vigclips.config import ExportConfig, PipelineConfig
 from vigclips.errors import BadInputError, ExportError, ReviewFileError
+from vigclips.export.sheet import sheet_page_paths, write_contact_sheet
+from vigclips.export.teaching import render_teaching_clip
 from vigclips.fileio import LockBusy, atomic_path, atomic_write_bytes, atomic_write_text, locked, make_private_dir
 from vigclips.media import ClipEncoding, build_clip_args, extract_still, probe, run_ffmpeg
 from vigclips.progress import NullProgress, Progress
-from vigclips.moments_file import read_moments, sha256_file
+from vigclips.report.edl import write_edl
+from vigclips.report.otio_timeline import FCP_XML_SUFFIX, build_timeline, otio_available, write_otio_timelines
+from vigclips.results.cues import CueTrack, read_cues
+from vigclips.results.derived import write_reviewed_files
+from vigclips.results.folder import locate_source
+from vigclips.results.layout import (ANALYSIS_FILE, ANNOTATED_DIR, CLIPS_DIR, CONTACT_SHEET_FILE, MANIFEST_FILE, SIGNALS_FILE,
+                                     STILLS_DIR, export_lock_path)
+from vigclips.results.moments import PRINCIPLE_TITLES, PRINCIPLES, moment_from_record, read_moments
+from vigclips.results.saved import load_saved
 from vigclips.types import ClipSpec, MediaInfo
 
 log = logging.getLogger("vigclips")
 
-CLIPS_DIR = "clips"
-ANNOTATED_DIR = "annotated"
-STILLS_DIR = "stills"
-CONTACT_SHEET_FILE = "contact_sheet.png"
-MANIFEST_FILE = "manifest.csv"
 TIMELINE_NAME = "chosen"
 """Timelines of the exported moments are ``clips/<stem>_chosen.edl`` (and ``.otio``, ``.fcp.xml`` with the timeline extra)."""
 MANIFEST_COLUMNS = ("clip_file", "moment_id", "rank", "status", "start_s", "end_s", "duration_s", "principles", "note",
                     "score", "reasons", "source_file", "source_sha256")  # fmt: skip
 """``principles`` are the titles the guider ticked, joined by "; "; ``note`` is the guider's note for the shared review."""
-
-
-def locate_source(document: dict[str, Any], moments_dir: Path, source: Path | None = None) -> Path:
-    """The recording ``moments.json`` was made from: ``source`` if given, else the stored path, else a file of the same name
-    beside the output folder. Checks size and sha256 so clips are never cut from a different recording.
-
-    Raises:
-        ReviewFileError: not found, or a different recording.
-    """
-    record = document["source"]
-    candidates = [Path(source)] if source else [Path(record.get("path", "")), moments_dir.parent / record["file_name"]]
-    found = next((p for p in candidates if str(p) and p.is_file()), None)
-    if found is None:
-        raise ReviewFileError(moments_dir / "moments.json",
-                              f"source recording {record['file_name']!r} not found at {candidates[0]} (pass --source PATH)")
-    size = record.get("size_bytes")
-    if size is not None and found.stat().st_size != size:
-        raise ReviewFileError(found, "is not the recording these moments were found in (size differs)")
-    expected = record.get("sha256")
-    if expected and sha256_file(found) != expected:
-        raise ReviewFileError(found, "is not the recording these moments were found in (sha256 differs)")
-    return found
 
 
 def export_name(stem: str, moment: dict[str, Any] | None = None) -> str:
@@ -97,7 +83,7 @@ def plan_clips(document: dict[str, Any], source: Path, clips_dir: Path, include_
 
 def export_clips(
     moments_dir: Path,
-    cfg: ExportConfig | None = None,
+    cfg: PipelineConfig = PipelineConfig(),
     *,
     include_candidates: bool = False,
     source: Path | None = None,
@@ -110,7 +96,8 @@ def export_clips(
 
     Args:
         moments_dir: an output folder written by ``analyze`` (holds ``moments.json``).
-        cfg: encoding settings.
+        cfg: the settings: ``[export]`` encodes the clips; ``[scoring]`` (the current ones, learned weights included, as
+            ``rank`` uses) draws the refreshed ``.eaf``'s cue tiers.
         include_candidates: also cut moments nobody has reviewed yet (``--all``); rejected ones are never cut.
         source: the recording, if it has moved since analysis.
         progress: reports one step per clip.
@@ -128,7 +115,6 @@ def export_clips(
     Example:
         >>> export_clips(Path("out/demo_play"), include_candidates=True)  # doctest: +SKIP
     """
-    cfg = cfg or ExportConfig()
     progress = progress or NullProgress()
     moments_dir = Path(moments_dir)
     document = read_moments(moments_dir)
@@ -141,8 +127,6 @@ def export_clips(
     plan = plan_clips(document, src, clips_dir, include_candidates)
     cues = None
     if annotate and plan:
-        from vigclips.review.annotate import SIGNALS_FILE, read_cues
-
         cues = read_cues(moments_dir / SIGNALS_FILE, bool(document.get("roles_swapped")))
     progress.start(len(plan), "export")
     written: list[Path] = []
@@ -156,12 +140,10 @@ def export_clips(
             still_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=".sheet-", dir=clips_dir)))
         try:
             for spec, moment in plan:
-                cut_clip(spec, info, cfg)
+                cut_clip(spec, info, cfg.export)
                 written.append(spec.output_path)
                 rows.append(_manifest_row(spec, moment, document))
                 if cues is not None:
-                    from vigclips.review.annotate import render_teaching_clip
-
                     render_teaching_clip(spec.output_path, moment, cues,
                                          make_private_dir(clips_dir / ANNOTATED_DIR) / spec.output_path.name)  # fmt: skip
                 still = None
@@ -183,7 +165,7 @@ def export_clips(
         if contact_sheet:
             _write_contact_sheet(plan, still_files, document, clips_dir / CONTACT_SHEET_FILE)
         write_timelines(plan, document, info, clips_dir)
-    refresh_reports(moments_dir, document, src)
+    refresh_reports(moments_dir, document, src, cfg)
     log.info("%s: %d clip(s) written to %s", src.name, len(written), clips_dir)
     return written
 
@@ -192,9 +174,8 @@ def export_clips(
 def _one_export_at_a_time(moments_dir: Path, clips_dir: Path):
     """Hold the recording's export lock (the CLI and the review page's button must not cut into one clips/ at once), and
     remove what a killed export left there: its temporary files (``.<name>.*.part.<ext>``) and sheet folders (#14)."""
-    lock = moments_dir.parent / f".{moments_dir.name}.export.lock"  # beside the folder, which re-analysis swaps by renames
     try:
-        with locked(lock, timeout_s=0):
+        with locked(export_lock_path(moments_dir), timeout_s=0):
             for folder in (clips_dir, clips_dir / ANNOTATED_DIR, clips_dir / STILLS_DIR):
                 for leftover in folder.glob(".*") if folder.is_dir() else []:
                     if ".part." in leftover.name and leftover.is_file():
@@ -220,20 +201,39 @@ def _still_for(moment: dict[str, Any], moments_dir: Path, info: MediaInfo, outpu
             return output
     if not info.has_video:
         return None
-    from vigclips.review.annotate import SIGNALS_FILE, best_still_time, read_cues
-
     t_s = (start_s + end_s) / 2
     with contextlib.suppress(ReviewFileError):
         t_s = best_still_time(read_cues(moments_dir / SIGNALS_FILE), start_s, end_s) or t_s
     return extract_still(info.path, t_s, output, info=info)
 
 
+def best_still_time(cues: CueTrack, start_s: float, end_s: float) -> float | None:
+    """The time in ``[start_s, end_s]`` where the faces are best seen and smiling (both faces seen first; smiles, looking
+    at each other), for the still of a moment the guider trimmed. ``None`` when no tick lies inside."""
+    inside = (cues.t_s >= start_s) & (cues.t_s <= end_s)
+    if not inside.any():
+        return None
+
+    def channel(name: str) -> NDArray[np.float64]:
+        values = cues.channels.get(name)
+        if values is None:
+            return np.zeros(int(inside.sum()))
+        return np.nan_to_num(values[inside].astype(np.float64), nan=0.0)
+
+    seen = [channel(f"{r}_present") if f"{r}_present" in cues.channels
+            else np.isfinite(cues.channels.get(f"{r}_face_x", np.full(len(cues.t_s), np.nan))[inside]).astype(np.float64)
+            for r in ("infant", "adult")]  # fmt: skip
+    value = (2.0 * np.minimum(seen[0], seen[1]) + 0.75 * (seen[0] + seen[1]) + channel("infant_smile") + channel("adult_smile")
+             + 2.0 * channel("mutual_gaze"))  # fmt: skip
+    t = cues.t_s[inside]
+    centre = -1e-6 * np.abs(t - (start_s + end_s) / 2)  # among equals, the middle
+    return float(t[int(np.argmax(value + centre))])
+
+
 def _write_contact_sheet(plan: list[tuple[ClipSpec, dict]], still_files: list[Path | None], document: dict[str, Any],
                          output: Path) -> list[Path]:  # fmt: skip
     """The parent's sheet: each moment's still, time, the principles the guider ticked and the guider's note (never the
     program's reasons, #15). With nothing to show, earlier sheets are removed."""
-    from vigclips.review.annotate import sheet_page_paths, write_contact_sheet
-
     if not plan:
         for path in [*sheet_page_paths(output, 1), output.with_suffix(".pdf"), *output.parent.glob(f"{output.stem}_page*.png")]:
             path.unlink(missing_ok=True)
@@ -256,8 +256,6 @@ def sheet_title(document: dict[str, Any], n: int) -> str:
 
 def _principle_titles(moment: dict[str, Any]) -> list[str]:
     """The titles of the principles the guider ticked, in the page's order."""
-    from vigclips.review.decisions import PRINCIPLE_TITLES, PRINCIPLES
-
     tags = set(moment.get("tags") or [])
     return [PRINCIPLE_TITLES[p] for p in PRINCIPLES if p in tags]
 
@@ -281,10 +279,6 @@ def write_timelines(plan: list[tuple[ClipSpec, dict]], document: dict[str, Any],
     """The exported moments, with their trimmed bounds, as timelines an editor opens: ``<stem>_chosen.edl`` (CMX3600, at a
     rate OpenTimelineIO reads) and, with OpenTimelineIO installed, ``.otio`` and ``.fcp.xml``. With nothing exported, old
     timelines are removed (they would show moments no longer chosen)."""
-    from vigclips.report.edl import write_edl
-    from vigclips.report.otio_timeline import FCP_XML_SUFFIX, build_timeline, otio_available, write_otio_timelines
-    from vigclips.rerank import moment_from_record
-
     stem = Path(document["source"]["file_name"]).stem
     out_stem = clips_dir / export_name(stem)
     files = [out_stem.with_name(out_stem.name + suffix) for suffix in (".edl", ".otio", FCP_XML_SUFFIX)]
@@ -305,18 +299,12 @@ def write_timelines(plan: list[tuple[ClipSpec, dict]], document: dict[str, Any],
     return written
 
 
-def refresh_reports(moments_dir: Path, document: dict[str, Any], source: Path) -> None:
+def refresh_reports(moments_dir: Path, document: dict[str, Any], source: Path, cfg: PipelineConfig) -> None:
     """Write ``moments.vtt``, ``<stem>.edl`` and ``<stem>.eaf`` (with the guider's tiers) again from the decisions, so every
     file beside ``moments.json`` shows what was chosen (trimmed bounds, no rejected moments). Folders analysed before
     ``analysis.npz`` existed keep their ``.eaf`` (it needs the signals)."""
-    from vigclips.cache import ANALYSIS_FILE
-    from vigclips.rerank import load_saved, write_reviewed_outputs
-
     analysis = load_saved(moments_dir, document) if (moments_dir / ANALYSIS_FILE).is_file() else None
-    if analysis is None:
-        log.info("%s: no %s, so the .eaf keeps the analysis's tiers (analyse again to have the decisions in it)",
-                 moments_dir, ANALYSIS_FILE)  # fmt: skip
-    write_reviewed_outputs(moments_dir, document, analysis, media=source.resolve())
+    write_reviewed_files(moments_dir, document, analysis, cfg, media=source.resolve())
 
 
 def cut_clip(spec: ClipSpec, info: MediaInfo, cfg: ExportConfig) -> Path:

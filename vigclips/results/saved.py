@@ -9,7 +9,6 @@ against ``moments.json`` before anything is used.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -21,13 +20,16 @@ from typing import Any
 import numpy as np
 
 from vigclips import __version__
+from vigclips.audio.turns import count_turns
 from vigclips.errors import ReviewFileError
 from vigclips.fileio import atomic_write_bytes
-from vigclips.types import Signals, VocalSegment
+from vigclips.results.layout import ANALYSIS_FILE
+from vigclips.results.moments import saved_config
+from vigclips.signals import Analysis
+from vigclips.types import MediaInfo, Signals, VocalSegment
 
 log = logging.getLogger("vigclips")
 
-ANALYSIS_FILE = "analysis.npz"
 CACHE_FORMAT = 1
 SIGNAL_SECTIONS = ("analysis", "vision", "audio")
 """The settings sections that decide the signals (and so belong to the cache key); ``[scoring]`` and ``[export]`` do not."""
@@ -55,11 +57,6 @@ def cache_key(sha256: str, config: dict[str, Any]) -> dict[str, Any]:
     """
     settings = {name: config[name] for name in SIGNAL_SECTIONS if name in config}
     return {"format": CACHE_FORMAT, "sha256": sha256, "settings": settings, "vigclips": __version__}
-
-
-def key_digest(key: dict[str, Any]) -> str:
-    """Short stable digest of a key (what a log line or a file name can carry)."""
-    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
 
 
 def save_analysis(path: Path, signals: Signals, segments: list[VocalSegment], key: dict[str, Any]) -> Path:
@@ -136,3 +133,21 @@ def load_analysis(folder: Path, document: dict[str, Any]) -> SavedAnalysis:
     if saved.key.get("vigclips") != __version__:
         log.info("%s: signals measured by vigclips %s, ranked now by %s", path, saved.key.get("vigclips"), __version__)
     return saved
+
+
+def load_saved(folder: Path, document: dict[str, Any]) -> Analysis:
+    """The :class:`vigclips.signals.Analysis` of a folder rebuilt from ``analysis.npz`` (turns counted again from the saved
+    segments with the analysis's own audio settings).
+
+    Raises:
+        ReviewFileError: no saved analysis, or one of another recording.
+    """
+    saved = load_analysis(folder, document)
+    source = document["source"]
+    fps = Fraction(source["fps"]) if source.get("fps") else Fraction(0)
+    info = MediaInfo(path=Path(source.get("path") or source["file_name"]), size_bytes=int(source.get("size_bytes") or 0),
+                     duration_s=float(source["duration_s"]), has_video=bool(fps), fps=fps,
+                     width=int(source.get("width") or 0), height=int(source.get("height") or 0),
+                     has_audio=bool(source.get("has_audio", True)))  # fmt: skip
+    turns = count_turns(saved.segments, saved.signals, saved_config(document).audio)
+    return Analysis(info=info, signals=saved.signals, segments=saved.segments, turns=turns)

@@ -2,7 +2,7 @@
 
 Analysis and batch write it, the review page changes it, export and learning read it: everything downstream reads only this
 file, so decisions can be edited by hand, in the review page, or in git. Writes are atomic; a ``revision`` counter lets
-writers refuse to overwrite newer decisions (#6). It lives outside ``review/`` because every stage depends on it (#13).
+writers refuse to overwrite newer decisions (#6). Analysis, rank, review, export, batch and ELAN import all use it.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import math
 from collections.abc import Iterator
 from fractions import Fraction
@@ -17,14 +18,22 @@ from pathlib import Path
 from typing import Any
 
 from vigclips import __version__
+from vigclips.config import PipelineConfig
 from vigclips.errors import ReviewFileError
 from vigclips.fileio import atomic_write_text, locked
 from vigclips.timefmt import utc_now
+from vigclips.results.layout import MOMENTS_FILE, moments_lock_path
+from vigclips.scoring import PRINCIPLES
 from vigclips.types import MediaInfo, Moment
 
-MOMENTS_FILE = "moments.json"
+log = logging.getLogger("vigclips")
+
 FORMAT_VERSION = 1
 STATUSES = ("candidate", "confirmed", "rejected")
+PRINCIPLE_TITLES = dict(zip(PRINCIPLES, ("Being attentive", "Encouraging initiatives", "Receiving initiatives",
+                                          "Developing attuned interactions"), strict=True))
+"""The tags a guider may put on a moment (the four principles scored, :data:`vigclips.scoring.PRINCIPLES`), as the page,
+the teaching clips and the contact sheet name them."""
 _REQUIRED_MOMENT_KEYS = ("id", "rank", "start_s", "end_s", "score", "reasons", "status")
 _HASH_CHUNK_BYTES = 4 << 20
 
@@ -71,6 +80,37 @@ def moment_record(moment: Moment, still: str | None = None) -> dict[str, Any]:
     if moment.details:
         record["details"] = _jsonable(moment.details)
     return record
+
+
+def moment_from_record(record: dict[str, Any], *, original_bounds: bool = False) -> Moment:
+    """A ``moments.json`` record as a :class:`Moment` (``original_bounds``: the program's bounds before any trim)."""
+    start_s = record.get("original_start_s", record["start_s"]) if original_bounds else record["start_s"]
+    end_s = record.get("original_end_s", record["end_s"]) if original_bounds else record["end_s"]
+    return Moment(id=str(record["id"]), rank=int(record["rank"]), start_s=float(start_s), end_s=float(end_s),
+                  score=float(record["score"]), reasons=tuple(record.get("reasons") or ()),
+                  scores=dict(record.get("scores") or {}), details=dict(record.get("details") or {}))  # fmt: skip
+
+
+def holds_guider_work(moment: dict[str, Any]) -> bool:
+    """A decision, a trim, a tag, a note, or a moment the guider added: anything a re-analysis would throw away."""
+    return (moment.get("status") != "candidate" or bool(moment.get("tags")) or bool(moment.get("note"))
+            or "original_start_s" in moment or moment.get("added_by") == "guider")  # fmt: skip
+
+
+def saved_config(document: dict[str, Any]) -> PipelineConfig:
+    """The settings the analysis ran with, as ``moments.json`` records them (the one reader of ``analysis.config``).
+
+    What shaped the saved signals (turn counting, the shortest moment a guider may add) is taken from here; settings of
+    another vigclips version that no longer load give today's defaults (logged).
+    """
+    saved = (document.get("analysis") or {}).get("config") or {}
+    flat = {f"{section}.{name}": value for section, values in saved.items() if isinstance(values, dict)
+            for name, value in values.items()}  # fmt: skip
+    try:
+        return PipelineConfig().with_overrides(flat)
+    except Exception as exc:  # settings of another vigclips version: today's defaults then
+        log.info("settings in moments.json not usable (%s); using the default settings", exc)
+        return PipelineConfig()
 
 
 def build_document(
@@ -157,14 +197,6 @@ def validate_document(document: Any, path: Path) -> None:
             raise ReviewFileError(path, f"moments[{i}] ({mid}): ends at {end_s} s, after the recording ({duration_s} s)")
 
 
-def moments_lock_path(folder: Path) -> Path:
-    """The lock every writer of ``folder/moments.json`` holds: the review server for each decision, and an analysis while it
-    swaps a new folder in (#14). It lies beside the folder, not inside it, because the folder itself is replaced by renames
-    (and Windows cannot rename a folder holding an open file)."""
-    folder = Path(folder)
-    return folder.parent / f".{folder.name}.moments.lock"
-
-
 @contextlib.contextmanager
 def moments_locked(folder: Path) -> Iterator[None]:
     """Hold :func:`moments_lock_path` of ``folder`` (waiting for the current writer), and remove the temporary files a killed
@@ -205,18 +237,3 @@ def _jsonable(value: Any) -> Any:
         return _jsonable({k: getattr(value, k) for k in value.__dataclass_fields__})
     return value
 
-
-__all__ = [
-    "FORMAT_VERSION",
-    "MOMENTS_FILE",
-    "STATUSES",
-    "build_document",
-    "moment_record",
-    "moments_lock_path",
-    "moments_locked",
-    "read_moments",
-    "sha256_file",
-    "source_record",
-    "validate_document",
-    "write_moments",
-]

@@ -7,7 +7,7 @@ file does not know): a moment the program missed. Tags and notes belong to the d
 A decision deleted in ELAN is left as it is in ``moments.json`` (an absent annotation cannot say whether it was meant).
 
 The file is read with pympi-ling, ELAN's reference reader in Python; the changes go through the same validated decision
-functions as the review page (:mod:`vigclips.review.decisions`), under its lock and revision check, so nothing an ELAN
+functions as the review page (:mod:`vigclips.results.decisions`), under its lock and revision check, so nothing an ELAN
 session says can write an invalid ``moments.json``. Decisions then count for ``vigclips learn`` like any other; a moment added
 in ELAN gets its per-principle scores from the saved signals (``analysis.npz``), so it is training data too.
 """
@@ -21,9 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vigclips.cache import ANALYSIS_FILE
+from pympi.Elan import Eaf
+
+from vigclips.config import PipelineConfig
 from vigclips.errors import ReviewFileError
 from vigclips.report.elan import REVIEW_TIERS, review_spans
+from vigclips.rerank import window_principle_scores
+from vigclips.results.decisions import DecisionStore, add_moment, apply_decision
+from vigclips.results.layout import ANALYSIS_FILE, eaf_file
+from vigclips.results.moments import PRINCIPLES, STATUSES
+from vigclips.results.saved import load_saved
 
 log = logging.getLogger("vigclips")
 
@@ -54,11 +61,6 @@ def read_elan_decisions(path: Path) -> list[ElanDecision]:
         >>> read_elan_decisions(Path("out/play/play.eaf"))[0]  # doctest: +SKIP
         ElanDecision(moment_id='m01', status='confirmed', start_s=6.2, end_s=11.0, tags=('receiving',), note='')
     """
-    from pympi.Elan import Eaf
-
-    from vigclips.review.decisions import PRINCIPLES
-    from vigclips.moments_file import STATUSES
-
     path = Path(path)
     try:
         eaf = Eaf(str(path))
@@ -100,7 +102,7 @@ def read_elan_decisions(path: Path) -> list[ElanDecision]:
 def apply_elan_decisions(
     document: dict[str, Any], decisions: list[ElanDecision], scores_for: Callable[[float, float], dict[str, float]] | None = None
 ) -> tuple[dict[str, Any], dict[str, int]]:
-    """A copy of ``document`` with the ELAN decisions applied (pure; see :mod:`vigclips.review.decisions`).
+    """A copy of ``document`` with the ELAN decisions applied (pure; see :mod:`vigclips.results.decisions`).
 
     ``scores_for(start_s, end_s)`` gives an added moment its per-principle scores, so ``vigclips learn`` can learn from a
     moment the program missed (without it, added moments have none and ``learn`` passes them over).
@@ -111,8 +113,6 @@ def apply_elan_decisions(
     Raises:
         DecisionError: a decision the review page would refuse too (bounds outside the recording, too short…).
     """
-    from vigclips.review.decisions import add_moment, apply_decision
-
     counts = {"changed": 0, "added": 0, "unchanged": 0}
     # ELAN allows no overlap on a tier, so the writer clipped a decision that overlaps an earlier one: those clipped bounds,
     # read back unchanged, are no trim.
@@ -144,12 +144,13 @@ def apply_elan_decisions(
     return document, counts
 
 
-def import_elan(folder: Path, eaf_path: Path | None = None) -> dict[str, int]:
+def import_elan(folder: Path, eaf_path: Path | None = None, cfg: PipelineConfig = PipelineConfig()) -> dict[str, int]:
     """What ``vigclips import-elan OUT/<name> [FILE.eaf]`` does: apply the ``.eaf``'s guider tiers to ``moments.json``.
 
     Args:
         folder: the output folder.
         eaf_path: the ``.eaf`` (default ``<folder>/<recording stem>.eaf``).
+        cfg: the settings an added moment's per-principle scores are computed with (the current ones, as ``rank``).
 
     Returns:
         The counts of :func:`apply_elan_decisions`.
@@ -161,19 +162,15 @@ def import_elan(folder: Path, eaf_path: Path | None = None) -> dict[str, int]:
         >>> import_elan(Path("out/play"))  # doctest: +SKIP
         {'changed': 2, 'added': 1, 'unchanged': 3}
     """
-    from vigclips.review.decisions import DecisionStore
-
     store = DecisionStore(Path(folder))
     document = store.read()
-    path = Path(eaf_path) if eaf_path else Path(folder) / f"{Path(document['source']['file_name']).stem}.eaf"
+    path = Path(eaf_path) if eaf_path else Path(folder) / eaf_file(Path(document["source"]["file_name"]).stem)
     decisions = read_elan_decisions(path)
     counts: dict[str, int] = {}
     scores_for = None
     if (Path(folder) / ANALYSIS_FILE).is_file():
-        from vigclips.rerank import load_saved, window_principle_scores
-
         analysis = load_saved(Path(folder), document)
-        scores_for = functools.partial(window_principle_scores, analysis, None)
+        scores_for = functools.partial(window_principle_scores, analysis, cfg)
 
     def change(doc: dict[str, Any]) -> dict[str, Any]:
         new, found = apply_elan_decisions(doc, decisions, scores_for)

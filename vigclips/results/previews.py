@@ -15,12 +15,11 @@ from typing import Any
 from vigclips.fileio import atomic_path, make_private_dir
 from vigclips.media import probe, run_ffmpeg
 from vigclips.media.ffmpeg import PreviewEncoding, build_preview_args
+from vigclips.results.layout import PREVIEWS_DIR, preview_path, recording_preview_path
 from vigclips.types import MediaInfo, Moment
 
 log = logging.getLogger("vigclips")
 
-PREVIEWS_DIR = "previews"
-RECORDING_PREVIEW = "recording.mp4"
 RECORDING_KEY = "recording"
 """Key of the whole-recording preview in the dict :func:`write_previews` returns (moment ids are the other keys)."""
 
@@ -29,20 +28,14 @@ RECORDING_HEIGHT_PX = 360
 """Preview heights: enough to see faces and gaze on a laptop screen, a fraction of the decoding work of full HD."""
 
 
-def preview_path(moment_id: str) -> str:
-    """Relative path (from the output folder) of a candidate's preview."""
-    return f"{PREVIEWS_DIR}/{moment_id}.mp4"
-
-
-def write_previews(info: MediaInfo, moments: list[Moment] | list[dict[str, Any]], out_dir: Path, cfg: Any = None,
-                   *, recording: bool = True) -> dict[str, str]:  # fmt: skip
+def write_previews(info: MediaInfo, moments: list[Moment] | list[dict[str, Any]], out_dir: Path, *,
+                   recording: bool = True) -> dict[str, str]:  # fmt: skip
     """Write browser-playable previews into ``out_dir/previews/``.
 
     Args:
         info: the probed recording.
         moments: candidates (``Moment`` objects or ``moments.json`` records); each gets ``previews/<id>.mp4``.
         out_dir: the recording's output folder (or the pipeline's work folder that becomes it).
-        cfg: unused for now (reserved for preview settings in :class:`vigclips.config.PipelineConfig`).
         recording: also write ``previews/recording.mp4`` of the whole recording.
 
     Returns:
@@ -71,7 +64,7 @@ def write_previews(info: MediaInfo, moments: list[Moment] | list[dict[str, Any]]
         _encode(info.path, out_dir / rel, enc, start_s, end_s, f"preview of {moment_id}")
         written[moment_id] = rel
     if recording:
-        rel = f"{PREVIEWS_DIR}/{RECORDING_PREVIEW}"
+        rel = recording_preview_path()
         enc = PreviewEncoding(fps=info.fps, max_height_px=RECORDING_HEIGHT_PX, crf=30, with_audio=info.has_audio)
         _encode(info.path, out_dir / rel, enc, None, None, "preview of the whole recording")
         written[RECORDING_KEY] = rel
@@ -86,14 +79,14 @@ def ensure_previews(folder: Path, document: dict[str, Any], source: Path) -> dic
     """
     folder = Path(folder)
     missing = [m for m in document["moments"] if m.get("added_by") != "guider" and not (folder / preview_path(m["id"])).is_file()]
-    need_recording = not (folder / PREVIEWS_DIR / RECORDING_PREVIEW).is_file()
+    need_recording = not (folder / recording_preview_path()).is_file()
     if missing or need_recording:
         info = probe(source)
         log.info("%s: writing %d preview(s) for the review page", source.name, len(missing) + int(need_recording))
         write_previews(info, missing, folder, recording=need_recording)
     present = {m["id"]: preview_path(m["id"]) for m in document["moments"] if (folder / preview_path(m["id"])).is_file()}
-    if (folder / PREVIEWS_DIR / RECORDING_PREVIEW).is_file():
-        present[RECORDING_KEY] = f"{PREVIEWS_DIR}/{RECORDING_PREVIEW}"
+    if (folder / recording_preview_path()).is_file():
+        present[RECORDING_KEY] = recording_preview_path()
     return present
 
 

@@ -1,6 +1,7 @@
 """A recording's output folder ``OUT/<name>/``: checked before the long work, built beside, swapped in whole, never losing
 a guider's decisions (#14).
 
+* :func:`locate_source` finds the recording a folder was made from, and checks it is the same one.
 * :func:`check_output_folder` runs before any analysis: the folder can be created and written, and has room.
 * :func:`refuse_to_lose_review_work` refuses to replace a folder holding a guider's work, or a ``moments.json`` that cannot
   be read (it may hold decisions nobody can see any more), unless ``force``.
@@ -28,7 +29,8 @@ from typing import Any
 
 from vigclips.errors import BadInputError, OutputError, ReviewFileError
 from vigclips.fileio import LockBusy, atomic_write_bytes, locked, make_private_dir
-from vigclips.moments_file import MOMENTS_FILE, moments_locked, read_moments, write_moments
+from vigclips.results.layout import MOMENTS_FILE
+from vigclips.results.moments import holds_guider_work, moments_locked, read_moments, sha256_file, write_moments
 from vigclips.timefmt import utc_stamp
 
 log = logging.getLogger("vigclips")
@@ -48,6 +50,28 @@ BYTES_PER_RECORDING_S = 4_000
 """What grows with the recording: ``signals.csv`` (10 rows a second) and the RTTM, about 4 kB per second with margin."""
 OVERLAY_BYTES_PER_S = 300_000
 """``overlay.mp4`` at the analysis rate and width, with margin."""
+
+
+def locate_source(document: dict[str, Any], moments_dir: Path, source: Path | None = None) -> Path:
+    """The recording ``moments.json`` was made from: ``source`` if given, else the stored path, else a file of the same name
+    beside the output folder. Checks size and sha256 so clips are never cut from a different recording.
+
+    Raises:
+        ReviewFileError: not found, or a different recording.
+    """
+    record = document["source"]
+    candidates = [Path(source)] if source else [Path(record.get("path", "")), moments_dir.parent / record["file_name"]]
+    found = next((p for p in candidates if str(p) and p.is_file()), None)
+    if found is None:
+        raise ReviewFileError(moments_dir / MOMENTS_FILE,
+                              f"source recording {record['file_name']!r} not found at {candidates[0]} (pass --source PATH)")
+    size = record.get("size_bytes")
+    if size is not None and found.stat().st_size != size:
+        raise ReviewFileError(found, "is not the recording these moments were found in (size differs)")
+    expected = record.get("sha256")
+    if expected and sha256_file(found) != expected:
+        raise ReviewFileError(found, "is not the recording these moments were found in (sha256 differs)")
+    return found
 
 
 def check_output_folder(out_root: Path, duration_s: float = 0.0, *, overlay: bool = False) -> None:
@@ -111,12 +135,6 @@ def refuse_to_lose_review_work(final_dir: Path, force: bool) -> None:
     problem = None if force else review_work_problem(final_dir)
     if problem:
         raise BadInputError(final_dir, problem)
-
-
-def holds_guider_work(moment: dict[str, Any]) -> bool:
-    """A decision, a trim, a tag, a note, or a moment the guider added: anything a re-analysis would throw away."""
-    return (moment.get("status") != "candidate" or bool(moment.get("tags")) or bool(moment.get("note"))
-            or "original_start_s" in moment or moment.get("added_by") == "guider")  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -249,14 +267,3 @@ def _os_reason(exc: OSError) -> str:
 def _megabytes(n_bytes: int) -> str:
     return f"{n_bytes / (1 << 20):.0f} MB"
 
-
-__all__ = [
-    "check_output_folder",
-    "discard_stale_work",
-    "holds_guider_work",
-    "output_failure",
-    "refuse_to_lose_review_work",
-    "review_work_problem",
-    "swap_in_folder",
-    "work_folder",
-]

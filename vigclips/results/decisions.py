@@ -17,20 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from vigclips.errors import VigclipsError
+from vigclips.results.layout import MOMENTS_FILE
+from vigclips.results.moments import PRINCIPLES, STATUSES, moments_locked, read_moments, saved_config, write_moments
 from vigclips.timefmt import utc_now
-
-from vigclips.moments_file import MOMENTS_FILE, STATUSES, moments_locked, read_moments, write_moments
-
-PRINCIPLES = ("attentive", "encouraging", "receiving", "developing")
-"""Tags a guider may put on a moment: the four attunement principles that matter for pre-verbal infants (DOMAIN.md)."""
-
-PRINCIPLE_TITLES = {
-    "attentive": "Being attentive",
-    "encouraging": "Encouraging initiatives",
-    "receiving": "Receiving initiatives",
-    "developing": "Developing attuned interactions",
-}
-"""How each principle is named on the page, on teaching clips and on the contact sheet."""
 
 MAX_NOTE_CHARS = 2000
 """A note is a sentence or two for the shared review, not a report; the cap also bounds what a request can write."""
@@ -192,12 +181,7 @@ def add_moment(
 
 def added_min_s(document: dict[str, Any]) -> float:
     """Shortest moment a guider may add: the analysis's ``scoring.min_moment_s`` (what the program itself suggests)."""
-    from vigclips.scoring.settings import ScoringConfig
-
-    value = ((document.get("analysis") or {}).get("config") or {}).get("scoring", {}).get("min_moment_s")
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
-        return float(value)
-    return float(ScoringConfig().min_moment_s)
+    return float(saved_config(document).scoring.min_moment_s)
 
 
 def set_roles_swapped(document: dict[str, Any], swapped: Any, *, decided_utc: str | None = None) -> dict[str, Any]:
@@ -220,10 +204,10 @@ def set_roles_swapped(document: dict[str, Any], swapped: Any, *, decided_utc: st
 class DecisionStore:
     """Read and change one output folder's ``moments.json`` safely.
 
-    Every change runs under a thread lock and the folder's exclusive file lock (:func:`vigclips.moments_file.moments_locked`,
+    Every change runs under a thread lock and the folder's exclusive file lock (:func:`vigclips.results.moments.moments_locked`,
     also held by an analysis swapping in a new folder, so two servers on one folder and a re-analysis all take turns),
     re-reads the file, checks the revision the caller saw, applies a pure function, and writes atomically
-    through :func:`vigclips.moments_file.write_moments`: a killed server or a crashed browser never loses a saved decision.
+    through :func:`vigclips.results.moments.write_moments`: a killed server or a crashed browser never loses a saved decision.
 
     Example:
         >>> store = DecisionStore(Path("out/demo_play"))  # doctest: +SKIP

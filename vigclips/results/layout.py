@@ -1,0 +1,82 @@
+"""The results folder's layout: every file and folder name vigclips writes, named once (issue 21).
+
+A recording's output folder ``OUT/<name>/``::
+
+    moments.json            the candidates and the guider's decisions (:mod:`vigclips.results.moments`)
+    signals.csv             per-tick channels for people and spreadsheets (:mod:`vigclips.results.cues` reads it back)
+    analysis.npz            the exact signals ``rank`` re-ranks from (:mod:`vigclips.results.saved`)
+    vocalisations.rttm      voice segments
+    timeline.png, moments.vtt, <stem>.eaf, <stem>.edl   derived files (:mod:`vigclips.results.derived`)
+    overlay.mp4             with ``--overlay``
+    stills/<id>.jpg         each candidate's best frame
+    previews/<id>.mp4, previews/recording.mp4           the review page's previews (:mod:`vigclips.results.previews`)
+    clips/                  what ``export`` writes: clips, manifest.csv, annotated/, stills/, contact sheet, timelines
+
+A batch's ``OUT/`` also holds ``summary.csv``, ``summary.html`` and ``batch.log``. Locks lie *beside* a recording's folder,
+not inside it, because re-analysis replaces the folder by renames (and Windows cannot rename a folder holding an open file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+MOMENTS_FILE = "moments.json"
+SIGNALS_FILE = "signals.csv"
+ANALYSIS_FILE = "analysis.npz"
+RTTM_FILE = "vocalisations.rttm"
+OVERLAY_FILE = "overlay.mp4"
+TIMELINE_FILE = "timeline.png"
+VTT_FILE = "moments.vtt"
+STILLS_DIR = "stills"
+"""Each candidate's best frame, ``stills/<id>.jpg``; ``clips/stills/`` holds the exported moments' stills."""
+PREVIEWS_DIR = "previews"
+RECORDING_PREVIEW = "recording.mp4"
+"""The whole recording, small, in ``previews/``: the review page trims moments and finds missed ones in it."""
+
+CLIPS_DIR = "clips"
+ANNOTATED_DIR = "annotated"
+"""Teaching versions of the clips, ``clips/annotated/``."""
+CONTACT_SHEET_FILE = "contact_sheet.png"
+MANIFEST_FILE = "manifest.csv"
+
+SUMMARY_CSV = "summary.csv"
+SUMMARY_HTML = "summary.html"
+BATCH_LOG_FILE = "batch.log"
+
+
+def eaf_file(stem: str) -> str:
+    """``<stem>.eaf``, the ELAN file of a recording named ``<stem>.<ext>``."""
+    return f"{stem}.eaf"
+
+
+def edl_file(stem: str) -> str:
+    """``<stem>.edl``, the cut list of the candidates."""
+    return f"{stem}.edl"
+
+
+def still_path(moment_id: str) -> str:
+    """Relative path (from the output folder) of a candidate's still."""
+    return f"{STILLS_DIR}/{moment_id}.jpg"
+
+
+def preview_path(moment_id: str) -> str:
+    """Relative path (from the output folder) of a candidate's preview."""
+    return f"{PREVIEWS_DIR}/{moment_id}.mp4"
+
+
+def recording_preview_path() -> str:
+    """Relative path (from the output folder) of the whole-recording preview."""
+    return f"{PREVIEWS_DIR}/{RECORDING_PREVIEW}"
+
+
+def moments_lock_path(folder: Path) -> Path:
+    """The lock every writer of ``folder/moments.json`` holds: the review server for each decision, and an analysis while it
+    swaps a new folder in (#14)."""
+    folder = Path(folder)
+    return folder.parent / f".{folder.name}.moments.lock"
+
+
+def export_lock_path(folder: Path) -> Path:
+    """The lock of a recording's export: the CLI and the review page's button must not cut into one ``clips/`` at once."""
+    folder = Path(folder)
+    return folder.parent / f".{folder.name}.export.lock"
