@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
@@ -17,10 +17,15 @@ from numpy.typing import NDArray
 
 from vigclips.progress import NullProgress, Progress
 from vigclips.types import Frame
-from vigclips.vision import geometry, roles
+from vigclips.vision import roles
 from vigclips.vision.expression import ExpressionModel, smile_probability
 # mediapipe itself is imported only when MediaPipeFaces loads the models
 from vigclips.vision.face_mediapipe import FULL_RANGE, SHORT_RANGE, MediaPipeFaces, to_rgb
+from vigclips.vision.features import FEATURE_NAMES, face_features
+from vigclips.vision.hands import eyes_under_hands
+from vigclips.vision.head_pose import eye_trust, keypoint_head_pose
+from vigclips.vision.landmarks import KP_L_EYE, KP_R_EYE, eye_centres_px, inter_ocular_px
+from vigclips.vision.looking import angle_to_partner_deg, cone_score, face_positions_3d
 from vigclips.vision.settings import VisionConfig
 from vigclips.vision.tracking import FaceTracker, greedy_match, match_score
 
@@ -77,7 +82,7 @@ in it) or from the head's orientation alone (0: a profile or steep 3/4 view; NaN
 to" rather than "looked at" where only the head was seen (issue 11)."""
 
 GAZE_FROM_EYES_TRUST = 0.5
-"""Weight of the irises in a gaze (:func:`vigclips.vision.geometry.eye_trust`) from which the gaze counts as the eyes'."""
+"""Weight of the irises in a gaze (:func:`vigclips.vision.head_pose.eye_trust`) from which the gaze counts as the eyes'."""
 
 FACE_FIELDS: tuple[str, ...] = (
     "x1",
@@ -95,15 +100,15 @@ FACE_FIELDS: tuple[str, ...] = (
     "eye_l_y",
     "eyes_under_hands",
     "expression_smile",
-) + geometry.FEATURE_NAMES
+) + FEATURE_NAMES
 """Columns of :attr:`VisionResult.face_data`: box in pixels, detector score (NaN = mesh only), whether face mesh
 measured it (1/0), inter-ocular distance, head yaw and pitch from the detector's keypoints (NaN without a detection),
 the subject's right and left eye centres in pixels (face mesh's where it measured the face, else the detector's
 keypoints), the share of those two eyes under a hand (0, 0.5 or 1; NaN where hands were not looked for in that frame), the
-expression classifier's smile probability (:func:`vigclips.vision.expression.smile_probability`; NaN where it did not run), then :data:`vigclips.vision.geometry.FEATURE_NAMES`. Without face mesh (profiles, steep 3/4 views) the head pose and gaze
+expression classifier's smile probability (:func:`vigclips.vision.expression.smile_probability`; NaN where it did not run), then :data:`vigclips.vision.features.FEATURE_NAMES`. Without face mesh (profiles, steep 3/4 views) the head pose and gaze
 columns hold the keypoint head pose (where the head points is most of where a person looks) and the rest is NaN."""
 _F = {name: i for i, name in enumerate(FACE_FIELDS)}
-_FEATURES = _F[geometry.FEATURE_NAMES[0]]
+_FEATURES = _F[FEATURE_NAMES[0]]
 """First column of the face mesh features in a face row."""
 _EYES = [_F["eye_r_x"], _F["eye_r_y"], _F["eye_l_x"], _F["eye_l_y"]]
 
@@ -159,8 +164,8 @@ class VisionResult:
     face_data: NDArray[np.float32]
     face_role: NDArray[np.int8]
     face_role_confidence: NDArray[np.float32]
-    infant_track_ids: tuple[int, ...] = ()
-    config: VisionConfig = field(default_factory=VisionConfig)
+    infant_track_ids: tuple[int, ...]
+    config: VisionConfig
 
     def __len__(self) -> int:
         return int(self.pts_s.shape[0])
@@ -182,7 +187,7 @@ def frame_faces(
     det_xyxy: NDArray[np.float32],
     det_score: NDArray[np.float32],
     meshes: NDArray[np.float32],
-    params: geometry.GeometryParams,
+    cfg: VisionConfig,
     det_keypoints: NDArray[np.float32] | None = None,
 ) -> NDArray[np.float32]:
     """Fuse one frame's detections and face meshes into face rows (pure numpy).
@@ -194,7 +199,7 @@ def frame_faces(
         det_xyxy: (n, 4) detection boxes in pixels.
         det_score: (n,) detector scores.
         meshes: (m, 478, 3) face mesh landmarks in pixels.
-        params: geometry calibration.
+        cfg: vision settings (the landmark measures' calibration).
         det_keypoints: (n, 6, 2) the detector's keypoints in pixels; without them faces face mesh missed have no pose.
 
     Returns:
@@ -206,8 +211,8 @@ def frame_faces(
         kp_pose = np.full((det_xyxy.shape[0], 2), np.nan)
         kp_eyes = np.full((det_xyxy.shape[0], 2, 2), np.nan)
     else:
-        kp_pose = geometry.keypoint_head_pose(det_keypoints, det_xyxy[:, 2] - det_xyxy[:, 0])
-        kp_eyes = np.asarray(det_keypoints, np.float64).reshape(-1, 6, 2)[:, [geometry.KP_R_EYE, geometry.KP_L_EYE]]
+        kp_pose = keypoint_head_pose(det_keypoints, det_xyxy[:, 2] - det_xyxy[:, 0])
+        kp_eyes = np.asarray(det_keypoints, np.float64).reshape(-1, 6, 2)[:, [KP_R_EYE, KP_L_EYE]]
     # Non-maximum suppression across the detectors.
     keep: list[int] = []
     for i in np.argsort(-det_score, kind="stable"):
@@ -224,9 +229,9 @@ def frame_faces(
         mesh_box = np.concatenate([pts.min(axis=1), pts.max(axis=1)], axis=1)
         rows[:m, 0:4] = mesh_box
         rows[:m, _F["has_mesh"]] = 1.0
-        rows[:m, _F["iod_px"]] = geometry.inter_ocular_px(meshes)
-        rows[:m, _FEATURES:] = geometry.face_features(meshes, params)
-        rows[:m, _EYES] = geometry.eye_centres_px(meshes).reshape(-1, 4)
+        rows[:m, _F["iod_px"]] = inter_ocular_px(meshes)
+        rows[:m, _FEATURES:] = face_features(meshes, cfg)
+        rows[:m, _EYES] = eye_centres_px(meshes).reshape(-1, 4)
         for r, c in greedy_match(match_score(mesh_box, det_xyxy), _MESH_MATCH):
             rows[r, _F["det_score"]] = det_score[c]
             rows[r, kp_cols] = kp_pose[c]
@@ -251,7 +256,7 @@ def mark_eyes_under_hands(rows: NDArray[np.float32], hands_px: NDArray[np.float3
         hands_px: (h, 21, 2) hand landmarks in pixels (h may be 0: no hand, so no eye is hidden).
     """
     eyes = rows[:, _EYES].astype(np.float64).reshape(-1, 2, 2)
-    rows[:, _F["eyes_under_hands"]] = geometry.eyes_under_hands(eyes, rows[:, 0:4], hands_px)
+    rows[:, _F["eyes_under_hands"]] = eyes_under_hands(eyes, rows[:, 0:4], hands_px)
 
 
 def _pose_from_keypoints(rows: NDArray[np.float32]) -> None:
@@ -266,8 +271,7 @@ def fill_from_crop_meshes(
     rows: NDArray[np.float32],
     models: object,
     image_bgr: NDArray[np.uint8],
-    params: geometry.GeometryParams,
-    max_crops: int,
+    cfg: VisionConfig,
     backoff: CropMeshBackoff | None = None,
     t_s: float = 0.0,
 ) -> None:
@@ -277,8 +281,8 @@ def fill_from_crop_meshes(
         rows: (k, len(FACE_FIELDS)) rows from :func:`frame_faces`; rows with ``has_mesh == 0`` are tried, largest first.
         models: a :class:`vigclips.vision.face_mediapipe.MediaPipeFaces`.
         image_bgr: the frame.
-        params: geometry calibration.
-        max_crops: most crops per frame (bounds the cost: ~3 ms each).
+        cfg: vision settings: the landmark measures' calibration, and ``max_faces``, the most crops per frame (bounds the
+            cost: ~3 ms each).
         backoff: skips faces where the crop mesh keeps failing (None: try every face on every frame).
         t_s: the frame's time, for ``backoff``.
     """
@@ -286,7 +290,7 @@ def fill_from_crop_meshes(
     if todo.size == 0 and backoff is None:
         return
     area = (rows[todo, 2] - rows[todo, 0]) * (rows[todo, 3] - rows[todo, 1])
-    todo = todo[np.argsort(-area, kind="stable")][:max_crops]
+    todo = todo[np.argsort(-area, kind="stable")][: cfg.max_faces]
     due = backoff.due(t_s, rows[todo, 0:4]) if backoff is not None else np.ones(todo.size, bool)
     meshes = models.mesh_in_boxes(image_bgr, rows[todo[due], 0:4]) if np.any(due) else np.zeros((0, 1, 3), np.float32)
     found = np.isfinite(meshes[:, 0, 0])
@@ -297,9 +301,9 @@ def fill_from_crop_meshes(
         return
     r, m = todo[found], meshes[found]
     rows[r, _F["has_mesh"]] = 1.0
-    rows[r, _F["iod_px"]] = geometry.inter_ocular_px(m)
-    rows[r, _FEATURES:] = geometry.face_features(m, params)
-    rows[r[:, None], _EYES] = geometry.eye_centres_px(m).reshape(-1, 4)
+    rows[r, _F["iod_px"]] = inter_ocular_px(m)
+    rows[r, _FEATURES:] = face_features(m, cfg)
+    rows[r[:, None], _EYES] = eye_centres_px(m).reshape(-1, 4)
 
 
 def analyze_frames(
@@ -328,7 +332,6 @@ def analyze_frames(
         True
     """
     progress = progress or NullProgress()
-    params = geometry.GeometryParams.from_config(cfg)
     tracker = FaceTracker(cfg.track_max_gap_s, cfg.track_min_iou)
     pts: list[float] = []
     wh: list[tuple[int, int]] = []
@@ -349,9 +352,9 @@ def analyze_frames(
             dets, meshes = models.detect(rgb, full_range=full_range), models.mesh(rgb)
         if full_range and has_far_face(dets.xyxy_px, dets.source):
             full_range_plan.saw_far_face(float(frame.pts_s))
-        rows = frame_faces(dets.xyxy_px, dets.score, meshes, params, dets.keypoints_px)
+        rows = frame_faces(dets.xyxy_px, dets.score, meshes, cfg, dets.keypoints_px)
         if cfg.crop_mesh:
-            fill_from_crop_meshes(rows, models, frame.image, params, cfg.max_faces, crop_backoff, float(frame.pts_s))
+            fill_from_crop_meshes(rows, models, frame.image, cfg, crop_backoff, float(frame.pts_s))
         if cfg.hands:
             # Face mesh loses a face whose eyes are behind hands, so the hand model (~15-25 ms a call, as much as all
             # the face models) looks only where a detected face has no mesh, at most every hands_every_s, and on every
@@ -665,7 +668,7 @@ def build_result(
             ch[f"{name}_{col}"][seen] = D[r, _F[fld]]
         ch[f"{name}_head_confidence"][seen] = head_confidence(D[r])
         with np.errstate(invalid="ignore"):
-            from_eyes = (D[r, _F["has_mesh"]] > 0) & (geometry.eye_trust(D[r, _F["head_yaw_deg"]]) >= GAZE_FROM_EYES_TRUST)
+            from_eyes = (D[r, _F["has_mesh"]] > 0) & (eye_trust(D[r, _F["head_yaw_deg"]]) >= GAZE_FROM_EYES_TRUST)
         ch[f"{name}_gaze_from_eyes"][seen] = from_eyes
         hidden = eyes_under[r]
         ch[f"{name}_eyes_hidden"][seen] = np.where(np.isnan(hidden), np.nan, hidden >= EYES_HIDDEN_SHARE)
@@ -696,7 +699,7 @@ def build_result(
         if r.size:
             w_px = image_wh[face_frame[r], 0].astype(np.float64)
             h_px = image_wh[face_frame[r], 1].astype(np.float64)
-            p3 = geometry.face_positions_3d(cx_px[r], cy_px[r], D[r, _F["iod_px"]], real_iod, (w_px, h_px))
+            p3 = face_positions_3d(cx_px[r], cy_px[r], D[r, _F["iod_px"]], real_iod, (w_px, h_px))
             if not cfg.use_depth:
                 p3[:, 2] = 0.0
             p[seen] = p3
@@ -709,19 +712,19 @@ def build_result(
         # Depth matters only for a gaze turned away from the camera: a face looking about at the camera is not
         # looking at someone beside it, whatever their depth (the baby on a lap glancing at a screen, issue 11).
         slack = cfg.looks_depth_slack * np.clip(np.abs(yaw) / SLACK_FULL_YAW_DEG, 0.0, 1.0)
-        angle = geometry.angle_to_partner_deg(yaw, pitch, pos[looker + "_now"], pos[other], slack)
+        angle = angle_to_partner_deg(yaw, pitch, pos[looker + "_now"], pos[other], slack)
         # A pose read from keypoints of a face the detector barely found (a head seen from behind scores ~0.5) is a
         # guess: the look counts as much as the detector is sure, fully from looks_sure_confidence up.
         span = max(cfg.looks_sure_confidence - cfg.min_detection_confidence, 1e-6)
         trust = np.clip((ch[f"{looker}_head_confidence"] - cfg.min_detection_confidence) / span, 0.0, 1.0)
-        look = geometry.cone_score(angle, cfg.looks_full_deg, cfg.looks_zero_deg) * trust
+        look = cone_score(angle, cfg.looks_full_deg, cfg.looks_zero_deg) * trust
         # Eyes behind hands (peekaboo) see nothing, wherever the head points; where they look is unknown, not elsewhere.
         hidden = ch[f"{looker}_eyes_hidden"] == 1
         look[hidden] = 0.0
         ch[f"{looker}_looks_at_{other}"] = look.astype(np.float32)
         # "Turned elsewhere" must hold whatever the depth: a face turned to the camera is not (the partner may sit
         # nearer the camera), a face turned the other way is.
-        away = geometry.angle_to_partner_deg(yaw, pitch, pos[looker + "_now"], pos[other], cfg.looks_depth_slack)
+        away = angle_to_partner_deg(yaw, pitch, pos[looker + "_now"], pos[other], cfg.looks_depth_slack)
         away = np.where(hidden, np.nan, away)
         ch[f"{looker}_looks_elsewhere"] = np.where(np.isnan(away), np.nan, away >= cfg.looks_away_deg).astype(np.float32)
     ch["mutual_gaze"] = np.minimum(ch["infant_looks_at_adult"], ch["adult_looks_at_infant"])
@@ -753,7 +756,7 @@ def with_profile_yaw(rows: NDArray[np.float32], from_deg: float) -> NDArray[np.f
     turned to her baby at 3/4 read -15° to -26° by face mesh and -42° to -77° from the keypoints, which hold in
     profile. From ``from_deg`` the keypoint yaw is mixed in, fully :data:`PROFILE_YAW_SPAN_DEG` further on, only where it
     is the larger turn the same way: near the camera the mesh is the better measure. Head and gaze yaw both change (the
-    irises no longer count on so turned a face, :data:`vigclips.vision.geometry.EYES_IGNORED_YAW_DEG`).
+    irises no longer count on so turned a face, :data:`vigclips.vision.head_pose.EYES_IGNORED_YAW_DEG`).
 
     Example:
         >>> r = np.full((1, len(FACE_FIELDS)), np.nan, np.float32)
@@ -797,7 +800,7 @@ def infant_play_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[n
     """(k,) a baby's smile 0–1 from face rows with face mesh: the mouth widened beyond a child's neutral width, and
     opened (issue 11).
 
-    The adult smile measure (:func:`vigclips.vision.geometry.smile_score`) needs the lip corners' lift, which face mesh
+    The adult smile measure (:func:`vigclips.vision.mouth.smile_score`) needs the lip corners' lift, which face mesh
     (fitted to adult faces) does not follow on a small baby's face turned at 3/4; the width and the opening it does
     follow, and a baby's smile is mostly a wide, open "play face". Measured on the shared home clips against labels by
     eye (``bench/eval_looks.py``): width and opening together separate smiling from neutral seconds at AUC 0.83, the
