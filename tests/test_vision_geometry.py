@@ -9,21 +9,16 @@ from vigclips.errors import ConfigError
 from vigclips.types import Frame
 from vigclips.vision import VISION_COLUMNS, VisionConfig, render_overlay
 from vigclips.vision import landmarks as lmk
-from vigclips.vision.analyze import (
-    EXTRA_COLUMNS,
-    FACE_FIELDS,
-    CropMeshBackoff,
-    FullRangeSchedule,
-    build_result,
-    fill_from_crop_meshes,
-    frame_faces,
-    has_far_face,
-    spurious_track_mask,
-)
+from vigclips.vision.analyze import spurious_track_mask
+from vigclips.vision.channels import build_result
+from vigclips.vision.face_rows import FACE_FIELDS
 from vigclips.vision.features import FEATURE_NAMES, face_features
 from vigclips.vision.head_pose import angles_from_direction, direction_from_angles
 from vigclips.vision.looking import face_positions_3d, looks_at
+from vigclips.vision.measure import fill_from_crop_meshes, frame_faces
+from vigclips.vision.result import EXTRA_COLUMNS
 from vigclips.vision.roles import ROLE_ADULT, ROLE_INFANT, decide_roles
+from vigclips.vision.schedules import CropMeshBackoff, FullRangeSchedule, has_far_face
 from vigclips.vision.tracking import FaceTracker, box_iou, greedy_match
 
 LOOKS_DEG = (VisionConfig().looks_full_deg, VisionConfig().looks_zero_deg)

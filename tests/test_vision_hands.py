@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 
 from vigclips.vision import VisionConfig
-from vigclips.vision.analyze import FACE_FIELDS, HandSchedule, build_result, frame_faces, mark_eyes_under_hands
+from vigclips.vision.channels import build_result
+from vigclips.vision.face_rows import FACE_FIELDS
 from vigclips.vision.hands import convex_hull, eyes_under_hands, under_hands
+from vigclips.vision.measure import frame_faces, mark_eyes_under_hands
+from vigclips.vision.schedules import HandSchedule
 
 from test_vision_profile import head_keypoints
 

@@ -9,9 +9,11 @@ import pytest
 from vigclips.scoring import ScoringConfig
 from vigclips.scoring.principles import compute_cues, derive_turns
 from vigclips.vision import VisionConfig
-from vigclips.vision.analyze import FACE_FIELDS, build_result, frame_faces, head_confidence, with_profile_yaw
+from vigclips.vision.channels import build_result
+from vigclips.vision.face_rows import FACE_FIELDS, head_confidence, with_profile_yaw
 from vigclips.vision.head_pose import keypoint_head_pose
 from vigclips.vision.looking import angle_to_partner_deg, looks_at
+from vigclips.vision.measure import frame_faces
 
 from signal_builders import mock_signals
 
