@@ -30,7 +30,8 @@ import eval_looks as E  # noqa: E402
 from eval_ranking import auc  # noqa: E402
 
 from vigclips.vision import VisionConfig  # noqa: E402
-from vigclips.vision.analyze import _F, build_result, infant_play_smile  # noqa: E402
+from vigclips.vision.channels import build_result, infant_play_smile  # noqa: E402
+from vigclips.vision.face_rows import _F  # noqa: E402
 from vigclips.vision.roles import ROLE_INFANT  # noqa: E402
 
 

@@ -39,7 +39,7 @@ from vigclips.media.decode import iter_frames  # noqa: E402
 from vigclips.media.probe import probe  # noqa: E402
 from vigclips.signals import place_on_ticks, tick_times  # noqa: E402
 from vigclips.vision import VisionConfig, analyze_frames  # noqa: E402
-from vigclips.vision.analyze import build_result  # noqa: E402
+from vigclips.vision.channels import build_result  # noqa: E402
 
 TICK_HZ = Fraction(10)
 HALF_WINDOW_S = 0.2

@@ -40,8 +40,8 @@ sys.path.insert(0, str(REPO))
 from vigclips.media.decode import iter_frames  # noqa: E402
 from vigclips.types import Frame  # noqa: E402
 from vigclips.vision import VisionConfig, analyze_frames  # noqa: E402
-from vigclips.vision.analyze import FACE_FIELDS  # noqa: E402
 from vigclips.vision.face_mediapipe import MediaPipeFaces  # noqa: E402
+from vigclips.vision.face_rows import FACE_FIELDS  # noqa: E402
 
 TICK_HZ = Fraction(10)
 BASE_CFG = [VisionConfig()]

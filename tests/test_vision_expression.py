@@ -11,8 +11,9 @@ import pytest
 from vigclips.media.decode import iter_frames
 from vigclips.types import Frame
 from vigclips.vision import VisionConfig, analyze_frames
-from vigclips.vision.analyze import _F, infant_smile
+from vigclips.vision.channels import infant_smile
 from vigclips.vision.expression import EXPRESSIONS, INPUT_PX, ExpressionModel, face_crops, smile_probability
+from vigclips.vision.face_rows import _F
 
 
 def test_face_crops_square_the_box_and_pad_outside_the_image_with_black() -> None:

@@ -8,33 +8,36 @@ import pytest
 from vigclips.errors import ConfigError
 from vigclips.types import Frame
 from vigclips.vision import VISION_COLUMNS, VisionConfig, render_overlay
-from vigclips.vision import geometry as g
-from vigclips.vision.analyze import (
-    EXTRA_COLUMNS,
-    FACE_FIELDS,
-    CropMeshBackoff,
-    FullRangeSchedule,
-    build_result,
-    fill_from_crop_meshes,
-    frame_faces,
-    has_far_face,
-    spurious_track_mask,
-)
+from vigclips.vision import landmarks as lmk
+from vigclips.vision.analyze import spurious_track_mask
+from vigclips.vision.channels import build_result
+from vigclips.vision.face_rows import FACE_FIELDS
+from vigclips.vision.features import FEATURE_NAMES, face_features
+from vigclips.vision.head_pose import angles_from_direction, direction_from_angles
+from vigclips.vision.looking import face_positions_3d, looks_at
+from vigclips.vision.measure import fill_from_crop_meshes, frame_faces
+from vigclips.vision.result import EXTRA_COLUMNS
 from vigclips.vision.roles import ROLE_ADULT, ROLE_INFANT, decide_roles
+from vigclips.vision.schedules import CropMeshBackoff, FullRangeSchedule, has_far_face
 from vigclips.vision.tracking import FaceTracker, box_iou, greedy_match
+
+LOOKS_DEG = (VisionConfig().looks_full_deg, VisionConfig().looks_zero_deg)
+"""The default tolerance cone of :func:`looks_at`."""
 
 # Canonical frontal face in image axes (x right, y down, z away from the camera), pixels, inter-ocular distance 60.
 CANON = {
-    g.R_EYE_OUTER: (-45, -20, 5), g.R_EYE_INNER: (-15, -20, 5), g.R_EYE_UPPER: (-30, -26, 3), g.R_EYE_LOWER: (-30, -14, 3),
-    g.L_EYE_OUTER: (45, -20, 5), g.L_EYE_INNER: (15, -20, 5), g.L_EYE_UPPER: (30, -26, 3), g.L_EYE_LOWER: (30, -14, 3),
-    g.R_IRIS: (-30, -20, 0), g.L_IRIS: (30, -20, 0),
-    g.NOSE_TIP: (0, 10, -25), g.CHIN: (0, 70, 5), g.FOREHEAD: (0, -75, 5), g.FACE_R: (-70, 0, 20), g.FACE_L: (70, 0, 20),
-    g.LIP_UPPER_OUTER: (0, 35, 0), g.LIP_LOWER_OUTER: (0, 45, 0),
+    lmk.R_EYE_OUTER: (-45, -20, 5), lmk.R_EYE_INNER: (-15, -20, 5),
+    lmk.R_EYE_UPPER: (-30, -26, 3), lmk.R_EYE_LOWER: (-30, -14, 3),
+    lmk.L_EYE_OUTER: (45, -20, 5), lmk.L_EYE_INNER: (15, -20, 5), lmk.L_EYE_UPPER: (30, -26, 3), lmk.L_EYE_LOWER: (30, -14, 3),
+    lmk.R_IRIS: (-30, -20, 0), lmk.L_IRIS: (30, -20, 0),
+    lmk.NOSE_TIP: (0, 10, -25), lmk.CHIN: (0, 70, 5), lmk.FOREHEAD: (0, -75, 5),
+    lmk.FACE_R: (-70, 0, 20), lmk.FACE_L: (70, 0, 20),
+    lmk.LIP_UPPER_OUTER: (0, 35, 0), lmk.LIP_LOWER_OUTER: (0, 45, 0),
 }  # fmt: skip
 
 
 def _rot(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
-    """Rotation taking the frontal face to one with the given pose (conventions of vigclips.vision.geometry)."""
+    """Rotation taking the frontal face to one with the given pose (conventions of vigclips.vision.landmarks)."""
     y, p, r = np.radians([yaw_deg, pitch_deg, roll_deg])
     ry = np.array([[np.cos(y), 0, -np.sin(y)], [0, 1, 0], [np.sin(y), 0, np.cos(y)]])  # forward (0,0,-1) -> (sin y, 0, -cos y)
     rx = np.array([[1, 0, 0], [0, np.cos(p), np.sin(p)], [0, -np.sin(p), np.cos(p)]])  # forward -> (0, -sin p, -cos p)
@@ -52,20 +55,20 @@ def mock_face(
     pts[:, 0], pts[:, 1], pts[:, 2] = 70 * np.cos(ang), 80 * np.sin(ang), 20
     for k, v in CANON.items():
         pts[k] = v
-    pts[g.R_IRIS, :2] += (iris_dx, iris_dy)
-    pts[g.L_IRIS, :2] += (iris_dx, iris_dy)
-    pts[g.MOUTH_R] = (-mouth_w / 2, 40 - lift, 5)
-    pts[g.MOUTH_L] = (mouth_w / 2, 40 - lift, 5)
-    pts[g.LIP_UPPER_INNER] = (0, 40 - gap / 2, 2)
-    pts[g.LIP_LOWER_INNER] = (0, 40 + gap / 2, 2)
+    pts[lmk.R_IRIS, :2] += (iris_dx, iris_dy)
+    pts[lmk.L_IRIS, :2] += (iris_dx, iris_dy)
+    pts[lmk.MOUTH_R] = (-mouth_w / 2, 40 - lift, 5)
+    pts[lmk.MOUTH_L] = (mouth_w / 2, 40 - lift, 5)
+    pts[lmk.LIP_UPPER_INNER] = (0, 40 - gap / 2, 2)
+    pts[lmk.LIP_LOWER_INNER] = (0, 40 + gap / 2, 2)
     pts = pts @ _rot(yaw, pitch, roll).T * scale
     pts[:, :2] += centre
     return pts
 
 
 def feats(lm: np.ndarray, **kw) -> dict[str, float]:
-    f = g.face_features(lm[None], g.GeometryParams(**kw))[0]
-    return dict(zip(g.FEATURE_NAMES, f.tolist()))
+    f = face_features(lm[None], VisionConfig(**kw))[0]
+    return dict(zip(FEATURE_NAMES, f.tolist()))
 
 
 # ---------------------------------------------------------------- head pose
@@ -85,8 +88,8 @@ def test_yaw_sign_follows_the_nose_in_the_image(yaw):
     f = feats(lm)
     assert f["head_yaw_deg"] == pytest.approx(yaw, abs=0.5)
     # Independent of our own rotation helper: turned to the image's right, the nose tip moves right of the eyes.
-    eyes_x = (lm[g.R_EYE_INNER, 0] + lm[g.L_EYE_INNER, 0]) / 2
-    assert np.sign(lm[g.NOSE_TIP, 0] - eyes_x) == np.sign(yaw)
+    eyes_x = (lm[lmk.R_EYE_INNER, 0] + lm[lmk.L_EYE_INNER, 0]) / 2
+    assert np.sign(lm[lmk.NOSE_TIP, 0] - eyes_x) == np.sign(yaw)
 
 
 @pytest.mark.parametrize("pitch", [-30, 20], ids=lambda v: f"pitch{v}")
@@ -94,10 +97,10 @@ def test_pitch_positive_is_up(pitch):
     lm = mock_face(pitch=pitch)
     assert feats(lm)["head_pitch_deg"] == pytest.approx(pitch, abs=0.5)
     # Looking up, the nose tip moves up in the image (smaller y) relative to the eye/chin midpoint.
-    mid_y = (lm[g.R_EYE_INNER, 1] + lm[g.CHIN, 1]) / 2
+    mid_y = (lm[lmk.R_EYE_INNER, 1] + lm[lmk.CHIN, 1]) / 2
     frontal = mock_face()
-    frontal_mid = (frontal[g.R_EYE_INNER, 1] + frontal[g.CHIN, 1]) / 2
-    assert np.sign((frontal[g.NOSE_TIP, 1] - frontal_mid) - (lm[g.NOSE_TIP, 1] - mid_y)) == np.sign(pitch)
+    frontal_mid = (frontal[lmk.R_EYE_INNER, 1] + frontal[lmk.CHIN, 1]) / 2
+    assert np.sign((frontal[lmk.NOSE_TIP, 1] - frontal_mid) - (lm[lmk.NOSE_TIP, 1] - mid_y)) == np.sign(pitch)
 
 
 def test_roll_and_combined_pose():
@@ -124,10 +127,10 @@ def test_iris_shift_adds_eye_rotation_to_head_pose():
 def test_direction_and_angles_round_trip():
     yaw = np.array([0.0, 30.0, -70.0, 10.0])
     pitch = np.array([0.0, -20.0, 15.0, 60.0])
-    d = g.direction_from_angles(yaw, pitch)
+    d = direction_from_angles(yaw, pitch)
     np.testing.assert_allclose(np.linalg.norm(d, axis=1), 1.0)
     np.testing.assert_allclose(d[0], [0, 0, -1], atol=1e-12)
-    np.testing.assert_allclose(g.angles_from_direction(d), np.stack([yaw, pitch], 1), atol=1e-9)
+    np.testing.assert_allclose(angles_from_direction(d), np.stack([yaw, pitch], 1), atol=1e-9)
 
 
 # ---------------------------------------------------------------- gaze ray to partner
@@ -136,35 +139,36 @@ def test_direction_and_angles_round_trip():
 def test_looks_at_partner_side_by_side():
     infant, adult = np.array([[100.0, 300, 0]]), np.array([[500.0, 300, 0]])
     # Turned fully towards the adult on the image's right.
-    assert g.looks_at(np.array([90.0]), np.array([0.0]), infant, adult)[0] == pytest.approx(1.0)
+    assert looks_at(np.array([90.0]), np.array([0.0]), infant, adult, *LOOKS_DEG)[0] == pytest.approx(1.0)
     # Looking at the camera is not looking at the partner.
-    assert g.looks_at(np.array([0.0]), np.array([0.0]), infant, adult)[0] == 0.0
+    assert looks_at(np.array([0.0]), np.array([0.0]), infant, adult, *LOOKS_DEG)[0] == 0.0
     # Looking away from the partner.
-    assert g.looks_at(np.array([-90.0]), np.array([0.0]), infant, adult)[0] == 0.0
+    assert looks_at(np.array([-90.0]), np.array([0.0]), infant, adult, *LOOKS_DEG)[0] == 0.0
     # Adult looking back towards the infant (image left).
-    assert g.looks_at(np.array([-80.0]), np.array([0.0]), adult, infant)[0] == pytest.approx(1.0)
+    assert looks_at(np.array([-80.0]), np.array([0.0]), adult, infant, *LOOKS_DEG)[0] == pytest.approx(1.0)
 
 
 def test_looks_at_tolerance_cone_is_linear_between_limits():
     a, b = np.array([[0.0, 0, 0]]), np.array([[100.0, 0, 0]])
     # Partner at yaw 90; gaze yaw 90 - 30 = 60 is 30 deg off: halfway between full (20) and zero (40).
-    v = g.looks_at(np.array([60.0]), np.array([0.0]), a, b, full_deg=20.0, zero_deg=40.0)[0]
+    v = looks_at(np.array([60.0]), np.array([0.0]), a, b, full_deg=20.0, zero_deg=40.0)[0]
     assert v == pytest.approx(0.5, abs=1e-6)
 
 
 def test_looks_at_partner_below_needs_downward_pitch():
     adult, infant = np.array([[300.0, 100, 0]]), np.array([[300.0, 400, 0]])  # infant straight below in the image
-    assert g.looks_at(np.array([0.0]), np.array([-90.0]), adult, infant)[0] == pytest.approx(1.0)
-    assert g.looks_at(np.array([0.0]), np.array([30.0]), adult, infant)[0] == 0.0
+    assert looks_at(np.array([0.0]), np.array([-90.0]), adult, infant, *LOOKS_DEG)[0] == pytest.approx(1.0)
+    assert looks_at(np.array([0.0]), np.array([30.0]), adult, infant, *LOOKS_DEG)[0] == 0.0
 
 
 def test_looks_at_nan_when_unknown():
-    v = g.looks_at(np.array([np.nan, 90.0]), np.array([0.0, 0.0]), np.zeros((2, 3)), np.array([[1.0, 0, 0], [np.nan] * 3]))
+    unknown = np.array([[1.0, 0, 0], [np.nan] * 3])
+    v = looks_at(np.array([np.nan, 90.0]), np.array([0.0, 0.0]), np.zeros((2, 3)), unknown, *LOOKS_DEG)
     assert np.isnan(v).all()
 
 
 def test_face_positions_depth_from_size():
-    p = g.face_positions_3d(np.array([320.0, 320.0]), np.array([240.0, 240.0]), np.array([60.0, 30.0]), 0.06, (640, 480))
+    p = face_positions_3d(np.array([320.0, 320.0]), np.array([240.0, 240.0]), np.array([60.0, 30.0]), 0.06, (640, 480))
     assert p[1, 2] == pytest.approx(2 * p[0, 2])  # half the size = twice as far
     assert p[0, 0] == pytest.approx(0.0)
 
@@ -196,9 +200,9 @@ def test_mouth_open():
 
 
 def test_face_features_shape_checks():
-    assert g.face_features(np.zeros((0, 478, 3))).shape == (0, len(g.FEATURE_NAMES))
+    assert face_features(np.zeros((0, 478, 3)), VisionConfig()).shape == (0, len(FEATURE_NAMES))
     with pytest.raises(ValueError, match="expected shape"):
-        g.face_features(np.zeros((2, 468, 3)))
+        face_features(np.zeros((2, 468, 3)), VisionConfig())
 
 
 # ---------------------------------------------------------------- tracking
@@ -318,18 +322,18 @@ def test_config_validation():
 def test_frame_faces_fuses_mesh_and_detections():
     mesh = mock_face(centre=(200, 200))[None].astype(np.float32)
     det = np.array([[140, 130, 260, 270], [145, 135, 258, 268], [500, 100, 560, 170]], np.float32)  # 2 on the mesh face
-    rows = frame_faces(det, np.array([0.9, 0.8, 0.7], np.float32), mesh, g.GeometryParams())
+    rows = frame_faces(det, np.array([0.9, 0.8, 0.7], np.float32), mesh, VisionConfig())
     f = {n: i for i, n in enumerate(FACE_FIELDS)}
     assert rows.shape == (2, len(FACE_FIELDS))
     assert rows[0, f["has_mesh"]] == 1 and rows[0, f["det_score"]] == pytest.approx(0.9)
     assert rows[1, f["has_mesh"]] == 0 and np.isnan(rows[1, f["smile"]])
     assert rows[1, f["x1"]] == 500
-    assert frame_faces(np.zeros((0, 4)), np.zeros(0), np.zeros((0, 478, 3), np.float32), g.GeometryParams()).shape[0] == 0
+    assert frame_faces(np.zeros((0, 4)), np.zeros(0), np.zeros((0, 478, 3), np.float32), VisionConfig()).shape[0] == 0
 
 
 def _synthetic_result(cfg=VisionConfig()):
     """Three ticks: both faces, infant turned to the adult while the adult looks back; only the adult; nobody."""
-    p = g.GeometryParams()
+    p = VisionConfig()
     infant = mock_face(yaw=80, pitch=25, centre=(160, 330), scale=0.8, mouth_w=40, lift=5.0)  # smiling, narrow mouth, lower
     adult = mock_face(yaw=-80, pitch=-25, centre=(480, 170), scale=1.0, mouth_w=50)
     rows0 = frame_faces(np.zeros((0, 4)), np.zeros(0), np.stack([infant, adult]).astype(np.float32), p)
@@ -491,10 +495,9 @@ def test_fill_from_crop_meshes_skips_faces_the_backoff_holds_back():
     rows[:, 0:4] = [[10, 10, 60, 60], [300, 50, 380, 130]]
     rows[:, FACE_FIELDS.index("has_mesh")] = 0.0
     model, plan = _CropMeshModel(), CropMeshBackoff(first_wait_s=0.1, max_wait_s=0.8)
-    params = g.GeometryParams.from_config(VisionConfig())
     image = np.zeros((480, 640, 3), np.uint8)
     for t in (0.0, 0.1, 0.2, 0.3):
-        fill_from_crop_meshes(rows, model, image, params, max_crops=4, backoff=plan, t_s=t)
+        fill_from_crop_meshes(rows, model, image, VisionConfig(max_faces=4), backoff=plan, t_s=t)
     assert [len(c) for c in model.calls] == [2, 2, 2]  # tried at 0.0, 0.1 and 0.3 s: nothing at 0.2 s
     assert model.calls[0][0].tolist() == [300, 50, 380, 130]  # largest face first
     assert np.all(rows[:, FACE_FIELDS.index("has_mesh")] == 0.0)
@@ -515,7 +518,7 @@ def test_full_range_runs_every_half_second_and_every_tick_while_it_finds_far_fac
 def _turning_baby(cfg: VisionConfig):
     """Six ticks 0.1 s apart: a smiling baby on the left measured by face mesh at tick 0, then seen only by the detector
     (face mesh lost the turned face) at ticks 1–4, and gone at tick 5; an adult on the right throughout."""
-    p = g.GeometryParams()
+    p = VisionConfig()
     baby = mock_face(yaw=40, centre=(160, 330), scale=0.8, mouth_w=40, lift=5.0, gap=12.0)
     adult = mock_face(yaw=-40, centre=(480, 170), mouth_w=50)
     baby_box = np.array([[110.0, 270.0, 210.0, 390.0]])

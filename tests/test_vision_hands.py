@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 
 from vigclips.vision import VisionConfig
-from vigclips.vision import geometry as g
-from vigclips.vision.analyze import FACE_FIELDS, HandSchedule, build_result, frame_faces, mark_eyes_under_hands
+from vigclips.vision.channels import build_result
+from vigclips.vision.face_rows import FACE_FIELDS
+from vigclips.vision.hands import convex_hull, eyes_under_hands, under_hands
+from vigclips.vision.measure import frame_faces, mark_eyes_under_hands
+from vigclips.vision.schedules import HandSchedule
 
 from test_vision_profile import head_keypoints
 
@@ -28,37 +31,37 @@ def flat_hand(x1: float, y1: float, x2: float, y2: float, wrist=None) -> np.ndar
 
 def test_convex_hull_drops_inner_points_and_keeps_corners() -> None:
     pts = np.array([[0, 0], [4, 0], [4, 4], [0, 4], [2, 2], [1, 3], [2, 0]], float)
-    hull = g.convex_hull(pts)
+    hull = convex_hull(pts)
     assert sorted(map(tuple, hull.tolist())) == [(0.0, 0.0), (0.0, 4.0), (4.0, 0.0), (4.0, 4.0)]
-    assert g.convex_hull(np.array([[1.0, 1.0]])).shape == (1, 2)
+    assert convex_hull(np.array([[1.0, 1.0]])).shape == (1, 2)
 
 
 def test_points_under_a_hand_with_a_small_margin() -> None:
     hand = flat_hand(100, 100, 200, 200)[None]
     pts = np.array([[150, 150], [205, 150], [220, 150], [np.nan, np.nan]], float)
     # inside; 5 px outside a 100 px hand (within 10 %); 20 px outside; unknown
-    assert g.under_hands(pts, hand).tolist() == [True, True, False, False]
-    assert g.under_hands(pts, np.zeros((0, 21, 2))).tolist() == [False] * 4
+    assert under_hands(pts, hand).tolist() == [True, True, False, False]
+    assert under_hands(pts, np.zeros((0, 21, 2))).tolist() == [False] * 4
 
 
 def test_eyes_hidden_only_by_a_hand_reaching_in_from_outside_the_face() -> None:
     face = np.array([[120.0, 110, 180, 190]])
     eyes = np.array([[[140.0, 140], [160, 140]]])
     over = flat_hand(110, 100, 190, 170, wrist=(150, 230))[None]  # wrist below the chin: a peekaboo hand
-    assert g.eyes_under_hands(eyes, face, over).tolist() == [1.0]
+    assert eyes_under_hands(eyes, face, over).tolist() == [1.0]
     # the hand model firing on the head itself: its "wrist" lies inside the face box
     on_face = flat_hand(110, 100, 190, 170, wrist=(150, 175))[None]
-    assert g.eyes_under_hands(eyes, face, on_face).tolist() == [0.0]
+    assert eyes_under_hands(eyes, face, on_face).tolist() == [0.0]
     # a hand at the chin covers neither eye; one over the near eye covers half
-    assert g.eyes_under_hands(eyes, face, flat_hand(120, 165, 180, 200, wrist=(150, 240))[None]).tolist() == [0.0]
-    assert g.eyes_under_hands(eyes, face, flat_hand(130, 120, 148, 160, wrist=(139, 230))[None]).tolist() == [0.5]
+    assert eyes_under_hands(eyes, face, flat_hand(120, 165, 180, 200, wrist=(150, 240))[None]).tolist() == [0.0]
+    assert eyes_under_hands(eyes, face, flat_hand(130, 120, 148, 160, wrist=(139, 230))[None]).tolist() == [0.5]
 
 
 def _peekaboo_rows(hands: np.ndarray | None) -> np.ndarray:
     """One frame: a baby at the left turned to the parent at the right, who is turned to the baby."""
     boxes = np.array([[100, 200, 160, 260], [420, 150, 520, 250]], np.float32)
     kps = np.stack([head_keypoints(65.0, centre=(130, 230), r=30), head_keypoints(-55.0, centre=(470, 200), r=50)])
-    rows = frame_faces(boxes, np.array([0.8, 0.9], np.float32), np.zeros((0, 478, 3), np.float32), g.GeometryParams(),
+    rows = frame_faces(boxes, np.array([0.8, 0.9], np.float32), np.zeros((0, 478, 3), np.float32), VisionConfig(),
                        kps.astype(np.float32))  # fmt: skip
     if hands is not None:
         mark_eyes_under_hands(rows, hands)

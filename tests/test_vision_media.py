@@ -12,7 +12,7 @@ import pytest
 from vigclips.media.decode import iter_frames
 from vigclips.types import Frame
 from vigclips.vision import EXTRA_COLUMNS, VISION_COLUMNS, VisionConfig, analyze_frames, render_overlay
-from vigclips.vision.analyze import FACE_FIELDS
+from vigclips.vision.face_rows import FACE_FIELDS
 from vigclips.vision.face_mediapipe import MediaPipeFaces
 
 TEN_HZ = Fraction(10)
@@ -210,7 +210,7 @@ def test_roles_other_lookit_clips(shared_media, name, child_side):
 def test_turned_baby_smile_held_through_mesh_dropouts(shared_media):
     """2UWdXP ThatsNotACat rep2: the baby in the high chair, at 3/4 to profile, smiles at 3 and 5-8 s (labels in
     bench/labels/looks_2UWdXP.csv); face mesh loses her face on most ticks while the detector keeps it (issue 11)."""
-    from vigclips.vision.analyze import build_result
+    from vigclips.vision.channels import build_result
 
     path = shared_media / "lookit_laughter" / "2UWdXP.joke5.rep2.take1.ThatsNotACat.mp4"
     res = analyze_frames(iter_frames(path, TEN_HZ), VisionConfig())

@@ -9,12 +9,17 @@ import pytest
 from vigclips.scoring import ScoringConfig
 from vigclips.scoring.principles import compute_cues, derive_turns
 from vigclips.vision import VisionConfig
-from vigclips.vision import geometry as g
-from vigclips.vision.analyze import FACE_FIELDS, build_result, frame_faces, head_confidence
+from vigclips.vision.channels import build_result
+from vigclips.vision.face_rows import FACE_FIELDS, head_confidence, with_profile_yaw
+from vigclips.vision.head_pose import keypoint_head_pose
+from vigclips.vision.looking import angle_to_partner_deg, looks_at
+from vigclips.vision.measure import frame_faces
 
 from signal_builders import mock_signals
 
 F = {n: i for i, n in enumerate(FACE_FIELDS)}
+LOOKS_DEG = (VisionConfig().looks_full_deg, VisionConfig().looks_zero_deg)
+"""The default tolerance cone of :func:`looks_at`."""
 
 
 def head_keypoints(yaw_deg: float, pitch_deg: float = 0.0, centre=(100.0, 100.0), r: float = 40.0) -> np.ndarray:
@@ -35,37 +40,37 @@ def head_keypoints(yaw_deg: float, pitch_deg: float = 0.0, centre=(100.0, 100.0)
 
 @pytest.mark.parametrize("yaw", [-85.0, -60.0, -30.0, 0.0, 30.0, 60.0, 85.0], ids=lambda v: f"yaw{v:+.0f}")
 def test_keypoint_yaw_follows_the_head_to_profile(yaw: float) -> None:
-    pose = g.keypoint_head_pose(head_keypoints(yaw)[None], np.array([80.0]))
+    pose = keypoint_head_pose(head_keypoints(yaw)[None], np.array([80.0]))
     assert pose[0, 0] == pytest.approx(yaw, abs=6.0)
 
 
 def test_keypoint_pitch_sign() -> None:
-    down = g.keypoint_head_pose(head_keypoints(60.0, pitch_deg=-30.0)[None], np.array([80.0]))[0, 1]
-    level = g.keypoint_head_pose(head_keypoints(60.0, pitch_deg=0.0)[None], np.array([80.0]))[0, 1]
-    up = g.keypoint_head_pose(head_keypoints(60.0, pitch_deg=25.0)[None], np.array([80.0]))[0, 1]
+    down = keypoint_head_pose(head_keypoints(60.0, pitch_deg=-30.0)[None], np.array([80.0]))[0, 1]
+    level = keypoint_head_pose(head_keypoints(60.0, pitch_deg=0.0)[None], np.array([80.0]))[0, 1]
+    up = keypoint_head_pose(head_keypoints(60.0, pitch_deg=25.0)[None], np.array([80.0]))[0, 1]
     assert down < level < up
 
 
 def test_looking_across_the_image_with_unknown_depth() -> None:
     # a looker at the left turned 50° to the right, towards a partner at the right at the same height
     me, you = np.array([[0.0, 0, 0]]), np.array([[1.0, 0, 0]])
-    assert g.looks_at(np.array([50.0]), np.array([0.0]), me, you)[0] == 0.0  # exact depth: only 90° counts
-    assert g.looks_at(np.array([50.0]), np.array([0.0]), me, you, depth_slack=1.0)[0] == pytest.approx(1.0)
+    assert looks_at(np.array([50.0]), np.array([0.0]), me, you, *LOOKS_DEG)[0] == 0.0  # exact depth: only 90° counts
+    assert looks_at(np.array([50.0]), np.array([0.0]), me, you, *LOOKS_DEG, depth_slack=1.0)[0] == pytest.approx(1.0)
     # facing the camera is not looking at someone beside you: 45° from the nearest allowed direction
-    cam = g.angle_to_partner_deg(np.array([0.0]), np.array([0.0]), me, you, depth_slack=1.0)[0]
+    cam = angle_to_partner_deg(np.array([0.0]), np.array([0.0]), me, you, depth_slack=1.0)[0]
     assert cam == pytest.approx(45.0, abs=0.1)
-    assert g.looks_at(np.array([0.0]), np.array([0.0]), me, you, depth_slack=1.0)[0] == 0.0
+    assert looks_at(np.array([0.0]), np.array([0.0]), me, you, *LOOKS_DEG, depth_slack=1.0)[0] == 0.0
     # turned the other way: far beyond the "elsewhere" angle
-    away = g.angle_to_partner_deg(np.array([-50.0]), np.array([0.0]), me, you, depth_slack=1.0)[0]
+    away = angle_to_partner_deg(np.array([-50.0]), np.array([0.0]), me, you, depth_slack=1.0)[0]
     assert away > 90.0
     # looking down at the table in front of the partner: not at the partner
-    assert g.looks_at(np.array([50.0]), np.array([-50.0]), me, you, depth_slack=1.0)[0] == 0.0
+    assert looks_at(np.array([50.0]), np.array([-50.0]), me, you, *LOOKS_DEG, depth_slack=1.0)[0] == 0.0
 
 
 def test_meshless_face_gets_its_pose_from_keypoints() -> None:
     kp = head_keypoints(70.0, centre=(150.0, 200.0))[None].astype(np.float32)
     rows = frame_faces(np.array([[110, 160, 190, 240]], np.float32), np.array([0.7], np.float32),
-                       np.zeros((0, 478, 3), np.float32), g.GeometryParams(), kp)  # fmt: skip
+                       np.zeros((0, 478, 3), np.float32), VisionConfig(), kp)  # fmt: skip
     assert rows.shape[0] == 1 and rows[0, F["has_mesh"]] == 0
     assert rows[0, F["head_yaw_deg"]] == pytest.approx(70.0, abs=6.0)
     assert rows[0, F["gaze_yaw_deg"]] == rows[0, F["head_yaw_deg"]]
@@ -77,7 +82,7 @@ def _two_profiles(infant_yaw: float, adult_yaw: float) -> dict[str, np.ndarray]:
     """One tick: a small face at the left and a larger one at the right, both seen only by the detector."""
     boxes = np.array([[100, 200, 160, 260], [420, 150, 520, 250]], np.float32)
     kps = np.stack([head_keypoints(infant_yaw, centre=(130, 230), r=30), head_keypoints(adult_yaw, centre=(470, 200), r=50)])
-    rows = frame_faces(boxes, np.array([0.8, 0.9], np.float32), np.zeros((0, 478, 3), np.float32), g.GeometryParams(),
+    rows = frame_faces(boxes, np.array([0.8, 0.9], np.float32), np.zeros((0, 478, 3), np.float32), VisionConfig(),
                        kps.astype(np.float32))  # fmt: skip
     res = build_result(np.array([0.0]), np.array([[640, 480]], np.int32), np.zeros(2, np.int32), np.array([0, 1], np.int32),
                        rows, VisionConfig(infant="left"))  # fmt: skip
@@ -109,8 +114,6 @@ def test_derived_turns_orientation_is_evidence_not_a_gate() -> None:
 
 
 def test_profile_yaw_from_keypoints_where_face_mesh_reads_a_turned_head_too_frontal() -> None:
-    from vigclips.vision.analyze import with_profile_yaw
-
     def row(has_mesh: float, kp: float, mesh: float) -> list[float]:
         r = [np.nan] * len(FACE_FIELDS)
         r[F["has_mesh"]], r[F["kp_yaw_deg"]], r[F["head_yaw_deg"]], r[F["gaze_yaw_deg"]] = has_mesh, kp, mesh, mesh

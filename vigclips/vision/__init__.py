@@ -12,9 +12,9 @@ from vigclips.lazy import lazy_exports
 __all__, __getattr__ = lazy_exports(
     __name__,
     {
-        "EXTRA_COLUMNS": "vigclips.vision.analyze",
-        "VISION_COLUMNS": "vigclips.vision.analyze",
-        "VisionResult": "vigclips.vision.analyze",
+        "EXTRA_COLUMNS": "vigclips.vision.result",
+        "VISION_COLUMNS": "vigclips.vision.result",
+        "VisionResult": "vigclips.vision.result",
         "analyze_frames": "vigclips.vision.analyze",
         "render_overlay": "vigclips.vision.overlay",
         "VisionConfig": "vigclips.vision.settings",

@@ -11,9 +11,9 @@ from numpy.typing import NDArray
 
 from vigclips.types import Frame
 from vigclips.vision import roles
-from vigclips.vision.analyze import FACE_FIELDS, VisionResult, with_profile_yaw
+from vigclips.vision.face_rows import _F, with_profile_yaw
+from vigclips.vision.result import VisionResult
 
-_F = {name: i for i, name in enumerate(FACE_FIELDS)}
 COLOURS_BGR = {
     roles.ROLE_INFANT: (60, 200, 255),  # amber
     roles.ROLE_ADULT: (255, 160, 60),  # blue

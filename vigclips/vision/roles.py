@@ -79,7 +79,7 @@ def proportion_evidence(eye_height_ratio: NDArray[np.floating], mouth_width_rati
     """Infant-likeness from face proportions, in logit-like units (positive = infant-like, 0 = unknown).
 
     Args:
-        eye_height_ratio: (n,) from :func:`vigclips.vision.geometry.eye_height_ratio` (NaN = no mesh).
+        eye_height_ratio: (n,) from :func:`vigclips.vision.features.eye_height_ratio` (NaN = no mesh).
         mouth_width_ratio: (n,) mouth width / inter-ocular distance (NaN = no mesh).
 
     Returns:

@@ -6,6 +6,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 
+DEDUP_MATCH = 0.3
+""":func:`match_score` from which two detections in one frame (short- and full-range both firing) are one face."""
+MESH_MATCH = 0.3
+""":func:`match_score` from which a face mesh's box and a detection, or a face's boxes on consecutive frames, are one
+face."""
+
+
 def box_iou(a: NDArray[np.floating], b: NDArray[np.floating]) -> NDArray[np.float64]:
     """Pairwise intersection-over-union.
 

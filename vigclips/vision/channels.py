@@ -1,0 +1,252 @@
+"""Channels from face rows (pure numpy): roles decided over the whole recording, then per tick each role's place, head
+pose, gaze, smile and mouth, whether each looks at the other or elsewhere, and the shared states (:func:`build_result`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vigclips.vision import roles
+from vigclips.vision.face_rows import _F, head_confidence, with_profile_yaw
+from vigclips.vision.head_pose import eye_trust
+from vigclips.vision.looking import angle_to_partner_deg, cone_score, face_positions_3d
+from vigclips.vision.result import EXTRA_COLUMNS, VISION_COLUMNS, VisionResult
+from vigclips.vision.settings import VisionConfig
+
+GAZE_FROM_EYES_TRUST = 0.5
+"""Weight of the irises in a gaze (:func:`vigclips.vision.head_pose.eye_trust`) from which the gaze counts as the eyes'."""
+
+PROPORTIONS_MAX_YAW_DEG = 15.0
+"""Face mesh proportions (eye height, mouth width) count as role evidence only on faces turned at most this far from
+the camera: they were measured on near-frontal faces (issue 3), and on a baby at 3/4 they read adult-like (issue 11)."""
+
+EXPRESSION_FROM_YAW_DEG = 15.0
+"""A baby's smile is face mesh's alone on faces turned at most this far (as for the role proportions, face mesh was
+measured on near-frontal faces); the expression classifier's share grows to one half at twice this (:func:`infant_smile`)."""
+
+SLACK_FULL_YAW_DEG = 20.0
+"""The partner's depth counts as unknown (``looks_depth_slack``) in full for a head turned this far or more from the
+camera, and in proportion for less: a face turned to the camera is seen at its true direction."""
+
+INFANT_IOD_M = 0.045
+"""Typical infant inter-ocular distance in metres (for rough depth from face size)."""
+ADULT_IOD_M = 0.063
+"""Typical adult inter-ocular distance in metres."""
+EYES_HIDDEN_SHARE = 1.0
+"""Share of a face's two eyes under hands from which its eyes count as hidden: both (a hand on one cheek, or over the
+far eye of a 3/4 face, leaves the other eye free to look)."""
+
+
+def build_result(
+    pts_s: NDArray[np.float64],
+    image_wh: NDArray[np.int32],
+    face_frame: NDArray[np.int32],
+    face_track: NDArray[np.int32],
+    face_data: NDArray[np.float32],
+    cfg: VisionConfig,
+) -> VisionResult:
+    """Decide roles over the recording and build every channel from face rows (pure numpy).
+
+    Args:
+        pts_s: (N,) frame times.
+        image_wh: (N, 2) frame sizes.
+        face_frame: (M,) sorted frame index of each face row.
+        face_track: (M,) track ids.
+        face_data: (M, len(FACE_FIELDS)) rows from :func:`vigclips.vision.measure.frame_faces`.
+        cfg: vision settings (``infant`` override, gaze tolerances, partner memory, depth).
+
+    Returns:
+        The :class:`VisionResult`.
+    """
+    n = pts_s.shape[0]
+    D = with_profile_yaw(face_data, cfg.profile_yaw_from_deg)
+    fw = image_wh[face_frame, 0].astype(np.float64) if n else np.zeros(0)
+    fh = image_wh[face_frame, 1].astype(np.float64) if n else np.zeros(0)
+    cx_px = (D[:, 0] + D[:, 2]) / 2.0
+    cy_px = (D[:, 1] + D[:, 3]) / 2.0
+    # Face proportions tell infants from adults only on faces seen from the front (issue 11: a baby at 3/4 measured
+    # adult-like and lost its role to its mother), so turned faces give no proportion evidence.
+    # Face mesh's own yaw here, not the keypoints' (with_profile_yaw): the proportions are face mesh's, and a mother's
+    # partial back view that face mesh reads frontal but the keypoints in profile would otherwise lose its evidence.
+    frontal = np.abs(face_data[:, _F["head_yaw_deg"]]) <= PROPORTIONS_MAX_YAW_DEG
+    decision = roles.decide_roles(
+        face_frame,
+        face_track,
+        cx_px / np.maximum(fw, 1),
+        cy_px / np.maximum(fh, 1),
+        (D[:, 3] - D[:, 1]) / np.maximum(fh, 1),
+        np.where(frontal, D[:, _F["eye_height_ratio"]], np.nan),
+        np.where(frontal, D[:, _F["mouth_width_ratio"]], np.nan),
+        cfg.infant,
+    )
+    nan = np.full(n, np.nan, np.float32)
+    ch: dict[str, NDArray[np.float32]] = {c: nan.copy() for c in VISION_COLUMNS + EXTRA_COLUMNS}
+    ch["faces"] = np.bincount(face_frame, minlength=n).astype(np.float32)[:n]
+
+    # Hands are looked for on some frames only: a face's other frames take its track's nearest look, before or after.
+    eyes_under = _hold_nearest_in_track(
+        D[:, _F["eyes_under_hands"]].astype(np.float64), face_track, pts_s[face_frame] if n else np.zeros(0),
+        max(cfg.hands_every_s, 0.1),
+    )
+    role_row = {}
+    for code, name in ((roles.ROLE_INFANT, "infant"), (roles.ROLE_ADULT, "adult")):
+        idx = np.full(n, -1, np.int64)
+        rows = np.flatnonzero(decision.role == code)
+        idx[face_frame[rows]] = rows
+        role_row[name] = idx
+        seen = idx >= 0
+        r = idx[seen]
+        ch[f"{name}_present"] = seen.astype(np.float32)
+        ch[f"{name}_face_x"][seen] = cx_px[r] / fw[r]
+        ch[f"{name}_face_y"][seen] = cy_px[r] / fh[r]
+        for col, fld in (
+            ("gaze_yaw_deg", "gaze_yaw_deg"),
+            ("gaze_pitch_deg", "gaze_pitch_deg"),
+            ("smile", "smile"),
+            ("mouth_open", "mouth_open"),
+            ("head_yaw_deg", "head_yaw_deg"),
+            ("head_pitch_deg", "head_pitch_deg"),
+            ("head_roll_deg", "head_roll_deg"),
+        ):
+            ch[f"{name}_{col}"][seen] = D[r, _F[fld]]
+        ch[f"{name}_head_confidence"][seen] = head_confidence(D[r])
+        with np.errstate(invalid="ignore"):
+            from_eyes = (D[r, _F["has_mesh"]] > 0) & (eye_trust(D[r, _F["head_yaw_deg"]]) >= GAZE_FROM_EYES_TRUST)
+        ch[f"{name}_gaze_from_eyes"][seen] = from_eyes
+        hidden = eyes_under[r]
+        ch[f"{name}_eyes_hidden"][seen] = np.where(np.isnan(hidden), np.nan, hidden >= EYES_HIDDEN_SHARE)
+    infant_seen = role_row["infant"] >= 0
+    r = role_row["infant"][infant_seen]
+    ch["infant_smile"][infant_seen] = infant_smile(D[r], cfg)
+    # A smile outlasts the ticks face mesh loses on a turned baby's face: there, the nearest measured value (issue 11).
+    held = _hold_nearest(ch["infant_smile"][:, None].astype(np.float64), pts_s, cfg.infant_smile_hold_s)[:, 0]
+    ch["infant_smile"] = np.where(infant_seen, held, np.nan).astype(np.float32)
+
+    # Role confidence of the tick: the lower of the two roles' confidences where both are seen.
+    conf = np.full(n, np.nan, np.float64)
+    for name in ("infant", "adult"):
+        idx = role_row[name]
+        seen = idx >= 0
+        c = np.full(n, np.nan)
+        c[seen] = decision.confidence[idx[seen]]
+        conf = np.fmin(conf, c)
+    ch["role_confidence"] = conf.astype(np.float32)
+
+    # Face positions in 3-D (pinhole, depth from inter-ocular distance) for the gaze rays.
+    pos = {}
+    for name, real_iod in (("infant", INFANT_IOD_M), ("adult", ADULT_IOD_M)):
+        idx = role_row[name]
+        p = np.full((n, 3), np.nan)
+        seen = idx >= 0
+        r = idx[seen]
+        if r.size:
+            w_px = image_wh[face_frame[r], 0].astype(np.float64)
+            h_px = image_wh[face_frame[r], 1].astype(np.float64)
+            p3 = face_positions_3d(cx_px[r], cy_px[r], D[r, _F["iod_px"]], real_iod, (w_px, h_px))
+            if not cfg.use_depth:
+                p3[:, 2] = 0.0
+            p[seen] = p3
+        pos[name] = _hold_nearest(p, pts_s, cfg.partner_memory_s)
+        pos[name + "_now"] = p
+
+    for looker, other in (("infant", "adult"), ("adult", "infant")):
+        yaw = ch[f"{looker}_gaze_yaw_deg"].astype(np.float64)
+        pitch = ch[f"{looker}_gaze_pitch_deg"].astype(np.float64) + cfg.looks_pitch_offset_deg
+        # Depth matters only for a gaze turned away from the camera: a face looking about at the camera is not
+        # looking at someone beside it, whatever their depth (the baby on a lap glancing at a screen, issue 11).
+        slack = cfg.looks_depth_slack * np.clip(np.abs(yaw) / SLACK_FULL_YAW_DEG, 0.0, 1.0)
+        angle = angle_to_partner_deg(yaw, pitch, pos[looker + "_now"], pos[other], slack)
+        # A pose read from keypoints of a face the detector barely found (a head seen from behind scores ~0.5) is a
+        # guess: the look counts as much as the detector is sure, fully from looks_sure_confidence up.
+        span = max(cfg.looks_sure_confidence - cfg.min_detection_confidence, 1e-6)
+        trust = np.clip((ch[f"{looker}_head_confidence"] - cfg.min_detection_confidence) / span, 0.0, 1.0)
+        look = cone_score(angle, cfg.looks_full_deg, cfg.looks_zero_deg) * trust
+        # Eyes behind hands (peekaboo) see nothing, wherever the head points; where they look is unknown, not elsewhere.
+        hidden = ch[f"{looker}_eyes_hidden"] == 1
+        look[hidden] = 0.0
+        ch[f"{looker}_looks_at_{other}"] = look.astype(np.float32)
+        # "Turned elsewhere" must hold whatever the depth: a face turned to the camera is not (the partner may sit
+        # nearer the camera), a face turned the other way is.
+        away = angle_to_partner_deg(yaw, pitch, pos[looker + "_now"], pos[other], cfg.looks_depth_slack)
+        away = np.where(hidden, np.nan, away)
+        ch[f"{looker}_looks_elsewhere"] = np.where(np.isnan(away), np.nan, away >= cfg.looks_away_deg).astype(np.float32)
+    ch["mutual_gaze"] = np.minimum(ch["infant_looks_at_adult"], ch["adult_looks_at_infant"])
+    ch["shared_smile"] = np.minimum(ch["infant_smile"], ch["adult_smile"])
+    channels = {c: np.asarray(ch[c], np.float32) for c in VISION_COLUMNS + EXTRA_COLUMNS}
+    return VisionResult(
+        pts_s=pts_s,
+        channels=channels,
+        image_wh=image_wh,
+        face_frame=face_frame.astype(np.int32),
+        face_track=face_track.astype(np.int32),
+        face_data=face_data.astype(np.float32),  # as measured: build_result may run again on them
+        face_role=decision.role,
+        face_role_confidence=decision.confidence,
+        infant_track_ids=decision.infant_tracks,
+        config=cfg,
+    )
+
+
+def infant_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.float64]:
+    """(k,) a baby's smile 0–1 from face rows: what face mesh measured at the mouth (the larger of the adult measure and
+    :func:`infant_play_smile`) mixed with the expression classifier's smile probability, scaled so that
+    ``expression_smile_full`` counts as a full smile. On a face turned at most :data:`EXPRESSION_FROM_YAW_DEG`, face mesh
+    alone; from twice that, the mean of the two; in between, in proportion. Face mesh alone where the classifier did not
+    run; NaN where face mesh did not measure the mouth (a profile), as the classifier alone is least sure there (it
+    called an adult's profile in a TV clip a smile), so the nearest measured value holds (``infant_smile_hold_s``).
+
+    The two fail in different places (issue 11): face mesh misreads the lips of a baby turned 50–77°, where the
+    classifier still sees the smile; from the front, face mesh measures the mouth well and the
+    classifier (trained on web photographs of mostly adults) reads a calm toddler's face as "happy" (0.57–0.74 on the
+    Lookit child at 0–5 s, whom face mesh and the eye both see neutral).
+    """
+    mesh = np.fmax(rows[:, _F["smile"]], infant_play_smile(rows, cfg))
+    expression = np.clip(rows[:, _F["expression_smile"]].astype(np.float64) / cfg.expression_smile_full, 0.0, 1.0)
+    turned = np.clip((np.abs(rows[:, _F["head_yaw_deg"]]) - EXPRESSION_FROM_YAW_DEG) / EXPRESSION_FROM_YAW_DEG, 0.0, 1.0)
+    weight = np.where(np.isfinite(expression), 0.5 * np.nan_to_num(turned), 0.0)  # the classifier's share
+    return np.where(np.isfinite(mesh), weight * np.nan_to_num(expression) + (1.0 - weight) * mesh, np.nan)
+
+
+def infant_play_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.float64]:
+    """(k,) a baby's smile 0–1 from face rows with face mesh: the mouth widened beyond a child's neutral width, and
+    opened (issue 11).
+
+    The adult smile measure (:func:`vigclips.vision.mouth.smile_score`) needs the lip corners' lift, which face mesh
+    (fitted to adult faces) does not follow on a small baby's face turned at 3/4; the width and the opening it does
+    follow, and a baby's smile is mostly a wide, open "play face". Measured on the shared home clips against labels by
+    eye (``bench/eval_looks.py``): width and opening together separate smiling from neutral seconds at AUC 0.83, the
+    adult measure at 0.62. An open mouth alone is also a cry or a babble: the ranking never counts smiles in a cry.
+    """
+    widen = np.clip((rows[:, _F["mouth_width_ratio"]] - cfg.infant_smile_width_neutral) / cfg.smile_width_span, 0.0, 1.0)
+    return 0.5 * (widen + rows[:, _F["mouth_open"]].astype(np.float64))
+
+
+def _hold_nearest(values: NDArray[np.float64], t_s: NDArray[np.float64], max_gap_s: float) -> NDArray[np.float64]:
+    """Fill NaN rows of (N, k) ``values`` with the nearest finite row in time, before or after, at most ``max_gap_s``
+    away (the whole recording is known: a partner not yet seen in the first second is where they are first seen)."""
+    out = values.copy()
+    ok = np.isfinite(values).all(axis=1)
+    if not ok.any() or ok.all():
+        return out
+    idx = np.arange(len(ok))
+    last = np.maximum.accumulate(np.where(ok, idx, -1))
+    nxt = np.minimum.accumulate(np.where(ok, idx, len(ok))[::-1])[::-1]
+    gap_last = np.where(last >= 0, t_s - t_s[np.maximum(last, 0)], np.inf)
+    gap_next = np.where(nxt < len(ok), t_s[np.minimum(nxt, len(ok) - 1)] - t_s, np.inf)
+    src = np.where(gap_last <= gap_next, last, nxt)
+    fill = (~ok) & (np.minimum(gap_last, gap_next) <= max_gap_s)
+    out[fill] = values[src[fill]]
+    return out
+
+
+def _hold_nearest_in_track(
+    values: NDArray[np.float64], track: NDArray[np.int32], t_s: NDArray[np.float64], max_gap_s: float
+) -> NDArray[np.float64]:
+    """(M,) per-row ``values`` with NaNs filled from the nearest finite row of the same track in time, at most
+    ``max_gap_s`` away (rows sorted by time within each track)."""
+    out = values.copy()
+    for tid in np.unique(track):
+        idx = np.flatnonzero(track == tid)
+        out[idx] = _hold_nearest(values[idx, None], t_s[idx], max_gap_s)[:, 0]
+    return out
