@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vigclips import intervals as iv
 from vigclips.fileio import atomic_write_text
-from vigclips.scoring import intervals as iv
 from vigclips.scoring.principles import Cues, compute_cues
 from vigclips.scoring.settings import ScoringConfig
 from vigclips.types import Moment, Signals, VocalSegment

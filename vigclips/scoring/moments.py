@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.errors import ConfigError
-from vigclips.scoring import intervals as iv
+from vigclips import intervals as iv
 from vigclips.scoring.principles import (
     PRINCIPLES,
     Cues,
@@ -337,7 +337,7 @@ def moment_room(signals: Signals, cfg: ScoringConfig, turns: object | None = Non
     ``min_moment_s`` (rounded to ticks) that each pass the exclusion rules of :func:`excluded`.
 
     :func:`find_moments` returns ``min(top_n, moment_room(...))`` candidates or more. Computed exactly by packing
-    windows earliest-end first (:func:`vigclips.scoring.intervals.pack_left`).
+    windows earliest-end first (:func:`vigclips.intervals.pack_left`).
 
     Example:
         >>> from fractions import Fraction

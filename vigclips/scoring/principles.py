@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from vigclips.scoring import intervals as iv
+from vigclips import intervals as iv
 from vigclips.scoring.settings import ScoringConfig
 from vigclips.types import Signals
 
