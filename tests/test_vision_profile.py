@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from vigclips.scoring import ScoringConfig
-from vigclips.scoring.principles import compute_cues, derive_turns
+from vigclips.scoring.events import derive_turns
+from vigclips.scoring.principles import compute_cues
 from vigclips.vision import VisionConfig
 from vigclips.vision import geometry as g
 from vigclips.vision.analyze import FACE_FIELDS, build_result, frame_faces, head_confidence

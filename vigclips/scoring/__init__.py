@@ -17,7 +17,8 @@ from vigclips.scoring.learn import (
     learn_weights,
 )
 from vigclips.scoring.moments import find_moments, load_weights, score_track
-from vigclips.scoring.principles import PRINCIPLES, TurnEvent
+from vigclips.scoring.cues import TurnEvent
+from vigclips.scoring.principles import PRINCIPLES
 from vigclips.scoring.settings import ScoringConfig
 
 __all__ = [

@@ -30,15 +30,8 @@ from numpy.typing import NDArray
 
 from vigclips.errors import ConfigError
 from vigclips import intervals as iv
-from vigclips.scoring.principles import (
-    PRINCIPLES,
-    Cues,
-    Response,
-    combine,
-    compute_cues,
-    principle_evidence,
-    window_scores,
-)
+from vigclips.scoring.cues import Cues, Response
+from vigclips.scoring.principles import PRINCIPLES, combine, compute_cues, principle_evidence, window_scores
 from vigclips.scoring.settings import ScoringConfig
 from vigclips.types import Moment, Signals
 
