@@ -508,7 +508,7 @@ def test_learn_weights_recovers_the_guiders_preference_and_is_used_for_ranking(t
     from vigclips.scoring import LearnedWeights, learn_weights
 
     folders = _simulated_guider(tmp_path)
-    w = learn_weights(folders)
+    w = learn_weights(folders, ScoringConfig())
     assert w.n_confirmed + w.n_rejected == 8 * 12 and w.n_recordings == 8
     assert w.coef["receiving"] > 1.0 and w.coef["attentive"] < -1.0
     path = w.save(tmp_path / "models" / "weights.json")
@@ -549,9 +549,9 @@ def test_learning_needs_both_kinds_of_decision(tmp_path) -> None:
 
     _write_review(tmp_path / "a", "a", [({p: 0.5 for p in PRINCIPLES}, "confirmed")])
     with pytest.raises(ConfigError, match="1 confirmed and 0 rejected"):
-        learn_weights([tmp_path / "a"])
+        learn_weights([tmp_path / "a"], ScoringConfig())
     with pytest.raises(ReviewFileError, match="not found"):
-        learn_weights([tmp_path / "missing"])
+        learn_weights([tmp_path / "missing"], ScoringConfig())
 
 
 def test_unsure_roles_rank_lower():

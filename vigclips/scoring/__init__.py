@@ -9,17 +9,12 @@ Example:
     3
 """
 
-from vigclips.scoring.learn import (
-    LearnedWeights,
-    default_weights_path,
-    evaluate_leave_one_out,
-    fit_and_save,
-    learn_weights,
-)
-from vigclips.scoring.moments import find_moments, load_weights, score_track
 from vigclips.scoring.cues import TurnEvent
+from vigclips.scoring.learn import default_weights_path, evaluate_leave_one_out, fit_and_save, learn_weights
+from vigclips.scoring.moments import find_moments, score_track
 from vigclips.scoring.principles import PRINCIPLES
 from vigclips.scoring.settings import ScoringConfig
+from vigclips.scoring.weights import LearnedWeights, load_weights
 
 __all__ = [
     "PRINCIPLES",

@@ -21,18 +21,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from vigclips.errors import ConfigError
 from vigclips import intervals as iv
+from vigclips.errors import ConfigError
 from vigclips.scoring.cues import Cues, Response
 from vigclips.scoring.principles import PRINCIPLES, combine, compute_cues, principle_evidence, window_scores
 from vigclips.scoring.settings import ScoringConfig
+from vigclips.scoring.weights import load_weights
 from vigclips.types import Moment, Signals
 
 log = logging.getLogger("vigclips")
@@ -231,44 +230,6 @@ def _visibility(cues: Cues, cfg: ScoringConfig) -> NDArray[np.float64] | float:
         certain = iv.window_mean(cues.role_certainty, width)
         factor = factor * (1.0 - cfg.role_weight + cfg.role_weight * certain)
     return factor
-
-
-_WEIGHTS_CACHE: dict[tuple[str, float], tuple[dict[str, float], float]] = {}
-
-
-def load_weights(cfg: ScoringConfig) -> tuple[dict[str, float], float | None]:
-    """The principle weights to rank with: hand-set from ``cfg``, or learned from ``cfg.weights_file``.
-
-    Returns:
-        ``(weights, intercept)``; ``intercept`` is ``None`` for hand-set weights (weighted mean) and a float for a
-        learned logistic model (see :mod:`vigclips.scoring.learn`).
-
-    Raises:
-        ConfigError: the weights file is missing, not JSON, or not a learned-weights file.
-    """
-    if not cfg.weights_file:
-        return cfg.weights, None
-    path = Path(cfg.weights_file).expanduser()
-    try:
-        key = (str(path.resolve()), path.stat().st_mtime)
-    except OSError:
-        raise ConfigError(path, "learned weights file not found (run `vigclips learn` or clear scoring.weights_file)") from None
-    if key in _WEIGHTS_CACHE:
-        w, b = _WEIGHTS_CACHE[key]
-        return dict(w), b
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("model") != "logistic" or data.get("version") != 1:
-            raise ValueError("not a version-1 logistic weights file")
-        coef = {str(k): float(v) for k, v in data["coef"].items()}
-        missing = [p for p in PRINCIPLES if p not in coef]
-        if missing:
-            raise ValueError(f"missing coefficient for {missing[0]}")
-        intercept = float(data["intercept"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ConfigError(path, f"not a learned weights file ({exc})") from None
-    _WEIGHTS_CACHE[key] = (coef, intercept)
-    return dict(coef), intercept
 
 
 def _frac_ok(mask: NDArray[np.bool_], width: int, min_frac: float) -> NDArray[np.bool_]:
