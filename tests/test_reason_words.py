@@ -72,8 +72,8 @@ def test_an_answer_with_the_parent_unseen_says_the_program_could_not_see():
 
 
 def test_turns_never_state_a_zero_count():
-    from vigclips.scoring.moments import _turn_reason
     from vigclips.scoring.principles import compute_cues
+    from vigclips.scoring.reasons import _turn_reason
 
     cues = compute_cues(_scenario("parent-led-turns"), CFG)
     details: dict = {}

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from vigclips.errors import ConfigError
 from vigclips.scoring import PRINCIPLES, ScoringConfig, find_moments
-from vigclips.scoring.moments import excluded, moment_room
+from vigclips.scoring.exclusion import excluded, moment_room
 from vigclips.scoring.principles import compute_cues, principle_evidence, window_scores
 from vigclips.types import Signals
 
@@ -354,20 +354,21 @@ def test_a_candidate_contains_the_cues_it_was_scored_on() -> None:
 
 
 def test_fallback_window_prefers_the_evidence_over_the_peak() -> None:
-    from vigclips.scoring.moments import _Scorer, _window_ok
+    from vigclips.scoring.exclusion import window_ok
+    from vigclips.scoring.windows import WindowScorer
 
     sig = mock_signals(60, mutual_gaze=[(10, 12)])
     cues = compute_cues(sig, CFG)
-    scorer = _Scorer(cues, principle_evidence(cues, CFG), CFG, CFG.weights, None)
+    scorer = WindowScorer(cues, principle_evidence(cues, CFG), CFG, CFG.weights, None)
     # Seeded 3 s after the cue (still inside the 6 s window's reach): the best 3 s window covers the cue.
-    s, e = scorer.best_window(p=140, lo=0, hi=600, length=30, starts_ok=_window_ok(cues, CFG, 30, frozenset({"infant", "adult"})))
+    s, e = scorer.best_window(p=140, lo=0, hi=600, length=30, starts_ok=window_ok(cues, CFG, 30, frozenset({"infant", "adult"})))
     assert s <= 100 and e >= 120
     # Spent evidence does not count: with the cue's ticks claimed, the window is the one nearest the peak.
     usable = np.ones(600, dtype=bool)
     usable[90:130] = False
     scorer.set_usable(usable)
     assert scorer.combined[110] == 0.0
-    s, e = scorer.best_window(p=140, lo=0, hi=600, length=30, starts_ok=_window_ok(cues, CFG, 30, frozenset()))
+    s, e = scorer.best_window(p=140, lo=0, hi=600, length=30, starts_ok=window_ok(cues, CFG, 30, frozenset()))
     assert s == 125
 
 

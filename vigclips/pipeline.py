@@ -31,7 +31,7 @@ from vigclips.moments_file import MOMENTS_FILE, build_document, moment_record, s
 from vigclips.output_folder import (check_output_folder, discard_stale_work, output_failure, refuse_to_lose_review_work,
                                     swap_in_folder, work_folder)
 from vigclips.scoring import find_moments as rank_moments
-from vigclips.scoring.moments import load_weights
+from vigclips.scoring import load_weights
 from vigclips.signals import place_on_ticks, signals_csv_text, tick_times
 from vigclips.types import MediaInfo, Moment, Signals, VocalSegment
 from vigclips.vision import VISION_COLUMNS, analyze_frames, render_overlay

@@ -107,7 +107,7 @@ def window_principle_scores(analysis: Any, cfg: PipelineConfig | None, start_s: 
         cfg: scoring settings (default :class:`PipelineConfig`'s); the per-principle scores do not depend on the weights.
         start_s, end_s: the stretch.
     """
-    from vigclips.scoring.moments import score_track
+    from vigclips.scoring import score_track
     from vigclips.scoring.principles import PRINCIPLES
 
     cfg = cfg or PipelineConfig()

@@ -202,7 +202,7 @@ def run_batch(
     recordings = find_recordings(inputs, out_root)
     names = output_names(recordings)
     from vigclips.output_folder import check_output_folder
-    from vigclips.scoring.moments import load_weights
+    from vigclips.scoring import load_weights
 
     load_weights(cfg.scoring)  # a bad --weights file fails now, not in every worker after its analysis (#14)
     check_output_folder(out_root)
