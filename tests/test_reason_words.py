@@ -38,7 +38,9 @@ def _scenario(name: str):
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_reasons_follow_the_wording_rules(name):
-    for m in find_moments(_scenario(name), CFG, top_n=4):
+    ms = find_moments(_scenario(name), CFG, top_n=4)
+    assert ms
+    for m in ms:
         assert m.reasons or m.details["caveats"], "every moment says something"
         for reason in m.reasons:
             assert reason_problems(reason) == [], (reason, reason_problems(reason))
@@ -120,6 +122,7 @@ def test_a_face_seen_but_not_read_is_said_instead_of_nothing_stood_out():
     sig["adult_smile"][:] = np.nan  # the parent is seen throughout, but in profile: no smile could be read
     sig["adult_smile"][:5] = 0.0  # read for half a second only
     ms = find_moments(sig, CFG, top_n=2)
+    assert ms
     for m in ms:
         assert m.details["caveats"][0] == ("the program could not read the parent's face for much of it "
                                            "(turned away or in profile): check by eye")  # fmt: skip

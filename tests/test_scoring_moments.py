@@ -231,7 +231,9 @@ def test_padding_widens_both_ends() -> None:
 def test_lengths_stay_within_min_and_max(min_s: float, max_s: float) -> None:
     eps = merge(attuned_episode(30), attuned_episode(100), {"mutual_gaze": [(150, 190)]})
     cfg = ScoringConfig(min_moment_s=min_s, max_moment_s=max_s)
-    for m in find_moments(mock_signals(240, **eps), cfg, top_n=5):
+    ms = find_moments(mock_signals(240, **eps), cfg, top_n=5)
+    assert ms
+    for m in ms:
         assert min_s - 1e-6 <= m.duration_s <= max_s + 1e-6
 
 
@@ -301,7 +303,9 @@ def test_no_candidate_where_both_faces_are_absent() -> None:
     sig = mock_signals(300, **merge(attuned_episode(20), attuned_episode(200)))
     sig["infant_present"][1000:1800] = 0.0
     sig["adult_present"][1000:1800] = 0.0
-    for m in find_moments(sig, CFG, top_n=8):
+    ms = find_moments(sig, CFG, top_n=8)
+    assert ms
+    for m in ms:
         both_absent = (m.start_s < 180) and (m.end_s > 100)
         inside = max(0.0, min(m.end_s, 180) - max(m.start_s, 100))
         assert not both_absent or inside <= 0.5 * m.duration_s
@@ -338,7 +342,8 @@ def test_a_face_the_detector_almost_never_found_does_not_empty_the_list() -> Non
             in ms[0].details["caveats"])
     # Seen in a fair share of the recording: the rule applies again, and only where the baby is seen.
     sig["infant_present"][0:600] = 1.0
-    assert all(m.end_s <= 62 for m in find_moments(sig, CFG, top_n=2))
+    ms = find_moments(sig, CFG, top_n=2)
+    assert ms and all(m.end_s <= 62 for m in ms)
 
 
 def test_a_candidate_contains_the_cues_it_was_scored_on() -> None:
