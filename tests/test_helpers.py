@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vigclips.scoring.intervals import mask_to_intervals, merge_intervals, union_length
+from vigclips.intervals import mask_to_intervals, merge_intervals, union_length
 from vigclips.timefmt import clock, utc_now, utc_stamp
 
 
@@ -43,9 +43,9 @@ def test_clock_agrees_with_the_page_wherever_the_page_is_right(t):
 
 
 def test_run_finding_is_one_function():
-    from vigclips.audio import vad
+    from vigclips.audio import vad, voicetype
 
-    assert vad._runs is mask_to_intervals
+    assert vad.mask_to_intervals is voicetype.mask_to_intervals is mask_to_intervals
     assert mask_to_intervals(np.array([1, 1, 0, 1], bool)).tolist() == [[0, 2], [3, 4]]
 
 

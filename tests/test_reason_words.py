@@ -38,7 +38,9 @@ def _scenario(name: str):
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_reasons_follow_the_wording_rules(name):
-    for m in find_moments(_scenario(name), CFG, top_n=4):
+    ms = find_moments(_scenario(name), CFG, top_n=4)
+    assert ms
+    for m in ms:
         assert m.reasons or m.details["caveats"], "every moment says something"
         for reason in m.reasons:
             assert reason_problems(reason) == [], (reason, reason_problems(reason))
@@ -72,8 +74,8 @@ def test_an_answer_with_the_parent_unseen_says_the_program_could_not_see():
 
 
 def test_turns_never_state_a_zero_count():
-    from vigclips.scoring.moments import _turn_reason
     from vigclips.scoring.principles import compute_cues
+    from vigclips.scoring.reasons import _turn_reason
 
     cues = compute_cues(_scenario("parent-led-turns"), CFG)
     details: dict = {}
@@ -120,6 +122,7 @@ def test_a_face_seen_but_not_read_is_said_instead_of_nothing_stood_out():
     sig["adult_smile"][:] = np.nan  # the parent is seen throughout, but in profile: no smile could be read
     sig["adult_smile"][:5] = 0.0  # read for half a second only
     ms = find_moments(sig, CFG, top_n=2)
+    assert ms
     for m in ms:
         assert m.details["caveats"][0] == ("the program could not read the parent's face for much of it "
                                            "(turned away or in profile): check by eye")  # fmt: skip

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vigclips.scoring import intervals as iv
+from vigclips import intervals as iv
 
 masks = st.lists(st.booleans(), min_size=0, max_size=200).map(lambda xs: np.array(xs, dtype=bool))
 interval_lists = st.lists(

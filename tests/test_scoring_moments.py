@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from vigclips.errors import ConfigError
 from vigclips.scoring import PRINCIPLES, ScoringConfig, find_moments
-from vigclips.scoring.moments import excluded, moment_room
+from vigclips.scoring.exclusion import excluded, moment_room
 from vigclips.scoring.principles import compute_cues, principle_evidence, window_scores
 from vigclips.types import Signals
 
@@ -231,7 +231,9 @@ def test_padding_widens_both_ends() -> None:
 def test_lengths_stay_within_min_and_max(min_s: float, max_s: float) -> None:
     eps = merge(attuned_episode(30), attuned_episode(100), {"mutual_gaze": [(150, 190)]})
     cfg = ScoringConfig(min_moment_s=min_s, max_moment_s=max_s)
-    for m in find_moments(mock_signals(240, **eps), cfg, top_n=5):
+    ms = find_moments(mock_signals(240, **eps), cfg, top_n=5)
+    assert ms
+    for m in ms:
         assert min_s - 1e-6 <= m.duration_s <= max_s + 1e-6
 
 
@@ -301,7 +303,9 @@ def test_no_candidate_where_both_faces_are_absent() -> None:
     sig = mock_signals(300, **merge(attuned_episode(20), attuned_episode(200)))
     sig["infant_present"][1000:1800] = 0.0
     sig["adult_present"][1000:1800] = 0.0
-    for m in find_moments(sig, CFG, top_n=8):
+    ms = find_moments(sig, CFG, top_n=8)
+    assert ms
+    for m in ms:
         both_absent = (m.start_s < 180) and (m.end_s > 100)
         inside = max(0.0, min(m.end_s, 180) - max(m.start_s, 100))
         assert not both_absent or inside <= 0.5 * m.duration_s
@@ -338,7 +342,8 @@ def test_a_face_the_detector_almost_never_found_does_not_empty_the_list() -> Non
             in ms[0].details["caveats"])
     # Seen in a fair share of the recording: the rule applies again, and only where the baby is seen.
     sig["infant_present"][0:600] = 1.0
-    assert all(m.end_s <= 62 for m in find_moments(sig, CFG, top_n=2))
+    ms = find_moments(sig, CFG, top_n=2)
+    assert ms and all(m.end_s <= 62 for m in ms)
 
 
 def test_a_candidate_contains_the_cues_it_was_scored_on() -> None:
@@ -354,20 +359,21 @@ def test_a_candidate_contains_the_cues_it_was_scored_on() -> None:
 
 
 def test_fallback_window_prefers_the_evidence_over_the_peak() -> None:
-    from vigclips.scoring.moments import _Scorer, _window_ok
+    from vigclips.scoring.exclusion import window_ok
+    from vigclips.scoring.windows import WindowScorer
 
     sig = mock_signals(60, mutual_gaze=[(10, 12)])
     cues = compute_cues(sig, CFG)
-    scorer = _Scorer(cues, principle_evidence(cues, CFG), CFG, CFG.weights, None)
+    scorer = WindowScorer(cues, principle_evidence(cues, CFG), CFG, CFG.weights, None)
     # Seeded 3 s after the cue (still inside the 6 s window's reach): the best 3 s window covers the cue.
-    s, e = scorer.best_window(p=140, lo=0, hi=600, length=30, starts_ok=_window_ok(cues, CFG, 30, frozenset({"infant", "adult"})))
+    s, e = scorer.best_window(p=140, lo=0, hi=600, length=30, starts_ok=window_ok(cues, CFG, 30, frozenset({"infant", "adult"})))
     assert s <= 100 and e >= 120
     # Spent evidence does not count: with the cue's ticks claimed, the window is the one nearest the peak.
     usable = np.ones(600, dtype=bool)
     usable[90:130] = False
     scorer.set_usable(usable)
     assert scorer.combined[110] == 0.0
-    s, e = scorer.best_window(p=140, lo=0, hi=600, length=30, starts_ok=_window_ok(cues, CFG, 30, frozenset()))
+    s, e = scorer.best_window(p=140, lo=0, hi=600, length=30, starts_ok=window_ok(cues, CFG, 30, frozenset()))
     assert s == 125
 
 
@@ -508,7 +514,7 @@ def test_learn_weights_recovers_the_guiders_preference_and_is_used_for_ranking(t
     from vigclips.scoring import LearnedWeights, learn_weights
 
     folders = _simulated_guider(tmp_path)
-    w = learn_weights(folders)
+    w = learn_weights(folders, ScoringConfig())
     assert w.n_confirmed + w.n_rejected == 8 * 12 and w.n_recordings == 8
     assert w.coef["receiving"] > 1.0 and w.coef["attentive"] < -1.0
     path = w.save(tmp_path / "models" / "weights.json")
@@ -549,9 +555,9 @@ def test_learning_needs_both_kinds_of_decision(tmp_path) -> None:
 
     _write_review(tmp_path / "a", "a", [({p: 0.5 for p in PRINCIPLES}, "confirmed")])
     with pytest.raises(ConfigError, match="1 confirmed and 0 rejected"):
-        learn_weights([tmp_path / "a"])
+        learn_weights([tmp_path / "a"], ScoringConfig())
     with pytest.raises(ReviewFileError, match="not found"):
-        learn_weights([tmp_path / "missing"])
+        learn_weights([tmp_path / "missing"], ScoringConfig())
 
 
 def test_unsure_roles_rank_lower():

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from vigclips.scoring import ScoringConfig
-from vigclips.scoring.principles import compute_cues, derive_turns
+from vigclips.scoring.events import derive_turns
+from vigclips.scoring.principles import compute_cues
 from vigclips.vision import VisionConfig
 from vigclips.vision.channels import build_result
 from vigclips.vision.face_rows import FACE_FIELDS, head_confidence, with_profile_yaw

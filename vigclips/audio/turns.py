@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vigclips.audio.settings import AudioConfig
-from vigclips.scoring.intervals import union_length
+from vigclips.intervals import union_length
 from vigclips.types import Signals, VocalSegment
 
 ADULT = "ADULT"

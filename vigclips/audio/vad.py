@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from vigclips.audio.features import HOP_S, FrameFeatures
 from vigclips.audio.settings import AudioConfig
-from vigclips.scoring.intervals import mask_to_intervals
+from vigclips.intervals import mask_to_intervals
 
 #: Frames quieter than this are digital silence (zero padding, muted tracks) and are left out of the noise floor.
 _DIGITAL_SILENCE_DB = -100.0
@@ -118,7 +118,7 @@ def detect_voice(feat: FrameFeatures, cfg: AudioConfig) -> VoiceActivity:
     # extend edges over loud frames (unvoiced onsets and offsets), at most vad_extend_s each side
     loud = (snr >= cfg.vad_extend_snr_db) & (feat.level_db >= cfg.vad_min_level_dbfs)
     active = _extend_edges(active, loud, int(round(cfg.vad_extend_s / HOP_S)))
-    regions = _runs(active)
+    regions = mask_to_intervals(active)
     # drop regions with too little voiced evidence (clicks, a single periodic thud)
     min_voiced = int(round(cfg.vad_min_voiced_s / HOP_S))
     keep = np.array([voiced[a:b].sum() >= min_voiced for a, b in regions], dtype=bool) if len(regions) else np.zeros(0, bool)
@@ -129,13 +129,9 @@ def detect_voice(feat: FrameFeatures, cfg: AudioConfig) -> VoiceActivity:
     return VoiceActivity(voiced=voiced, active=active, noise_floor_db=floor, regions=regions.reshape(-1, 2))
 
 
-_runs = mask_to_intervals
-"""(R, 2) [start, end) index ranges of the True runs of a mask: the project's one run finder (scoring.intervals)."""
-
-
 def _remove_short_runs(mask: NDArray[np.bool_], min_len: int) -> NDArray[np.bool_]:
     out = np.asarray(mask, bool).copy()
-    for a, b in _runs(out):
+    for a, b in mask_to_intervals(out):
         if b - a < min_len:
             out[a:b] = False
     return out
@@ -144,7 +140,7 @@ def _remove_short_runs(mask: NDArray[np.bool_], min_len: int) -> NDArray[np.bool
 def _fill_short_gaps(mask: NDArray[np.bool_], max_gap: int) -> NDArray[np.bool_]:
     """Set False runs of at most ``max_gap`` frames that lie between two True runs."""
     out = np.asarray(mask, bool).copy()
-    gaps = _runs(~out)
+    gaps = mask_to_intervals(~out)
     for a, b in gaps:
         if a > 0 and b < out.shape[0] and b - a <= max_gap:
             out[a:b] = True
@@ -154,7 +150,7 @@ def _fill_short_gaps(mask: NDArray[np.bool_], max_gap: int) -> NDArray[np.bool_]
 def _extend_edges(active: NDArray[np.bool_], loud: NDArray[np.bool_], max_ext: int) -> NDArray[np.bool_]:
     out = active.copy()
     n = out.shape[0]
-    for a, b in _runs(active):
+    for a, b in mask_to_intervals(active):
         i = a
         while i > 0 and a - i < max_ext and loud[i - 1] and not out[i - 1]:
             i -= 1

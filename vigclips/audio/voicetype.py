@@ -25,7 +25,8 @@ from numpy.typing import NDArray
 
 from vigclips.audio.features import HOP_S, FrameFeatures
 from vigclips.audio.settings import AudioConfig
-from vigclips.audio.vad import VoiceActivity, _runs
+from vigclips.audio.vad import VoiceActivity
+from vigclips.intervals import mask_to_intervals
 
 #: Frame label codes.
 NONE, ADULT, INFANT, CRY = 0, 1, 2, 3
@@ -164,7 +165,7 @@ def _longest_run(mask: NDArray[np.bool_]) -> int:
         >>> _longest_run(np.array([True, False, True, True, False]))
         2
     """
-    runs = _runs(mask)
+    runs = mask_to_intervals(mask)
     return int(np.max(runs[:, 1] - runs[:, 0])) if runs.size else 0
 
 

@@ -27,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from vigclips import intervals as iv
 from vigclips.fileio import atomic_write_text
-from vigclips.scoring import intervals as iv
-from vigclips.scoring.principles import Cues, compute_cues
+from vigclips.scoring.cues import Cues
+from vigclips.scoring.principles import compute_cues
 from vigclips.scoring.settings import ScoringConfig
 from vigclips.types import Moment, Signals, VocalSegment
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from vigclips import intervals as iv
 from vigclips.fileio import atomic_path
-from vigclips.scoring import intervals as iv
-from vigclips.scoring.moments import score_track
+from vigclips.scoring import score_track
 from vigclips.scoring.settings import ScoringConfig
 from vigclips.types import Moment, Signals
 

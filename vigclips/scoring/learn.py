@@ -27,18 +27,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.errors import ConfigError, ReviewFileError
-from vigclips.fileio import atomic_write_text
 from vigclips.scoring.principles import PRINCIPLES, combine
 from vigclips.scoring.settings import ScoringConfig
+from vigclips.scoring.weights import DEFAULT_L2, LearnedWeights
+from vigclips.userdirs import user_weights_path
 
 log = logging.getLogger("vigclips")
 
 MOMENTS_FILE = "moments.json"
-WEIGHTS_VERSION = 1
 POSITIVE = frozenset({"confirmed"})
 NEGATIVE = frozenset({"rejected"})
-DEFAULT_L2 = 1.0
-"""Default ridge penalty: with a handful of decisions the weights stay near 0 unless the evidence is consistent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,61 +49,6 @@ class Example:
     y: int
 
 
-@dataclass(frozen=True, slots=True)
-class LearnedWeights:
-    """A fitted model: ``P(confirmed) = σ(intercept + Σ coef[p] · S_p)``."""
-
-    coef: dict[str, float]
-    intercept: float
-    l2: float = DEFAULT_L2
-    n_confirmed: int = 0
-    n_rejected: int = 0
-    n_recordings: int = 0
-
-    def predict(self, x: NDArray[np.floating]) -> NDArray[np.float64]:
-        """Probabilities for per-principle scores ``x`` (n, 4) in :data:`PRINCIPLES` order."""
-        w = np.array([self.coef[p] for p in PRINCIPLES])
-        return 1.0 / (1.0 + np.exp(-(self.intercept + np.asarray(x, dtype=np.float64) @ w)))
-
-    def to_dict(self) -> dict[str, object]:
-        """The JSON document :func:`vigclips.scoring.moments.load_weights` reads."""
-        return {
-            "version": WEIGHTS_VERSION,
-            "model": "logistic",
-            "features": list(PRINCIPLES),
-            "coef": {p: round(self.coef[p], 6) for p in PRINCIPLES},
-            "intercept": round(self.intercept, 6),
-            "l2": self.l2,
-            "trained_on": {"confirmed": self.n_confirmed, "rejected": self.n_rejected, "recordings": self.n_recordings},
-            "note": "P(confirmed) = 1 / (1 + exp(-(intercept + sum(coef[p] * score[p])))); learned locally by vigclips learn",
-        }
-
-    def save(self, path: Path) -> Path:
-        """Write the weights JSON atomically, owner-only."""
-        return atomic_write_text(Path(path), json.dumps(self.to_dict(), indent=2) + "\n")
-
-    @classmethod
-    def load(cls, path: Path) -> LearnedWeights:
-        """Read a weights JSON written by :meth:`save`.
-
-        Raises:
-            ConfigError: missing or malformed file.
-        """
-        from vigclips.scoring.moments import load_weights
-
-        coef, intercept = load_weights(ScoringConfig(weights_file=str(path)))
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        trained = data.get("trained_on", {}) if isinstance(data.get("trained_on"), dict) else {}
-        return cls(
-            coef=coef,
-            intercept=float(intercept or 0.0),
-            l2=float(data.get("l2", DEFAULT_L2)),
-            n_confirmed=int(trained.get("confirmed", 0)),
-            n_rejected=int(trained.get("rejected", 0)),
-            n_recordings=int(trained.get("recordings", 0)),
-        )
-
-
 MIN_USEFUL_COEF = 1e-6
 """A fit whose coefficients are all smaller than this learned nothing (the decisions contradict each other)."""
 
@@ -113,8 +56,6 @@ MIN_USEFUL_COEF = 1e-6
 def default_weights_path() -> Path:
     """Where ``vigclips learn`` saves by default: ``learned_weights.json`` in the platform's per-user config folder
     (:func:`vigclips.userdirs.user_weights_path`), where ``analyze`` and ``rank`` find it without ``--weights``."""
-    from vigclips.userdirs import user_weights_path
-
     return user_weights_path()
 
 
@@ -221,7 +162,7 @@ def _fit_examples(examples: list[Example], l2: float) -> LearnedWeights:
     )
 
 
-def learn_weights(moments_json_paths: list[Path], cfg: ScoringConfig | None = None, l2: float = DEFAULT_L2) -> LearnedWeights:
+def learn_weights(moments_json_paths: list[Path], cfg: ScoringConfig, l2: float = DEFAULT_L2) -> LearnedWeights:
     """Fit the principle weights to the decisions recorded in ``moments.json`` files.
 
     Args:
@@ -237,7 +178,7 @@ def learn_weights(moments_json_paths: list[Path], cfg: ScoringConfig | None = No
         ConfigError: no confirmed or no rejected moment.
 
     Example:
-        >>> w = learn_weights([Path("out/play1"), Path("out/play2")])  # doctest: +SKIP
+        >>> w = learn_weights([Path("out/play1"), Path("out/play2")], ScoringConfig())  # doctest: +SKIP
         >>> w.save(default_weights_path())  # doctest: +SKIP
     """
     del cfg
@@ -280,7 +221,7 @@ def _average_precision(order: NDArray[np.int64], y: NDArray[np.int64]) -> float:
 
 
 def evaluate_leave_one_out(
-    moments_json_paths: list[Path], cfg: ScoringConfig | None = None, k: int = 3, l2: float = DEFAULT_L2
+    moments_json_paths: list[Path], cfg: ScoringConfig, k: int = 3, l2: float = DEFAULT_L2
 ) -> LeaveOneOutReport:
     """Does learning help? Leave-one-recording-out comparison of default and learned weights.
 
@@ -292,14 +233,13 @@ def evaluate_leave_one_out(
 
     Args:
         moments_json_paths: ``moments.json`` files or output folders (at least two recordings).
-        cfg: supplies the default weights (default :class:`ScoringConfig`).
+        cfg: supplies the default weights.
         k: the k of precision@k (a guider usually shows three clips).
         l2: ridge penalty.
 
     Returns:
         A :class:`LeaveOneOutReport`; means are NaN when no recording could be evaluated.
     """
-    cfg = cfg or ScoringConfig()
     examples = read_examples(moments_json_paths)
     recordings = sorted({e.recording for e in examples})
     rows: list[dict[str, object]] = []
@@ -346,8 +286,8 @@ def evaluate_leave_one_out(
 
 def fit_and_save(
     moments_json_paths: list[Path],
-    output: Path | None = None,
-    cfg: ScoringConfig | None = None,
+    output: Path | None,
+    cfg: ScoringConfig,
     l2: float = DEFAULT_L2,
     k: int = 3,
 ) -> tuple[Path, LearnedWeights, LeaveOneOutReport]:
@@ -355,7 +295,7 @@ def fit_and_save(
 
     Args:
         moments_json_paths: ``moments.json`` files or output folders.
-        output: where to save the weights (default :func:`default_weights_path`); written atomically, owner-only.
+        output: where to save the weights (None: :func:`default_weights_path`); written atomically, owner-only.
         cfg: supplies the default weights the evaluation compares against.
         l2: ridge penalty.
         k: the k of precision@k in the evaluation.

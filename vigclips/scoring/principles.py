@@ -3,164 +3,29 @@
 Pipeline of this module (all pure numpy):
 
 1. :func:`compute_cues` binarises the 0–1 channels of :class:`vigclips.types.Signals` with hysteresis (NaN = not seen =
-   off), bridges blinks, drops blips, and finds the discrete events the principles are built on: baby initiatives, parent
-   responses, vocal turns.
+   off), bridges blinks, drops blips, and finds the discrete events the principles are built on (baby initiatives,
+   parent responses, vocal turns: :mod:`vigclips.scoring.events`), giving the :class:`vigclips.scoring.cues.Cues`.
 2. :func:`principle_evidence` turns cues into one (T,) float evidence array per principle (formulas in each docstring).
-3. :func:`window_scores` averages evidence over a centred sliding window of ``cfg.window_s`` and saturates it to 0–1.
+3. :func:`window_scores` averages evidence over a centred sliding window of ``cfg.window_s`` and saturates it to 0–1;
+   :func:`combine` makes one score of them.
 
 A cue whose channels were never measured (absent, or all NaN) contributes nothing; it is never guessed from other cues.
 """
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
-
 import numpy as np
 from numpy.typing import NDArray
 
-from vigclips.scoring import intervals as iv
+from vigclips import intervals as iv
+from vigclips.scoring.cues import Cues
+from vigclips.scoring.events import find_events
 from vigclips.scoring.settings import ScoringConfig
 from vigclips.types import Signals
 
 PRINCIPLES: tuple[str, ...] = ("attentive", "encouraging", "receiving", "developing")
 """The four principles scored, in DOMAIN.md order: being attentive, encouraging initiatives, receiving initiatives,
 developing attuned interactions."""
-
-_GROUP_S = 0.5
-"""Baby initiatives of different kinds starting within this many seconds are one initiative ("looked up and smiled")."""
-
-_UNDIRECTED_WEIGHT = 0.3
-"""Weight of a parent response made while the parent was seen not looking at the baby (accidental contiguity)."""
-
-_UNKNOWN_DIRECTION_WEIGHT = 0.6
-"""Weight of a parent response when where the parent looked was not seen (face not seen, or gaze not measured at
-all): orientation is evidence, and an unseen face is no evidence either way (issue 11)."""
-
-_TURN_WEIGHT_ORIENTED = 1.0
-"""Weight of a contingent turn whose responder was seen looking at the initiator (being turned to the partner
-strengthens a turn, issue 11)."""
-_TURN_WEIGHT_CONTINGENT = 0.8
-"""Weight of a contingent turn whose responder's orientation was not seen to be towards the initiator."""
-_TURN_WEIGHT_OTHER = 0.5
-"""Weight of a turn that was not contingent (slow, or the responder was seen turned elsewhere)."""
-
-
-@dataclass(frozen=True, slots=True)
-class TurnEvent:
-    """One vocal turn: an initiative by one partner answered by the other.
-
-    ``initiator`` is ``"ADULT"`` or ``"INFANT"``; times in seconds; ``contingent`` means prompt (within
-    ``response_window_s``) and the responder not seen turned to someone or something else; ``oriented`` that the
-    responder was seen looking at the initiator (None: not known).
-    """
-
-    initiator: str
-    initiative_start_s: float
-    initiative_end_s: float
-    response_start_s: float
-    response_end_s: float
-    latency_s: float
-    contingent: bool
-    oriented: bool | None = None
-
-    @property
-    def weight(self) -> float:
-        """How much the turn counts as serve and return (module constants ``_TURN_WEIGHT_*``)."""
-        if not self.contingent:
-            return _TURN_WEIGHT_OTHER
-        return _TURN_WEIGHT_ORIENTED if self.oriented else _TURN_WEIGHT_CONTINGENT
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    """A baby initiative answered by the parent (the "receiving" principle).
-
-    ``initiative`` and ``response`` are sets of cue kinds: ``look``, ``smile``, ``voice``; ``weight`` is 1 for a
-    response directed at the baby, lower otherwise (see module constants), times ``role_certainty``.
-    """
-
-    initiative_tick: int
-    response_tick: int
-    initiative: frozenset[str]
-    response: frozenset[str]
-    latency_s: float
-    weight: float
-    role_certainty: float = 1.0
-    """How sure the roles behind this event are (:func:`attribution`); already folded into ``weight``."""
-    parent_orientation: str = "unknown"
-    """What was seen of the parent as they answered: ``"at baby"`` (looking at the baby), ``"elsewhere"`` (seen looking
-    somewhere else) or ``"unknown"`` (where the parent looked was not seen)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SharedLaugh:
-    """The baby laughs and the parent laughs or smiles along within ``cfg.shared_laugh_window_s`` (shared fun).
-
-    ``along`` is ``"laughed"`` or ``"smiled"``; ``latency_s`` from the baby's laugh onset to the parent's (0 when the
-    parent was already laughing or smiling); a smile counts ``role_certainty`` (a laugh is heard, not seen).
-    """
-
-    laugh_tick: int
-    along_tick: int
-    along: str
-    latency_s: float
-    weight: float
-
-
-@dataclass(slots=True)
-class Cues:
-    """Binarised channels and events of one recording, on the signals' ticks.
-
-    Masks are (T,) bool. ``measured`` names the cue families that have any finite value in the recording:
-    ``faces``, ``gaze``, ``smile``, ``voice``, ``cry``.
-    """
-
-    tick_s: float
-    n_ticks: int
-    measured: frozenset[str]
-    infant_seen: NDArray[np.bool_]
-    adult_seen: NDArray[np.bool_]
-    infant_look: NDArray[np.bool_]
-    adult_look: NDArray[np.bool_]
-    mutual: NDArray[np.bool_]
-    infant_smile: NDArray[np.bool_]
-    adult_smile: NDArray[np.bool_]
-    adult_voice: NDArray[np.bool_]
-    infant_voice: NDArray[np.bool_]
-    cry: NDArray[np.bool_]
-    infant_elsewhere: NDArray[np.bool_] | None = None
-    """(T,) the baby seen turned to someone or something other than the parent (None: not measured)."""
-    adult_elsewhere: NDArray[np.bool_] | None = None
-    """(T,) the parent seen turned to someone or something other than the baby (None: not measured)."""
-    adult_gaze_seen: NDArray[np.bool_] | None = None
-    """(T,) where the parent looked is known (``adult_looks_at_infant`` measured at that tick; None: not measured)."""
-    infant_gaze_eyes: NDArray[np.bool_] | None = None
-    """(T,) the baby's gaze direction came from the eyes, not from the head's orientation alone (``infant_gaze_from_eyes``;
-    None: not measured, and looks are then told as looks). ``adult_gaze_eyes`` likewise for the parent."""
-    adult_gaze_eyes: NDArray[np.bool_] | None = None
-    responses: list[Response] = field(default_factory=list)
-    infant_laugh: NDArray[np.bool_] | None = None
-    """Baby laughing (``infant_laugh`` channel); None when not measured. ``adult_laugh`` likewise for the parent."""
-    adult_laugh: NDArray[np.bool_] | None = None
-    adult_ids: NDArray[np.bool_] | None = None
-    """Parent speaking in an infant-directed, sing-song voice (``adult_ids`` on, while the parent speaks)."""
-    shared_laughs: list[SharedLaugh] = field(default_factory=list)
-    encouraged_ticks: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    encouraged_weights: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-    turns: list[TurnEvent] = field(default_factory=list)
-    role_certainty: NDArray[np.float64] | None = None
-    """(T,) 0–1: how sure the vision stage is which face is the baby (None when roles were not measured)."""
-
-    @property
-    def shared_smile(self) -> NDArray[np.bool_]:
-        """Both smiling at the same tick."""
-        return self.infant_smile & self.adult_smile
-
-    @property
-    def both_seen(self) -> NDArray[np.bool_]:
-        """Both faces seen at the same tick."""
-        return self.infant_seen & self.adult_seen
 
 
 def _measured(signals: Signals, *names: str) -> bool:
@@ -198,20 +63,6 @@ def _role_certainty(signals: Signals) -> NDArray[np.float64] | None:
         return None
     confidence = np.nan_to_num(signals["role_confidence"].astype(np.float64), nan=1.0)
     return np.clip((confidence - 0.5) / 0.5, 0.0, 1.0)
-
-
-def attribution(cues: Cues, tick: int, kinds: frozenset[str]) -> float:
-    """How sure it is that an act of the kinds ``kinds`` at ``tick`` was made by the person the roles say (0–1).
-
-    A vocalisation is told infant or adult by the audio stage (pitch, vocal type), whatever the faces; a look or a
-    smile is the baby's or the parent's only as surely as the vision stage knows which face is the baby
-    (:attr:`Cues.role_certainty` at that tick). So an act that includes a voice counts as certain; a look or smile
-    alone counts with the role certainty. Two adults looking at each other, one taken for the baby, then do not make
-    "baby initiatives".
-    """
-    if "voice" in kinds or cues.role_certainty is None or cues.n_ticks == 0:
-        return 1.0
-    return float(cues.role_certainty[min(max(tick, 0), cues.n_ticks - 1)])
 
 
 def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = None) -> Cues:
@@ -301,217 +152,8 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         # role_weight 0 ignores the roles' certainty altogether (window factor and attribution of acts alike).
         role_certainty=_role_certainty(signals) if cfg.role_weight > 0 else None,
     )
-    _find_responses(cues, cfg)
-    _find_encouraged(cues, cfg)
-    _find_shared_laughs(cues, cfg)
-    cues.turns = _turns_from_object(turns, cues, cfg) if turns is not None else derive_turns(cues, cfg)
+    find_events(cues, cfg, turns)
     return cues
-
-
-def _group_initiatives(cues: Cues) -> tuple[NDArray[np.int64], list[frozenset[str]]]:
-    """Onsets of baby looks, smiles and vocalisations, grouped when they start within ``_GROUP_S`` of each other."""
-    kinds = {"look": cues.infant_look, "smile": cues.infant_smile, "voice": cues.infant_voice}
-    ticks: list[NDArray[np.int64]] = []
-    labels: list[NDArray[np.int64]] = []
-    for k, (_, mask) in enumerate(kinds.items()):
-        on = iv.onsets(mask)
-        ticks.append(on)
-        labels.append(np.full(on.shape, k, dtype=np.int64))
-    t = np.concatenate(ticks)
-    lab = np.concatenate(labels)
-    if t.size == 0:
-        return t, []
-    order = np.argsort(t, kind="stable")
-    t, lab = t[order], lab[order]
-    gap = max(1, round(_GROUP_S / cues.tick_s))
-    new = np.ones(t.shape, dtype=bool)
-    new[1:] = np.diff(t) > gap
-    group = np.cumsum(new) - 1
-    names = list(kinds)
-    starts = t[new]
-    sets: list[set[str]] = [set() for _ in range(starts.shape[0])]
-    for g, k in zip(group.tolist(), lab.tolist(), strict=True):
-        sets[g].add(names[k])
-    return starts, [frozenset(s) for s in sets]
-
-
-def _find_responses(cues: Cues, cfg: ScoringConfig) -> None:
-    """Fill ``cues.responses``: baby initiatives answered by a parent look, smile or voice within the response window."""
-    init_ticks, init_kinds = _group_initiatives(cues)
-    if init_ticks.size == 0:
-        return
-    window = max(1, round(cfg.response_window_s / cues.tick_s))
-    resp_kinds = {"look": cues.adult_look, "smile": cues.adult_smile, "voice": cues.adult_voice}
-    best_tick = np.full(init_ticks.shape, np.iinfo(np.int64).max, dtype=np.int64)
-    found: list[list[str]] = [[] for _ in range(init_ticks.shape[0])]
-    for name, mask in resp_kinds.items():
-        on = iv.onsets(mask)
-        if on.size == 0:
-            continue
-        j = np.searchsorted(on, init_ticks, side="right")  # first parent onset strictly after the initiative
-        ok = j < on.size
-        cand = np.where(ok, on[np.minimum(j, on.size - 1)], np.iinfo(np.int64).max)
-        ok &= cand <= init_ticks + window
-        for i in np.flatnonzero(ok).tolist():
-            found[i].append(name)
-            best_tick[i] = min(best_tick[i], int(cand[i]))
-    # Returned eye contact: the baby looks up at a parent who is already looking at the baby.
-    for i, (t0, kinds) in enumerate(zip(init_ticks.tolist(), init_kinds, strict=True)):
-        if "look" in kinds and cues.adult_look[t0] and "look" not in found[i]:
-            found[i].append("eye contact")
-            if len(found[i]) == 1:
-                best_tick[i] = t0  # latency is that of an active response when there is one
-    for i, (t0, kinds) in enumerate(zip(init_ticks.tolist(), init_kinds, strict=True)):
-        if not found[i]:
-            continue
-        rt = int(best_tick[i])
-        at = min(rt, cues.n_ticks - 1)
-        if cues.adult_look[at] or "eye contact" in found[i]:
-            weight, orientation = 1.0, "at baby"
-        elif cues.adult_gaze_seen is not None and cues.adult_gaze_seen[at]:
-            weight, orientation = _UNDIRECTED_WEIGHT, "elsewhere"
-        else:
-            weight, orientation = _UNKNOWN_DIRECTION_WEIGHT, "unknown"
-        # Both acts must be the right person's: the baby's initiative and the parent's response.
-        response = frozenset(found[i])
-        sure = min(attribution(cues, t0, kinds), attribution(cues, rt, response))
-        cues.responses.append(
-            Response(t0, rt, kinds, response, max(0.0, (rt - t0) * cues.tick_s), weight * sure, sure, orientation)
-        )
-
-
-def _find_encouraged(cues: Cues, cfg: ScoringConfig) -> None:
-    """Fill ``cues.encouraged_*``: baby initiatives after a parent pause of ``pause_before_s``.
-
-    The parent must have been waiting: looked at the baby in the pause, or spoke within ``encourage_lookback_s``
-    before it. Needs voices.
-    """
-    if "voice" not in cues.measured:
-        return
-    init_ticks, init_kinds = _group_initiatives(cues)
-    if init_ticks.size == 0:
-        return
-    # A look or smile is the baby's only as surely as the roles are known (see attribution).
-    sure = np.array([attribution(cues, t, k) for t, k in zip(init_ticks.tolist(), init_kinds, strict=True)])
-    pause = max(1, round(cfg.pause_before_s / cues.tick_s))
-    lookback = round(cfg.encourage_lookback_s / cues.tick_s)
-    c = np.concatenate(([0], np.cumsum(cues.adult_voice.astype(np.int64))))
-    # The whole pause must fit inside the recording and hold no parent voice.
-    ok = init_ticks >= pause
-    ticks, sure = init_ticks[ok], sure[ok]
-    silent = (c[ticks] - c[ticks - pause]) == 0
-    ticks, sure = ticks[silent], sure[silent]
-    pause_start = ticks - pause
-    spoke = (c[pause_start] - c[np.clip(pause_start - lookback, 0, None)]) > 0
-    if "gaze" in cues.measured:
-        cl = np.concatenate(([0], np.cumsum(cues.adult_look.astype(np.int64))))
-        looked = (cl[ticks] - cl[pause_start]) > 0
-        weights = np.where(looked, 1.0, np.where(spoke, 0.5, 0.0))
-    else:
-        weights = np.where(spoke, _UNKNOWN_DIRECTION_WEIGHT, 0.0)
-    weights = weights * sure
-    keep = weights > 0
-    cues.encouraged_ticks = ticks[keep].astype(np.int64)
-    cues.encouraged_weights = weights[keep].astype(np.float64)
-
-
-def _find_shared_laughs(cues: Cues, cfg: ScoringConfig) -> None:
-    """Fill ``cues.shared_laughs``: each baby laugh onset met by a parent laugh or smile within the window.
-
-    A parent laugh counts before a smile (both heard and seen); a parent already laughing or smiling when the baby
-    starts counts with latency 0.
-    """
-    if cues.infant_laugh is None:
-        return
-    window = max(1, round(cfg.shared_laugh_window_s / cues.tick_s))
-    along = [("laughed", cues.adult_laugh)] if cues.adult_laugh is not None else []
-    if "smile" in cues.measured:
-        along.append(("smiled", cues.adult_smile))
-    for t0 in iv.onsets(cues.infant_laugh).tolist():
-        for name, mask in along:
-            hit = np.flatnonzero(mask[t0 : min(cues.n_ticks, t0 + window + 1)])
-            if hit.size:
-                rt = t0 + int(hit[0])
-                weight = 1.0 if name == "laughed" else attribution(cues, rt, frozenset({"smile"}))
-                cues.shared_laughs.append(SharedLaugh(t0, rt, name, (rt - t0) * cues.tick_s, weight))
-                break
-
-
-def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
-    """Vocal turns from the voice masks: consecutive segments of different speakers with a gap ≤ ``turn_max_gap_s``.
-
-    Segments of both speakers are sorted by start; each neighbouring pair by different speakers whose gap (next start
-    − previous end, overlaps count as 0) is at most ``turn_max_gap_s`` is one turn, initiated by the earlier speaker.
-    Nobody speaks in between by construction, so this follows LENA's rule with a shorter gap. A turn is *contingent*
-    when the reply starts within ``response_window_s`` and the responder is not seen turned to someone or something
-    else when it starts (orientation is evidence, not a gate: issue 11); ``oriented`` when the responder is seen
-    looking at the initiator then.
-    """
-    segs: list[tuple[int, int, str]] = []
-    for label, mask in (("ADULT", cues.adult_voice), ("INFANT", cues.infant_voice)):
-        for s, e in iv.mask_to_intervals(mask).tolist():
-            segs.append((s, e, label))
-    segs.sort()
-    max_gap = cfg.turn_max_gap_s / cues.tick_s
-    gaze = "gaze" in cues.measured
-    out: list[TurnEvent] = []
-    elsewhere = {"ADULT": cues.adult_elsewhere, "INFANT": cues.infant_elsewhere}
-    for (s0, e0, l0), (s1, e1, l1) in itertools.pairwise(segs):
-        if l0 == l1:
-            continue
-        gap = s1 - e0
-        if gap > max_gap:
-            continue
-        latency_s = max(0.0, gap * cues.tick_s)
-        at = min(s1, cues.n_ticks - 1)
-        away = elsewhere[l1]
-        directed = away is None or not bool(away[at])
-        oriented = bool((cues.adult_look if l1 == "ADULT" else cues.infant_look)[at]) if gaze else None
-        out.append(
-            TurnEvent(
-                l0,
-                s0 * cues.tick_s,
-                e0 * cues.tick_s,
-                s1 * cues.tick_s,
-                e1 * cues.tick_s,
-                latency_s,
-                latency_s <= cfg.response_window_s and directed,
-                oriented,
-            )
-        )
-    return out
-
-
-def _span(obj: object, part: str) -> tuple[float, float]:
-    """Start/end of ``part`` (initiative/response) of a duck-typed turn: nested object, tuple, or flat attributes."""
-    sub = getattr(obj, part, None)
-    if sub is not None:
-        if hasattr(sub, "start_s"):
-            return float(sub.start_s), float(sub.end_s)
-        if isinstance(sub, (tuple, list)) and len(sub) == 2:
-            return float(sub[0]), float(sub[1])
-    return float(getattr(obj, f"{part}_start_s")), float(getattr(obj, f"{part}_end_s"))
-
-
-def _turns_from_object(turns: object, cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
-    """Turns from the audio stage, held to the same rule as :func:`derive_turns`: a reply more than
-    ``turn_max_gap_s`` after the initiative is not a turn here (LENA counts gaps up to 5 s; a serve-and-return asks
-    for a prompt reply). The audio stage's own counts (``turns_lena``) are not affected."""
-    items = getattr(turns, "turns", turns)
-    out: list[TurnEvent] = []
-    for t in list(items or []):
-        i0, i1 = _span(t, "initiative")
-        r0, r1 = _span(t, "response")
-        # The audio stage reports small overlaps as negative latencies; a reply cannot come before the start.
-        latency = max(0.0, float(getattr(t, "latency_s", r0 - i1)))
-        if latency > cfg.turn_max_gap_s + 1e-9:
-            continue
-        initiator = str(getattr(t, "initiator", "")).upper()
-        contingent = bool(getattr(t, "contingent", latency <= cfg.response_window_s))
-        oriented = getattr(t, "oriented", None)
-        out.append(TurnEvent(initiator, i0, i1, r0, r1, latency, contingent, None if oriented is None else bool(oriented)))
-    out.sort(key=lambda x: x.response_start_s)
-    return out
 
 
 def _box(ticks: NDArray[np.int64], weights: NDArray[np.float64], n: int, width: int) -> NDArray[np.float64]:
@@ -538,11 +180,12 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
     - **encouraging** = ``box(baby initiatives that follow ≥ pause_before_s of parent silence)`` where the parent was
       waiting: weight 1 if the parent looked at the baby during the pause; else, if the parent spoke within
       ``encourage_lookback_s`` before the pause, 0.5 (gaze measured, not looking) or 0.6 (gaze not measured); else 0.
-      Times :func:`attribution` of the initiative (a look or smile alone counts only as surely as the roles are known).
+      Times :func:`~vigclips.scoring.cues.attribution` of the initiative (a look or smile alone counts only as surely as
+      the roles are known).
     - **receiving** = ``box(parent responses)`` placed at the response: a baby look/smile/vocalisation answered within
       ``response_window_s`` by a parent look, smile or vocalisation (or met by a parent already looking), weighted
       1 if the parent looked at the baby, 0.3 if the parent was seen looking elsewhere, 0.6 if that was not seen;
-      times the lower :func:`attribution` of the initiative and the response.
+      times the lower :func:`~vigclips.scoring.cues.attribution` of the initiative and the response.
     - **developing** = ``0.4 · mutual_gaze + 0.3 · (infant_smile · adult_smile) + 0.3 · box(turns)``, a turn
       weighing 1 if contingent with the responder looking at the initiator, 0.8 if contingent, 0.5 otherwise
       (serve and return, mutual gaze, shared fun); plus ``0.3 · box(shared laughs)`` (the baby laughs and the parent
@@ -560,7 +203,7 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
     n = cues.n_ticks
     width = max(1, round(cfg.event_box_s / cues.tick_s))
     # A look, a mutual gaze or a shared smile is the parent's and the baby's only as surely as the roles are known
-    # (as for initiatives and responses, see attribution): two adults looking at each other are not a dyad (issue 11,
+    # (as for initiatives and responses, see cues.attribution): two adults looking at each other are not a dyad (issue 11,
     # now that looks across the image are seen).
     sure = cues.role_certainty if cues.role_certainty is not None else 1.0
     active = cues.infant_voice | cues.infant_smile | cues.infant_look

@@ -3,6 +3,9 @@
 Intervals are ``(n, 2)`` int64 arrays of half-open tick ranges ``[start, end)``, sorted by start. Everything here is
 pure numpy and vectorised (the ranking stage must cost < 1 s for an hour of 10 Hz signals), and property-tested in
 ``tests/test_scoring_intervals.py``.
+
+A base module: every stage may use it (the audio stage finds its voice runs and unions here, before any scoring), and it
+imports nothing from vigclips.
 """
 
 from __future__ import annotations
