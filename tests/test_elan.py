@@ -119,7 +119,7 @@ def test_corrections_made_in_elan_come_back_as_decisions(reviewed) -> None:
     added = [m for m in after.values() if m.get("added_by") == "guider" and m["start_s"] == 20.0]
     assert len(added) == 1 and added[0]["end_s"] == 27.0 and added[0]["status"] == "confirmed"
     # the decisions now feed `vigclips learn` like any other
-    from vigclips.scoring.learn import read_examples
+    from vigclips.results.moments import read_examples
 
     labels = {e.moment_id: e.y for e in read_examples([reviewed])}
     assert labels[m2["id"]] == 1 and labels[m3["id"]] == 0

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vigclips.errors import ConfigError
+from vigclips.results.moments import read_examples
 from vigclips.scoring import PRINCIPLES, ScoringConfig, find_moments
 from vigclips.scoring.exclusion import excluded, moment_room
 from vigclips.scoring.principles import compute_cues, principle_evidence, window_scores
@@ -514,7 +515,7 @@ def test_learn_weights_recovers_the_guiders_preference_and_is_used_for_ranking(t
     from vigclips.scoring import LearnedWeights, learn_weights
 
     folders = _simulated_guider(tmp_path)
-    w = learn_weights(folders, ScoringConfig())
+    w = learn_weights(read_examples(folders), ScoringConfig())
     assert w.n_confirmed + w.n_rejected == 8 * 12 and w.n_recordings == 8
     assert w.coef["receiving"] > 1.0 and w.coef["attentive"] < -1.0
     path = w.save(tmp_path / "models" / "weights.json")
@@ -535,7 +536,7 @@ def test_leave_one_recording_out_shows_learning_helps(tmp_path) -> None:
     from vigclips.scoring import evaluate_leave_one_out
 
     folders = _simulated_guider(tmp_path)
-    report = evaluate_leave_one_out(folders, CFG, k=3)
+    report = evaluate_leave_one_out(read_examples(folders), CFG, k=3)
     assert len(report.recordings) == 8
     assert report.mean_ap_learned > report.mean_ap_default + 0.1
     assert report.mean_precision_at_k_learned > report.mean_precision_at_k_default
@@ -543,7 +544,7 @@ def test_leave_one_recording_out_shows_learning_helps(tmp_path) -> None:
     # The CLI's one call: fit, save owner-only where asked (default: the user's config folder), evaluate.
     from vigclips.scoring import fit_and_save
 
-    path, weights, again = fit_and_save(folders, tmp_path / "w.json", CFG)
+    path, weights, again = fit_and_save(read_examples(folders), tmp_path / "w.json", CFG)
     assert weights.n_recordings == 8
     assert path.stat().st_mode & 0o777 == 0o600 and json.loads(path.read_text())["model"] == "logistic"
     assert again.mean_ap_learned == pytest.approx(report.mean_ap_learned)
@@ -555,9 +556,9 @@ def test_learning_needs_both_kinds_of_decision(tmp_path) -> None:
 
     _write_review(tmp_path / "a", "a", [({p: 0.5 for p in PRINCIPLES}, "confirmed")])
     with pytest.raises(ConfigError, match="1 confirmed and 0 rejected"):
-        learn_weights([tmp_path / "a"], ScoringConfig())
+        learn_weights(read_examples([tmp_path / "a"]), ScoringConfig())
     with pytest.raises(ReviewFileError, match="not found"):
-        learn_weights([tmp_path / "missing"], ScoringConfig())
+        read_examples([tmp_path / "missing"])
 
 
 def test_unsure_roles_rank_lower():

@@ -347,10 +347,11 @@ def learn(folders: tuple[Path, ...], output: Path | None, l2: float, k: int, con
     rank your confirmations higher than the default weights. Saved in your user config folder, `analyze` and `rank` use
     them from then on (unless `--weights` or `[scoring] weights_file` names others).
     """
-    from vigclips.scoring.learn import fit_and_save
+    from vigclips.results.moments import read_examples
+    from vigclips.scoring import fit_and_save
 
     cfg = _config_from_options(config_file, {})
-    path, weights, report = fit_and_save(list(folders), output, cfg.scoring, l2, k)
+    path, weights, report = fit_and_save(read_examples(list(folders)), output, cfg.scoring, l2, k)
     click.echo(f"weights saved to {path}")
     click.echo("coefficients: " + ", ".join(f"{name} {value:+.3f}" for name, value in weights.coef.items())
                + f", intercept {weights.intercept:+.3f}")  # fmt: skip

@@ -35,7 +35,7 @@ from vigclips.results.decisions import DecisionStore
 from vigclips.results.derived import draw_timeline, write_reviewed_files
 from vigclips.results.folder import locate_source
 from vigclips.results.layout import TIMELINE_FILE, preview_path, still_path
-from vigclips.results.moments import holds_guider_work, moment_from_record, moment_record
+from vigclips.results.moments import holds_guider_work, moment_from_record, moment_record, saved_config
 from vigclips.results.saved import load_saved
 from vigclips.scoring import PRINCIPLES, score_track
 from vigclips.signals import Analysis
@@ -201,11 +201,9 @@ def rank_folder(folder: Path, cfg: PipelineConfig = PipelineConfig(), *, top: in
 
 
 def _log_settings_not_applied(document: dict[str, Any], cfg: PipelineConfig) -> None:
-    saved = (document.get("analysis") or {}).get("config") or {}
-    current = cfg.to_dict()
-    differ = [f"[{s}]" for s in ("vision", "audio") if s in saved and saved[s] != current[s]]
-    differ += [f"analysis.{k}" for k in ("fps", "max_width_px") if k in saved.get("analysis", {})
-               and saved["analysis"][k] != current["analysis"][k]]  # fmt: skip
+    saved = saved_config(document)
+    differ = [f"[{s}]" for s in ("vision", "audio") if getattr(saved, s) != getattr(cfg, s)]
+    differ += [f"analysis.{k}" for k in ("fps", "max_width_px") if getattr(saved.analysis, k) != getattr(cfg.analysis, k)]
     if differ:
         log.warning("%s differ from the analysis's settings; `rank` only applies [scoring] and --top to the saved signals "
                     "(analyse again to apply them)", ", ".join(differ))  # fmt: skip

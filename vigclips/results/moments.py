@@ -24,6 +24,7 @@ from vigclips.fileio import atomic_write_text, locked
 from vigclips.timefmt import utc_now
 from vigclips.results.layout import MOMENTS_FILE, moments_lock_path
 from vigclips.scoring import PRINCIPLES
+from vigclips.scoring.learn import NEGATIVE, POSITIVE, Example
 from vigclips.types import MediaInfo, Moment
 
 log = logging.getLogger("vigclips")
@@ -157,6 +158,41 @@ def read_moments(path: Path) -> dict[str, Any]:
         raise ReviewFileError(path, f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
     validate_document(document, path)
     return document
+
+
+def read_examples(moments_json_paths: list[Path]) -> list[Example]:
+    """The decided moments (``status`` confirmed/rejected) of output folders, with their per-principle scores: what
+    ``vigclips learn`` fits to (:mod:`vigclips.scoring.learn`).
+
+    Args:
+        moments_json_paths: ``moments.json`` files, or output folders holding one.
+
+    Returns:
+        Examples in file order; undecided candidates are skipped, and so are moments without ``scores`` (logged).
+
+    Raises:
+        ReviewFileError: a file is missing or not a valid ``moments.json`` (:func:`read_moments`).
+    """
+    out: list[Example] = []
+    for raw in moments_json_paths:
+        path = Path(raw)
+        if path.is_dir():
+            path = path / MOMENTS_FILE
+        doc = read_moments(path)
+        src = doc["source"]
+        # The same recording analysed twice must count as one recording in leave-one-recording-out.
+        recording = str(src.get("sha256") or src.get("file_name") or path.resolve().parent)
+        for i, m in enumerate(doc["moments"]):
+            status = str(m.get("status", "")).lower()
+            if status not in POSITIVE | NEGATIVE:
+                continue
+            scores = m.get("scores")
+            if not isinstance(scores, dict) or any(not isinstance(scores.get(p), (int, float)) for p in PRINCIPLES):
+                log.warning("%s: moments[%d] has no per-principle scores; not used for learning", path, i)
+                continue
+            x = tuple(float(scores[p]) for p in PRINCIPLES)
+            out.append(Example(recording, str(m.get("id", i)), x, int(status in POSITIVE)))
+    return out
 
 
 def validate_document(document: Any, path: Path) -> None:

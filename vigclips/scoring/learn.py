@@ -18,7 +18,6 @@ average precision of the confirmations.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from vigclips.errors import ConfigError, ReviewFileError
+from vigclips.errors import ConfigError
 from vigclips.scoring.principles import PRINCIPLES, combine
 from vigclips.scoring.settings import ScoringConfig
 from vigclips.scoring.weights import DEFAULT_L2, LearnedWeights
@@ -34,7 +33,6 @@ from vigclips.userdirs import user_weights_path
 
 log = logging.getLogger("vigclips")
 
-MOMENTS_FILE = "moments.json"
 POSITIVE = frozenset({"confirmed"})
 NEGATIVE = frozenset({"rejected"})
 
@@ -57,49 +55,6 @@ def default_weights_path() -> Path:
     """Where ``vigclips learn`` saves by default: ``learned_weights.json`` in the platform's per-user config folder
     (:func:`vigclips.userdirs.user_weights_path`), where ``analyze`` and ``rank`` find it without ``--weights``."""
     return user_weights_path()
-
-
-def read_examples(moments_json_paths: list[Path]) -> list[Example]:
-    """Decided moments (``status`` confirmed/rejected) with their per-principle scores.
-
-    Args:
-        moments_json_paths: ``moments.json`` files, or output folders holding one.
-
-    Returns:
-        Examples in file order; undecided candidates are skipped, and so are moments without ``scores`` (logged).
-
-    Raises:
-        ReviewFileError: a file is missing, not JSON, or lacks ``moments``.
-    """
-    out: list[Example] = []
-    for raw in moments_json_paths:
-        path = Path(raw)
-        if path.is_dir():
-            path = path / MOMENTS_FILE
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ReviewFileError(path, "not found (run `vigclips analyze` first)") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ReviewFileError(path, f"cannot read as JSON ({exc.__class__.__name__})") from None
-        if not isinstance(doc, dict) or not isinstance(doc.get("moments"), list):
-            raise ReviewFileError(path, "missing key 'moments'")
-        src = doc.get("source") if isinstance(doc.get("source"), dict) else {}
-        # The same recording analysed twice must count as one recording in leave-one-recording-out.
-        recording = str(src.get("sha256") or src.get("file_name") or path.resolve().parent)
-        for i, m in enumerate(doc["moments"]):
-            if not isinstance(m, dict):
-                continue
-            status = str(m.get("status", "")).lower()
-            if status not in POSITIVE | NEGATIVE:
-                continue
-            scores = m.get("scores")
-            if not isinstance(scores, dict) or any(not isinstance(scores.get(p), (int, float)) for p in PRINCIPLES):
-                log.warning("%s: moments[%d] has no per-principle scores; not used for learning", path, i)
-                continue
-            x = tuple(float(scores[p]) for p in PRINCIPLES)
-            out.append(Example(recording, str(m.get("id", i)), x, int(status in POSITIVE)))
-    return out
 
 
 def fit_logistic(
@@ -162,11 +117,11 @@ def _fit_examples(examples: list[Example], l2: float) -> LearnedWeights:
     )
 
 
-def learn_weights(moments_json_paths: list[Path], cfg: ScoringConfig, l2: float = DEFAULT_L2) -> LearnedWeights:
-    """Fit the principle weights to the decisions recorded in ``moments.json`` files.
+def learn_weights(examples: list[Example], cfg: ScoringConfig, l2: float = DEFAULT_L2) -> LearnedWeights:
+    """Fit the principle weights to a guider's decisions.
 
     Args:
-        moments_json_paths: ``moments.json`` files or output folders.
+        examples: the decided moments (:func:`vigclips.results.moments.read_examples` reads them from output folders).
         cfg: the scoring settings (kept for symmetry with ranking; the features are the stored scores).
         l2: ridge penalty on the coefficients.
 
@@ -174,15 +129,14 @@ def learn_weights(moments_json_paths: list[Path], cfg: ScoringConfig, l2: float 
         The fitted :class:`LearnedWeights` (``.save(path)`` to use it via ``ScoringConfig.weights_file``).
 
     Raises:
-        ReviewFileError: an unreadable ``moments.json``.
         ConfigError: no confirmed or no rejected moment.
 
     Example:
-        >>> w = learn_weights([Path("out/play1"), Path("out/play2")], ScoringConfig())  # doctest: +SKIP
+        >>> w = learn_weights(read_examples([Path("out/play1"), Path("out/play2")]), ScoringConfig())  # doctest: +SKIP
         >>> w.save(default_weights_path())  # doctest: +SKIP
     """
     del cfg
-    return _fit_examples(read_examples(moments_json_paths), l2)
+    return _fit_examples(examples, l2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +175,7 @@ def _average_precision(order: NDArray[np.int64], y: NDArray[np.int64]) -> float:
 
 
 def evaluate_leave_one_out(
-    moments_json_paths: list[Path], cfg: ScoringConfig, k: int = 3, l2: float = DEFAULT_L2
+    examples: list[Example], cfg: ScoringConfig, k: int = 3, l2: float = DEFAULT_L2
 ) -> LeaveOneOutReport:
     """Does learning help? Leave-one-recording-out comparison of default and learned weights.
 
@@ -232,7 +186,7 @@ def evaluate_leave_one_out(
     judged, so this re-ranks the original candidates; it does not search the recording again.
 
     Args:
-        moments_json_paths: ``moments.json`` files or output folders (at least two recordings).
+        examples: the decided moments of at least two recordings.
         cfg: supplies the default weights.
         k: the k of precision@k (a guider usually shows three clips).
         l2: ridge penalty.
@@ -240,7 +194,6 @@ def evaluate_leave_one_out(
     Returns:
         A :class:`LeaveOneOutReport`; means are NaN when no recording could be evaluated.
     """
-    examples = read_examples(moments_json_paths)
     recordings = sorted({e.recording for e in examples})
     rows: list[dict[str, object]] = []
     for rec in recordings:
@@ -285,7 +238,7 @@ def evaluate_leave_one_out(
 
 
 def fit_and_save(
-    moments_json_paths: list[Path],
+    examples: list[Example],
     output: Path | None,
     cfg: ScoringConfig,
     l2: float = DEFAULT_L2,
@@ -294,7 +247,7 @@ def fit_and_save(
     """What ``vigclips learn OUT...`` does: fit on every decision, save, and check by leave-one-recording-out.
 
     Args:
-        moments_json_paths: ``moments.json`` files or output folders.
+        examples: the decided moments (:func:`vigclips.results.moments.read_examples`).
         output: where to save the weights (None: :func:`default_weights_path`); written atomically, owner-only.
         cfg: supplies the default weights the evaluation compares against.
         l2: ridge penalty.
@@ -304,14 +257,13 @@ def fit_and_save(
         ``(path, weights, report)``; use the path as ``[scoring] weights_file`` in the config.
 
     Raises:
-        ReviewFileError: an unreadable ``moments.json``.
         ConfigError: no confirmed or no rejected moment, or decisions that contradict each other (nothing is saved).
     """
-    weights = learn_weights(moments_json_paths, cfg, l2)
+    weights = learn_weights(examples, cfg, l2)
     if max(abs(c) for c in weights.coef.values()) < MIN_USEFUL_COEF:
         # e.g. the same moments both confirmed and rejected: such a model would rank every moment alike (#14)
         raise ConfigError("learn", f"the decisions do not tell confirmed from rejected moments apart ({weights.n_confirmed} "
                                    f"confirmed, {weights.n_rejected} rejected, with the same scores); nothing was saved")  # fmt: skip
-    report = evaluate_leave_one_out(moments_json_paths, cfg, k, l2)
+    report = evaluate_leave_one_out(examples, cfg, k, l2)
     path = weights.save(Path(output) if output is not None else default_weights_path())
     return path, weights, report
