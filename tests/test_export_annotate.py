@@ -17,6 +17,8 @@ from vigclips.export.teaching import BABY_BGR, MUTUAL_BGR, PARENT_BGR, draw_cues
 from vigclips.results.cues import CueTrack, read_cues
 from vigclips.results.decisions import DecisionStore
 from vigclips.results.moments import build_document, sha256_file, source_record, write_moments
+from vigclips.results.records import MomentRecord
+from vigclips.types import Moment
 
 SIGNALS_CSV = """time_s,infant_face_x,infant_face_y,adult_face_x,adult_face_y,infant_gaze_yaw_deg,infant_gaze_pitch_deg,\
 adult_gaze_yaw_deg,adult_gaze_pitch_deg,infant_looks_at_adult,adult_looks_at_infant,mutual_gaze,infant_smile,adult_smile,\
@@ -52,7 +54,7 @@ def test_read_cues_with_roles_swapped_trades_the_channels(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "moment, caption",
+    "fields, caption",
     [
         ({"tags": ["receiving", "attentive"], "scores": {"developing": 0.9}}, "Being attentive + Receiving initiatives"),
         ({"tags": [], "scores": {"attentive": 0.1, "developing": 0.6}}, "Developing attuned interactions"),
@@ -61,8 +63,9 @@ def test_read_cues_with_roles_swapped_trades_the_channels(tmp_path):
     ],
     ids=["tags-win", "best-score", "all-zero", "nothing"],
 )
-def test_principle_caption(moment, caption):
-    assert principle_caption(moment) == caption
+def test_principle_caption(fields, caption):
+    moment = {"id": "m01", "rank": 1, "start_s": 0.0, "end_s": 3.0, "score": 0.5, "reasons": [], "status": "confirmed", **fields}
+    assert principle_caption(MomentRecord.from_json(moment)) == caption
 
 
 def _close(pixel, bgr, tol=40) -> bool:
@@ -189,7 +192,7 @@ def test_previews_play_in_browsers(shared_media, tmp_path):
 
     src = shared_media / "grid_lipnet_id2_swwp2s.mpg"
     info = probe(src)
-    rel = write_previews(info, [{"id": "m01", "start_s": 0.5, "end_s": 2.0}], tmp_path)
+    rel = write_previews(info, [Moment(id="m01", rank=1, start_s=0.5, end_s=2.0, score=0.0, reasons=())], tmp_path)
     assert rel == {"m01": "previews/m01.mp4", "recording": "previews/recording.mp4"}
     for path, seconds in (("previews/m01.mp4", 1.5), ("previews/recording.mp4", info.duration_s)):
         preview = probe(tmp_path / path)

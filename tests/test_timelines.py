@@ -69,6 +69,7 @@ def test_edl_names_and_comments_are_ascii() -> None:
 @pytest.mark.parametrize("rate", ["15", "30000/1001"], ids=["15fps", "29.97fps"])
 def test_export_writes_the_chosen_trimmed_moments_as_timelines(lavfi_clip, tmp_path, rate) -> None:
     from vigclips.export import export_clips, export_name
+    from vigclips.results.moments import moment_records
     from vigclips.media import probe
     from vigclips.results.decisions import DecisionStore
     from vigclips.results.moments import build_document, sha256_file, source_record, write_moments
@@ -87,7 +88,7 @@ def test_export_writes_the_chosen_trimmed_moments_as_timelines(lavfi_clip, tmp_p
     doc = store.decide(doc["revision"], "m03", {"status": "confirmed", "note": "Zoë’s turn"})
 
     clips = export_clips(folder, contact_sheet=False)
-    assert [c.stem for c in clips] == [export_name(video.stem, m) for m in doc["moments"] if m["status"] == "confirmed"]
+    assert [c.stem for c in clips] == [export_name(video.stem, m) for m in moment_records(doc) if m.status == "confirmed"]
     chosen = folder / "clips" / f"{export_name(video.stem)}.edl"
     text = chosen.read_text()
     assert text.isascii()

@@ -35,7 +35,8 @@ from vigclips.results.decisions import DecisionStore
 from vigclips.results.derived import draw_timeline, write_reviewed_files
 from vigclips.results.folder import locate_source
 from vigclips.results.layout import TIMELINE_FILE, preview_path, still_path
-from vigclips.results.moments import holds_guider_work, moment_from_record, moment_record, saved_config
+from vigclips.results.moments import moment_record, moment_records, saved_config
+from vigclips.results.records import MomentRecord
 from vigclips.results.saved import load_saved
 from vigclips.scoring import PRINCIPLES, score_track
 from vigclips.signals import Analysis
@@ -84,27 +85,26 @@ def window_principle_scores(analysis: Analysis, cfg: PipelineConfig, start_s: fl
     return {p: round(float(scores[p][peak]), 4) for p in PRINCIPLES}
 
 
-def merge_ranking(document: dict[str, Any], fresh: list[Moment], top: int) -> tuple[list[dict[str, Any]], list[Moment], int]:
+def merge_ranking(moments: list[MomentRecord], fresh: list[Moment], top: int) -> tuple[list[MomentRecord], list[Moment], int]:
     """Which moments the new list holds: ``(kept records, fresh candidates with their final ids and ranks, number left out)``.
 
     Pure. Kept records are returned untouched; fresh candidates get ranks after the kept ones' and ids that collide with no
     kept moment (an old undecided candidate's id only for the very same bounds).
     """
-    kept = [m for m in document["moments"] if holds_guider_work(m)]
-    old_candidates = {(round(float(m["start_s"]), 3), round(float(m["end_s"]), 3)): m["id"]
-                      for m in document["moments"] if not holds_guider_work(m)}  # fmt: skip
-    taken = {m["id"] for m in document["moments"]}
+    kept = [m for m in moments if m.holds_guider_work]
+    old_candidates = {(round(float(m.start_s), 3), round(float(m.end_s), 3)): m.id for m in moments if not m.holds_guider_work}
+    taken = {m.id for m in moments}
     chosen: list[Moment] = []
     dropped = 0
     for m in fresh:
-        if any(_shares_too_much(m.start_s, m.end_s, float(k["start_s"]), float(k["end_s"])) for k in kept):
+        if any(_shares_too_much(m.start_s, m.end_s, float(k.start_s), float(k.end_s)) for k in kept):
             dropped += 1
             continue
         if len(chosen) < top:
             chosen.append(m)
     same = {id(m): old_candidates.get((round(m.start_s, 3), round(m.end_s, 3))) for m in chosen}
     numbers = (n for n in range(1, 10_000) if f"m{n:02d}" not in taken)
-    first_rank = 1 + max((int(k.get("rank", 0)) for k in kept), default=0)
+    first_rank = 1 + max((k.rank for k in kept), default=0)
     out = []
     for k, m in enumerate(chosen):
         moment_id = same[id(m)] or f"m{next(numbers):02d}"
@@ -150,8 +150,10 @@ def rank_folder(folder: Path, cfg: PipelineConfig = PipelineConfig(), *, top: in
         analysis.info = _recording_for_stills(document, folder, source, analysis.info)
     _log_settings_not_applied(document, cfg)
     # Ask for enough that `top` remain after those overlapping a kept moment are left out.
-    fresh = find_moments(analysis, cfg, top + sum(holds_guider_work(m) for m in document["moments"]))
-    kept, chosen, dropped = merge_ranking(document, fresh, top)
+    moments = moment_records(document)
+    fresh = find_moments(analysis, cfg, top + sum(m.holds_guider_work for m in moments))
+    kept_records, chosen, dropped = merge_ranking(moments, fresh, top)
+    kept = [k.to_json() for k in kept_records]
     old_ids = {m["id"]: m for m in document["moments"]}
     reused = {m.id for m in chosen if m.id in old_ids}
     records = []
@@ -164,7 +166,7 @@ def rank_folder(folder: Path, cfg: PipelineConfig = PipelineConfig(), *, top: in
             record["preview"] = None
         record["turns"] = analysis.turns.within(m.start_s, m.end_s)
         records.append(record)
-    gone = [i for i in old_ids if i not in reused and i not in {k["id"] for k in kept}]
+    gone = [i for i in old_ids if i not in reused and i not in {k.id for k in kept_records}]
     partial = folder / f".{TIMELINE_FILE}.{os.getpid()}.partial"
 
     def change(doc: dict[str, Any]) -> dict[str, Any]:
@@ -180,7 +182,7 @@ def rank_folder(folder: Path, cfg: PipelineConfig = PipelineConfig(), *, top: in
         with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigclips-timeline") as painter:
             # matplotlib draws while ffmpeg cuts the stills in its own processes; the picture replaces timeline.png
             # only once the new list is saved.
-            shown = [moment_from_record(r) for r in [*kept, *records] if r["status"] != "rejected"]
+            shown = [MomentRecord.from_json(r).to_moment() for r in [*kept, *records] if r["status"] != "rejected"]
             title = document["source"]["file_name"]
             drawing = painter.submit(draw_timeline, analysis, shown, partial, cfg, title) if timeline else None
             for m, record in zip(chosen, records, strict=True):

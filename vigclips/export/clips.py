@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import logging
 import re
@@ -38,7 +39,8 @@ from vigclips.results.derived import write_reviewed_files
 from vigclips.results.folder import locate_source
 from vigclips.results.layout import (ANALYSIS_FILE, ANNOTATED_DIR, CLIPS_DIR, CONTACT_SHEET_FILE, MANIFEST_FILE, SIGNALS_FILE,
                                      STILLS_DIR, export_lock_path)
-from vigclips.results.moments import PRINCIPLE_TITLES, PRINCIPLES, moment_from_record, read_moments
+from vigclips.results.moments import PRINCIPLE_TITLES, PRINCIPLES, moment_records, read_moments, source_of
+from vigclips.results.records import MOMENT_ID, MomentRecord
 from vigclips.results.saved import load_saved
 from vigclips.types import ClipSpec, MediaInfo
 
@@ -51,34 +53,36 @@ MANIFEST_COLUMNS = ("clip_file", "moment_id", "rank", "status", "start_s", "end_
 """``principles`` are the titles the guider ticked, joined by "; "; ``note`` is the guider's note for the shared review."""
 
 
-def export_name(stem: str, moment: dict[str, Any] | None = None) -> str:
+def export_name(stem: str, moment: MomentRecord | None = None) -> str:
     """The one naming rule of what export writes, without a suffix: ``<stem>_00h01m02.5s_m03`` for a moment's clip, still
     and teaching clip, and its name inside the timelines; ``<stem>_chosen`` for the timelines of the chosen moments
     (``.edl``, ``.otio``, ``.fcp.xml``). The zero-padded start time comes first, so clips sort by time.
 
     Example:
-        >>> export_name("play", {"id": "m03", "start_s": 62.5}), export_name("play")
+        >>> m03 = MomentRecord(id="m03", rank=3, start_s=62.5, end_s=70.0, score=0.5, reasons=(), status="confirmed")
+        >>> export_name("play", m03), export_name("play")
         ('play_00h01m02.5s_m03', 'play_chosen')
     """
     if moment is None:
         return f"{stem}_{TIMELINE_NAME}"
-    start_s = float(moment["start_s"])
+    start_s = float(moment.start_s)
     hours, rest = divmod(start_s, 3600)
     minutes, seconds = divmod(rest, 60)
-    return f"{stem}_{int(hours):02d}h{int(minutes):02d}m{seconds:04.1f}s_{moment['id']}"
+    return f"{stem}_{int(hours):02d}h{int(minutes):02d}m{seconds:04.1f}s_{moment.id}"
 
 
-def clip_file_name(stem: str, moment: dict[str, Any]) -> str:
+def clip_file_name(stem: str, moment: MomentRecord) -> str:
     """``<stem>_00h01m02.5s_m03.mp4`` (:func:`export_name`)."""
     return export_name(stem, moment) + ".mp4"
 
 
-def plan_clips(document: dict[str, Any], source: Path, clips_dir: Path, include_candidates: bool) -> list[tuple[ClipSpec, dict]]:
+def plan_clips(document: dict[str, Any], source: Path, clips_dir: Path,
+               include_candidates: bool) -> list[tuple[ClipSpec, MomentRecord]]:  # fmt: skip
     """Which moments become clips (confirmed ones; with ``include_candidates`` also unreviewed candidates), sorted by time."""
     wanted = {"confirmed", "candidate"} if include_candidates else {"confirmed"}
-    chosen = sorted((m for m in document["moments"] if m["status"] in wanted), key=lambda m: float(m["start_s"]))
-    stem = Path(document["source"]["file_name"]).stem
-    return [(ClipSpec(source, float(m["start_s"]), float(m["end_s"]), clips_dir / clip_file_name(stem, m)), m) for m in chosen]
+    chosen = sorted((m for m in moment_records(document) if m.status in wanted), key=lambda m: float(m.start_s))
+    stem = source_of(document).stem
+    return [(ClipSpec(source, float(m.start_s), float(m.end_s), clips_dir / clip_file_name(stem, m)), m) for m in chosen]
 
 
 def export_clips(
@@ -187,12 +191,12 @@ def _one_export_at_a_time(moments_dir: Path, clips_dir: Path):
         raise BadInputError(moments_dir, "another export of this recording is running; wait for it to finish") from None
 
 
-def _still_for(moment: dict[str, Any], moments_dir: Path, info: MediaInfo, output: Path) -> Path | None:
+def _still_for(moment: MomentRecord, moments_dir: Path, info: MediaInfo, output: Path) -> Path | None:
     """The moment's still: the analysis's best frame if it lies inside the possibly trimmed bounds, else the frame of the
     trimmed moment where the faces are best seen and smiling (from ``signals.csv``), else its middle frame."""
-    start_s, end_s = float(moment["start_s"]), float(moment["end_s"])
-    best_t_s = (moment.get("details") or {}).get("best_still_t_s")
-    existing = moment.get("still")
+    start_s, end_s = float(moment.start_s), float(moment.end_s)
+    best_t_s = moment.details.get("best_still_t_s")
+    existing = moment.still
     make_private_dir(output.parent)
     if existing and isinstance(best_t_s, (int, float)) and start_s <= best_t_s <= end_s:
         still = (moments_dir / existing).resolve()
@@ -230,7 +234,7 @@ def best_still_time(cues: CueTrack, start_s: float, end_s: float) -> float | Non
     return float(t[int(np.argmax(value + centre))])
 
 
-def _write_contact_sheet(plan: list[tuple[ClipSpec, dict]], still_files: list[Path | None], document: dict[str, Any],
+def _write_contact_sheet(plan: list[tuple[ClipSpec, MomentRecord]], still_files: list[Path | None], document: dict[str, Any],
                          output: Path) -> list[Path]:  # fmt: skip
     """The parent's sheet: each moment's still, time, the principles the guider ticked and the guider's note (never the
     program's reasons, #15). With nothing to show, earlier sheets are removed."""
@@ -241,23 +245,22 @@ def _write_contact_sheet(plan: list[tuple[ClipSpec, dict]], still_files: list[Pa
     return write_contact_sheet(sheet_entries(plan, still_files), output, sheet_title(document, len(plan)))
 
 
-def sheet_entries(plan: list[tuple[ClipSpec, dict]], still_files: list[Path | None]) -> list[dict[str, Any]]:
+def sheet_entries(plan: list[tuple[ClipSpec, MomentRecord]], still_files: list[Path | None]) -> list[dict[str, Any]]:
     """What the parent's sheet shows of each planned clip: its still, number, times, ticked principles and the note."""
     return [{
         "image": still, "label": str(k + 1), "start_s": spec.start_s, "end_s": spec.end_s,
-        "principles": _principle_titles(moment), "note": moment.get("note") or "",
+        "principles": _principle_titles(moment), "note": moment.note,
     } for k, ((spec, moment), still) in enumerate(zip(plan, still_files, strict=True))]  # fmt: skip
 
 
 def sheet_title(document: dict[str, Any], n: int) -> str:
     """The sheet's heading: how many moments, and the recording's name."""
-    return f"{n} moment{'s' if n != 1 else ''} to watch together  ·  {document['source']['file_name']}"
+    return f"{n} moment{'s' if n != 1 else ''} to watch together  ·  {source_of(document).file_name}"
 
 
-def _principle_titles(moment: dict[str, Any]) -> list[str]:
+def _principle_titles(moment: MomentRecord) -> list[str]:
     """The titles of the principles the guider ticked, in the page's order."""
-    tags = set(moment.get("tags") or [])
-    return [PRINCIPLE_TITLES[p] for p in PRINCIPLES if p in tags]
+    return [PRINCIPLE_TITLES[p] for p in PRINCIPLES if p in moment.tags]
 
 
 def _remove_stale(folder: Path, keep: set[str], document: dict[str, Any], suffix: str) -> list[str]:
@@ -265,8 +268,8 @@ def _remove_stale(folder: Path, keep: set[str], document: dict[str, Any], suffix
     Returns the names removed."""
     if not folder.is_dir():
         return []
-    stem = Path(document["source"]["file_name"]).stem
-    ours = re.compile(re.escape(stem) + r"_\d{2}h\d{2}m\d{2}\.\ds_[A-Za-z0-9_-]+" + re.escape(suffix))
+    stem = source_of(document).stem
+    ours = re.compile(re.escape(stem) + r"_\d{2}h\d{2}m\d{2}\.\ds_" + MOMENT_ID.pattern + re.escape(suffix))
     removed = []
     for path in sorted(folder.iterdir()):
         if path.is_file() and ours.fullmatch(path.name) and path.name not in keep:
@@ -275,24 +278,24 @@ def _remove_stale(folder: Path, keep: set[str], document: dict[str, Any], suffix
     return removed
 
 
-def write_timelines(plan: list[tuple[ClipSpec, dict]], document: dict[str, Any], info: MediaInfo, clips_dir: Path) -> list[Path]:
+def write_timelines(plan: list[tuple[ClipSpec, MomentRecord]], document: dict[str, Any], info: MediaInfo, clips_dir: Path) -> list[Path]:
     """The exported moments, with their trimmed bounds, as timelines an editor opens: ``<stem>_chosen.edl`` (CMX3600, at a
     rate OpenTimelineIO reads) and, with OpenTimelineIO installed, ``.otio`` and ``.fcp.xml``. With nothing exported, old
     timelines are removed (they would show moments no longer chosen)."""
-    stem = Path(document["source"]["file_name"]).stem
+    stem = source_of(document).stem
     out_stem = clips_dir / export_name(stem)
     files = [out_stem.with_name(out_stem.name + suffix) for suffix in (".edl", ".otio", FCP_XML_SUFFIX)]
     if not plan:
         for path in files:
             path.unlink(missing_ok=True)
         return []
-    records = [{**moment, "start_s": spec.start_s, "end_s": min(spec.end_s, info.duration_s)} for spec, moment in plan]
+    trimmed = [dataclasses.replace(moment, start_s=spec.start_s, end_s=min(spec.end_s, info.duration_s)) for spec, moment in plan]
     names = [spec.output_path.stem for spec, _ in plan]
     fps = info.fps if info.has_video else None
     title = f"vigclips {export_name(stem)}"
-    written = [write_edl([moment_from_record(r) for r in records], files[0], fps, info.path.name, title=title, clip_names=names)]
+    written = [write_edl([m.to_moment() for m in trimmed], files[0], fps, info.path.name, title=title, clip_names=names)]
     if otio_available():
-        timeline = build_timeline(records, names, info.path, fps, info.duration_s, title, with_audio=info.has_audio)
+        timeline = build_timeline([m.to_json() for m in trimmed], names, info.path, fps, info.duration_s, title, with_audio=info.has_audio)
         written += write_otio_timelines(timeline, out_stem)
     else:
         log.info("no .otio or FCP XML timeline: pip install 'vigclips[timeline]' to have them")
@@ -320,21 +323,22 @@ def cut_clip(spec: ClipSpec, info: MediaInfo, cfg: ExportConfig) -> Path:
     return spec.output_path
 
 
-def _manifest_row(spec: ClipSpec, moment: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+def _manifest_row(spec: ClipSpec, moment: MomentRecord, document: dict[str, Any]) -> dict[str, Any]:
+    source = source_of(document)
     return {
         "clip_file": spec.output_path.name,
-        "moment_id": moment["id"],
-        "rank": moment["rank"],
-        "status": moment["status"],
+        "moment_id": moment.id,
+        "rank": moment.rank,
+        "status": moment.status,
         "start_s": f"{spec.start_s:.3f}",
         "end_s": f"{spec.end_s:.3f}",
         "duration_s": f"{spec.end_s - spec.start_s:.3f}",
         "principles": "; ".join(_principle_titles(moment)),
-        "note": moment.get("note") or "",
-        "score": moment["score"],
-        "reasons": "; ".join(moment["reasons"]),
-        "source_file": document["source"]["file_name"],
-        "source_sha256": document["source"].get("sha256", ""),
+        "note": moment.note,
+        "score": moment.score,
+        "reasons": "; ".join(moment.reasons),
+        "source_file": source.file_name,
+        "source_sha256": source.sha256 or "",
     }
 
 

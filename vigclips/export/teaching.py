@@ -13,7 +13,6 @@ import math
 import tempfile
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -25,6 +24,7 @@ from vigclips.media import VideoWriter, iter_frames, probe, run_ffmpeg
 from vigclips.media.ffmpeg import build_mux_audio_args
 from vigclips.results.cues import CUE_ON, CueTrack
 from vigclips.results.moments import PRINCIPLE_TITLES, PRINCIPLES
+from vigclips.results.records import MomentRecord
 
 BABY_BGR = (60, 200, 255)  # amber, as in overlay.mp4
 PARENT_BGR = (255, 160, 60)  # blue
@@ -34,11 +34,11 @@ ANNOTATE_MAX_WIDTH_PX = 1280
 """Teaching clips are drawn at most this wide: captions stay readable, drawing 1080p would only cost time."""
 
 
-def principle_caption(moment: dict[str, Any]) -> str:
+def principle_caption(moment: MomentRecord) -> str:
     """The caption naming the principle(s): the guider's tags, else the principle the program scored highest."""
-    tags = [t for t in moment.get("tags") or [] if t in PRINCIPLE_TITLES]
+    tags = list(moment.tags)
     if not tags:
-        scores = {k: v for k, v in (moment.get("scores") or {}).items() if k in PRINCIPLE_TITLES and isinstance(v, (int, float))}
+        scores = {k: v for k, v in moment.scores.items() if k in PRINCIPLE_TITLES}
         if scores and max(scores.values()) > 0:
             tags = [max(scores, key=scores.get)]
     return " + ".join(PRINCIPLE_TITLES[t] for t in PRINCIPLES if t in tags)
@@ -196,7 +196,7 @@ def _legend(image: NDArray[np.uint8], scale: float, unit: int) -> None:
         cv2.putText(image, text, (sx + sym + 4 * unit, cy + th // 2), font, scale, colour, unit, cv2.LINE_AA)
 
 
-def render_teaching_clip(clip: Path, moment: dict[str, Any], cues: CueTrack, output: Path) -> Path:
+def render_teaching_clip(clip: Path, moment: MomentRecord, cues: CueTrack, output: Path) -> Path:
     """Write ``output``: ``clip`` (an exported clip of ``moment``) with the cues drawn in, sound copied from ``clip``.
 
     Raises:
@@ -204,7 +204,7 @@ def render_teaching_clip(clip: Path, moment: dict[str, Any], cues: CueTrack, out
     """
     info = probe(clip)
     caption = principle_caption(moment)
-    start_s = float(moment["start_s"])
+    start_s = float(moment.start_s)
     with tempfile.TemporaryDirectory(prefix=".annotate-", dir=output.parent) as tmp_dir:
         silent = Path(tmp_dir) / "video.mp4"
         writer: VideoWriter | None = None

@@ -18,17 +18,12 @@ from typing import Any
 
 from vigclips.errors import VigclipsError
 from vigclips.results.layout import MOMENTS_FILE
-from vigclips.results.moments import PRINCIPLES, STATUSES, moments_locked, read_moments, saved_config, write_moments
+from vigclips.results.moments import moments_locked, read_moments, saved_config, write_moments
+from vigclips.results.records import Decision, RecordError
 from vigclips.timefmt import utc_now
-
-MAX_NOTE_CHARS = 2000
-"""A note is a sentence or two for the shared review, not a report; the cap also bounds what a request can write."""
 
 MIN_MOMENT_S = 0.2
 """Shortest moment a guider can make (a few frames): shorter bounds are almost certainly a slip of the in/out keys."""
-
-EDITABLE_FIELDS = ("status", "start_s", "end_s", "tags", "note")
-"""Keys a decision may change; anything else in a request is refused, so a page cannot rewrite scores or reasons."""
 
 
 class DecisionError(VigclipsError):
@@ -71,15 +66,16 @@ def check_revision(document: dict[str, Any], expected: Any) -> None:
 
 
 def apply_decision(
-    document: dict[str, Any], moment_id: str, changes: dict[str, Any], *, decided_utc: str | None = None
+    document: dict[str, Any], moment_id: str, changes: Decision | dict[str, Any], *, decided_utc: str | None = None
 ) -> dict[str, Any]:
     """A copy of ``document`` with one moment changed and ``revision`` advanced by one.
 
     Args:
         document: a validated ``moments.json`` document (not modified).
         moment_id: the moment's ``id``.
-        changes: any of ``status`` (candidate/confirmed/rejected), ``start_s`` and ``end_s`` (seconds, inside the recording,
-            start before end), ``tags`` (a list of :data:`PRINCIPLES`), ``note`` (text, at most :data:`MAX_NOTE_CHARS`).
+        changes: a :class:`~vigclips.results.records.Decision`, or its JSON as a page sends it: any of ``status``
+            (candidate/confirmed/rejected), ``start_s`` and ``end_s`` (seconds, inside the recording, start before end),
+            ``tags`` (a list of principles), ``note`` (text, at most :data:`~vigclips.results.records.MAX_NOTE_CHARS`).
         decided_utc: time stamp to record (now if omitted).
 
     Returns:
@@ -92,31 +88,35 @@ def apply_decision(
     Example:
         >>> new = apply_decision(doc, "m01", {"status": "confirmed", "end_s": 12.4, "tags": ["receiving"]})  # doctest: +SKIP
     """
-    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
-    if unknown:
-        raise DecisionError(f"cannot change {', '.join(unknown)} (a decision may change {', '.join(EDITABLE_FIELDS)})")
-    if not changes:
-        raise DecisionError("the decision changes nothing")
+    decision = changes if isinstance(changes, Decision) else decision_from_json(changes)
     new = copy.deepcopy(document)
     moment = _find(new, moment_id)
     duration_s = recording_duration_s(new)
-    if "status" in changes:
-        moment["status"] = _status(changes["status"])
-    if "start_s" in changes or "end_s" in changes:
-        start_s = _seconds("start_s", changes.get("start_s", moment["start_s"]))
+    if decision.status is not None:
+        moment["status"] = decision.status
+    if decision.start_s is not None or decision.end_s is not None:
+        start_s = decision.start_s if decision.start_s is not None else round(float(moment["start_s"]), 3)
         # The program may round a last moment's end a little past the recording's end (the store allows 0.5 s); when
         # the guider moves only the start, that end is clamped rather than refused.
-        end_s = _seconds("end_s", changes["end_s"] if "end_s" in changes else min(float(moment["end_s"]), duration_s))
+        end_s = decision.end_s if decision.end_s is not None else round(min(float(moment["end_s"]), duration_s), 3)
         _check_bounds(start_s, end_s, duration_s)
         if "original_start_s" not in moment:
             moment["original_start_s"], moment["original_end_s"] = moment["start_s"], moment["end_s"]
         moment["start_s"], moment["end_s"] = start_s, end_s
-    if "tags" in changes:
-        moment["tags"] = _tags(changes["tags"])
-    if "note" in changes:
-        moment["note"] = _note(changes["note"])
+    if decision.tags is not None:
+        moment["tags"] = list(decision.tags)
+    if decision.note is not None:
+        moment["note"] = decision.note
     moment["decided_utc"] = decided_utc or utc_now()
     return _bumped(new)
+
+
+def decision_from_json(changes: Any) -> Decision:
+    """:meth:`Decision.from_json`, its refusal as a :class:`DecisionError` (what the page shows)."""
+    try:
+        return Decision.from_json(changes)
+    except RecordError as exc:
+        raise DecisionError(str(exc)) from None
 
 
 def add_moment(
@@ -143,8 +143,8 @@ def add_moment(
         >>> new, mid = add_moment(doc, 61.2, 68.0, tags=["developing"])  # doctest: +SKIP
     """
     new = copy.deepcopy(document)
-    start = _seconds("start_s", start_s)
-    end = _seconds("end_s", end_s)
+    added = decision_from_json({"status": status, "start_s": start_s, "end_s": end_s, "tags": tags, "note": note})
+    start, end = added.start_s, added.end_s
     _check_bounds(start, end, recording_duration_s(new))
     shortest_s = added_min_s(new)
     if end - start < shortest_s - 1e-6:
@@ -169,10 +169,10 @@ def add_moment(
         "score": 0.0,
         "reasons": ["added by the guider"],
         "scores": {},
-        "status": _status(status),
+        "status": added.status,
         "still": None,
-        "tags": _tags(tags),
-        "note": _note(note),
+        "tags": list(added.tags),
+        "note": added.note,
         "added_by": "guider",
         "decided_utc": decided_utc or utc_now(),
     })
@@ -269,18 +269,6 @@ def _find(document: dict[str, Any], moment_id: Any) -> dict[str, Any]:
     raise DecisionError(f"no moment with id {moment_id!r} in moments.json")
 
 
-def _status(value: Any) -> str:
-    if value not in STATUSES:
-        raise DecisionError(f"status must be one of {', '.join(STATUSES)}, got {value!r}")
-    return str(value)
-
-
-def _seconds(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise DecisionError(f"{name} must be a number of seconds, got {value!r}")
-    return round(float(value), 3)
-
-
 def _check_bounds(start_s: float, end_s: float, duration_s: float) -> None:
     if start_s < 0:
         raise DecisionError(f"start_s must not be before the recording starts (0 s), got {start_s} s")
@@ -288,23 +276,6 @@ def _check_bounds(start_s: float, end_s: float, duration_s: float) -> None:
         raise DecisionError(f"end_s must not be after the recording ends ({duration_s} s), got {end_s} s")
     if end_s - start_s < MIN_MOMENT_S:
         raise DecisionError(f"the moment must start before it ends and last at least {MIN_MOMENT_S} s, got {start_s}..{end_s} s")
-
-
-def _tags(value: Any) -> list[str]:
-    if not isinstance(value, (list, tuple)):
-        raise DecisionError(f"tags must be a list of principles ({', '.join(PRINCIPLES)}), got {value!r}")
-    unknown = [t for t in value if t not in PRINCIPLES]
-    if unknown:
-        raise DecisionError(f"unknown tag {unknown[0]!r} (tags are the principles {', '.join(PRINCIPLES)})")
-    return [p for p in PRINCIPLES if p in value]  # canonical order, no duplicates
-
-
-def _note(value: Any) -> str:
-    if not isinstance(value, str):
-        raise DecisionError(f"note must be text, got {type(value).__name__}")
-    if len(value) > MAX_NOTE_CHARS:
-        raise DecisionError(f"note is {len(value)} characters; keep it under {MAX_NOTE_CHARS}")
-    return value.strip()
 
 
 def _bumped(document: dict[str, Any]) -> dict[str, Any]:

@@ -9,14 +9,13 @@ review, the moments not rejected with their current bounds and status, and the g
 from __future__ import annotations
 
 import logging
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from vigclips.config import PipelineConfig
 from vigclips.report import write_eaf, write_edl, write_timeline_png, write_vtt
 from vigclips.results.layout import ANALYSIS_FILE, TIMELINE_FILE, VTT_FILE, eaf_file, edl_file
-from vigclips.results.moments import moment_from_record
+from vigclips.results.moments import moment_records, source_of
 from vigclips.signals import Analysis
 from vigclips.types import Moment
 
@@ -63,21 +62,21 @@ def write_reviewed_files(folder: Path, document: dict[str, Any], analysis: Analy
         The files written.
     """
     folder = Path(folder)
-    source = document["source"]
-    stem = Path(source["file_name"]).stem
-    shown = sorted((r for r in document["moments"] if r["status"] != "rejected"), key=lambda r: int(r.get("rank", 0)))
-    moments = [moment_from_record(r) for r in shown]
-    fps = Fraction(source["fps"]) if source.get("fps") else None
+    source = source_of(document)
+    records = moment_records(document)
+    shown = sorted((r for r in records if r.status != "rejected"), key=lambda r: r.rank)
+    moments = [r.to_moment() for r in shown]
     written = [
-        write_vtt(moments, folder / VTT_FILE, statuses={r["id"]: r["status"] for r in shown}),
-        write_edl(moments, folder / edl_file(stem), fps, source["file_name"], title=f"vigclips moments {stem}"),
+        write_vtt(moments, folder / VTT_FILE, statuses={r.id: r.status for r in shown}),
+        write_edl(moments, folder / edl_file(source.stem), source.frame_rate, source.file_name,
+                  title=f"vigclips moments {source.stem}"),
     ]
     if analysis is None:
         log.info("%s: no %s, so the .eaf keeps the analysis's tiers (analyse again to have the decisions in it)",
                  folder, ANALYSIS_FILE)  # fmt: skip
         return written
-    program = [moment_from_record(r, original_bounds=True) for r in document["moments"] if r.get("added_by") != "guider"]
-    media = media or Path(source.get("path") or source["file_name"])
-    written.append(write_eaf(analysis.signals, program, analysis.segments, analysis.turns, folder / eaf_file(stem), media,
-                             cfg.scoring, review=document["moments"]))  # fmt: skip
+    program = [r.to_moment(original_bounds=True) for r in records if not r.added_by_guider]
+    media = media or Path(source.path or source.file_name)
+    written.append(write_eaf(analysis.signals, program, analysis.segments, analysis.turns, folder / eaf_file(source.stem),
+                             media, cfg.scoring, review=document["moments"]))  # fmt: skip
     return written

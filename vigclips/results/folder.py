@@ -30,7 +30,7 @@ from typing import Any
 from vigclips.errors import BadInputError, OutputError, ReviewFileError
 from vigclips.fileio import LockBusy, atomic_write_bytes, locked, make_private_dir
 from vigclips.results.layout import MOMENTS_FILE
-from vigclips.results.moments import holds_guider_work, moments_locked, read_moments, sha256_file, write_moments
+from vigclips.results.moments import moment_records, moments_locked, read_moments, sha256_file, source_of, write_moments
 from vigclips.timefmt import utc_stamp
 
 log = logging.getLogger("vigclips")
@@ -59,17 +59,15 @@ def locate_source(document: dict[str, Any], moments_dir: Path, source: Path | No
     Raises:
         ReviewFileError: not found, or a different recording.
     """
-    record = document["source"]
-    candidates = [Path(source)] if source else [Path(record.get("path", "")), moments_dir.parent / record["file_name"]]
+    record = source_of(document)
+    candidates = [Path(source)] if source else [Path(record.path or ""), moments_dir.parent / record.file_name]
     found = next((p for p in candidates if str(p) and p.is_file()), None)
     if found is None:
         raise ReviewFileError(moments_dir / MOMENTS_FILE,
-                              f"source recording {record['file_name']!r} not found at {candidates[0]} (pass --source PATH)")
-    size = record.get("size_bytes")
-    if size is not None and found.stat().st_size != size:
+                              f"source recording {record.file_name!r} not found at {candidates[0]} (pass --source PATH)")
+    if record.size_bytes is not None and found.stat().st_size != record.size_bytes:
         raise ReviewFileError(found, "is not the recording these moments were found in (size differs)")
-    expected = record.get("sha256")
-    if expected and sha256_file(found) != expected:
+    if record.sha256 and sha256_file(found) != record.sha256:
         raise ReviewFileError(found, "is not the recording these moments were found in (sha256 differs)")
     return found
 
@@ -120,7 +118,7 @@ def review_work_problem(final_dir: Path) -> str | None:
     except ReviewFileError as exc:
         return (f"its moments.json cannot be read ({exc.problem}) and may hold review decisions, so it was left as it is; "
                 "fix the file, or use --force to replace it (a copy is kept beside the new one)")  # fmt: skip
-    decided = [m["id"] for m in document["moments"] if holds_guider_work(m)]
+    decided = [m.id for m in moment_records(document) if m.holds_guider_work]
     if document.get("roles_swapped"):
         decided.append("roles")
     if decided:

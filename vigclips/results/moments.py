@@ -23,6 +23,7 @@ from vigclips.errors import ReviewFileError
 from vigclips.fileio import atomic_write_text, locked
 from vigclips.timefmt import utc_now
 from vigclips.results.layout import MOMENTS_FILE, moments_lock_path
+from vigclips.results.records import MomentRecord, RecordError, SourceRecord
 from vigclips.scoring import PRINCIPLES
 from vigclips.scoring.learn import NEGATIVE, POSITIVE, Example
 from vigclips.types import MediaInfo, Moment
@@ -30,12 +31,10 @@ from vigclips.types import MediaInfo, Moment
 log = logging.getLogger("vigclips")
 
 FORMAT_VERSION = 1
-STATUSES = ("candidate", "confirmed", "rejected")
 PRINCIPLE_TITLES = dict(zip(PRINCIPLES, ("Being attentive", "Encouraging initiatives", "Receiving initiatives",
                                           "Developing attuned interactions"), strict=True))
 """The tags a guider may put on a moment (the four principles scored, :data:`vigclips.scoring.PRINCIPLES`), as the page,
 the teaching clips and the contact sheet name them."""
-_REQUIRED_MOMENT_KEYS = ("id", "rank", "start_s", "end_s", "score", "reasons", "status")
 _HASH_CHUNK_BYTES = 4 << 20
 
 
@@ -81,21 +80,6 @@ def moment_record(moment: Moment, still: str | None = None) -> dict[str, Any]:
     if moment.details:
         record["details"] = _jsonable(moment.details)
     return record
-
-
-def moment_from_record(record: dict[str, Any], *, original_bounds: bool = False) -> Moment:
-    """A ``moments.json`` record as a :class:`Moment` (``original_bounds``: the program's bounds before any trim)."""
-    start_s = record.get("original_start_s", record["start_s"]) if original_bounds else record["start_s"]
-    end_s = record.get("original_end_s", record["end_s"]) if original_bounds else record["end_s"]
-    return Moment(id=str(record["id"]), rank=int(record["rank"]), start_s=float(start_s), end_s=float(end_s),
-                  score=float(record["score"]), reasons=tuple(record.get("reasons") or ()),
-                  scores=dict(record.get("scores") or {}), details=dict(record.get("details") or {}))  # fmt: skip
-
-
-def holds_guider_work(moment: dict[str, Any]) -> bool:
-    """A decision, a trim, a tag, a note, or a moment the guider added: anything a re-analysis would throw away."""
-    return (moment.get("status") != "candidate" or bool(moment.get("tags")) or bool(moment.get("note"))
-            or "original_start_s" in moment or moment.get("added_by") == "guider")  # fmt: skip
 
 
 def saved_config(document: dict[str, Any]) -> PipelineConfig:
@@ -179,24 +163,22 @@ def read_examples(moments_json_paths: list[Path]) -> list[Example]:
         if path.is_dir():
             path = path / MOMENTS_FILE
         doc = read_moments(path)
-        src = doc["source"]
+        src = source_of(doc)
         # The same recording analysed twice must count as one recording in leave-one-recording-out.
-        recording = str(src.get("sha256") or src.get("file_name") or path.resolve().parent)
-        for i, m in enumerate(doc["moments"]):
-            status = str(m.get("status", "")).lower()
-            if status not in POSITIVE | NEGATIVE:
+        recording = str(src.sha256 or src.file_name)
+        for i, m in enumerate(moment_records(doc)):
+            if m.status not in POSITIVE | NEGATIVE:
                 continue
-            scores = m.get("scores")
-            if not isinstance(scores, dict) or any(not isinstance(scores.get(p), (int, float)) for p in PRINCIPLES):
+            if any(p not in m.scores for p in PRINCIPLES):
                 log.warning("%s: moments[%d] has no per-principle scores; not used for learning", path, i)
                 continue
-            x = tuple(float(scores[p]) for p in PRINCIPLES)
-            out.append(Example(recording, str(m.get("id", i)), x, int(status in POSITIVE)))
+            x = tuple(float(m.scores[p]) for p in PRINCIPLES)
+            out.append(Example(recording, m.id, x, int(m.status in POSITIVE)))
     return out
 
 
 def validate_document(document: Any, path: Path) -> None:
-    """Check the structure a reader relies on; the message names the first problem found."""
+    """Check the document against the contract (its typed records); the message names the first problem found."""
     if not isinstance(document, dict):
         raise ReviewFileError(path, "top level must be a JSON object")
     version = document.get("version")
@@ -205,32 +187,31 @@ def validate_document(document: Any, path: Path) -> None:
     for key in ("source", "summary", "moments"):
         if key not in document:
             raise ReviewFileError(path, f"missing key {key!r}")
-    source = document["source"]
-    if not isinstance(source, dict) or "file_name" not in source:
-        raise ReviewFileError(path, "missing key 'source.file_name'")
-    duration_s = source.get("duration_s")
     if not isinstance(document["moments"], list):
         raise ReviewFileError(path, "'moments' must be a list")
+    try:
+        source = SourceRecord.from_json(document["source"])
+        records = [MomentRecord.from_json(moment, i) for i, moment in enumerate(document["moments"])]
+    except RecordError as exc:
+        raise ReviewFileError(path, str(exc)) from None
     seen: set[str] = set()
-    for i, moment in enumerate(document["moments"]):
-        if not isinstance(moment, dict):
-            raise ReviewFileError(path, f"moments[{i}] must be an object")
-        for key in _REQUIRED_MOMENT_KEYS:
-            if key not in moment:
-                raise ReviewFileError(path, f"missing key 'moments[{i}].{key}'")
-        mid = moment["id"]
-        if not isinstance(mid, str) or not mid or mid in seen:
+    for i, record in enumerate(records):
+        if record.id in seen:
             raise ReviewFileError(path, f"moments[{i}].id must be a unique non-empty string")
-        seen.add(mid)
-        if moment["status"] not in STATUSES:
-            raise ReviewFileError(path, f"moments[{i}].status must be one of {', '.join(STATUSES)}, got {moment['status']!r}")
-        start_s, end_s = moment["start_s"], moment["end_s"]
-        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (start_s, end_s)):
-            raise ReviewFileError(path, f"moments[{i}] ({mid}): start_s and end_s must be numbers")
-        if not 0 <= start_s < end_s:
-            raise ReviewFileError(path, f"moments[{i}] ({mid}): needs 0 <= start_s < end_s, got {start_s}..{end_s}")
-        if isinstance(duration_s, (int, float)) and end_s > duration_s + 0.5:
-            raise ReviewFileError(path, f"moments[{i}] ({mid}): ends at {end_s} s, after the recording ({duration_s} s)")
+        seen.add(record.id)
+        if source.duration_s is not None and record.end_s > source.duration_s + 0.5:
+            raise ReviewFileError(path, f"moments[{i}] ({record.id}): ends at {record.end_s} s, after the recording "
+                                        f"({source.duration_s} s)")  # fmt: skip
+
+
+def source_of(document: dict[str, Any]) -> SourceRecord:
+    """The ``source`` of a document :func:`read_moments` validated, typed."""
+    return SourceRecord.from_json(document["source"])
+
+
+def moment_records(document: dict[str, Any]) -> list[MomentRecord]:
+    """The ``moments`` of a document :func:`read_moments` validated, typed, in file order."""
+    return [MomentRecord.from_json(moment, i) for i, moment in enumerate(document["moments"])]
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ from vigclips.fileio import atomic_path, make_private_dir
 from vigclips.media import probe, run_ffmpeg
 from vigclips.media.ffmpeg import PreviewEncoding, build_preview_args
 from vigclips.results.layout import PREVIEWS_DIR, preview_path, recording_preview_path
+from vigclips.results.moments import moment_records
 from vigclips.types import MediaInfo, Moment
 
 log = logging.getLogger("vigclips")
@@ -28,13 +29,12 @@ RECORDING_HEIGHT_PX = 360
 """Preview heights: enough to see faces and gaze on a laptop screen, a fraction of the decoding work of full HD."""
 
 
-def write_previews(info: MediaInfo, moments: list[Moment] | list[dict[str, Any]], out_dir: Path, *,
-                   recording: bool = True) -> dict[str, str]:  # fmt: skip
+def write_previews(info: MediaInfo, moments: list[Moment], out_dir: Path, *, recording: bool = True) -> dict[str, str]:
     """Write browser-playable previews into ``out_dir/previews/``.
 
     Args:
         info: the probed recording.
-        moments: candidates (``Moment`` objects or ``moments.json`` records); each gets ``previews/<id>.mp4``.
+        moments: candidates; each gets ``previews/<id>.mp4`` of its bounds.
         out_dir: the recording's output folder (or the pipeline's work folder that becomes it).
         recording: also write ``previews/recording.mp4`` of the whole recording.
 
@@ -55,8 +55,7 @@ def write_previews(info: MediaInfo, moments: list[Moment] | list[dict[str, Any]]
     make_private_dir(out_dir / PREVIEWS_DIR)
     written: dict[str, str] = {}
     for moment in moments:
-        moment_id, start_s, end_s = _bounds(moment)
-        end_s = min(end_s, info.duration_s)
+        moment_id, start_s, end_s = moment.id, float(moment.start_s), min(float(moment.end_s), info.duration_s)
         if end_s - start_s <= 0:
             continue
         rel = preview_path(moment_id)
@@ -78,25 +77,19 @@ def ensure_previews(folder: Path, document: dict[str, Any], source: Path) -> dic
         The same kind of dict as :func:`write_previews`, for the previews now present.
     """
     folder = Path(folder)
-    missing = [m for m in document["moments"] if m.get("added_by") != "guider" and not (folder / preview_path(m["id"])).is_file()]
+    records = moment_records(document)
+    # Original bounds when the guider already trimmed: the candidate preview shows what the program proposed.
+    missing = [m.to_moment(original_bounds=True) for m in records
+               if not m.added_by_guider and not (folder / preview_path(m.id)).is_file()]  # fmt: skip
     need_recording = not (folder / recording_preview_path()).is_file()
     if missing or need_recording:
         info = probe(source)
         log.info("%s: writing %d preview(s) for the review page", source.name, len(missing) + int(need_recording))
         write_previews(info, missing, folder, recording=need_recording)
-    present = {m["id"]: preview_path(m["id"]) for m in document["moments"] if (folder / preview_path(m["id"])).is_file()}
+    present = {m.id: preview_path(m.id) for m in records if (folder / preview_path(m.id)).is_file()}
     if (folder / recording_preview_path()).is_file():
         present[RECORDING_KEY] = recording_preview_path()
     return present
-
-
-def _bounds(moment: Moment | dict[str, Any]) -> tuple[str, float, float]:
-    # Original bounds when the guider already trimmed: the candidate preview shows what the program proposed.
-    if isinstance(moment, dict):
-        start = moment.get("original_start_s", moment["start_s"])
-        end = moment.get("original_end_s", moment["end_s"])
-        return str(moment["id"]), float(start), float(end)
-    return moment.id, float(moment.start_s), float(moment.end_s)
 
 
 def _encode(source: Path, output: Path, enc: PreviewEncoding, start_s: float | None, end_s: float | None, what: str) -> None:

@@ -24,7 +24,7 @@ from vigclips.audio.turns import count_turns
 from vigclips.errors import ReviewFileError
 from vigclips.fileio import atomic_write_bytes
 from vigclips.results.layout import ANALYSIS_FILE
-from vigclips.results.moments import saved_config
+from vigclips.results.moments import saved_config, source_of
 from vigclips.signals import Analysis
 from vigclips.types import MediaInfo, Signals, VocalSegment
 
@@ -143,11 +143,10 @@ def load_saved(folder: Path, document: dict[str, Any]) -> Analysis:
         ReviewFileError: no saved analysis, or one of another recording.
     """
     saved = load_analysis(folder, document)
-    source = document["source"]
-    fps = Fraction(source["fps"]) if source.get("fps") else Fraction(0)
-    info = MediaInfo(path=Path(source.get("path") or source["file_name"]), size_bytes=int(source.get("size_bytes") or 0),
-                     duration_s=float(source["duration_s"]), has_video=bool(fps), fps=fps,
-                     width=int(source.get("width") or 0), height=int(source.get("height") or 0),
-                     has_audio=bool(source.get("has_audio", True)))  # fmt: skip
+    source = source_of(document)
+    fps = source.frame_rate or Fraction(0)
+    info = MediaInfo(path=Path(source.path or source.file_name), size_bytes=source.size_bytes or 0,
+                     duration_s=float(source.duration_s or 0.0), has_video=bool(fps), fps=fps, width=source.width or 0,
+                     height=source.height or 0, has_audio=source.has_audio)  # fmt: skip
     turns = count_turns(saved.segments, saved.signals, saved_config(document).audio)
     return Analysis(info=info, signals=saved.signals, segments=saved.segments, turns=turns)

@@ -29,7 +29,8 @@ from vigclips.report.elan import REVIEW_TIERS, review_spans
 from vigclips.rerank import window_principle_scores
 from vigclips.results.decisions import DecisionStore, add_moment, apply_decision
 from vigclips.results.layout import ANALYSIS_FILE, eaf_file
-from vigclips.results.moments import PRINCIPLES, STATUSES
+from vigclips.results.moments import PRINCIPLES, moment_records
+from vigclips.results.records import STATUSES
 from vigclips.results.saved import load_saved
 
 log = logging.getLogger("vigclips")
@@ -118,7 +119,7 @@ def apply_elan_decisions(
     # read back unchanged, are no trim.
     as_written = {value.split()[-1]: (s, e) for s, e, value in review_spans(document["moments"])[REVIEW_TIERS[0]]}
     for d in decisions:
-        known = {m["id"]: m for m in document["moments"]}
+        known = {m.id: m for m in moment_records(document)}
         moment = known.get(d.moment_id) if d.moment_id else None
         if moment is None:
             document, added_id = add_moment(document, d.start_s, d.end_s, status=d.status, tags=list(d.tags), note=d.note)
@@ -127,17 +128,17 @@ def apply_elan_decisions(
             counts["added"] += 1
             continue
         changes: dict[str, Any] = {}
-        if d.status != moment["status"]:
+        if d.status != moment.status:
             changes["status"] = d.status
-        written_s = as_written.get(moment["id"], (float(moment["start_s"]), float(moment["end_s"])))
+        written_s = as_written.get(moment.id, (float(moment.start_s), float(moment.end_s)))
         if abs(d.start_s - written_s[0]) > _SAME_S or abs(d.end_s - written_s[1]) > _SAME_S:
             changes["start_s"], changes["end_s"] = d.start_s, d.end_s
-        if list(d.tags) != list(moment.get("tags") or []):
+        if tuple(d.tags) != moment.tags:
             changes["tags"] = list(d.tags)
-        if d.note != (moment.get("note") or ""):
+        if d.note != moment.note:
             changes["note"] = d.note
         if changes:
-            document = apply_decision(document, moment["id"], changes)
+            document = apply_decision(document, moment.id, changes)
             counts["changed"] += 1
         else:
             counts["unchanged"] += 1

@@ -54,6 +54,7 @@ from vigclips.results.layout import (ANNOTATED_DIR, CLIPS_DIR, CONTACT_SHEET_FIL
                                      recording_preview_path)
 from vigclips.results.moments import PRINCIPLE_TITLES, PRINCIPLES, moments_locked, read_moments
 from vigclips.results.previews import RECORDING_KEY, ensure_previews
+from vigclips.results.records import MOMENT_ID
 
 log = logging.getLogger("vigclips")
 
@@ -85,7 +86,7 @@ _USED_LAUNCH_PAGE = (b"<!doctype html><meta charset=utf-8><title>vigclips review
 _SECRETS_IN_PATH = re.compile(r"(/launch/|[?&](?:token|k)=)[^&\s\"]+")
 """Launch codes and keys in a request line, replaced by ``…`` before anything is logged."""
 """Where the face positions for the page's baby/parent rings come from (the analysis's per-tick signals)."""
-_MOMENT_PATH = re.compile(r"^/api/moments/([A-Za-z0-9_-]{1,64})$")
+_MOMENT_PATH = re.compile(rf"^/api/moments/({MOMENT_ID.pattern})$")
 
 
 class ReviewServer:
