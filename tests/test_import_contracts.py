@@ -35,6 +35,17 @@ def test_import_contracts_hold():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_no_import_cycle_between_modules():
+    """Inside a room too (the layers contract sees only imports between rooms): no module imports one that imports it back,
+    however long the way round."""
+    grimp = pytest.importorskip("grimp", reason="pip install -e '.[test]' brings import-linter, which brings grimp")
+    graph = grimp.build_graph("vigclips", cache_dir=None)
+    for module in sorted(graph.modules):
+        for imported in graph.find_modules_directly_imported_by(module):
+            back = graph.find_shortest_chain(importer=imported, imported=module)
+            assert back is None, f"import cycle: {module} -> {' -> '.join(back)}"
+
+
 def test_every_module_is_in_a_layer():
     """A new top-level module or package must be given its place in ``.importlinter`` (the layers contract would not see it)."""
     config = (ROOT / ".importlinter").read_text(encoding="utf-8")
