@@ -16,6 +16,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -56,16 +57,20 @@ def _state(root: Path) -> dict[str, object]:
     return out
 
 
-def _commits(monkeypatch, command: Callable[[], object]) -> int:
-    calls = []
+def _commits(command: Callable[[], object]) -> int:
     real = os.replace
-    monkeypatch.setattr(os, "replace", lambda *a, **k: (calls.append(a), real(*a, **k))[1])
-    command()
-    monkeypatch.setattr(os, "replace", real)
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    with mock.patch.object(os, "replace", counting):
+        command()
     return len(calls)
 
 
-def _failing_at(monkeypatch, k: int) -> None:
+def _failing_at(k: int):
     real = os.replace
     calls = [0]
 
@@ -75,26 +80,24 @@ def _failing_at(monkeypatch, k: int) -> None:
             raise OSError(errno.ENOSPC, "No space left on device (injected)")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(os, "replace", replace)
+    return mock.patch.object(os, "replace", replace)
 
 
-def _check_every_failure(tmp_path: Path, monkeypatch, make: Callable[[Path], None], command: Callable[[Path], object]) -> int:
+def _check_every_failure(tmp_path: Path, make: Callable[[Path], None], command: Callable[[Path], object]) -> int:
     """Run ``command`` on a fresh copy of the folder ``make`` builds, failing at each commit in turn; returns the count."""
     template = tmp_path / "template"
     make(template)
     before = _state(template)
     clean = tmp_path / "clean"
     shutil.copytree(template, clean)
-    n_commits = _commits(monkeypatch, lambda: command(clean))
+    n_commits = _commits(lambda: command(clean))
     after = _state(clean)
     assert n_commits > 0 and after != before, "the command must write something for this test to mean anything"
     for k in range(1, n_commits + 1):
         run = tmp_path / f"fail{k}"
         shutil.copytree(template, run)
-        _failing_at(monkeypatch, k)
-        with pytest.raises((OSError, VigclipsError)):
+        with _failing_at(k), pytest.raises((OSError, VigclipsError)):
             command(run)
-        monkeypatch.undo()
         read_moments(next(run.rglob("moments.json")))  # still valid
         state = _state(run)
         for rel, content in state.items():
@@ -113,19 +116,19 @@ def _folder(root: Path, decided: bool = True) -> None:
         store.decide(doc["revision"], "m02", {"status": "rejected", "note": "private"})
 
 
-def test_a_page_save_that_fails_keeps_the_decisions_before_it(tmp_path, monkeypatch):
-    n = _check_every_failure(tmp_path, monkeypatch, _folder,
+def test_a_page_save_that_fails_keeps_the_decisions_before_it(tmp_path):
+    n = _check_every_failure(tmp_path, _folder,
                              lambda root: DecisionStore(root / "play").decide(2, "m03", {"status": "confirmed"}))
     assert n == 1
 
 
-def test_rank_failing_at_any_write_loses_no_decision(tmp_path, monkeypatch):
-    n = _check_every_failure(tmp_path, monkeypatch, _folder,
+def test_rank_failing_at_any_write_loses_no_decision(tmp_path):
+    n = _check_every_failure(tmp_path, _folder,
                              lambda root: rank_folder(root / "play", PipelineConfig(), stills=False))
     assert n >= 5  # the timeline, moments.json, the .vtt, .edl and .eaf
 
 
-def test_learn_failing_at_its_write_keeps_the_old_weights(tmp_path, monkeypatch):
+def test_learn_failing_at_its_write_keeps_the_old_weights(tmp_path):
     def make(root: Path) -> None:
         _folder(root)
         store = DecisionStore(root / "play")
@@ -140,11 +143,11 @@ def test_learn_failing_at_its_write_keeps_the_old_weights(tmp_path, monkeypatch)
     def learn(root: Path) -> object:
         return fit_and_save(read_examples([root / "play"]), root / "weights.json", PipelineConfig().scoring)
 
-    assert _check_every_failure(tmp_path, monkeypatch, make, learn) == 1
+    assert _check_every_failure(tmp_path, make, learn) == 1
 
 
 @pytest.mark.slow
-def test_export_failing_at_any_write_leaves_old_or_new_files_only(tmp_path, monkeypatch, sample_video):
+def test_export_failing_at_any_write_leaves_old_or_new_files_only(tmp_path, sample_video):
     """The demo's moments cut for real: clips, manifest, stills, the parent's sheet, timelines, refreshed .eaf/.vtt/.edl."""
     from vigclips import pipeline
 
@@ -155,6 +158,22 @@ def test_export_failing_at_any_write_leaves_old_or_new_files_only(tmp_path, monk
         m02 = next(m for m in doc["moments"] if m["id"] == "m02")
         store.decide(doc["revision"], "m02", {"status": "confirmed", "start_s": m02["start_s"] + 0.5, "tags": ["attentive"]})
 
-    n = _check_every_failure(tmp_path, monkeypatch, make,
+    n = _check_every_failure(tmp_path, make,
                              lambda root: export_clips(root / "demo_play", stills=True))
+    assert n >= 8
+
+
+@pytest.mark.slow
+def test_a_reanalysis_failing_at_any_write_leaves_the_old_folder(tmp_path, monkeypatch, sample_video):
+    """``analyze`` builds the new folder beside the old one and swaps it in whole: a failure anywhere keeps the old one."""
+    from vigclips import pipeline
+
+    analysis = pipeline.analyze(sample_video)
+    monkeypatch.setattr(pipeline, "analyze", lambda *args, **kwargs: analysis)  # the minute of vision once, not per run
+    top_three = PipelineConfig().with_overrides({"analysis.top": 3})
+
+    def make(root: Path) -> None:
+        pipeline.analyze_to_folder(sample_video, root)
+
+    n = _check_every_failure(tmp_path, make, lambda root: pipeline.analyze_to_folder(sample_video, root, top_three))
     assert n >= 8

@@ -179,7 +179,12 @@ def swap_in_folder(work_dir: Path, final_dir: Path, *, force: bool = False) -> N
         if final_dir.exists():
             old = final_dir.with_name(f".{final_dir.name}{OLD_MARK}{secrets.token_hex(4)}")
             os.replace(final_dir, old)
-        os.replace(work_dir, final_dir)
+        try:
+            os.replace(work_dir, final_dir)
+        except BaseException:
+            if old is not None:  # the old folder goes back now, not at the next run (issue 24: old or new, never none)
+                os.replace(old, final_dir)
+            raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
