@@ -10,8 +10,14 @@ Tiers (empty tiers are still written, so a trainer always finds the same layout)
 ``turns started by parent``, ``candidates``; a tier about one partner names them as its ``PARTICIPANT`` (``baby`` or
 ``parent``). When the file is rewritten after review (``vigclips export``, ``vigclips rank``), three more tiers carry the
 guider's work (``ANNOTATOR="guider"``): ``guider decisions`` ("confirmed m01", "rejected m02"; a moment's current, possibly
-trimmed bounds), ``guider tags`` (the principles, comma separated) and ``guider notes``. A trainer can correct those in ELAN
-and bring them back with ``vigclips import-elan`` (:mod:`vigclips.review.elan_import`).
+trimmed bounds), and its two dependent tiers ``guider tags`` (the principles, comma separated) and ``guider notes``. Those
+two are ELAN ``Symbolic_Association`` tiers: each tag or note annotation is a ``REF_ANNOTATION`` naming the decision
+annotation it belongs to, so it stays with its moment whatever the times (issue 24: matched by time, a tag drifted onto an
+overlapping moment). A trainer can correct the guider's tiers in ELAN and bring them back with ``vigclips import-elan``
+(:mod:`vigclips.review.elan_import`).
+
+Every text written goes through :func:`xml_text` (XML 1.0 cannot hold most control characters; a vertical tab pasted from a
+word processor would make a file ELAN refuses).
 
 The media link is both an absolute ``file://`` ``MEDIA_URL`` and a ``RELATIVE_MEDIA_URL`` from the ``.eaf``'s own folder,
 so ELAN finds the recording from any working directory, and again after the recording and its results move together.
@@ -21,8 +27,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from typing import NamedTuple
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +61,10 @@ TIERS: tuple[str, ...] = (
 """Tier ids, in the order they are written."""
 
 REVIEW_TIERS: tuple[str, ...] = ("guider decisions", "guider tags", "guider notes")
-"""Tiers of the guider's decisions, tags and notes, written after review."""
+"""Tiers of the guider's decisions, tags and notes, written after review (tags and notes depend on the decisions)."""
+
+ASSOCIATION_TYPE = "guider-association"
+"""Linguistic type of the tags and notes tiers: ``Symbolic_Association``, one annotation tied to one decision."""
 
 TIER_PARTICIPANT = {name: who for name in TIERS for who in ("baby", "parent")
                     if name.startswith(who) or name.endswith(f"by {who}")}  # fmt: skip
@@ -63,6 +74,31 @@ _MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".
          ".mpeg": "video/mpeg", ".wav": "audio/x-wav", ".avi": "video/x-msvideo"}
 
 Span = tuple[float, float, str]
+
+_XML_DROPPED = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+"""Characters XML 1.0 cannot hold (control characters but tab and line breaks, non-characters, lone surrogates)."""
+_XML_LINE_BREAKS = re.compile("\r\n?|[\x0b\x0c]")
+"""Line breaks an XML reader would not give back as written (CR) or cannot hold (vertical tab, form feed)."""
+
+
+def xml_text(text: str) -> str:
+    """``text`` as an XML 1.0 file holds it and a reader gives it back: line breaks as ``\\n``, impossible characters dropped.
+
+    Example:
+        >>> xml_text("line one\\x0bline two\\r\\n\\tend\\x07")
+        'line one\\nline two\\n\\tend'
+    """
+    return _XML_DROPPED.sub("", _XML_LINE_BREAKS.sub("\n", text))
+
+
+class ReviewSpan(NamedTuple):
+    """One annotation of the ``guider decisions`` tier as written, with the tags and note tied to it."""
+
+    start_s: float
+    end_s: float
+    value: str
+    tags: str
+    note: str
 
 
 def _mask_spans(mask: np.ndarray, t_s: np.ndarray, tick_s: float, label: str) -> list[Span]:
@@ -129,24 +165,25 @@ def tier_spans(
     return {k: _non_overlapping(v) for k, v in out.items()}
 
 
-def review_spans(records: Sequence[dict]) -> dict[str, list[Span]]:
-    """The guider's tiers from ``moments.json`` records: a decided or added moment's status and id, its tags, its note.
+def review_spans(records: Sequence[dict]) -> list[ReviewSpan]:
+    """The guider's annotations from ``moments.json`` records: a decided or added moment's status and id, tags and note.
+
+    The decisions tier may not overlap (ELAN's rule), so its spans are clipped as :func:`_non_overlapping` does; a moment
+    wholly covered by an earlier one is left out, with its tags and note (they are tied to their decision, never moved).
 
     Example:
         >>> review_spans([{"id": "m01", "status": "confirmed", "start_s": 6.0, "end_s": 9.5, "tags": ["receiving"]}])
-        {'guider decisions': [(6.0, 9.5, 'confirmed m01')], 'guider tags': [(6.0, 9.5, 'receiving')], 'guider notes': []}
+        [ReviewSpan(start_s=6.0, end_s=9.5, value='confirmed m01', tags='receiving', note='')]
     """
-    out: dict[str, list[Span]] = {name: [] for name in REVIEW_TIERS}
+    spans: list[Span] = []
+    attached: dict[str, tuple[str, str]] = {}
     for r in records:
         if r.get("status") == "candidate" and not r.get("tags") and not r.get("note") and r.get("added_by") != "guider":
             continue
-        span = (float(r["start_s"]), float(r["end_s"]))
-        out["guider decisions"].append((*span, f"{r['status']} {r['id']}"))
-        if r.get("tags"):
-            out["guider tags"].append((*span, ", ".join(r["tags"])))
-        if r.get("note"):
-            out["guider notes"].append((*span, str(r["note"])))
-    return {k: _non_overlapping(v) for k, v in out.items()}
+        value = f"{r['status']} {r['id']}"
+        spans.append((float(r["start_s"]), float(r["end_s"]), value))
+        attached[value] = (", ".join(r.get("tags") or ()), xml_text(str(r.get("note") or "")))
+    return [ReviewSpan(s, e, v, *attached[v]) for s, e, v in _non_overlapping(spans)]
 
 
 def media_urls(media: str | os.PathLike[str], eaf_dir: str | os.PathLike[str] | None) -> tuple[str, str | None]:
@@ -197,15 +234,19 @@ def render_eaf(
     header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
     media = Path(media_file_name)
     url, relative = media_urls(media, eaf_dir)
-    descriptor = {"MEDIA_URL": url, "MIME_TYPE": _MIME.get(media.suffix.lower(), "video/*")}
+    descriptor = {"MEDIA_URL": xml_text(url), "MIME_TYPE": _MIME.get(media.suffix.lower(), "video/*")}
     if relative is not None:
-        descriptor["RELATIVE_MEDIA_URL"] = relative
+        descriptor["RELATIVE_MEDIA_URL"] = xml_text(relative)
     ET.SubElement(header, "MEDIA_DESCRIPTOR", descriptor)
     spans = tier_spans(signals, moments, segments, turns, cfg)
     names = TIERS
+    guider = review_spans(review) if review is not None else []
     if review is not None:
-        spans.update(review_spans(review))
-        names = TIERS + REVIEW_TIERS
+        spans[REVIEW_TIERS[0]] = [(r.start_s, r.end_s, r.value) for r in guider]
+        names = TIERS + REVIEW_TIERS[:1]
+    # The tags and notes tiers hold one annotation per decision that has any, pointing at it (no time slots of their own).
+    attached = {name: [(k, text) for k, r in enumerate(guider) if (text := r.tags if name == REVIEW_TIERS[1] else r.note)]
+                for name in REVIEW_TIERS[1:]} if review is not None else {}  # fmt: skip
     # One pair of time slots per annotation, numbered in time order.
     slots: list[tuple[int, int]] = []  # (ms, slot index)
     ann: dict[str, list[tuple[int, int, str]]] = {}
@@ -219,11 +260,13 @@ def render_eaf(
         ann[name] = rows
     order = sorted(range(len(slots)), key=lambda k: (slots[k][0], k))
     slot_id = {k: f"ts{rank + 1}" for rank, k in enumerate(order)}
-    ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(sum(len(r) for r in ann.values()))
+    used_ids = sum(len(r) for r in ann.values()) + sum(len(r) for r in attached.values())
+    ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(used_ids)
     time_order = ET.SubElement(root, "TIME_ORDER")
     for k in order:
         ET.SubElement(time_order, "TIME_SLOT", {"TIME_SLOT_ID": slot_id[k], "TIME_VALUE": str(slots[k][0])})
     aid = 0
+    decision_ids: list[str] = []  # annotation id of each guider decision, in the order of review_spans
     for name in names:
         attributes = {"LINGUISTIC_TYPE_REF": "default-lt", "TIER_ID": name}
         if name in TIER_PARTICIPANT:
@@ -239,10 +282,23 @@ def render_eaf(
                 "ALIGNABLE_ANNOTATION",
                 {"ANNOTATION_ID": f"a{aid}", "TIME_SLOT_REF1": slot_id[a], "TIME_SLOT_REF2": slot_id[b]},
             )
-            ET.SubElement(al, "ANNOTATION_VALUE").text = value
+            ET.SubElement(al, "ANNOTATION_VALUE").text = xml_text(value)
+            if name == REVIEW_TIERS[0]:
+                decision_ids.append(f"a{aid}")
+    for name, rows in attached.items():
+        tier = ET.SubElement(root, "TIER", {"LINGUISTIC_TYPE_REF": ASSOCIATION_TYPE, "PARENT_REF": REVIEW_TIERS[0],
+                                            "TIER_ID": name, "ANNOTATOR": "guider"})  # fmt: skip
+        for k, value in rows:
+            aid += 1
+            ref = ET.SubElement(ET.SubElement(tier, "ANNOTATION"), "REF_ANNOTATION",
+                                {"ANNOTATION_ID": f"a{aid}", "ANNOTATION_REF": decision_ids[k]})  # fmt: skip
+            ET.SubElement(ref, "ANNOTATION_VALUE").text = value
     ET.SubElement(
         root, "LINGUISTIC_TYPE", {"GRAPHIC_REFERENCES": "false", "LINGUISTIC_TYPE_ID": "default-lt", "TIME_ALIGNABLE": "true"}
     )
+    if review is not None:
+        ET.SubElement(root, "LINGUISTIC_TYPE", {"CONSTRAINTS": "Symbolic_Association", "GRAPHIC_REFERENCES": "false",
+                                                "LINGUISTIC_TYPE_ID": ASSOCIATION_TYPE, "TIME_ALIGNABLE": "false"})  # fmt: skip
     for stereo, desc in (
         ("Time_Subdivision", "Time subdivision of parent annotation's time interval, no time gaps allowed within this interval"),
         ("Symbolic_Subdivision",
