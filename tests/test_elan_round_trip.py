@@ -111,6 +111,23 @@ def test_24_round_trips_are_identities_for_every_kind_of_decided_moment(folder) 
     assert strip_date((folder / "play.eaf").read_text()) == strip_date(eaf)
 
 
+def test_24_2_an_eaf_older_than_the_decisions_is_refused_unless_forced(folder) -> None:
+    store = DecisionStore(folder)
+    doc = store.read()
+    doc = store.decide(doc["revision"], "m01", {"status": "confirmed", "tags": ["receiving"]})
+    _export(folder)
+    doc = store.decide(doc["revision"], "m01", {"status": "rejected", "note": "changed my mind on the page"})
+    before = (folder / "moments.json").read_bytes()
+    line = _one_error_line(_import_cli(folder))
+    assert "play.eaf" in line and "revision" in line and "--force" in line
+    with pytest.raises(ReviewFileError, match="revision"):
+        import_elan(folder)
+    assert (folder / "moments.json").read_bytes() == before
+    result = _import_cli(folder, "--force")
+    assert result.exit_code == 0, result.output
+    assert _moments(folder)["m01"]["status"] == "confirmed"  # forced: the .eaf's word wins
+
+
 def test_24_5_a_control_character_in_a_note_still_makes_a_valid_eaf(folder) -> None:
     store = DecisionStore(folder)
     doc = store.read()
@@ -183,3 +200,22 @@ def test_24_11_a_damaged_eaf_is_one_plain_line_and_nothing_is_written(folder, da
     assert "play.eaf" in line
     assert (folder / "moments.json").read_bytes() == before
 
+
+def test_24_2_an_eaf_that_does_not_say_its_revision_is_refused_and_forced_reads_tags_by_time(folder) -> None:
+    """A file written before issue 24: no revision, tags on a time-aligned tier of their own."""
+    pympi = pytest.importorskip("pympi")
+    store = DecisionStore(folder)
+    doc = store.read()
+    store.decide(doc["revision"], "m01", {"status": "confirmed"})
+    _export(folder)
+    eaf_path = folder / "play.eaf"
+    eaf = pympi.Elan.Eaf(str(eaf_path))
+    eaf.properties = [(k, v) for k, v in eaf.properties if k != "vigclips_moments_revision"]
+    eaf.remove_tier("guider tags")
+    eaf.add_tier("guider tags")
+    eaf.add_annotation("guider tags", 321_000, 330_000, "attentive")
+    eaf.to_file(str(eaf_path))
+    with pytest.raises(ReviewFileError, match="does not say which moments.json revision"):
+        import_elan(folder)
+    assert import_elan(folder, force=True)["changed"] == 1
+    assert _moments(folder)["m01"]["tags"] == ["attentive"]

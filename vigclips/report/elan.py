@@ -13,8 +13,9 @@ guider's work (``ANNOTATOR="guider"``): ``guider decisions`` ("confirmed m01", "
 trimmed bounds), and its two dependent tiers ``guider tags`` (the principles, comma separated) and ``guider notes``. Those
 two are ELAN ``Symbolic_Association`` tiers: each tag or note annotation is a ``REF_ANNOTATION`` naming the decision
 annotation it belongs to, so it stays with its moment whatever the times (issue 24: matched by time, a tag drifted onto an
-overlapping moment). A trainer can correct the guider's tiers in ELAN and bring them back with ``vigclips import-elan``
-(:mod:`vigclips.review.elan_import`).
+overlapping moment). The ``HEADER`` then also has the ``PROPERTY`` :data:`REVISION_PROPERTY`: the ``moments.json`` revision
+the file was written from, so an older file cannot silently undo newer decisions. A trainer can correct the guider's tiers
+in ELAN and bring them back with ``vigclips import-elan`` (:mod:`vigclips.review.elan_import`).
 
 Every text written goes through :func:`xml_text` (XML 1.0 cannot hold most control characters; a vertical tab pasted from a
 word processor would make a file ELAN refuses).
@@ -65,6 +66,9 @@ REVIEW_TIERS: tuple[str, ...] = ("guider decisions", "guider tags", "guider note
 
 ASSOCIATION_TYPE = "guider-association"
 """Linguistic type of the tags and notes tiers: ``Symbolic_Association``, one annotation tied to one decision."""
+
+REVISION_PROPERTY = "vigclips_moments_revision"
+"""``HEADER`` ``PROPERTY`` naming the ``moments.json`` revision the guider's tiers were written from."""
 
 TIER_PARTICIPANT = {name: who for name in TIERS for who in ("baby", "parent")
                     if name.startswith(who) or name.endswith(f"by {who}")}  # fmt: skip
@@ -218,6 +222,7 @@ def render_eaf(
     *,
     eaf_dir: str | os.PathLike[str] | None = None,
     review: Sequence[dict] | None = None,
+    revision: int | None = None,
 ) -> str:
     """The EAF XML text (see :func:`write_eaf`)."""
     root = ET.Element(
@@ -262,6 +267,8 @@ def render_eaf(
     slot_id = {k: f"ts{rank + 1}" for rank, k in enumerate(order)}
     used_ids = sum(len(r) for r in ann.values()) + sum(len(r) for r in attached.values())
     ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(used_ids)
+    if review is not None:
+        ET.SubElement(header, "PROPERTY", {"NAME": REVISION_PROPERTY}).text = str(int(revision or 0))
     time_order = ET.SubElement(root, "TIME_ORDER")
     for k in order:
         ET.SubElement(time_order, "TIME_SLOT", {"TIME_SLOT_ID": slot_id[k], "TIME_VALUE": str(slots[k][0])})
@@ -321,6 +328,7 @@ def write_eaf(
     cfg: ScoringConfig,
     *,
     review: Sequence[dict] | None = None,
+    revision: int | None = None,
 ) -> Path:
     """Write an ELAN ``.eaf`` with tiers for faces, gaze, mutual gaze, smiles, voices, turns and candidates.
 
@@ -336,6 +344,8 @@ def write_eaf(
             folder), or a bare file name taken to sit beside the ``.eaf``.
         cfg: scoring thresholds.
         review: ``moments.json`` records: adds the guider's tiers (:data:`REVIEW_TIERS`).
+        revision: the ``moments.json`` revision ``review`` comes from (the ``HEADER`` property :data:`REVISION_PROPERTY`,
+            checked by ``vigclips import-elan``); only written with ``review``.
 
     Returns:
         ``path``.
@@ -345,4 +355,4 @@ def write_eaf(
     """
     path = Path(path)
     return atomic_write_text(path, render_eaf(signals, moments, segments, turns, media_file_name, cfg, eaf_dir=path.parent,
-                                              review=review))  # fmt: skip
+                                              review=review, revision=revision))  # fmt: skip

@@ -9,6 +9,9 @@ written before that kept tags and notes on tiers of their own; there they belong
 midpoint. A decision deleted in ELAN is left as it is in ``moments.json`` (an absent annotation cannot say whether it was
 meant).
 
+The file records the ``moments.json`` revision it was written from; a file from another revision (the decisions moved on
+since: the review page, ``rank``, an earlier import) is refused unless forced, so an old file cannot silently undo them.
+
 The file is read with pympi-ling, ELAN's reference reader in Python; the changes go through the same validated decision
 functions as the review page (:mod:`vigclips.results.decisions`), under its lock and revision check, so nothing an ELAN
 session says can write an invalid ``moments.json``. Decisions then count for ``vigclips learn`` like any other; a moment added
@@ -28,7 +31,7 @@ from pympi.Elan import Eaf
 
 from vigclips.config import PipelineConfig
 from vigclips.errors import ReviewFileError
-from vigclips.report.elan import REVIEW_TIERS, review_spans, xml_text
+from vigclips.report.elan import REVIEW_TIERS, REVISION_PROPERTY, review_spans, xml_text
 from vigclips.rerank import window_principle_scores
 from vigclips.results.decisions import DecisionStore, add_moment, apply_decision
 from vigclips.results.layout import ANALYSIS_FILE, eaf_file
@@ -54,8 +57,17 @@ class ElanDecision:
     note: str = ""
 
 
-def read_elan_decisions(path: Path) -> list[ElanDecision]:
-    """The guider's tiers of an ``.eaf``, in time order.
+@dataclass(frozen=True, slots=True)
+class ElanReview:
+    """What an ``.eaf`` says about the guider's work: its decisions and the ``moments.json`` revision it was written from."""
+
+    decisions: list[ElanDecision]
+    revision: int | None
+    """``None``: the file does not say (written by an older vigclips, or by hand)."""
+
+
+def read_elan(path: Path) -> ElanReview:
+    """The guider's tiers of an ``.eaf``, in time order, and the revision the file was written from.
 
     Raises:
         ReviewFileError: not an EAF file pympi can read, no ``guider decisions`` tier, a value that is not
@@ -63,7 +75,7 @@ def read_elan_decisions(path: Path) -> list[ElanDecision]:
             a tag or note tied to no decision, or two annotations for one moment.
 
     Example:
-        >>> read_elan_decisions(Path("out/play/play.eaf"))[0]  # doctest: +SKIP
+        >>> read_elan(Path("out/play/play.eaf")).decisions[0]  # doctest: +SKIP
         ElanDecision(moment_id='m01', status='confirmed', start_s=6.2, end_s=11.0, tags=('receiving',), note='')
     """
     path = Path(path)
@@ -100,7 +112,12 @@ def read_elan_decisions(path: Path) -> list[ElanDecision]:
                                         f"{', '.join(PRINCIPLES)}")  # fmt: skip
         out.append(ElanDecision(moment_id=moment_id, status=words[0].lower(), start_s=start_s, end_s=end_s,
                                 tags=tuple(dict.fromkeys(tag_words)), note="\n".join(notes.get(annotation_id, []))))  # fmt: skip
-    return out
+    return ElanReview(out, _revision(path, eaf))
+
+
+def read_elan_decisions(path: Path) -> list[ElanDecision]:
+    """The guider's decisions of an ``.eaf`` (:func:`read_elan` without the revision)."""
+    return read_elan(path).decisions
 
 
 def _aligned(path: Path, eaf: Eaf, tier: str) -> dict[str, tuple[float, float, str]]:
@@ -145,6 +162,16 @@ def _attached(path: Path, eaf: Eaf, tier: str, decisions: dict[str, tuple[float,
             if holder and value:
                 out.setdefault(holder[0], []).append(value)
     return out
+
+
+def _revision(path: Path, eaf: Eaf) -> int | None:
+    values = [value for name, value in eaf.properties if name == REVISION_PROPERTY]
+    if not values:
+        return None
+    try:
+        return int(str(values[-1]).strip())
+    except ValueError:
+        raise ReviewFileError(path, f"property {REVISION_PROPERTY} says {values[-1]!r}, not a revision number") from None
 
 
 def apply_elan_decisions(
@@ -192,19 +219,23 @@ def apply_elan_decisions(
     return document, counts
 
 
-def import_elan(folder: Path, eaf_path: Path | None = None, cfg: PipelineConfig = PipelineConfig()) -> dict[str, int]:
+def import_elan(folder: Path, eaf_path: Path | None = None, cfg: PipelineConfig = PipelineConfig(), *,
+                force: bool = False) -> dict[str, int]:  # fmt: skip
     """What ``vigclips import-elan OUT/<name> [FILE.eaf]`` does: apply the ``.eaf``'s guider tiers to ``moments.json``.
 
     Args:
         folder: the output folder.
         eaf_path: the ``.eaf`` (default ``<folder>/<recording stem>.eaf``).
         cfg: the settings an added moment's per-principle scores are computed with (the current ones, as ``rank``).
+        force: import a file written from another ``moments.json`` revision than the current one (or one that does not
+            say): its decisions then win over the newer ones.
 
     Returns:
         The counts of :func:`apply_elan_decisions`.
 
     Raises:
-        ReviewFileError: unreadable file or value. DecisionError: a refused decision (nothing is written then).
+        ReviewFileError: unreadable file or value, or a file from another revision (without ``force``).
+        DecisionError: a refused decision (nothing is written then).
 
     Example:
         >>> import_elan(Path("out/play"))  # doctest: +SKIP
@@ -213,7 +244,7 @@ def import_elan(folder: Path, eaf_path: Path | None = None, cfg: PipelineConfig 
     store = DecisionStore(Path(folder))
     document = store.read()
     path = Path(eaf_path) if eaf_path else Path(folder) / eaf_file(Path(document["source"]["file_name"]).stem)
-    decisions = read_elan_decisions(path)
+    review = read_elan(path)
     counts: dict[str, int] = {}
     scores_for = None
     if (Path(folder) / ANALYSIS_FILE).is_file():
@@ -221,11 +252,31 @@ def import_elan(folder: Path, eaf_path: Path | None = None, cfg: PipelineConfig 
         scores_for = functools.partial(window_principle_scores, analysis, cfg)
 
     def change(doc: dict[str, Any]) -> dict[str, Any]:
-        new, found = apply_elan_decisions(doc, decisions, scores_for)
+        new, found = apply_elan_decisions(doc, review.decisions, scores_for)
         counts.update(found)
         return new
 
-    if decisions:
+    if not force:  # store.update below refuses a moments.json that moves on in between
+        check_eaf_revision(path, review.revision, int(document.get("revision", 0)))
+    if review.decisions:
         store.update(document.get("revision", 0), change)
     log.info("%s: %s", path.name, counts)
     return counts or {"changed": 0, "added": 0, "unchanged": 0}
+
+
+def check_eaf_revision(path: Path, eaf_revision: int | None, current: int) -> None:
+    """Refuse an ``.eaf`` written from another ``moments.json`` revision than ``current``: importing it would undo the
+    decisions made since (its unchanged annotations say the old state).
+
+    Raises:
+        ReviewFileError: the revisions differ, or the file does not say its revision.
+    """
+    if eaf_revision is None:
+        raise ReviewFileError(path, "does not say which moments.json revision it was written from (an older vigclips wrote "
+                                    "it), so it could undo newer decisions; run `vigclips export` to write a current .eaf, "
+                                    "or pass --force to import this one anyway")  # fmt: skip
+    if eaf_revision != current:
+        raise ReviewFileError(path, f"was written from moments.json revision {eaf_revision}, which is at revision {current} "
+                                    "now (decisions changed since: on the review page, by rank or an earlier import-elan); "
+                                    "importing it would undo them: run `vigclips export` to write a current .eaf and redo "
+                                    "the edits there, or pass --force to import this one anyway")  # fmt: skip
