@@ -89,6 +89,20 @@ def test_24_1_a_rejected_moments_note_never_moves_onto_the_added_moment_that_cov
     assert after == before
 
 
+def test_24_a_moment_added_inside_a_rejected_one_stays_in_view_in_elan(folder) -> None:
+    store = DecisionStore(folder)
+    doc = store.read()
+    doc = store.decide(doc["revision"], "m03", {"status": "rejected", "note": "private"})
+    doc, added = store.add(doc["revision"], 516.0, 520.0, tags=["attentive"])
+    _export(folder)
+    shown = {d.moment_id: d for d in read_elan_decisions(folder / "play.eaf")}
+    assert (shown[added].start_s, shown[added].end_s, shown[added].tags) == (516.0, 520.0, ("attentive",))
+    assert (shown["m03"].start_s, shown["m03"].end_s, shown["m03"].note) == (520.0, 525.5, "private")  # the longest free part
+    before = _moments(folder)
+    assert import_elan(folder) == {"changed": 0, "added": 0, "unchanged": 2}
+    assert _moments(folder) == before
+
+
 def test_24_round_trips_are_identities_for_every_kind_of_decided_moment(folder) -> None:
     store = DecisionStore(folder)
     doc = store.read()

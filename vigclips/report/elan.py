@@ -172,8 +172,10 @@ def tier_spans(
 def review_spans(records: Sequence[dict]) -> list[ReviewSpan]:
     """The guider's annotations from ``moments.json`` records: a decided or added moment's status and id, tags and note.
 
-    The decisions tier may not overlap (ELAN's rule), so its spans are clipped as :func:`_non_overlapping` does; a moment
-    wholly covered by an earlier one is left out, with its tags and note (they are tied to their decision, never moved).
+    The decisions tier may not overlap (ELAN's rule), so its spans are clipped: the moments in use as
+    :func:`_non_overlapping` does, then each rejected one to the longest part of it they leave free (a moment the guider
+    added over a rejected one stays in view). A moment with nothing left is left out, with its tags and note (they are
+    tied to their decision, never moved).
 
     Example:
         >>> review_spans([{"id": "m01", "status": "confirmed", "start_s": 6.0, "end_s": 9.5, "tags": ["receiving"]}])
@@ -187,7 +189,29 @@ def review_spans(records: Sequence[dict]) -> list[ReviewSpan]:
         value = f"{r['status']} {r['id']}"
         spans.append((float(r["start_s"]), float(r["end_s"]), value))
         attached[value] = (", ".join(r.get("tags") or ()), xml_text(str(r.get("note") or "")))
-    return [ReviewSpan(s, e, v, *attached[v]) for s, e, v in _non_overlapping(spans)]
+    placed = _non_overlapping([span for span in spans if not span[2].startswith("rejected ")])
+    for span in sorted(span for span in spans if span[2].startswith("rejected ")):
+        piece = _longest_free_part(span, placed)
+        if piece is not None:
+            placed.append(piece)
+    return [ReviewSpan(s, e, v, *attached[v]) for s, e, v in sorted(placed)]
+
+
+def _longest_free_part(span: Span, placed: list[Span]) -> Span | None:
+    """The longest part of ``span`` no ``placed`` span covers, or ``None`` when less than a millisecond is free."""
+    start_s, end_s, value = span
+    best: tuple[float, float] | None = None
+    cursor_s = start_s
+    for a, b, _ in [*sorted(placed), (end_s, end_s, "")]:  # the sentinel closes the last gap
+        if b <= cursor_s:
+            continue
+        gap_end_s = min(a, end_s)
+        if gap_end_s - cursor_s >= 0.001 and (best is None or gap_end_s - cursor_s > best[1] - best[0]):
+            best = (cursor_s, gap_end_s)
+        if a >= end_s:
+            break
+        cursor_s = max(cursor_s, b)
+    return None if best is None else (best[0], best[1], value)
 
 
 def media_urls(media: str | os.PathLike[str], eaf_dir: str | os.PathLike[str] | None) -> tuple[str, str | None]:
