@@ -153,12 +153,13 @@ def _attached(path: Path, eaf: Eaf, tier: str, decisions: dict[str, tuple[float,
             raise ReviewFileError(path, f"{tier!r} has two annotations for the decision at {decisions[parent][0]:.3f} s; "
                                         "keep one")  # fmt: skip
         out[parent] = [str(value)] if value and str(value).strip() else []
-    if eaf.tiers[tier][0]:  # written before tags and notes were tied to their decisions: by the midpoint, as then
-        log.warning("%s: %r is not tied to %r (written by an older vigclips); its annotations go to the decision that "
-                    "holds their midpoint", path.name, tier, REVIEW_TIERS[0])  # fmt: skip
+    if eaf.tiers[tier][0]:  # written before tags and notes were tied to their decisions: matched by time, as then
+        log.warning("%s: %r is not tied to %r (written by an older vigclips); its annotations go to the decision with "
+                    "the same span, else the one that holds their midpoint", path.name, tier, REVIEW_TIERS[0])  # fmt: skip
         for start_s, end_s, value in _aligned(path, eaf, tier).values():
             middle_s = (start_s + end_s) / 2
-            holder = [k for k, (a, b, _) in decisions.items() if a <= middle_s < b]
+            holder = [k for k, (a, b, _) in decisions.items() if (a, b) == (start_s, end_s)]
+            holder = holder or [k for k, (a, b, _) in decisions.items() if a <= middle_s < b]
             if holder and value:
                 out.setdefault(holder[0], []).append(value)
     return out
