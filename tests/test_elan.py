@@ -98,14 +98,15 @@ def test_corrections_made_in_elan_come_back_as_decisions(reviewed) -> None:
     m1, m2, m3 = doc["moments"][:3]
 
     def trainer(eaf) -> None:
-        start, end = round(m1["start_s"] * 1000), round(m1["end_s"] * 1000)
-        eaf.remove_annotation("guider decisions", (start + end) // 2)
-        eaf.add_annotation("guider decisions", start + 500, end, f"confirmed {m1['id']}")  # trimmed by half a second
+        # a trim in ELAN moves the annotation's start; the annotation, and the tags and note tied to it, stay
+        (start_slot,) = [a[0] for a in eaf.tiers["guider decisions"][0].values() if a[2] == f"confirmed {m1['id']}"]
+        eaf.timeslots[start_slot] += 500  # trimmed by half a second
         eaf.remove_annotation("guider decisions", round((m2["start_s"] + m2["end_s"]) * 500))
         eaf.add_annotation("guider decisions", round(m2["start_s"] * 1000), round(m2["end_s"] * 1000), f"confirmed {m2['id']}")
-        eaf.add_annotation("guider tags", round(m2["start_s"] * 1000), round(m2["end_s"] * 1000), "Encouraging")
+        eaf.add_ref_annotation("guider tags", "guider decisions", round((m2["start_s"] + m2["end_s"]) * 500), "Encouraging")
         eaf.add_annotation("guider decisions", round(m3["start_s"] * 1000), round(m3["end_s"] * 1000), f"rejected {m3['id']}")
         eaf.add_annotation("guider decisions", 20_000, 27_000, "confirmed")  # a moment the program missed
+        eaf.add_ref_annotation("guider notes", "guider decisions", 23_500, "found it")  # its note, tied to it
 
     _edit_eaf(_eaf(reviewed), trainer)
     counts = import_elan(reviewed)
@@ -118,6 +119,7 @@ def test_corrections_made_in_elan_come_back_as_decisions(reviewed) -> None:
     assert after[m3["id"]]["status"] == "rejected"
     added = [m for m in after.values() if m.get("added_by") == "guider" and m["start_s"] == 20.0]
     assert len(added) == 1 and added[0]["end_s"] == 27.0 and added[0]["status"] == "confirmed"
+    assert added[0]["note"] == "found it"
     # the decisions now feed `vigclips learn` like any other
     from vigclips.results.moments import read_examples
 

@@ -390,18 +390,21 @@ def rank(folders: tuple[Path, ...], top: int | None, weights: Path | None, confi
 @main.command("import-elan")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("eaf", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Import an .eaf written before the decisions last changed (its decisions then win over the newer ones).")
 @config_option
 @_handle_errors
-def import_elan(folder: Path, eaf: Path | None, config_file: Path | None) -> None:
+def import_elan(folder: Path, eaf: Path | None, force: bool, config_file: Path | None) -> None:
     """Bring decisions corrected in ELAN back into OUT/<name>/moments.json.
 
     Reads the tiers "guider decisions" ("confirmed m01", "rejected m02", or "confirmed" alone for a new moment),
     "guider tags" and "guider notes" of EAF (default OUT/<name>/<name>.eaf, written by `vigclips export`). They then
-    count for `vigclips learn` like decisions made on the review page.
+    count for `vigclips learn` like decisions made on the review page. An .eaf written before the decisions last changed
+    (on the review page, by `rank`, by an earlier import) is refused unless --force: run `vigclips export` for a current one.
     """
     from vigclips.review.elan_import import import_elan as import_decisions
 
-    counts = import_decisions(folder, eaf, _config_from_options(config_file, {}))
+    counts = import_decisions(folder, eaf, _config_from_options(config_file, {}), force=force)
     click.echo(f"{folder}: {counts['changed']} moment(s) changed, {counts['added']} added, {counts['unchanged']} unchanged")
 
 

@@ -10,8 +10,15 @@ Tiers (empty tiers are still written, so a trainer always finds the same layout)
 ``turns started by parent``, ``candidates``; a tier about one partner names them as its ``PARTICIPANT`` (``baby`` or
 ``parent``). When the file is rewritten after review (``vigclips export``, ``vigclips rank``), three more tiers carry the
 guider's work (``ANNOTATOR="guider"``): ``guider decisions`` ("confirmed m01", "rejected m02"; a moment's current, possibly
-trimmed bounds), ``guider tags`` (the principles, comma separated) and ``guider notes``. A trainer can correct those in ELAN
-and bring them back with ``vigclips import-elan`` (:mod:`vigclips.review.elan_import`).
+trimmed bounds), and its two dependent tiers ``guider tags`` (the principles, comma separated) and ``guider notes``. Those
+two are ELAN ``Symbolic_Association`` tiers: each tag or note annotation is a ``REF_ANNOTATION`` naming the decision
+annotation it belongs to, so it stays with its moment whatever the times (issue 24: matched by time, a tag drifted onto an
+overlapping moment). The ``HEADER`` then also has the ``PROPERTY`` :data:`REVISION_PROPERTY`: the ``moments.json`` revision
+the file was written from, so an older file cannot silently undo newer decisions. A trainer can correct the guider's tiers
+in ELAN and bring them back with ``vigclips import-elan`` (:mod:`vigclips.review.elan_import`).
+
+Every text written goes through :func:`xml_text` (XML 1.0 cannot hold most control characters; a vertical tab pasted from a
+word processor would make a file ELAN refuses).
 
 The media link is both an absolute ``file://`` ``MEDIA_URL`` and a ``RELATIVE_MEDIA_URL`` from the ``.eaf``'s own folder,
 so ELAN finds the recording from any working directory, and again after the recording and its results move together.
@@ -21,8 +28,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from typing import NamedTuple
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +62,13 @@ TIERS: tuple[str, ...] = (
 """Tier ids, in the order they are written."""
 
 REVIEW_TIERS: tuple[str, ...] = ("guider decisions", "guider tags", "guider notes")
-"""Tiers of the guider's decisions, tags and notes, written after review."""
+"""Tiers of the guider's decisions, tags and notes, written after review (tags and notes depend on the decisions)."""
+
+ASSOCIATION_TYPE = "guider-association"
+"""Linguistic type of the tags and notes tiers: ``Symbolic_Association``, one annotation tied to one decision."""
+
+REVISION_PROPERTY = "vigclips_moments_revision"
+"""``HEADER`` ``PROPERTY`` naming the ``moments.json`` revision the guider's tiers were written from."""
 
 TIER_PARTICIPANT = {name: who for name in TIERS for who in ("baby", "parent")
                     if name.startswith(who) or name.endswith(f"by {who}")}  # fmt: skip
@@ -63,6 +78,31 @@ _MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".
          ".mpeg": "video/mpeg", ".wav": "audio/x-wav", ".avi": "video/x-msvideo"}
 
 Span = tuple[float, float, str]
+
+_XML_DROPPED = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+"""Characters XML 1.0 cannot hold (control characters but tab and line breaks, non-characters, lone surrogates)."""
+_XML_LINE_BREAKS = re.compile("\r\n?|[\x0b\x0c]")
+"""Line breaks an XML reader would not give back as written (CR) or cannot hold (vertical tab, form feed)."""
+
+
+def xml_text(text: str) -> str:
+    """``text`` as an XML 1.0 file holds it and a reader gives it back: line breaks as ``\\n``, impossible characters dropped.
+
+    Example:
+        >>> xml_text("line one\\x0bline two\\r\\n\\tend\\x07")
+        'line one\\nline two\\n\\tend'
+    """
+    return _XML_DROPPED.sub("", _XML_LINE_BREAKS.sub("\n", text))
+
+
+class ReviewSpan(NamedTuple):
+    """One annotation of the ``guider decisions`` tier as written, with the tags and note tied to it."""
+
+    start_s: float
+    end_s: float
+    value: str
+    tags: str
+    note: str
 
 
 def _mask_spans(mask: np.ndarray, t_s: np.ndarray, tick_s: float, label: str) -> list[Span]:
@@ -129,24 +169,49 @@ def tier_spans(
     return {k: _non_overlapping(v) for k, v in out.items()}
 
 
-def review_spans(records: Sequence[dict]) -> dict[str, list[Span]]:
-    """The guider's tiers from ``moments.json`` records: a decided or added moment's status and id, its tags, its note.
+def review_spans(records: Sequence[dict]) -> list[ReviewSpan]:
+    """The guider's annotations from ``moments.json`` records: a decided or added moment's status and id, tags and note.
+
+    The decisions tier may not overlap (ELAN's rule), so its spans are clipped: the moments in use as
+    :func:`_non_overlapping` does, then each rejected one to the longest part of it they leave free (a moment the guider
+    added over a rejected one stays in view). A moment with nothing left is left out, with its tags and note (they are
+    tied to their decision, never moved).
 
     Example:
         >>> review_spans([{"id": "m01", "status": "confirmed", "start_s": 6.0, "end_s": 9.5, "tags": ["receiving"]}])
-        {'guider decisions': [(6.0, 9.5, 'confirmed m01')], 'guider tags': [(6.0, 9.5, 'receiving')], 'guider notes': []}
+        [ReviewSpan(start_s=6.0, end_s=9.5, value='confirmed m01', tags='receiving', note='')]
     """
-    out: dict[str, list[Span]] = {name: [] for name in REVIEW_TIERS}
+    spans: list[Span] = []
+    attached: dict[str, tuple[str, str]] = {}
     for r in records:
         if r.get("status") == "candidate" and not r.get("tags") and not r.get("note") and r.get("added_by") != "guider":
             continue
-        span = (float(r["start_s"]), float(r["end_s"]))
-        out["guider decisions"].append((*span, f"{r['status']} {r['id']}"))
-        if r.get("tags"):
-            out["guider tags"].append((*span, ", ".join(r["tags"])))
-        if r.get("note"):
-            out["guider notes"].append((*span, str(r["note"])))
-    return {k: _non_overlapping(v) for k, v in out.items()}
+        value = f"{r['status']} {r['id']}"
+        spans.append((float(r["start_s"]), float(r["end_s"]), value))
+        attached[value] = (", ".join(r.get("tags") or ()), xml_text(str(r.get("note") or "")))
+    placed = _non_overlapping([span for span in spans if not span[2].startswith("rejected ")])
+    for span in sorted(span for span in spans if span[2].startswith("rejected ")):
+        piece = _longest_free_part(span, placed)
+        if piece is not None:
+            placed.append(piece)
+    return [ReviewSpan(s, e, v, *attached[v]) for s, e, v in sorted(placed)]
+
+
+def _longest_free_part(span: Span, placed: list[Span]) -> Span | None:
+    """The longest part of ``span`` no ``placed`` span covers, or ``None`` when less than a millisecond is free."""
+    start_s, end_s, value = span
+    best: tuple[float, float] | None = None
+    cursor_s = start_s
+    for a, b, _ in [*sorted(placed), (end_s, end_s, "")]:  # the sentinel closes the last gap
+        if b <= cursor_s:
+            continue
+        gap_end_s = min(a, end_s)
+        if gap_end_s - cursor_s >= 0.001 and (best is None or gap_end_s - cursor_s > best[1] - best[0]):
+            best = (cursor_s, gap_end_s)
+        if a >= end_s:
+            break
+        cursor_s = max(cursor_s, b)
+    return None if best is None else (best[0], best[1], value)
 
 
 def media_urls(media: str | os.PathLike[str], eaf_dir: str | os.PathLike[str] | None) -> tuple[str, str | None]:
@@ -181,6 +246,7 @@ def render_eaf(
     *,
     eaf_dir: str | os.PathLike[str] | None = None,
     review: Sequence[dict] | None = None,
+    revision: int | None = None,
 ) -> str:
     """The EAF XML text (see :func:`write_eaf`)."""
     root = ET.Element(
@@ -197,15 +263,19 @@ def render_eaf(
     header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
     media = Path(media_file_name)
     url, relative = media_urls(media, eaf_dir)
-    descriptor = {"MEDIA_URL": url, "MIME_TYPE": _MIME.get(media.suffix.lower(), "video/*")}
+    descriptor = {"MEDIA_URL": xml_text(url), "MIME_TYPE": _MIME.get(media.suffix.lower(), "video/*")}
     if relative is not None:
-        descriptor["RELATIVE_MEDIA_URL"] = relative
+        descriptor["RELATIVE_MEDIA_URL"] = xml_text(relative)
     ET.SubElement(header, "MEDIA_DESCRIPTOR", descriptor)
     spans = tier_spans(signals, moments, segments, turns, cfg)
     names = TIERS
+    guider = review_spans(review) if review is not None else []
     if review is not None:
-        spans.update(review_spans(review))
-        names = TIERS + REVIEW_TIERS
+        spans[REVIEW_TIERS[0]] = [(r.start_s, r.end_s, r.value) for r in guider]
+        names = TIERS + REVIEW_TIERS[:1]
+    # The tags and notes tiers hold one annotation per decision that has any, pointing at it (no time slots of their own).
+    attached = {name: [(k, text) for k, r in enumerate(guider) if (text := r.tags if name == REVIEW_TIERS[1] else r.note)]
+                for name in REVIEW_TIERS[1:]} if review is not None else {}  # fmt: skip
     # One pair of time slots per annotation, numbered in time order.
     slots: list[tuple[int, int]] = []  # (ms, slot index)
     ann: dict[str, list[tuple[int, int, str]]] = {}
@@ -219,11 +289,15 @@ def render_eaf(
         ann[name] = rows
     order = sorted(range(len(slots)), key=lambda k: (slots[k][0], k))
     slot_id = {k: f"ts{rank + 1}" for rank, k in enumerate(order)}
-    ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(sum(len(r) for r in ann.values()))
+    used_ids = sum(len(r) for r in ann.values()) + sum(len(r) for r in attached.values())
+    ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(used_ids)
+    if review is not None:
+        ET.SubElement(header, "PROPERTY", {"NAME": REVISION_PROPERTY}).text = str(int(revision or 0))
     time_order = ET.SubElement(root, "TIME_ORDER")
     for k in order:
         ET.SubElement(time_order, "TIME_SLOT", {"TIME_SLOT_ID": slot_id[k], "TIME_VALUE": str(slots[k][0])})
     aid = 0
+    decision_ids: list[str] = []  # annotation id of each guider decision, in the order of review_spans
     for name in names:
         attributes = {"LINGUISTIC_TYPE_REF": "default-lt", "TIER_ID": name}
         if name in TIER_PARTICIPANT:
@@ -239,10 +313,23 @@ def render_eaf(
                 "ALIGNABLE_ANNOTATION",
                 {"ANNOTATION_ID": f"a{aid}", "TIME_SLOT_REF1": slot_id[a], "TIME_SLOT_REF2": slot_id[b]},
             )
-            ET.SubElement(al, "ANNOTATION_VALUE").text = value
+            ET.SubElement(al, "ANNOTATION_VALUE").text = xml_text(value)
+            if name == REVIEW_TIERS[0]:
+                decision_ids.append(f"a{aid}")
+    for name, rows in attached.items():
+        tier = ET.SubElement(root, "TIER", {"LINGUISTIC_TYPE_REF": ASSOCIATION_TYPE, "PARENT_REF": REVIEW_TIERS[0],
+                                            "TIER_ID": name, "ANNOTATOR": "guider"})  # fmt: skip
+        for k, value in rows:
+            aid += 1
+            ref = ET.SubElement(ET.SubElement(tier, "ANNOTATION"), "REF_ANNOTATION",
+                                {"ANNOTATION_ID": f"a{aid}", "ANNOTATION_REF": decision_ids[k]})  # fmt: skip
+            ET.SubElement(ref, "ANNOTATION_VALUE").text = value
     ET.SubElement(
         root, "LINGUISTIC_TYPE", {"GRAPHIC_REFERENCES": "false", "LINGUISTIC_TYPE_ID": "default-lt", "TIME_ALIGNABLE": "true"}
     )
+    if review is not None:
+        ET.SubElement(root, "LINGUISTIC_TYPE", {"CONSTRAINTS": "Symbolic_Association", "GRAPHIC_REFERENCES": "false",
+                                                "LINGUISTIC_TYPE_ID": ASSOCIATION_TYPE, "TIME_ALIGNABLE": "false"})  # fmt: skip
     for stereo, desc in (
         ("Time_Subdivision", "Time subdivision of parent annotation's time interval, no time gaps allowed within this interval"),
         ("Symbolic_Subdivision",
@@ -265,6 +352,7 @@ def write_eaf(
     cfg: ScoringConfig,
     *,
     review: Sequence[dict] | None = None,
+    revision: int | None = None,
 ) -> Path:
     """Write an ELAN ``.eaf`` with tiers for faces, gaze, mutual gaze, smiles, voices, turns and candidates.
 
@@ -280,6 +368,8 @@ def write_eaf(
             folder), or a bare file name taken to sit beside the ``.eaf``.
         cfg: scoring thresholds.
         review: ``moments.json`` records: adds the guider's tiers (:data:`REVIEW_TIERS`).
+        revision: the ``moments.json`` revision ``review`` comes from (the ``HEADER`` property :data:`REVISION_PROPERTY`,
+            checked by ``vigclips import-elan``); only written with ``review``.
 
     Returns:
         ``path``.
@@ -289,4 +379,4 @@ def write_eaf(
     """
     path = Path(path)
     return atomic_write_text(path, render_eaf(signals, moments, segments, turns, media_file_name, cfg, eaf_dir=path.parent,
-                                              review=review))  # fmt: skip
+                                              review=review, revision=revision))  # fmt: skip

@@ -77,6 +77,8 @@ def write_reviewed_files(folder: Path, document: dict[str, Any], analysis: Analy
         return written
     program = [r.to_moment(original_bounds=True) for r in records if not r.added_by_guider]
     media = media or Path(source.path or source.file_name)
+    # The revision lets `import-elan` refuse this file once the decisions have moved on (issue 24).
     written.append(write_eaf(analysis.signals, program, analysis.segments, analysis.turns, folder / eaf_file(source.stem),
-                             media, cfg.scoring, review=document["moments"]))  # fmt: skip
+                             media, cfg.scoring, review=document["moments"],
+                             revision=int(document.get("revision", 0))))  # fmt: skip
     return written
