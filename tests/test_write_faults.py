@@ -26,7 +26,10 @@ from vigclips.errors import VigclipsError
 from vigclips.export import export_clips
 from vigclips.rerank import rank_folder
 from vigclips.results.decisions import DecisionStore
+from vigclips.results.derived import write_reviewed_files
 from vigclips.results.moments import read_examples, read_moments, write_moments
+from vigclips.results.saved import load_saved
+from vigclips.review.elan_import import import_elan
 from vigclips.scoring import fit_and_save
 
 TIME_KEYS = {"created_utc", "decided_utc", "utc", "analysis_time_s", "stage_time_s"}
@@ -126,6 +129,23 @@ def test_rank_failing_at_any_write_loses_no_decision(tmp_path):
     n = _check_every_failure(tmp_path, _folder,
                              lambda root: rank_folder(root / "play", PipelineConfig(), stills=False))
     assert n >= 5  # the timeline, moments.json, the .vtt, .edl and .eaf
+
+
+def test_import_elan_failing_at_its_write_keeps_the_decisions_before_it(tmp_path):
+    """A trainer's correction in ELAN (m01 rejected instead of confirmed) whose import fails to commit changes nothing."""
+    import xml.etree.ElementTree as ET
+
+    def make(root: Path) -> None:
+        _folder(root)
+        document = DecisionStore(root / "play").read()
+        write_reviewed_files(root / "play", document, load_saved(root / "play", document), PipelineConfig())
+        tree = ET.parse(root / "play" / "play.eaf")
+        tier = next(t for t in tree.getroot().iter("TIER") if t.get("TIER_ID") == "guider decisions")
+        value = next(v for v in tier.iter("ANNOTATION_VALUE") if v.text == "confirmed m01")
+        value.text = "rejected m01"
+        tree.write(root / "play" / "play.eaf", encoding="UTF-8", xml_declaration=True)
+
+    assert _check_every_failure(tmp_path, make, lambda root: import_elan(root / "play", None, PipelineConfig())) == 1
 
 
 def test_learn_failing_at_its_write_keeps_the_old_weights(tmp_path):
