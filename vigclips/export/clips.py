@@ -42,6 +42,7 @@ from vigclips.results.layout import (ANALYSIS_FILE, ANNOTATED_DIR, CLIPS_DIR, CO
 from vigclips.results.moments import PRINCIPLE_TITLES, PRINCIPLES, moment_records, read_moments, source_of
 from vigclips.results.records import MOMENT_ID, MomentRecord
 from vigclips.results.saved import load_saved
+from vigclips.safetext import csv_cell
 from vigclips.types import ClipSpec, MediaInfo
 
 log = logging.getLogger("vigclips")
@@ -324,21 +325,23 @@ def cut_clip(spec: ClipSpec, info: MediaInfo, cfg: ExportConfig) -> Path:
 
 
 def _manifest_row(spec: ClipSpec, moment: MomentRecord, document: dict[str, Any]) -> dict[str, Any]:
+    """One row of ``manifest.csv``; text cells through :func:`~vigclips.safetext.csv_cell` (a note or file name starting
+    with ``=`` is shown as text by spreadsheets, not run as a formula)."""
     source = source_of(document)
     return {
-        "clip_file": spec.output_path.name,
-        "moment_id": moment.id,
+        "clip_file": csv_cell(spec.output_path.name),
+        "moment_id": csv_cell(moment.id),
         "rank": moment.rank,
         "status": moment.status,
         "start_s": f"{spec.start_s:.3f}",
         "end_s": f"{spec.end_s:.3f}",
         "duration_s": f"{spec.end_s - spec.start_s:.3f}",
         "principles": "; ".join(_principle_titles(moment)),
-        "note": moment.note,
+        "note": csv_cell(moment.note),
         "score": moment.score,
-        "reasons": "; ".join(moment.reasons),
-        "source_file": source.file_name,
-        "source_sha256": source.sha256 or "",
+        "reasons": csv_cell("; ".join(moment.reasons)),
+        "source_file": csv_cell(source.file_name),
+        "source_sha256": csv_cell(source.sha256 or ""),
     }
 
 
