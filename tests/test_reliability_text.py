@@ -81,3 +81,24 @@ def test_the_parents_sheet_draws_a_note_with_control_characters_and_broken_unico
                 "note": "she waits\x00\x07\x1b[0m\x0b and \ud800 smiles\r\nnext line"}]  # fmt: skip
     pages = write_contact_sheet(entries, tmp_path / "sheet.png", "play\x00\n1")
     assert [p.name for p in pages] == ["sheet.png", "sheet.pdf"] and (tmp_path / "sheet.pdf").stat().st_size > 1000
+
+
+def test_an_error_about_a_file_name_with_a_line_break_is_still_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from vigclips.cli import main
+
+    folder = tmp_path / "play\nerror: everything is fine"
+    folder.mkdir()
+    result = CliRunner().invoke(main, ["export", str(folder)])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "play\\nerror: everything is fine" in result.output
+
+
+def test_log_lines_on_the_terminal_stay_one_line_each():
+    import logging
+
+    from vigclips.cli import _OneLineFormatter
+
+    record = logging.LogRecord("vigclips", logging.WARNING, __file__, 1, "%s: removed", ("clip\nWARNING: forged",), None)
+    assert _OneLineFormatter("%(levelname)s: %(message)s").format(record) == "WARNING: clip\\nWARNING: forged: removed"
