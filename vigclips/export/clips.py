@@ -128,11 +128,12 @@ def export_clips(
     if not info.has_video:  # refused before anything is made: no empty clips/ folder (#14)
         raise BadInputError(src, "is a sound recording: there are no pictures to cut clips from (the moments and their times "
                                  "are in moments.json, moments.vtt and the .eaf file)")  # fmt: skip
-    clips_dir = make_private_dir(moments_dir / CLIPS_DIR)
+    clips_dir = moments_dir / CLIPS_DIR
     plan = plan_clips(document, src, clips_dir, include_candidates)
     cues = None
-    if annotate and plan:
+    if annotate and plan:  # read before anything is made: a damaged signals.csv leaves no clips/ behind
         cues = read_cues(moments_dir / SIGNALS_FILE, bool(document.get("roles_swapped")))
+    make_private_dir(clips_dir)
     progress.start(len(plan), "export")
     written: list[Path] = []
     rows: list[dict[str, Any]] = []
