@@ -102,3 +102,22 @@ def test_log_lines_on_the_terminal_stay_one_line_each():
 
     record = logging.LogRecord("vigclips", logging.WARNING, __file__, 1, "%s: removed", ("clip\nWARNING: forged",), None)
     assert _OneLineFormatter("%(levelname)s: %(message)s").format(record) == "WARNING: clip\\nWARNING: forged: removed"
+
+
+def test_a_batch_over_a_recording_named_like_a_formula_and_a_log_line(tmp_path):
+    import re
+
+    from click.testing import CliRunner
+
+    from vigclips.cli import main
+
+    inputs = tmp_path / "IN"
+    inputs.mkdir()
+    (inputs / "=cmd\n2026-01-01T00:00:00Z forged: done.mp4").write_text("not a video")  # fails fast: not a recording
+    result = CliRunner().invoke(main, ["batch", str(inputs), "-o", str(tmp_path / "OUT"), "--workers", "1"])
+    assert result.exit_code == 1, result.output  # the recording failed, as it should
+    log_lines = (tmp_path / "OUT" / "batch.log").read_text(encoding="utf-8").splitlines()
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", line) for line in log_lines), log_lines
+    assert not any(line.startswith("2026-01-01T00:00:00Z") for line in log_lines)  # the forged line is not a line
+    (row,) = _rows(tmp_path / "OUT" / "summary.csv")
+    assert row["folder"] == "'=cmd\n2026-01-01T00:00:00Z forged: done" and row["status"] == "failed"
