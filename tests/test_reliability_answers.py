@@ -263,7 +263,7 @@ def annotated_folder(lavfi_clip, tmp_path):
     info = probe(src)
     folder = tmp_path / "out" / "play"
     folder.mkdir(parents=True)
-    records = [{"id": "m01", "rank": 1, "start_s": 0.5, "end_s": 2.0, "score": 0.5, "reasons": ["turns"],
+    records = [{"id": "m01", "rank": 1, "start_s": 1.5, "end_s": 2.5, "score": 0.5, "reasons": ["turns"],
                 "scores": {"developing": 0.7}, "status": "confirmed", "still": None}]  # fmt: skip
     write_moments(folder / "moments.json", build_document(source_record(info, sha256_file(src)), Fraction(10), {}, {}, records))
     rows = ["time_s,infant_face_x,infant_face_y,adult_face_x,adult_face_y,mutual_gaze,infant_smile,adult_voice"]
@@ -292,7 +292,11 @@ def _repeated_time(text: str) -> str:
     return text.replace("\n1.500,", "\n1.400,")
 
 
-@pytest.mark.parametrize("damage", [_cut_mid_row, _cut_mid_header, _garbage, _nan_time, _repeated_time])
+def _cut_at_a_row_end(text: str) -> str:
+    return text[: text.index("\n0.100,") + 1]  # one row left, which ends well before the moment (1.5 s) begins
+
+
+@pytest.mark.parametrize("damage", [_cut_mid_row, _cut_mid_header, _garbage, _nan_time, _repeated_time, _cut_at_a_row_end])
 def test_a_damaged_signals_csv_with_export_annotate_is_one_line_and_nothing_is_made(annotated_folder, damage):
     csv_path = annotated_folder / "signals.csv"
     damaged = damage(csv_path.read_text())

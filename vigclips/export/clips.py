@@ -133,6 +133,7 @@ def export_clips(
     cues = None
     if annotate and plan:  # read before anything is made: a damaged signals.csv leaves no clips/ behind
         cues = read_cues(moments_dir / SIGNALS_FILE, bool(document.get("roles_swapped")))
+        _check_cues_cover(cues, plan, moments_dir / SIGNALS_FILE)
     make_private_dir(clips_dir)
     progress.start(len(plan), "export")
     written: list[Path] = []
@@ -174,6 +175,17 @@ def export_clips(
     refresh_reports(moments_dir, document, src, cfg)
     log.info("%s: %d clip(s) written to %s", src.name, len(written), clips_dir)
     return written
+
+
+def _check_cues_cover(cues: CueTrack, plan: list[tuple[ClipSpec, MomentRecord]], path: Path) -> None:
+    """Refuse a ``signals.csv`` that ends before a moment to draw begins: cut short at a row's end, it would otherwise
+    draw the last row's cues over the whole teaching clip."""
+    last_s = float(cues.t_s[-1])
+    late = [(spec, m) for spec, m in plan if spec.start_s > last_s + 1.0]  # 1 s: far more than a tick
+    if late:
+        spec, moment = late[0]
+        raise ReviewFileError(path, f"ends at {last_s:.1f} s, before moment {moment.id} begins ({spec.start_s:.1f} s): cut "
+                                    "short? run `vigclips analyze` again")  # fmt: skip
 
 
 @contextlib.contextmanager
