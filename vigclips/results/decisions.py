@@ -4,6 +4,8 @@ The functions that change a document are pure (a new document comes back; the in
 everything a browser sends before anything is written (#6). :class:`DecisionStore` is the only writer used by the review
 page: it reads, checks the ``revision`` counter the page last saw, applies the change, and writes the file atomically, all
 under a lock, so a stale page or a second tab gets :class:`StaleRevisionError` instead of silently overwriting newer work.
+The page sends a :func:`revision_token` (the counter and a key of the analysis), so a page opened before the recording was
+analysed again is refused too, even when the new list's counter is the number it saw (issue 24).
 """
 
 from __future__ import annotations
