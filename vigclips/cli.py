@@ -23,6 +23,7 @@ from vigclips import __version__
 from vigclips.config import AnalysisConfig, PipelineConfig, load_user_config, setting_range
 from vigclips.errors import BadInputError, VigclipsError
 from vigclips.progress import NullProgress, Progress, TqdmProgress
+from vigclips.safetext import log_text
 from vigclips.vision.settings import INFANT_CHOICES
 
 log = logging.getLogger("vigclips")
@@ -46,7 +47,7 @@ def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except VigclipsError as exc:
             if os.environ.get("VIGCLIPS_DEBUG") == "1":
                 raise
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {log_text(exc)}", err=True)  # one line, even for a file name with a line break in it
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted: nothing half-written was kept", err=True)
@@ -54,16 +55,24 @@ def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # an unexpected failure is still one line; the debug switch shows where
             if os.environ.get("VIGCLIPS_DEBUG") == "1":
                 raise
-            click.echo(f"error: internal error: {exc.__class__.__name__}: {exc} (set VIGCLIPS_DEBUG=1 for details)", err=True)
+            click.echo(f"error: internal error: {exc.__class__.__name__}: {log_text(exc)} (set VIGCLIPS_DEBUG=1 for details)",
+                       err=True)  # fmt: skip
             sys.exit(EXIT_FAILED)
 
     return wrapper
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Each message on one line: a line break in a file name or a note is shown as ``\\n``, never a forged log line."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return log_text(super().formatMessage(record))
+
+
 def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setFormatter(_OneLineFormatter("%(levelname)s: %(message)s"))
     logger = logging.getLogger("vigclips")
     logger.handlers = [h for h in logger.handlers if isinstance(h, logging.NullHandler)] + [handler]
     logger.setLevel(level)

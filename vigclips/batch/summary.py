@@ -19,7 +19,9 @@ from vigclips.fileio import atomic_write_text
 
 from vigclips.results.layout import SUMMARY_CSV, SUMMARY_HTML, TIMELINE_FILE
 from vigclips.results.moments import read_moments
+from vigclips.safetext import csv_cell, log_text
 from vigclips.timefmt import clock, local_now_text, utc_now
+
 SUMMARY_COLUMNS = ("recording", "folder", "status", "duration_s", "candidates", "top_score", "top_start_s", "top_end_s",
                    "top_reasons", "top_still", "time_s", "analysed_utc", "error")  # fmt: skip
 """Columns of ``summary.csv``: ``status`` is done / skipped (done by an earlier run, same content and settings) / failed;
@@ -116,13 +118,19 @@ def summary_rows(results: list[RecordingResult], out_root: Path) -> list[dict[st
     return rows
 
 
+def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` for ``summary.csv``: its text cells through :func:`~vigclips.safetext.csv_cell` (a file name or error
+    starting with ``=`` is shown as text by spreadsheets, not run as a formula); numbers as they are."""
+    return {k: csv_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
 def write_summary(out_root: Path, results: list[RecordingResult]) -> tuple[Path, Path]:
     """Write ``OUT/summary.csv`` and ``OUT/summary.html`` atomically (owner-only). Returns their paths."""
     rows = summary_rows(results, out_root)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(_csv_row(row) for row in rows)
     csv_path = atomic_write_text(out_root / SUMMARY_CSV, buffer.getvalue())
     html_path = atomic_write_text(out_root / SUMMARY_HTML, _summary_html(rows, [r.top_reasons for r in results], out_root))
     return csv_path, html_path
@@ -222,13 +230,18 @@ its top-ranked candidate; times are as the review page shows them.</p>
 
 
 def format_event(event: dict[str, Any]) -> str:
-    """One line a person can read, for the log and the terminal.
+    """One line a person can read, for the log and the terminal: a line break in a file name or an error is written as
+    ``\\n`` (:func:`~vigclips.safetext.log_text`), so one event is always one line and no line can be forged.
 
     Example:
         >>> format_event({"event": "recording_failed", "time_utc": "2026-11-25T02:00:00Z", "folder": "b", "finished": 2,
         ...               "total": 5, "error": "b.mp4: not a recording", "eta_s": None})
         '2026-11-25T02:00:00Z [2/5] b: FAILED: b.mp4: not a recording'
     """
+    return log_text(_event_text(event))
+
+
+def _event_text(event: dict[str, Any]) -> str:
     kind = event["event"]
     stamp = event.get("time_utc", utc_now())
     count = f"[{event['finished']}/{event['total']}] " if "total" in event else ""

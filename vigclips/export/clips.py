@@ -42,6 +42,7 @@ from vigclips.results.layout import (ANALYSIS_FILE, ANNOTATED_DIR, CLIPS_DIR, CO
 from vigclips.results.moments import PRINCIPLE_TITLES, PRINCIPLES, moment_records, read_moments, source_of
 from vigclips.results.records import MOMENT_ID, MomentRecord
 from vigclips.results.saved import load_saved
+from vigclips.safetext import csv_cell
 from vigclips.types import ClipSpec, MediaInfo
 
 log = logging.getLogger("vigclips")
@@ -127,11 +128,13 @@ def export_clips(
     if not info.has_video:  # refused before anything is made: no empty clips/ folder (#14)
         raise BadInputError(src, "is a sound recording: there are no pictures to cut clips from (the moments and their times "
                                  "are in moments.json, moments.vtt and the .eaf file)")  # fmt: skip
-    clips_dir = make_private_dir(moments_dir / CLIPS_DIR)
+    clips_dir = moments_dir / CLIPS_DIR
     plan = plan_clips(document, src, clips_dir, include_candidates)
     cues = None
-    if annotate and plan:
+    if annotate and plan:  # read before anything is made: a damaged signals.csv leaves no clips/ behind
         cues = read_cues(moments_dir / SIGNALS_FILE, bool(document.get("roles_swapped")))
+        _check_cues_cover(cues, plan, moments_dir / SIGNALS_FILE)
+    make_private_dir(clips_dir)
     progress.start(len(plan), "export")
     written: list[Path] = []
     rows: list[dict[str, Any]] = []
@@ -172,6 +175,17 @@ def export_clips(
     refresh_reports(moments_dir, document, src, cfg)
     log.info("%s: %d clip(s) written to %s", src.name, len(written), clips_dir)
     return written
+
+
+def _check_cues_cover(cues: CueTrack, plan: list[tuple[ClipSpec, MomentRecord]], path: Path) -> None:
+    """Refuse a ``signals.csv`` that ends before a moment to draw begins: cut short at a row's end, it would otherwise
+    draw the last row's cues over the whole teaching clip."""
+    last_s = float(cues.t_s[-1])
+    late = [(spec, m) for spec, m in plan if spec.start_s > last_s + 1.0]  # 1 s: far more than a tick
+    if late:
+        spec, moment = late[0]
+        raise ReviewFileError(path, f"ends at {last_s:.1f} s, before moment {moment.id} begins ({spec.start_s:.1f} s): cut "
+                                    "short? run `vigclips analyze` again")  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -324,21 +338,23 @@ def cut_clip(spec: ClipSpec, info: MediaInfo, cfg: ExportConfig) -> Path:
 
 
 def _manifest_row(spec: ClipSpec, moment: MomentRecord, document: dict[str, Any]) -> dict[str, Any]:
+    """One row of ``manifest.csv``; text cells through :func:`~vigclips.safetext.csv_cell` (a note or file name starting
+    with ``=`` is shown as text by spreadsheets, not run as a formula)."""
     source = source_of(document)
     return {
-        "clip_file": spec.output_path.name,
-        "moment_id": moment.id,
+        "clip_file": csv_cell(spec.output_path.name),
+        "moment_id": csv_cell(moment.id),
         "rank": moment.rank,
         "status": moment.status,
         "start_s": f"{spec.start_s:.3f}",
         "end_s": f"{spec.end_s:.3f}",
         "duration_s": f"{spec.end_s - spec.start_s:.3f}",
         "principles": "; ".join(_principle_titles(moment)),
-        "note": moment.note,
+        "note": csv_cell(moment.note),
         "score": moment.score,
-        "reasons": "; ".join(moment.reasons),
-        "source_file": source.file_name,
-        "source_sha256": source.sha256 or "",
+        "reasons": csv_cell("; ".join(moment.reasons)),
+        "source_file": csv_cell(source.file_name),
+        "source_sha256": csv_cell(source.sha256 or ""),
     }
 
 

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from vigclips.fileio import atomic_path
+from vigclips.safetext import plain_text
 from vigclips.timefmt import clock  # the review page's own time format
 
 SHEET_PAGE_IN = (11.69, 8.27)
@@ -48,7 +49,7 @@ def sheet_entry_text(entry: dict[str, Any]) -> list[tuple[str, str]]:
     if entry.get("principles"):
         out.append(("principles", "Shows: " + ", ".join(entry["principles"])))
     if entry.get("note"):
-        out.append(("note", str(entry["note"])))
+        out.append(("note", plain_text(str(entry["note"]))))  # no control characters or broken Unicode in a font's way
     return out
 
 
@@ -143,7 +144,7 @@ def _layout_pages(entries: list[dict[str, Any]], title: str) -> list[SheetPage]:
         fig = Figure(figsize=SHEET_PAGE_IN, dpi=SHEET_DPI)
         FigureCanvasAgg(fig)
         drawn: list[str] = []
-        heading = textwrap.shorten(title, 90, placeholder="…")
+        heading = textwrap.shorten(plain_text(title), 90, placeholder="…")
         heading = heading if len(pages) == 1 else f"{heading}  (page {number} of {len(pages)})"
         fig.text(_SHEET_MARGIN_IN / page_w, 1 - _SHEET_MARGIN_IN / page_h, heading, fontsize=15, weight="bold", va="top",
                  parse_math=False)  # fmt: skip

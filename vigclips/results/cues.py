@@ -71,12 +71,24 @@ def read_cues(path: Path, roles_swapped: bool = False) -> CueTrack:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ReviewFileError(path, "not found (teaching clips need the signals of the analysis)") from None
+    except (OSError, UnicodeDecodeError) as exc:  # a folder in its place, unreadable, or binary garbage
+        raise ReviewFileError(path, f"cannot be read as a signals table ({exc.__class__.__name__})") from None
     try:
         signals = read_signals_csv(text)
-    except (ValueError, IndexError) as exc:
-        raise ReviewFileError(path, f"not a signals table vigclips wrote ({exc})") from None
+    except (ValueError, IndexError) as exc:  # e.g. cut short in the middle of a row: that row has too few cells
+        raise ReviewFileError(path, f"not a signals table vigclips wrote ({_short(exc)}); run `vigclips analyze` again") from None
+    t_s = signals.t_s
+    if len(t_s) == 0:  # every analysis has ticks: a header alone was cut short
+        raise ReviewFileError(path, "holds no rows of signals (cut short?); run `vigclips analyze` again")
+    if not np.isfinite(t_s).all() or (len(t_s) > 1 and not (np.diff(t_s) > 0).all()):
+        raise ReviewFileError(path, "time_s must be numbers that increase from row to row; run `vigclips analyze` again")
     channels = {(_swapped_name(name) if roles_swapped else name): values for name, values in signals.channels.items()}
     return CueTrack(t_s=signals.t_s, channels=channels)
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _swapped_name(name: str) -> str:

@@ -4,13 +4,18 @@ The functions that change a document are pure (a new document comes back; the in
 everything a browser sends before anything is written (#6). :class:`DecisionStore` is the only writer used by the review
 page: it reads, checks the ``revision`` counter the page last saw, applies the change, and writes the file atomically, all
 under a lock, so a stale page or a second tab gets :class:`StaleRevisionError` instead of silently overwriting newer work.
+The page sends a :func:`revision_token` (the counter and a key of the analysis), so a page opened before the recording was
+analysed again is refused too, even when the new list's counter is the number it saw (issue 24).
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
+import json
 import math
+import re
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,15 +38,25 @@ class DecisionError(VigclipsError):
 
 
 class StaleRevisionError(DecisionError):
-    """The page based its change on an older ``revision`` than the file holds. HTTP 409: reload, nothing was overwritten."""
+    """The page based its change on an older ``revision`` than the file holds, or on another analysis of the recording.
+    HTTP 409: reload, nothing was overwritten."""
 
-    def __init__(self, expected: int, current: int) -> None:
+    def __init__(self, expected: int, current: int, *, reanalysed: bool = False) -> None:
         self.expected = expected
         self.current = current
+        if reanalysed:
+            super().__init__("the recording was analysed again since this page loaded its moments (the list is a new one); "
+                             "reload the page to see the new moments, then try again")  # fmt: skip
+            return
         super().__init__(
             f"these moments were changed elsewhere (another tab or window) since this page loaded them "
             f"(revision {expected}, now {current}); reload the page to see the newest decisions, then try again"
         )
+
+
+MAX_REVISION = 10**12
+"""Far more changes than a document will ever see; a larger ``revision`` in a request is refused as nonsense."""
+_REVISION_TOKEN = re.compile(r"(\d{1,13})-([0-9a-f]{12})")
 
 
 def recording_duration_s(document: dict[str, Any]) -> float:
@@ -52,17 +67,58 @@ def recording_duration_s(document: dict[str, Any]) -> float:
     return float(duration)
 
 
+def analysis_key(document: dict[str, Any]) -> str:
+    """Which analysis ``document`` holds the moments of: 12 hex digits that change with every analysis (its time, the
+    recording, the settings, the vigclips version) and never with a decision or a re-ranking.
+
+    A re-analysis replaces the moments: ``m01`` may then be a different span, and its ``revision`` may start again at 0.
+    Files of any vigclips have these keys (one without them still gets a key), so nothing new is stored.
+    """
+    source = document.get("source")
+    analysis = document.get("analysis")
+    basis = {
+        "created_utc": document.get("created_utc"),
+        "generator": document.get("generator"),
+        "sha256": source.get("sha256") if isinstance(source, dict) else None,
+        "config": analysis.get("config") if isinstance(analysis, dict) else None,
+    }
+    return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:12]
+
+
+def revision_token(document: dict[str, Any]) -> str:
+    """What the review page sends back with a change: ``"<revision>-<analysis key>"``, so a page opened before a
+    re-analysis is refused even when the new document's ``revision`` happens to be the number the page saw."""
+    return f"{int(document.get('revision', 0))}-{analysis_key(document)}"
+
+
 def check_revision(document: dict[str, Any], expected: Any) -> None:
-    """Raise :class:`StaleRevisionError` unless ``expected`` is the document's current ``revision``.
+    """Raise :class:`StaleRevisionError` unless ``expected`` names the document as it is now.
+
+    ``expected`` is a :func:`revision_token` (what the page sends: the revision and the analysis), or the bare ``revision``
+    number (a script that has just read the file; it checks the counter only).
 
     Raises:
-        DecisionError: ``expected`` is not an integer. StaleRevisionError: it is not the current revision.
+        DecisionError: ``expected`` is neither. StaleRevisionError: it is not the current revision, or of another analysis.
     """
-    if not isinstance(expected, int) or isinstance(expected, bool):
-        raise DecisionError(f"revision must be an integer (the one the page loaded), got {expected!r}")
     current = int(document.get("revision", 0))
+    if isinstance(expected, str):
+        match = _REVISION_TOKEN.fullmatch(expected)
+        if match is None:
+            raise DecisionError("revision must be the one the page loaded (reload the page)")
+        if match.group(2) != analysis_key(document):
+            raise StaleRevisionError(int(match.group(1)), current, reanalysed=True)
+        expected = int(match.group(1))
+    if not isinstance(expected, int) or isinstance(expected, bool):
+        raise DecisionError(f"revision must be an integer (the one the page loaded), got {_short_repr(expected)}")
+    if not 0 <= expected <= MAX_REVISION:
+        raise DecisionError(f"revision must be a whole number from 0 to {MAX_REVISION} (the one the page loaded)")
     if expected != current:
         raise StaleRevisionError(expected, current)
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value) if not isinstance(value, (int, float)) or isinstance(value, bool) or abs(value) < 10**15 else "an out-of-range number"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def apply_decision(

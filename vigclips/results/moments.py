@@ -23,7 +23,7 @@ from vigclips.errors import ReviewFileError
 from vigclips.fileio import atomic_write_text, locked
 from vigclips.timefmt import utc_now
 from vigclips.results.layout import MOMENTS_FILE, moments_lock_path
-from vigclips.results.records import MomentRecord, RecordError, SourceRecord
+from vigclips.results.records import MomentRecord, RecordError, SourceRecord, unicode_ok
 from vigclips.scoring import PRINCIPLES
 from vigclips.scoring.learn import NEGATIVE, POSITIVE, Example
 from vigclips.types import MediaInfo, Moment
@@ -140,6 +140,8 @@ def read_moments(path: Path) -> dict[str, Any]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReviewFileError(path, f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, or [[[[… nested beyond reading
+        raise ReviewFileError(path, f"not a moments.json vigclips can read ({exc.__class__.__name__})") from None
     validate_document(document, path)
     return document
 
@@ -187,6 +189,9 @@ def validate_document(document: Any, path: Path) -> None:
     for key in ("source", "summary", "moments"):
         if key not in document:
             raise ReviewFileError(path, f"missing key {key!r}")
+    revision = document.get("revision", 0)
+    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+        raise ReviewFileError(path, f"revision must be a whole number from 0, got {_short(revision)}")
     if not isinstance(document["moments"], list):
         raise ReviewFileError(path, "'moments' must be a list")
     try:
@@ -202,6 +207,36 @@ def validate_document(document: Any, path: Path) -> None:
         if source.duration_s is not None and record.end_s > source.duration_s + 0.5:
             raise ReviewFileError(path, f"moments[{i}] ({record.id}): ends at {record.end_s} s, after the recording "
                                         f"({source.duration_s} s)")  # fmt: skip
+    try:
+        problem = _unwritable(document, "")
+    except RecursionError:
+        problem = "nested too deeply to be a moments.json"
+    if problem:  # NaN (which Python's json reads) or broken text would fail only later, when a decision is saved
+        raise ReviewFileError(path, problem)
+
+
+def _unwritable(value: Any, where: str) -> str | None:
+    """The first value JSON cannot be written with (NaN, Infinity, an unpaired surrogate), named; ``None`` if there is none."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{where or 'the document'} must be a number, got {value} (NaN and Infinity are not numbers in moments.json)"
+    if isinstance(value, str) and not unicode_ok(value):
+        return f"{where or 'the document'} holds a broken character (an unpaired surrogate such as \\ud800)"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = _unwritable(key, where or "a key") or _unwritable(item, f"{where}.{key}" if where else str(key))
+            if problem:
+                return problem
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            problem = _unwritable(item, f"{where}[{i}]")
+            if problem:
+                return problem
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**15 else "a number of many digits"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def source_of(document: dict[str, Any]) -> SourceRecord:

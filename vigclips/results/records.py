@@ -286,12 +286,22 @@ class Decision:
         if "note" in changes:
             _check(isinstance(note, str), f"note must be text, got {type(note).__name__}")
             _check(len(note) <= MAX_NOTE_CHARS, f"note is {len(note)} characters; keep it under {MAX_NOTE_CHARS}")
+            _check(unicode_ok(note), "note holds a broken character (an unpaired surrogate such as \\ud800); type it again")
             note = note.strip()
         return cls(status=status, start_s=bounds.get("start_s"), end_s=bounds.get("end_s"), tags=tags, note=note)
 
     def to_json(self) -> dict[str, Any]:
         """The changes, without those left as they are."""
         return {f.name: _json_value(getattr(self, f.name)) for f in dataclasses.fields(self) if getattr(self, f.name) is not None}
+
+
+def unicode_ok(text: str) -> bool:
+    """True unless ``text`` holds an unpaired surrogate (JSON's ``"\\ud800"``), which no UTF-8 file can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _seconds(name: str, value: Any) -> float:

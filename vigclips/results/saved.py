@@ -12,6 +12,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import zipfile
+import zlib
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -104,15 +106,40 @@ def read_analysis(path: Path) -> SavedAnalysis:
     except FileNotFoundError:
         raise ReviewFileError(path, "not found: this folder was analysed by an older vigclips; run `vigclips analyze` again "
                                     "to re-rank it") from None  # fmt: skip
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-        raise ReviewFileError(path, f"cannot read the saved analysis ({exc.__class__.__name__}); "
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile, zlib.error) as exc:
+        # A truncated or damaged file fails in the zip directory, in a member's compressed data, or in its header.
+        raise ReviewFileError(path, f"cannot read the saved analysis (damaged or cut short: {exc.__class__.__name__}); "
                                     "run `vigclips analyze` again") from None  # fmt: skip
     if not isinstance(key, dict) or key.get("format") != CACHE_FORMAT:
         raise ReviewFileError(path, f"saved analysis of format {key.get('format') if isinstance(key, dict) else key!r}; "
                                     f"this vigclips reads format {CACHE_FORMAT}")  # fmt: skip
+    problem = _shape_problem(num, den, t_s, names, matrix, bounds, labels)
+    if problem:  # ranking NaN times would "find" nothing and say so with exit 0: refuse instead
+        raise ReviewFileError(path, f"{problem}; run `vigclips analyze` again")
     signals = Signals(tick_hz=Fraction(num, den), t_s=t_s, channels={n: matrix[i] for i, n in enumerate(names)})
     segments = [VocalSegment(float(a), float(b), label) for (a, b), label in zip(bounds, labels, strict=True)]
     return SavedAnalysis(signals=signals, segments=segments, key=key)
+
+
+def _shape_problem(num: int, den: int, t_s: np.ndarray, names: list[str], matrix: np.ndarray, bounds: np.ndarray,
+                   labels: list[str]) -> str | None:  # fmt: skip
+    """What is wrong with the arrays of a saved analysis (the field named), or ``None``: the one timebase must be finite
+    and increasing, every channel one value per tick, every vocal segment a finite span."""
+    if num <= 0 or den <= 0:
+        return f"tick_hz must be a positive rate, got {num}/{den}"
+    if t_s.ndim != 1 or not np.issubdtype(t_s.dtype, np.number):
+        return f"t_s must be one list of times, got shape {t_s.shape}"
+    if not np.isfinite(t_s).all():
+        return f"t_s holds {int(np.count_nonzero(~np.isfinite(t_s)))} time(s) that are not numbers (NaN or infinite)"
+    if len(t_s) > 1 and not (np.diff(t_s) > 0).all():
+        return "t_s must increase from tick to tick"
+    if matrix.ndim != 2 or matrix.shape != (len(names), len(t_s)) or not np.issubdtype(matrix.dtype, np.number):
+        return f"channels must be {len(names)} channel(s) of {len(t_s)} tick(s), got shape {matrix.shape}"
+    if bounds.ndim != 2 or bounds.shape[1:] != (2,) or len(bounds) != len(labels) or not np.issubdtype(bounds.dtype, np.number):
+        return f"segment_bounds_s must be {len(labels)} (start, end) pair(s), got shape {bounds.shape}"
+    if not np.isfinite(bounds).all() or (len(bounds) and not (bounds[:, 1] >= bounds[:, 0]).all()):
+        return "segment_bounds_s must be finite spans that end after they start"
+    return None
 
 
 def load_analysis(folder: Path, document: dict[str, Any]) -> SavedAnalysis:

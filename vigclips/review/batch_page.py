@@ -24,6 +24,7 @@ from vigclips.errors import BadInputError, ReviewFileError, VigclipsError
 from vigclips.results.layout import MOMENTS_FILE, SUMMARY_CSV
 from vigclips.results.moments import read_moments
 from vigclips.review.server import HOST, STATIC_DIR, ReviewServer, _Handler, _Server, prepare_review
+from vigclips.safetext import from_csv_cell
 
 _RECORDING_PATH = re.compile(r"^/r/([^/]{1,255})(/.*)?$")
 
@@ -137,7 +138,8 @@ def _status_words(n: int, counts: dict[str, int]) -> str:
 def _failed_in_summary(folder: Path) -> list[dict[str, str]]:
     try:
         with open(folder / SUMMARY_CSV, newline="", encoding="utf-8") as fh:
-            return [r for r in csv.DictReader(fh) if r.get("status") == "failed"]
+            rows = [{k: from_csv_cell(v) if isinstance(v, str) else v for k, v in r.items()} for r in csv.DictReader(fh)]
+            return [r for r in rows if r.get("status") == "failed"]
     except (OSError, csv.Error, UnicodeDecodeError):
         return []
 

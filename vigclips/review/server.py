@@ -48,7 +48,7 @@ from vigclips.errors import BadInputError, VigclipsError
 from vigclips.export import export_clips
 from vigclips.report.timeline import AXES_X_FRAC
 from vigclips.results.cues import read_cues
-from vigclips.results.decisions import DecisionError, DecisionStore, StaleRevisionError, added_min_s
+from vigclips.results.decisions import DecisionError, DecisionStore, StaleRevisionError, added_min_s, revision_token
 from vigclips.results.folder import locate_source
 from vigclips.results.layout import (ANNOTATED_DIR, CLIPS_DIR, CONTACT_SHEET_FILE, SIGNALS_FILE, TIMELINE_FILE, preview_path,
                                      recording_preview_path)
@@ -182,6 +182,7 @@ class ReviewServer:
         duration_s = float(document["source"].get("duration_s") or 0.0)
         return {
             "document": {**document, "moments": moments},
+            "revision_token": revision_token(document),  # what the page sends back: this revision of this analysis
             "recording_url": self.file_url(recording) if (self.folder / recording).is_file() else None,
             "timeline_url": self.file_url(TIMELINE_FILE) if (self.folder / TIMELINE_FILE).is_file() else None,
             "principles": [{"key": p, "title": PRINCIPLE_TITLES[p]} for p in PRINCIPLES],
@@ -304,7 +305,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _json(self, status: int, payload: Any) -> None:
-        self._send(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
+        try:
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # an unpaired surrogate a request sent, named in the answer: as \ud800, still JSON
+            body = json.dumps(payload).encode("ascii")
+        self._send(status, body, "application/json; charset=utf-8")
 
     def _error(self, status: int, message: str) -> None:
         self._json(status, {"error": message, "status": status})
@@ -349,11 +354,11 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         try:
             payload = json.loads(raw.decode("utf-8")) if raw else {}
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            self._error(HTTPStatus.BAD_REQUEST, "request body must be JSON")
-            return None
         except RecursionError:  # e.g. 60 KB of "[[[[": no decision is nested at all
             self._error(HTTPStatus.BAD_REQUEST, "request body is nested too deeply")
+            return None
+        except ValueError:  # not UTF-8, not JSON, or a number of thousands of digits (Python refuses to read it)
+            self._error(HTTPStatus.BAD_REQUEST, "request body must be JSON, its numbers of an ordinary size")
             return None
         if not isinstance(payload, dict):
             self._error(HTTPStatus.BAD_REQUEST, "request body must be a JSON object")

@@ -9,6 +9,7 @@ Hand-set weights come from :class:`~vigclips.scoring.settings.ScoringConfig`; le
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,9 @@ def load_weights(cfg: ScoringConfig) -> tuple[dict[str, float], float | None]:
         if missing:
             raise ValueError(f"missing coefficient for {missing[0]}")
         intercept = float(data["intercept"])
+        unusable = [name for name, value in [*coef.items(), ("intercept", intercept)] if not math.isfinite(value)]
+        if unusable:  # NaN would rank every candidate equal (and fail when saved): a damaged or hand-edited file
+            raise ValueError(f"{unusable[0]} must be a number, got {coef.get(unusable[0], intercept)}")
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(path, f"not a learned weights file ({exc})") from None
     _WEIGHTS_CACHE[key] = (coef, intercept)

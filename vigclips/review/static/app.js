@@ -62,7 +62,9 @@
 
   function change(path, fields) {
     queue = queue.then(async () => {
-      const payload = await request("POST", path, Object.assign({ revision: state.doc.revision }, fields));
+      // The token names this revision of this analysis: after a re-analysis the server refuses it (reload), never
+      // applying the change to a new moment that happens to have the same id.
+      const payload = await request("POST", path, Object.assign({ revision: state.revisionToken }, fields));
       applyState(payload);
       $("saved").textContent = "Saved " + new Date().toLocaleTimeString();
       return payload;
@@ -84,6 +86,7 @@
   function applyState(payload) {
     if (!payload || !payload.document) return;
     state.doc = payload.document;
+    state.revisionToken = payload.revision_token;
     state.principles = payload.principles;
     state.duration = Number(state.doc.source.duration_s) || 0;
     state.fps = parseFps(state.doc.source.fps);
