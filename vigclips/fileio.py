@@ -26,10 +26,12 @@ def make_private_dir(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_path(final_path: Path) -> Iterator[Path]:
+def atomic_path(final_path: Path, *, tmp_suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``final_path``; on success it is made private and renamed into place.
 
-    On any exception the temporary file is removed and ``final_path`` is left as it was.
+    On any exception the temporary file is removed and ``final_path`` is left as it was. The temporary name is hidden and
+    ends with ``tmp_suffix``: by default ``.part<final suffix>`` (for tools that pick a format by the name's ending); a
+    writer that names its format itself passes ``".part"``, so a file a killed run leaves never looks playable.
 
     Example:
         >>> with atomic_path(Path("/tmp/x.csv")) as tmp:  # doctest: +SKIP
@@ -37,7 +39,8 @@ def atomic_path(final_path: Path) -> Iterator[Path]:
     """
     final_path = Path(final_path)
     make_private_dir(final_path.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final_path.name}.", suffix=".part" + final_path.suffix, dir=final_path.parent)
+    suffix = ".part" + final_path.suffix if tmp_suffix is None else tmp_suffix
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final_path.name}.", suffix=suffix, dir=final_path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
