@@ -89,3 +89,86 @@ def test_24_6_a_killed_annotated_export_leaves_nothing_playable_and_the_next_exp
     export_clips(folder, contact_sheet=False)
     hidden = [p.relative_to(clips) for p in clips.rglob(".*")]
     assert hidden == []  # every leftover of the killed run is gone
+
+
+@pytest.fixture()
+def hostile_ids_pass_validation(monkeypatch):
+    """Let any id through validation on read, to show the second line of defence on its own."""
+    import re
+
+    import vigclips.results.records as records
+
+    monkeypatch.setattr(records, "MOMENT_ID", re.compile(r".{1,200}", re.S))
+
+
+def test_24_3_a_hostile_moment_id_cannot_make_export_write_outside_the_folder(lavfi_clip, tmp_path, hostile_ids_pass_validation):
+    from vigclips.errors import UnsafePathError
+    from vigclips.export import export_clips
+
+    video = lavfi_clip("hostile_id.mp4", seconds=2.0)
+    victim = tmp_path / "victim"
+    victim.mkdir(mode=0o755)
+    victim.chmod(0o755)
+    modes = {p: p.stat().st_mode & 0o777 for p in (tmp_path, victim)}
+    folder = _review_folder(tmp_path / "out" / "rec", video, [("m01", 0.2, 1.5, "confirmed")])
+    _hand_edit(folder, lambda doc: doc["moments"][0].update(id="x/../../../../victim/pwned"))
+    with pytest.raises(UnsafePathError, match="leads outside"):
+        export_clips(folder, contact_sheet=False)
+    assert list(victim.iterdir()) == [] and not list(tmp_path.rglob("pwned*"))
+    assert {p: p.stat().st_mode & 0o777 for p in modes} == modes  # no folder on the way was chmod-ed
+
+
+def test_24_3_a_hostile_moment_id_cannot_make_the_previews_write_outside(lavfi_clip, tmp_path, hostile_ids_pass_validation):
+    from vigclips.errors import UnsafePathError
+    from vigclips.results.moments import read_moments
+    from vigclips.results.previews import ensure_previews
+
+    video = lavfi_clip("hostile_preview.mp4", seconds=2.0)
+    folder = _review_folder(tmp_path / "out" / "rec", video, [("m01", 0.2, 1.5, "candidate")])
+    _hand_edit(folder, lambda doc: doc["moments"][0].update(id="../../../escaped"))
+    with pytest.raises(UnsafePathError):
+        ensure_previews(folder, read_moments(folder), video)
+    assert not list(tmp_path.rglob("escaped*"))
+
+
+def test_24_3_a_hand_edited_still_outside_the_folder_is_never_copied_or_served(lavfi_clip, tmp_path):
+    from vigclips.export import export_clips
+    from vigclips.review.server import ReviewServer
+
+    video = lavfi_clip("hostile_still.mp4", seconds=2.0)
+    (tmp_path / "secret.jpg").write_bytes(b"family address")
+    folder = _review_folder(tmp_path / "out" / "rec", video, [("m01", 0.2, 1.5, "confirmed")])
+    _hand_edit(folder, lambda doc: doc["moments"][0].update(still="../../secret.jpg", preview="../../secret.jpg",
+                                                             details={"best_still_t_s": 1.0}))
+    export_clips(folder, stills=True, contact_sheet=False)
+    copied = list((folder / "clips" / "stills").iterdir())
+    assert len(copied) == 1 and copied[0].read_bytes() != b"family address"  # cut from the recording instead
+    state = ReviewServer(folder, listen=False).page_state()
+    assert state["document"]["moments"][0]["still_url"] is None
+
+
+def test_24_3_make_private_dir_chmods_only_the_folders_it_made(tmp_path):
+    from vigclips.fileio import make_private_dir
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    tmp_path.chmod(0o755)
+    made = make_private_dir(shared / "new" / ".." / "other" / "deep")
+    assert made == shared / "new" / ".." / "other" / "deep" and (shared / "other" / "deep").is_dir()
+    assert shared.stat().st_mode & 0o777 == 0o755 and tmp_path.stat().st_mode & 0o777 == 0o755
+    assert (shared / "other").stat().st_mode & 0o777 == 0o700 and (shared / "other" / "deep").stat().st_mode & 0o777 == 0o700
+    make_private_dir(shared / "new" / "..")  # names an existing folder: left as it is
+    assert shared.stat().st_mode & 0o777 == 0o755
+
+
+def test_24_3_inside_refuses_names_that_leave_the_folder(tmp_path):
+    from vigclips.errors import UnsafePathError
+    from vigclips.fileio import inside
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "link").symlink_to(tmp_path)
+    assert inside(tmp_path / "out", "stills/m01.jpg") == tmp_path / "out" / "stills" / "m01.jpg"
+    for name in ("../x", "a/../../x", "/etc/passwd", "", ".", "link/x"):
+        with pytest.raises(UnsafePathError):
+            inside(tmp_path / "out", name)

@@ -11,17 +11,51 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from vigclips.errors import UnsafePathError
+
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
 
 
 def make_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) if needed; folders we create are owner-only."""
+    """Create ``path`` (and parents) if needed; folders we create are owner-only, and only those.
+
+    The path is resolved first (``..`` and symlinks), and each missing folder is made one by one: only a folder this call
+    made is chmod-ed, never one that existed (or that another process made meanwhile), wherever the path leads (#24).
+    """
     path = Path(path)
-    missing = [p for p in [path, *path.parents] if not p.exists()]
-    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
-    for p in missing:
-        os.chmod(p, PRIVATE_DIR_MODE)
+    target = path.resolve()
+    for folder in [*reversed(target.parents), target]:
+        if folder.is_dir():
+            continue
+        try:
+            os.mkdir(folder, PRIVATE_DIR_MODE)
+        except FileExistsError:
+            if folder.is_dir() or folder != target:
+                continue  # made meanwhile by someone else (not ours to chmod), or a file: its child's mkdir says so
+            raise
+        os.chmod(folder, PRIVATE_DIR_MODE)  # mkdir's mode is filtered by the umask
+    return path
+
+
+def inside(folder: Path, name: str | os.PathLike[str]) -> Path:
+    """``folder / name``, checked to stay inside ``folder`` once ``..`` and symlinks are resolved: for every path built from
+    a file's content (moment ids, a recording's name, the ``still`` field of ``moments.json``), a second line of defence
+    behind validation on read (#24).
+
+    Raises:
+        UnsafePathError: ``name`` is absolute, empty, or leads outside ``folder`` (or is ``folder`` itself).
+
+    Example:
+        >>> inside(Path("/out/play"), "stills/m01.jpg")
+        PosixPath('/out/play/stills/m01.jpg')
+    """
+    folder = Path(folder)
+    path = folder / name
+    base = folder.resolve()
+    target = path.resolve()
+    if not os.fspath(name) or Path(name).is_absolute() or target == base or not target.is_relative_to(base):
+        raise UnsafePathError(path, f"leads outside {folder} (a name taken from a file); refused")
     return path
 
 

@@ -26,10 +26,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.config import ExportConfig, PipelineConfig
-from vigclips.errors import BadInputError, ExportError, ReviewFileError
+from vigclips.errors import BadInputError, ExportError, ReviewFileError, UnsafePathError
 from vigclips.export.sheet import sheet_page_paths, write_contact_sheet
 from vigclips.export.teaching import TEMP_MARK, render_teaching_clip
-from vigclips.fileio import LockBusy, atomic_path, atomic_write_bytes, atomic_write_text, locked, make_private_dir
+from vigclips.fileio import LockBusy, atomic_path, atomic_write_bytes, atomic_write_text, inside, locked, make_private_dir
 from vigclips.media import ClipEncoding, build_clip_args, extract_still, probe, run_ffmpeg
 from vigclips.progress import NullProgress, Progress
 from vigclips.report.edl import write_edl
@@ -82,7 +82,8 @@ def plan_clips(document: dict[str, Any], source: Path, clips_dir: Path,
     wanted = {"confirmed", "candidate"} if include_candidates else {"confirmed"}
     chosen = sorted((m for m in moment_records(document) if m.status in wanted), key=lambda m: float(m.start_s))
     stem = source_of(document).stem
-    return [(ClipSpec(source, float(m.start_s), float(m.end_s), clips_dir / clip_file_name(stem, m)), m) for m in chosen]
+    # Names come from moments.json (ids, the recording's name): each is checked to stay in clips/ before anything is cut.
+    return [(ClipSpec(source, float(m.start_s), float(m.end_s), inside(clips_dir, clip_file_name(stem, m))), m) for m in chosen]
 
 
 def export_clips(
@@ -149,10 +150,10 @@ def export_clips(
                 rows.append(_manifest_row(spec, moment, document))
                 if cues is not None:
                     render_teaching_clip(spec.output_path, moment, cues,
-                                         make_private_dir(clips_dir / ANNOTATED_DIR) / spec.output_path.name)  # fmt: skip
+                                         inside(make_private_dir(clips_dir / ANNOTATED_DIR), spec.output_path.name))  # fmt: skip
                 still = None
                 if stills or contact_sheet:
-                    still = _still_for(moment, moments_dir, info, still_dir / (spec.output_path.stem + ".jpg"))
+                    still = _still_for(moment, moments_dir, info, inside(still_dir, spec.output_path.stem + ".jpg"))
                 still_files.append(still)
                 progress.advance(1)
         finally:
@@ -215,8 +216,10 @@ def _still_for(moment: MomentRecord, moments_dir: Path, info: MediaInfo, output:
     existing = moment.still
     make_private_dir(output.parent)
     if existing and isinstance(best_t_s, (int, float)) and start_s <= best_t_s <= end_s:
-        still = (moments_dir / existing).resolve()
-        if still.is_file() and still.is_relative_to(moments_dir.resolve()):
+        still = None
+        with contextlib.suppress(UnsafePathError):  # a hand edit's "../../x": cut a still from the recording instead
+            still = inside(moments_dir, existing)
+        if still is not None and still.is_file():
             atomic_write_bytes(output, still.read_bytes())
             return output
     if not info.has_video:
