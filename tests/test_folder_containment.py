@@ -172,3 +172,29 @@ def test_24_3_inside_refuses_names_that_leave_the_folder(tmp_path):
     for name in ("../x", "a/../../x", "/etc/passwd", "", ".", "link/x"):
         with pytest.raises(UnsafePathError):
             inside(tmp_path / "out", name)
+
+
+def test_24_9_a_symlinked_recording_folder_is_refused_in_one_line_and_left_as_it_is(lavfi_clip, tmp_path):
+    from click.testing import CliRunner
+
+    from vigclips.cli import main
+    from vigclips.errors import BadInputError
+    from vigclips.results.folder import swap_in_folder
+
+    video = lavfi_clip("linked.mp4", seconds=2.0)
+    encrypted = _review_folder(tmp_path / "encrypted" / "linked", video, [("m01", 0.2, 1.5, "candidate")])
+    before = (encrypted / "moments.json").read_bytes()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "linked").symlink_to(encrypted, target_is_directory=True)
+    result = CliRunner().invoke(main, ["analyze", str(video), "-o", str(out), "--force"])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and f"is a link to {encrypted}" in lines[0] and f"-o {encrypted.parent}" in lines[0]
+    assert (out / "linked").is_symlink() and sorted(p.name for p in out.iterdir()) == ["linked"]  # no .old-*, no partial
+    assert (encrypted / "moments.json").read_bytes() == before
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(BadInputError, match="is a link to"):  # and again at the swap
+        swap_in_folder(work, out / "linked", force=True)
+    assert (out / "linked").is_symlink() and work.is_dir()

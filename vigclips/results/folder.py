@@ -129,10 +129,27 @@ def review_work_problem(final_dir: Path) -> str | None:
 
 def refuse_to_lose_review_work(final_dir: Path, force: bool) -> None:
     """Raise :class:`BadInputError` if ``final_dir`` holds a guider's work (see :func:`review_work_problem`) and ``force``
-    is false. ``analyze`` and ``batch`` check this before the long analysis, and :func:`swap_in_folder` again at the end."""
+    is false, or is a symbolic link (:func:`refuse_symlinked_folder`, even with ``force``). ``analyze`` and ``batch`` check
+    this before the long analysis, and :func:`swap_in_folder` again at the end."""
+    refuse_symlinked_folder(final_dir)
     problem = None if force else review_work_problem(final_dir)
     if problem:
         raise BadInputError(final_dir, problem)
+
+
+def refuse_symlinked_folder(final_dir: Path) -> None:
+    """Raise :class:`BadInputError` if ``final_dir`` is a symbolic link (e.g. to a folder on an encrypted volume).
+
+    Re-analysis replaces the folder whole by renames beside it: through a link that would put the new folder on the link's
+    own disk (outside the encrypted volume) and leave the link as a hidden ``.old-*`` entry. Refused rather than followed;
+    the message names the ``-o`` folder that puts the results where the link leads (the review page and export follow
+    links as they are) (#24).
+    """
+    final_dir = Path(final_dir)
+    if final_dir.is_symlink():
+        target = Path(os.path.realpath(final_dir))
+        raise BadInputError(final_dir, f"is a link to {target}, and re-analysis replaces the folder whole: analyse with "
+                                       f"-o {target.parent} to write there, or remove the link")  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -168,6 +185,7 @@ def swap_in_folder(work_dir: Path, final_dir: Path, *, force: bool = False) -> N
         BadInputError: the old folder holds review work (or an unreadable ``moments.json``) and ``force`` is false.
     """
     work_dir, final_dir = Path(work_dir), Path(final_dir)
+    refuse_symlinked_folder(final_dir)  # again: a link may have been made while the analysis ran
     with moments_locked(final_dir):
         problem = review_work_problem(final_dir)
         if problem and not force:
