@@ -198,3 +198,126 @@ def test_24_9_a_symlinked_recording_folder_is_refused_in_one_line_and_left_as_it
     with pytest.raises(BadInputError, match="is a link to"):  # and again at the swap
         swap_in_folder(work, out / "linked", force=True)
     assert (out / "linked").is_symlink() and work.is_dir()
+
+
+def _server_folder(folder: Path, revision: int = 0) -> Path:
+    moments = [{"id": "m01", "rank": 1, "start_s": 1.0, "end_s": 3.0, "score": 0.4, "reasons": ["r"], "status": "candidate"}]
+    folder.mkdir(parents=True, exist_ok=True)
+    write_moments(folder / "moments.json", {"version": 1, "revision": revision, "summary": {}, "moments": moments,
+                                            "source": {"file_name": "rec.mp4", "duration_s": 10.0, "fps": "25/1"}})
+    return folder
+
+
+def test_24_8_saving_and_exporting_put_no_lock_beside_the_recording_folder(lavfi_clip, tmp_path):
+    from vigclips.export import export_clips
+    from vigclips.results.decisions import DecisionStore
+
+    video = lavfi_clip("locks_inside.mp4", seconds=2.0)
+    folder = _review_folder(tmp_path / "out" / "rec", video, [("m01", 0.2, 1.5, "candidate")])
+    DecisionStore(folder).decide(0, "m01", {"status": "confirmed"})
+    export_clips(folder, contact_sheet=False)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["rec"]  # the parent is never written to
+    assert {".moments.lock", ".export.lock"} <= {p.name for p in folder.iterdir()}
+
+
+@pytest.fixture()
+def read_only_parent(tmp_path):
+    """``parent/rec``: ``rec`` writable, ``parent`` read-only (bind mounts; root only, skips elsewhere)."""
+    parent = tmp_path / "parent"
+    parent.mkdir()
+    mounted: list[Path] = []
+
+    def mount(*args: str) -> None:
+        result = subprocess.run(["mount", *args], capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount here ({result.stderr.strip() or 'not root'}): the read-only parent needs it")
+
+    try:
+        mount("-t", "tmpfs", "-o", "size=20m,mode=0700", "tmpfs", str(parent))
+        mounted.append(parent)
+        folder = _server_folder(parent / "rec")
+        mount("--bind", str(folder), str(folder))
+        mounted.insert(0, folder)
+        mount("-o", "remount,bind,ro", str(parent))
+        with pytest.raises(OSError):
+            (parent / "probe").write_text("x")
+        yield folder
+    finally:
+        for point in mounted:
+            subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def test_24_8_a_writable_folder_in_a_read_only_parent_can_be_saved_to(read_only_parent):
+    import urllib.request
+
+    from vigclips.review.server import TOKEN_HEADER, ReviewServer
+    from vigclips.results.moments import read_moments
+
+    server = ReviewServer(read_only_parent).start()
+    try:
+        request = urllib.request.Request(f"http://127.0.0.1:{server.port}/api/moments/m01", method="POST",
+                                         data=json.dumps({"revision": 0, "status": "confirmed"}).encode(),
+                                         headers={TOKEN_HEADER: server.token, "Content-Type": "application/json"})  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        assert status == 200
+        assert read_moments(read_only_parent)["moments"][0]["status"] == "confirmed"
+    finally:
+        server.stop()
+
+
+def test_24_8_a_save_that_arrives_during_a_swap_waits_and_lands_on_the_new_folder_as_a_409(tmp_path, monkeypatch):
+    import threading
+
+    import vigclips.results.folder as folder_module
+    from vigclips.results.decisions import DecisionStore, StaleRevisionError
+    from vigclips.results.moments import read_moments
+
+    folder = _server_folder(tmp_path / "out" / "rec", revision=3)  # the page loaded revision 3
+    work = _server_folder(tmp_path / "out" / ".rec.partial-1")
+    outcome: list[object] = []
+    writer = threading.Thread(target=lambda: outcome.append(_try(lambda: DecisionStore(folder).decide(3, "m01",
+                                                                                                       {"status": "rejected"}))))
+    real_rename = folder_module._rename_folder
+
+    def rename_slowly(old: Path, new: Path) -> None:
+        assert (old / ".replacing").exists()  # checked, marked, and its lock let go (Windows renames no open folder)
+        writer.start()  # a save from the page arrives now, between the check and the rename
+        time.sleep(0.5)
+        assert outcome == []  # it waits for the new folder...
+        real_rename(old, new)
+
+    monkeypatch.setattr(folder_module, "_rename_folder", rename_slowly)
+    folder_module.swap_in_folder(work, folder)
+    writer.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], StaleRevisionError)  # ...where the revision moved on: reload
+    document = read_moments(folder)
+    assert document["revision"] == 4 and document["moments"][0]["status"] == "candidate"
+    assert not (folder / ".replacing").exists()
+    assert DecisionStore(folder).decide(4, "m01", {"status": "confirmed"})["moments"][0]["status"] == "confirmed"
+
+
+def _try(action):
+    try:
+        return action()
+    except Exception as exc:  # handed to the test's thread
+        return exc
+
+
+def test_24_8_a_swap_killed_after_marking_the_folder_does_not_block_saves(tmp_path):
+    from vigclips.results.decisions import DecisionStore
+    from vigclips.results.folder import discard_stale_work
+
+    folder = _server_folder(tmp_path / "out" / "rec")
+    (folder / ".replacing").touch()  # killed between the check and the rename: no swap lock is held
+    assert DecisionStore(folder).decide(0, "m01", {"status": "confirmed"})["revision"] == 1
+    assert not (folder / ".replacing").exists()
+    # killed between the two renames: the old folder, marked, is put back and unmarked
+    (folder / ".replacing").touch()
+    os.replace(folder, tmp_path / "out" / ".rec.old-1234")
+    discard_stale_work(tmp_path / "out")
+    assert folder.is_dir() and not (folder / ".replacing").exists()
+    assert DecisionStore(folder).decide(1, "m01", {"status": "rejected"})["revision"] == 2

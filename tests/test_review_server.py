@@ -280,7 +280,7 @@ def test_files_written_by_the_server_stay_private(server):
     from vigclips.results.layout import moments_lock_path
     from vigclips.results.moments import moments_locked
 
-    with moments_locked(server.folder):  # the lock lies beside the folder (the folder is swapped by renames)
+    with moments_locked(server.folder):  # the lock lies inside the folder (#24)
         assert (os.stat(moments_lock_path(server.folder)).st_mode & 0o077) == 0
 
 

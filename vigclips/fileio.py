@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,8 +109,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
 
 
 # ----------------------------------------------------------------------------------------------------------------------
-# Locks (#13, #14): one portable implementation (filelock: fcntl on Linux and macOS, msvcrt on Windows). The kernel drops a
-# lock when its holder dies, however it dies, so "I could take the lock" proves the holder is gone.
+# Locks (#13, #14, #24): one portable implementation (fcntl.flock on Linux and macOS, msvcrt.locking on Windows). The kernel
+# drops a lock when its holder dies, however it dies, so "I could take the lock" proves the holder is gone. Written here
+# rather than with filelock, which (since 4.0) creates a lock's missing folder: a lock inside a recording's folder taken
+# just while an analysis swaps that folder would bring back an empty folder of the same name and break the swap.
+
+_LOCK_POLL_S = 0.05
 
 
 @contextlib.contextmanager
@@ -117,7 +122,7 @@ def locked(path: Path, timeout_s: float = -1, *, remove: bool = False) -> Iterat
     """Hold an exclusive lock on the lock file ``path`` (created owner-only) for the ``with`` block.
 
     Args:
-        path: the lock file; its folder must exist.
+        path: the lock file; its folder must exist (it is never created: ``FileNotFoundError``).
         timeout_s: give up after this long with :class:`LockBusy` (-1 waits for ever, 0 does not wait).
         remove: delete the lock file after releasing it. Only for locks nobody waits on (owner locks that others merely
             test): a waiter could otherwise hold the lock of a deleted file while a newcomer locks a new one.
@@ -126,20 +131,54 @@ def locked(path: Path, timeout_s: float = -1, *, remove: bool = False) -> Iterat
         >>> with locked(Path("/tmp/x.lock")):  # doctest: +SKIP
         ...     ...
     """
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(os.fspath(path), mode=PRIVATE_FILE_MODE, thread_local=False)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE_MODE)
     try:
-        lock.acquire(timeout=timeout_s)
-    except Timeout:
-        raise LockBusy(path) from None
-    try:
-        yield
+        deadline = None if timeout_s < 0 else time.monotonic() + timeout_s
+        while not _try_lock(fd):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise LockBusy(path)
+            time.sleep(_LOCK_POLL_S)
+        try:
+            yield
+        finally:
+            _unlock(fd)
     finally:
-        lock.release()
+        os.close(fd)
         if remove:
             with contextlib.suppress(OSError):
                 os.unlink(path)
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the lock of ``fd`` without waiting; False if another open file (any process, or this one) holds it."""
+    if os.name == "nt":
+        import msvcrt
+
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # the first byte stands for the whole file
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if os.name == "nt":
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class LockBusy(Exception):
