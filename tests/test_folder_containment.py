@@ -76,7 +76,8 @@ def test_24_6_a_killed_annotated_export_leaves_nothing_playable_and_the_next_exp
 
     video = lavfi_clip("annotate_kill.mp4", seconds=3.0)
     folder = _review_folder(tmp_path / "out" / "rec", video, [("m01", 0.2, 2.8, "confirmed")])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])}
+    checkout = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([checkout, os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-c", _KILLED_EXPORT, str(folder)], env=env, capture_output=True, timeout=120)
     assert done.returncode == -9, done.stderr.decode()[-2000:]
     clips = folder / "clips"
