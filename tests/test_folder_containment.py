@@ -322,3 +322,24 @@ def test_24_8_a_swap_killed_after_marking_the_folder_does_not_block_saves(tmp_pa
     discard_stale_work(tmp_path / "out")
     assert folder.is_dir() and not (folder / ".replacing").exists()
     assert DecisionStore(folder).decide(1, "m01", {"status": "rejected"})["revision"] == 2
+
+
+def test_24_8_a_folder_whose_lock_cannot_be_written_is_refused_in_one_line_by_the_swap(tmp_path, monkeypatch):
+    import vigclips.results.moments as moments_module
+    from vigclips.errors import OutputError
+    from vigclips.results.folder import swap_in_folder
+    from vigclips.results.moments import read_moments
+
+    folder = _server_folder(tmp_path / "out" / "rec", revision=2)
+    work = _server_folder(tmp_path / "out" / ".rec.partial-1")
+    real_locked = moments_module.locked
+
+    def read_only(path, *args, **kwargs):  # as a read-only folder answers (root may write anywhere, so it is faked)
+        if Path(path).name == ".moments.lock":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_locked(path, *args, **kwargs)
+
+    monkeypatch.setattr(moments_module, "locked", read_only)
+    with pytest.raises(OutputError, match=r"rec: cannot be replaced: its lock cannot be written \(permission denied\)"):
+        swap_in_folder(work, folder)
+    assert read_moments(folder)["revision"] == 2 and work.is_dir()

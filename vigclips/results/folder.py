@@ -208,7 +208,12 @@ def swap_in_folder(work_dir: Path, final_dir: Path, *, force: bool = False) -> N
     with locked(swap_lock_path(final_dir)):  # the module docstring tells how this and the folder's own lock work together
         if final_dir.exists():
             marker = final_dir / REPLACING_FILE
-            with moments_locked(final_dir, swapping=True):
+            with contextlib.ExitStack() as stack:
+                try:
+                    stack.enter_context(moments_locked(final_dir, swapping=True))
+                except PermissionError as exc:  # a read-only folder: said in one line, not a traceback
+                    raise OutputError(final_dir, f"cannot be replaced: its lock cannot be written ({_os_reason(exc)}); "
+                                                 "make it writable or choose another -o folder") from None  # fmt: skip
                 problem = review_work_problem(final_dir)
                 if problem and not force:
                     said = problem.replace("holds review work", "review work was saved while this analysis ran")
