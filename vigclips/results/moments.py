@@ -246,7 +246,11 @@ def moments_locked(folder: Path, *, swapping: bool = False) -> Iterator[None]:
                 raise ReviewFileError(folder / MOMENTS_FILE, "not found (its folder is gone)")
             time.sleep(_RETRY_S)
             continue
-        with locked(moments_lock_path(folder)):
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(locked(moments_lock_path(folder)))
+            except FileNotFoundError:
+                continue  # renamed away between the two looks: look again
             if _identity(folder) == before and not _being_replaced(folder, swapping):
                 remove_stale_parts(folder)
                 yield
