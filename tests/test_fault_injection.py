@@ -59,8 +59,8 @@ def _post(server: ReviewServer, path: str, body: dict) -> tuple[int, dict]:
 
 
 def _leftovers(out: Path) -> list[str]:
-    """Hidden entries of OUT besides the moments locks (which stay, as lock files do)."""
-    return sorted(p.name for p in out.iterdir() if p.name.startswith(".") and not p.name.endswith(".moments.lock"))
+    """Hidden entries of OUT besides the swap locks (which stay, as lock files do)."""
+    return sorted(p.name for p in out.iterdir() if p.name.startswith(".") and not p.name.endswith(".swap.lock"))
 
 
 def test_14_1_a_decision_saved_while_a_reanalysis_runs_is_kept(analysed, sample_video):

@@ -179,7 +179,7 @@ def test_14_11_a_killed_exports_leftovers_go_and_two_exports_take_turns(tmp_path
     leftovers = [clips / ".rec_00h00m00.5s_m01.mp4.k2j3.part.mp4", clips / ".manifest.csv.x9.part.csv"]
     for path in leftovers:
         path.write_bytes(b"half")
-    with locked(tmp_path / "out" / ".rec.export.lock"):  # an export already running (the review page's button)
+    with locked(folder / ".export.lock"):  # an export already running (the review page's button)
         with pytest.raises(BadInputError, match="another export of this recording is running"):
             export_clips(folder, contact_sheet=False)
     assert len(export_clips(folder, contact_sheet=False)) == 1

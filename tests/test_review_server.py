@@ -280,7 +280,7 @@ def test_files_written_by_the_server_stay_private(server):
     from vigclips.results.layout import moments_lock_path
     from vigclips.results.moments import moments_locked
 
-    with moments_locked(server.folder):  # the lock lies beside the folder (the folder is swapped by renames)
+    with moments_locked(server.folder):  # the lock lies inside the folder (#24)
         assert (os.stat(moments_lock_path(server.folder)).st_mode & 0o077) == 0
 
 
@@ -356,3 +356,16 @@ def test_decisions_survive_a_killed_review_process(server):
         proc.wait(timeout=10)
     m03 = read_moments(folder)["moments"][2]
     assert (m03["status"], m03["note"]) == ("confirmed", "keep")
+
+
+@pytest.mark.parametrize("name", ["moments.json", "signals.csv", "analysis.npz", "play.eaf", "clips/manifest.csv", "data.jpg"])
+def test_24_10_the_file_key_opens_pictures_and_videos_only_not_the_data(server, name):
+    folder = server.folder
+    (folder / "clips").mkdir(exist_ok=True)
+    for data in ("signals.csv", "analysis.npz", "play.eaf", "clips/manifest.csv"):
+        (folder / data).write_bytes(b"family data")
+    (folder / "data.jpg").symlink_to(folder / "moments.json")  # named like a picture, inside the folder
+    status, _, body = _request(server, "GET", f"/files/{name}", token="key")
+    assert status == 403 and b"family data" not in body and b"moments" not in body
+    assert _request(server, "GET", f"/files/{name}")[0] == 200  # the page itself (token header) still reads them
+    assert _request(server, "GET", "/files/stills/m01.jpg", token="key")[0] == 200

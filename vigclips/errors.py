@@ -49,6 +49,11 @@ class OutputError(BadInputError):
     """The output folder cannot take the results (not writable, read-only, full). Checked before the long work (#14)."""
 
 
+class UnsafePathError(BadInputError):
+    """A path built from a file's content (a moment id, a recording's name, a ``still`` field) would lead outside the folder
+    it belongs in: refused before anything is written or removed there (#24)."""
+
+
 class ReviewFileError(BadInputError):
     """``moments.json`` is missing, malformed, or of an unknown version."""
 

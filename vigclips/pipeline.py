@@ -21,7 +21,7 @@ from vigclips.audio import AUDIO_COLUMNS, analyze_audio, count_turns
 from vigclips.audio.rttm import write_rttm
 from vigclips.config import PipelineConfig
 from vigclips.errors import FfmpegError, NoVideoStreamError, TruncatedMediaError
-from vigclips.fileio import atomic_write_text
+from vigclips.fileio import atomic_write_text, inside
 from vigclips.media import VideoWriter, decode_audio, extract_still, iter_frames, probe
 from vigclips.media.decode import TRUNCATION_TOLERANCE_S
 from vigclips.model_assets import verify_model_assets
@@ -236,7 +236,7 @@ def _write_stills_and_previews(info: MediaInfo, moments: list[Moment],
         still_t_s = moment.details.get("best_still_t_s") if moment.details else None
         if info.has_video and still_t_s is not None and np.isfinite(still_t_s):
             stills[moment.id] = still_path(moment.id)
-            extract_still(info.path, float(still_t_s), work_dir / stills[moment.id], info=info)
+            extract_still(info.path, float(still_t_s), inside(work_dir, stills[moment.id]), info=info)
     return stills, write_previews(info, moments, work_dir, recording=False)
 
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from vigclips.config import PipelineConfig
 from vigclips.errors import ReviewFileError, VigclipsError
+from vigclips.fileio import inside
 from vigclips.media import extract_still
 from vigclips.pipeline import find_moments
 from vigclips.results.decisions import DecisionStore
@@ -196,7 +197,7 @@ def rank_folder(folder: Path, cfg: PipelineConfig = PipelineConfig(), *, top: in
     finally:
         partial.unlink(missing_ok=True)
     for moment_id in gone:  # candidates that went away: their pictures are no longer referenced
-        for stale in (folder / still_path(moment_id), folder / preview_path(moment_id)):
+        for stale in (inside(folder, still_path(moment_id)), inside(folder, preview_path(moment_id))):
             stale.unlink(missing_ok=True)
     write_reviewed_files(folder, written, analysis, cfg)
     return RankReport(folder, len(kept), len(records), dropped, time.perf_counter() - started)
@@ -228,7 +229,7 @@ def _cut_still(info: MediaInfo, moment: Moment, folder: Path) -> str | None:
         return None
     relative = still_path(moment.id)
     try:
-        extract_still(info.path, float(still_t_s), folder / relative, info=info)
+        extract_still(info.path, float(still_t_s), inside(folder, relative), info=info)
     except VigclipsError as exc:
         log.warning("%s: no still for %s (%s)", info.path.name, moment.id, exc)
         return None

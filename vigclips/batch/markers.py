@@ -71,7 +71,7 @@ def already_done(path: Path, folder: Path, key: str) -> bool:
 def exclusive(out_root: Path):
     """Hold ``OUT/.vigclips-batch/lock`` for the run: two batches writing into one OUT would redo each other's work.
 
-    The lock is portable (filelock: ``fcntl`` on Linux and macOS, ``msvcrt`` on Windows, #13), and the kernel drops it
+    The lock is portable (``fcntl`` on Linux and macOS, ``msvcrt`` on Windows, #13), and the kernel drops it
     when the batch dies however it dies. Who holds it is written beside it (``owner.json``) for the refusal message.
 
     Raises:

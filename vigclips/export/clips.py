@@ -26,10 +26,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.config import ExportConfig, PipelineConfig
-from vigclips.errors import BadInputError, ExportError, ReviewFileError
+from vigclips.errors import BadInputError, ExportError, ReviewFileError, UnsafePathError
 from vigclips.export.sheet import sheet_page_paths, write_contact_sheet
-from vigclips.export.teaching import render_teaching_clip
-from vigclips.fileio import LockBusy, atomic_path, atomic_write_bytes, atomic_write_text, locked, make_private_dir
+from vigclips.export.teaching import TEMP_MARK, render_teaching_clip
+from vigclips.fileio import LockBusy, atomic_path, atomic_write_bytes, atomic_write_text, inside, locked, make_private_dir
 from vigclips.media import ClipEncoding, build_clip_args, extract_still, probe, run_ffmpeg
 from vigclips.progress import NullProgress, Progress
 from vigclips.report.edl import write_edl
@@ -83,7 +83,8 @@ def plan_clips(document: dict[str, Any], source: Path, clips_dir: Path,
     wanted = {"confirmed", "candidate"} if include_candidates else {"confirmed"}
     chosen = sorted((m for m in moment_records(document) if m.status in wanted), key=lambda m: float(m.start_s))
     stem = source_of(document).stem
-    return [(ClipSpec(source, float(m.start_s), float(m.end_s), clips_dir / clip_file_name(stem, m)), m) for m in chosen]
+    # Names come from moments.json (ids, the recording's name): each is checked to stay in clips/ before anything is cut.
+    return [(ClipSpec(source, float(m.start_s), float(m.end_s), inside(clips_dir, clip_file_name(stem, m))), m) for m in chosen]
 
 
 def export_clips(
@@ -152,10 +153,10 @@ def export_clips(
                 rows.append(_manifest_row(spec, moment, document))
                 if cues is not None:
                     render_teaching_clip(spec.output_path, moment, cues,
-                                         make_private_dir(clips_dir / ANNOTATED_DIR) / spec.output_path.name)  # fmt: skip
+                                         inside(make_private_dir(clips_dir / ANNOTATED_DIR), spec.output_path.name))  # fmt: skip
                 still = None
                 if stills or contact_sheet:
-                    still = _still_for(moment, moments_dir, info, still_dir / (spec.output_path.stem + ".jpg"))
+                    still = _still_for(moment, moments_dir, info, inside(still_dir, spec.output_path.stem + ".jpg"))
                 still_files.append(still)
                 progress.advance(1)
         finally:
@@ -191,18 +192,34 @@ def _check_cues_cover(cues: CueTrack, plan: list[tuple[ClipSpec, MomentRecord]],
 @contextlib.contextmanager
 def _one_export_at_a_time(moments_dir: Path, clips_dir: Path):
     """Hold the recording's export lock (the CLI and the review page's button must not cut into one clips/ at once), and
-    remove what a killed export left there: its temporary files (``.<name>.*.part.<ext>``) and sheet folders (#14)."""
+    remove whatever temporary work a killed export left there (:func:`is_export_leftover`): clips/ goes to the family's
+    tablet, so nothing half-made may stay in it (#14, #24)."""
     try:
         with locked(export_lock_path(moments_dir), timeout_s=0):
             for folder in (clips_dir, clips_dir / ANNOTATED_DIR, clips_dir / STILLS_DIR):
-                for leftover in folder.glob(".*") if folder.is_dir() else []:
-                    if ".part." in leftover.name and leftover.is_file():
-                        leftover.unlink(missing_ok=True)
-                    elif leftover.name.startswith(".sheet-") and leftover.is_dir():
+                for leftover in folder.iterdir() if folder.is_dir() else []:
+                    if not is_export_leftover(leftover):
+                        continue
+                    if leftover.is_dir() and not leftover.is_symlink():
                         shutil.rmtree(leftover, ignore_errors=True)
+                    else:
+                        leftover.unlink(missing_ok=True)
             yield
     except LockBusy:
         raise BadInputError(moments_dir, "another export of this recording is running; wait for it to finish") from None
+
+
+LEFTOVER_DIR_PREFIXES = (".sheet-", ".annotate-")
+"""Hidden working folders of an export: the sheet's stills, and (before #24) the teaching clips' frames."""
+
+
+def is_export_leftover(path: Path) -> bool:
+    """Whether ``path`` in clips/ is an export's own temporary work: a hidden name that ends with ``.part`` or holds
+    ``.part.`` (:func:`vigclips.fileio.atomic_path`, the teaching clips' silent pictures), or a hidden working folder."""
+    name = path.name
+    if not name.startswith("."):
+        return False
+    return name.endswith(TEMP_MARK) or f"{TEMP_MARK}." in name or name.startswith(LEFTOVER_DIR_PREFIXES)
 
 
 def _still_for(moment: MomentRecord, moments_dir: Path, info: MediaInfo, output: Path) -> Path | None:
@@ -213,8 +230,10 @@ def _still_for(moment: MomentRecord, moments_dir: Path, info: MediaInfo, output:
     existing = moment.still
     make_private_dir(output.parent)
     if existing and isinstance(best_t_s, (int, float)) and start_s <= best_t_s <= end_s:
-        still = (moments_dir / existing).resolve()
-        if still.is_file() and still.is_relative_to(moments_dir.resolve()):
+        still = None
+        with contextlib.suppress(UnsafePathError):  # a hand edit's "../../x": cut a still from the recording instead
+            still = inside(moments_dir, existing)
+        if still is not None and still.is_file():
             atomic_write_bytes(output, still.read_bytes())
             return output
     if not info.has_video:

@@ -10,7 +10,6 @@ clip's sound is then copied alongside by the media layer.
 from __future__ import annotations
 
 import math
-import tempfile
 import textwrap
 from pathlib import Path
 
@@ -30,6 +29,9 @@ BABY_BGR = (60, 200, 255)  # amber, as in overlay.mp4
 PARENT_BGR = (255, 160, 60)  # blue
 MUTUAL_BGR = (80, 230, 80)
 TEXT_BGR = (255, 255, 255)
+TEMP_MARK = ".part"
+"""How the names of export's temporary files end (or, for tools that need the format in the name, contain ``.part.``):
+the next export removes every hidden name with it (``clips._one_export_at_a_time``)."""
 ANNOTATE_MAX_WIDTH_PX = 1280
 """Teaching clips are drawn at most this wide: captions stay readable, drawing 1080p would only cost time."""
 
@@ -205,24 +207,28 @@ def render_teaching_clip(clip: Path, moment: MomentRecord, cues: CueTrack, outpu
     info = probe(clip)
     caption = principle_caption(moment)
     start_s = float(moment.start_s)
-    with tempfile.TemporaryDirectory(prefix=".annotate-", dir=output.parent) as tmp_dir:
-        silent = Path(tmp_dir) / "video.mp4"
-        writer: VideoWriter | None = None
-        try:
-            for frame in iter_frames(clip, info.fps, ANNOTATE_MAX_WIDTH_PX, info):
-                if writer is None:
-                    height, width = frame.image.shape[:2]
-                    writer = VideoWriter(silent, info.fps, (width, height), crf=20)
-                writer.write(draw_cues(frame.image, cues.for_frame(start_s + frame.pts_s), caption))
-        except BaseException:
-            if writer is not None:
-                writer.abort()
-            raise
+    # The silent pictures are a hidden ".part" file beside the output, never a playable-looking one: a run killed here
+    # leaves only names the next export removes (clips/ is what goes to the family's tablet).
+    silent = output.with_name(f".{output.name}.silent{TEMP_MARK}")
+    writer: VideoWriter | None = None
+    try:
+        for frame in iter_frames(clip, info.fps, ANNOTATE_MAX_WIDTH_PX, info):
+            if writer is None:
+                height, width = frame.image.shape[:2]
+                writer = VideoWriter(silent, info.fps, (width, height), crf=20)
+            writer.write(draw_cues(frame.image, cues.for_frame(start_s + frame.pts_s), caption))
         if writer is None:
             raise ExportError(f"{clip.name}: no frames to annotate")
-        writer.close()
-        with atomic_path(output) as tmp:
+        finished, writer = writer, None  # close() cleans up after itself
+        finished.close()
+        with atomic_path(output, tmp_suffix=TEMP_MARK) as tmp:  # the mux names its format ("-f mp4")
             run_ffmpeg(build_mux_audio_args(silent, clip, tmp), f"adding sound to {output.name}", error_cls=ExportError)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    finally:
+        silent.unlink(missing_ok=True)
     return output
 
 

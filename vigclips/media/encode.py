@@ -26,7 +26,7 @@ class VideoWriter:
     def __init__(self, output: Path, fps: Fraction, size_wh: tuple[int, int], *, crf: int = 23) -> None:
         self.output = Path(output)
         self.size_wh = size_wh
-        self._atomic = atomic_path(self.output)
+        self._atomic = atomic_path(self.output, tmp_suffix=".part")  # "-f mp4" below: a killed run leaves no playable name
         self._tmp = self._atomic.__enter__()
         width, height = size_wh
         args = [*base_args(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{width}x{height}",

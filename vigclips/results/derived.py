@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vigclips.config import PipelineConfig
+from vigclips.fileio import inside
 from vigclips.report import write_eaf, write_edl, write_timeline_png, write_vtt
 from vigclips.results.layout import ANALYSIS_FILE, TIMELINE_FILE, VTT_FILE, eaf_file, edl_file
 from vigclips.results.moments import moment_records, source_of
@@ -68,7 +69,7 @@ def write_reviewed_files(folder: Path, document: dict[str, Any], analysis: Analy
     moments = [r.to_moment() for r in shown]
     written = [
         write_vtt(moments, folder / VTT_FILE, statuses={r.id: r.status for r in shown}),
-        write_edl(moments, folder / edl_file(source.stem), source.frame_rate, source.file_name,
+        write_edl(moments, inside(folder, edl_file(source.stem)), source.frame_rate, source.file_name,
                   title=f"vigclips moments {source.stem}"),
     ]
     if analysis is None:
@@ -78,7 +79,7 @@ def write_reviewed_files(folder: Path, document: dict[str, Any], analysis: Analy
     program = [r.to_moment(original_bounds=True) for r in records if not r.added_by_guider]
     media = media or Path(source.path or source.file_name)
     # The revision lets `import-elan` refuse this file once the decisions have moved on (issue 24).
-    written.append(write_eaf(analysis.signals, program, analysis.segments, analysis.turns, folder / eaf_file(source.stem),
+    written.append(write_eaf(analysis.signals, program, analysis.segments, analysis.turns, inside(folder, eaf_file(source.stem)),
                              media, cfg.scoring, review=document["moments"],
                              revision=int(document.get("revision", 0))))  # fmt: skip
     return written

@@ -8,8 +8,20 @@ a guider's decisions (#14).
 * :func:`work_folder` is the private ``OUT/.<name>.partial-<id>/`` an analysis writes into. Its owner holds the lock
   ``OUT/.<name>.partial-<id>.lock`` for its whole life, so a later run removes only work whose owner is gone
   (:func:`discard_stale_work`), never another process's work in progress.
-* :func:`swap_in_folder` replaces ``OUT/<name>/`` with renames only, under the same lock the review server writes decisions
-  with, after checking again that no decision was saved while the analysis ran.
+* :func:`swap_in_folder` replaces ``OUT/<name>/`` with renames only, after checking again, under the lock the review server
+  writes decisions with, that no decision was saved while the analysis ran.
+
+The locks (#24). Decisions and exports lock files *inside* the recording's folder (``.moments.lock``, ``.export.lock``), so a
+writable folder in a read-only parent can be saved to. Replacing the folder renames entries of the parent, so it takes the
+parent's ``OUT/.<name>.swap.lock`` (one swap or recovery of a name at a time, also when no folder exists yet), then the old
+folder's moments lock to check it, and before letting that lock go it leaves a ``.replacing`` marker in the old folder. Only
+then is the folder renamed: no file inside it is open at that moment, which Windows needs (it cannot rename a folder holding
+an open file; a rename it refuses because a writer has the lock open just then is tried again, see
+:data:`RENAME_TRIES`). A writer that gets the old folder's lock after the check sees the marker (its swap lock held) and
+waits; one that gets it after the rename sees that the folder at the path is another one; both take the lock again on the
+new folder (:func:`vigclips.results.moments.moments_locked`), whose ``revision`` continues the old one, so a page that
+loaded the old moments gets "reload" (409). A server never holds the lock between saves. An export running during a swap
+keeps its ``.export.lock`` open: on POSIX the swap goes ahead (as before #24), on Windows it is refused after the retries.
 """
 
 from __future__ import annotations
@@ -29,7 +41,7 @@ from typing import Any
 
 from vigclips.errors import BadInputError, OutputError, ReviewFileError
 from vigclips.fileio import LockBusy, atomic_write_bytes, locked, make_private_dir
-from vigclips.results.layout import MOMENTS_FILE
+from vigclips.results.layout import MOMENTS_FILE, REPLACING_FILE, swap_lock_path
 from vigclips.results.moments import moment_records, moments_locked, read_moments, sha256_file, source_of, write_moments
 from vigclips.timefmt import utc_stamp
 
@@ -42,6 +54,10 @@ OLD_MARK = ".old-"
 BACKUP_PREFIX = "moments.replaced-"
 """``--force`` over decisions (or over an unreadable ``moments.json``) keeps the old file as ``moments.replaced-<UTC>.json``
 in the new folder, with any earlier backups."""
+RENAME_TRIES = 50
+"""How often a swap tries renaming the old folder away, :data:`RENAME_WAIT_S` apart, when the system refuses (Windows: a
+writer has the lock file open for the moment it takes to see the ``.replacing`` marker)."""
+RENAME_WAIT_S = 0.1
 LEGACY_STALE_S = 24 * 3600.0
 """A work folder without an owner lock (written by a vigclips before locks) is taken as abandoned after this long."""
 MIN_FREE_BYTES = 50 << 20
@@ -129,10 +145,27 @@ def review_work_problem(final_dir: Path) -> str | None:
 
 def refuse_to_lose_review_work(final_dir: Path, force: bool) -> None:
     """Raise :class:`BadInputError` if ``final_dir`` holds a guider's work (see :func:`review_work_problem`) and ``force``
-    is false. ``analyze`` and ``batch`` check this before the long analysis, and :func:`swap_in_folder` again at the end."""
+    is false, or is a symbolic link (:func:`refuse_symlinked_folder`, even with ``force``). ``analyze`` and ``batch`` check
+    this before the long analysis, and :func:`swap_in_folder` again at the end."""
+    refuse_symlinked_folder(final_dir)
     problem = None if force else review_work_problem(final_dir)
     if problem:
         raise BadInputError(final_dir, problem)
+
+
+def refuse_symlinked_folder(final_dir: Path) -> None:
+    """Raise :class:`BadInputError` if ``final_dir`` is a symbolic link (e.g. to a folder on an encrypted volume).
+
+    Re-analysis replaces the folder whole by renames beside it: through a link that would put the new folder on the link's
+    own disk (outside the encrypted volume) and leave the link as a hidden ``.old-*`` entry. Refused rather than followed;
+    the message names the ``-o`` folder that puts the results where the link leads (the review page and export follow
+    links as they are) (#24).
+    """
+    final_dir = Path(final_dir)
+    if final_dir.is_symlink():
+        target = Path(os.path.realpath(final_dir))
+        raise BadInputError(final_dir, f"is a link to {target}, and re-analysis replaces the folder whole: analyse with "
+                                       f"-o {target.parent} to write there, or remove the link")  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -158,35 +191,69 @@ def work_folder(out_root: Path, name: str) -> Iterator[Path]:
 def swap_in_folder(work_dir: Path, final_dir: Path, *, force: bool = False) -> None:
     """Replace ``final_dir`` by ``work_dir`` with renames only, so readers see the old folder or the new one, never a mix.
 
-    Runs under the lock the review server holds for each decision. Inside it, the old folder is checked again: a decision
-    saved while the analysis ran makes this refuse (unless ``force``), keeping the old folder untouched. With ``force`` over
-    review work, the old ``moments.json`` goes into the new folder as ``moments.replaced-<UTC>.json``. The new document's
-    ``revision`` continues from the old one, so a review page still showing the old moments gets "changed elsewhere, reload"
-    instead of writing its decision onto a different moment that happens to have the same id.
+    The old folder is checked again under the lock the review server holds for each decision (the module docstring tells
+    how the locks work together): a decision saved while the analysis ran makes this refuse (unless ``force``), keeping the
+    old folder untouched. With ``force`` over review work, the old ``moments.json`` goes into the new folder as
+    ``moments.replaced-<UTC>.json``. The new document's ``revision`` continues from the old one, so a review page still
+    showing the old moments gets "changed elsewhere, reload" instead of writing its decision onto a different moment that
+    happens to have the same id.
 
     Raises:
-        BadInputError: the old folder holds review work (or an unreadable ``moments.json``) and ``force`` is false.
+        BadInputError: the old folder holds review work (or an unreadable ``moments.json``) and ``force`` is false, or
+            ``final_dir`` is a symbolic link. OutputError: Windows kept refusing to rename the old folder (a file in it open).
     """
     work_dir, final_dir = Path(work_dir), Path(final_dir)
-    with moments_locked(final_dir):
-        problem = review_work_problem(final_dir)
-        if problem and not force:
-            raise BadInputError(final_dir, problem.replace("holds review work", "review work was saved while this analysis "
-                                                           "ran") + "; the new results were discarded")  # fmt: skip
+    refuse_symlinked_folder(final_dir)  # again: a link may have been made while the analysis ran
+    old = None
+    with locked(swap_lock_path(final_dir)):  # the module docstring tells how this and the folder's own lock work together
         if final_dir.exists():
-            _carry_over(final_dir, work_dir, backup=problem is not None)
-        old = None
-        if final_dir.exists():
+            marker = final_dir / REPLACING_FILE
+            with contextlib.ExitStack() as stack:
+                try:
+                    stack.enter_context(moments_locked(final_dir, swapping=True))
+                except PermissionError as exc:  # a read-only folder: said in one line, not a traceback
+                    raise OutputError(final_dir, f"cannot be replaced: its lock cannot be written ({_os_reason(exc)}); "
+                                                 "make it writable or choose another -o folder") from None  # fmt: skip
+                problem = review_work_problem(final_dir)
+                if problem and not force:
+                    said = problem.replace("holds review work", "review work was saved while this analysis ran")
+                    raise BadInputError(final_dir, said + "; the new results were discarded")
+                _carry_over(final_dir, work_dir, backup=problem is not None)
+                marker.touch()  # writers after this wait for the new folder
             old = final_dir.with_name(f".{final_dir.name}{OLD_MARK}{secrets.token_hex(4)}")
-            os.replace(final_dir, old)
+            try:
+                _rename_folder(final_dir, old)  # no file in it is open now (Windows)
+            except BaseException:
+                marker.unlink(missing_ok=True)
+                raise
         try:
             os.replace(work_dir, final_dir)
         except BaseException:
             if old is not None:  # the old folder goes back now, not at the next run (issue 24: old or new, never none)
                 os.replace(old, final_dir)
+                (final_dir / REPLACING_FILE).unlink(missing_ok=True)
             raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _rename_folder(folder: Path, new: Path) -> None:
+    """Rename ``folder``, trying again while the system refuses because a file in it is open (Windows).
+
+    Raises:
+        OutputError: still refused after :data:`RENAME_TRIES` (e.g. an export is writing there).
+    """
+    for attempt in range(RENAME_TRIES):
+        try:
+            os.replace(folder, new)
+            return
+        except PermissionError:
+            if os.name != "nt":
+                raise  # a POSIX refusal is about the parent's permissions: trying again would not help
+            if attempt == RENAME_TRIES - 1:
+                raise OutputError(folder, "is in use (an export, or a program with a file in it open), so it cannot be "
+                                          "replaced; try again when it has finished") from None  # fmt: skip
+            time.sleep(RENAME_WAIT_S)
 
 
 def _carry_over(final_dir: Path, work_dir: Path, *, backup: bool) -> None:
@@ -248,7 +315,7 @@ def _discard_partial(folder: Path) -> None:
 def _recover_old(old: Path) -> None:
     final_name = old.name[1:].rsplit(OLD_MARK, 1)[0]
     final_dir = old.with_name(final_name)
-    with moments_locked(final_dir):
+    with locked(swap_lock_path(final_dir)):  # no swap of this name is half-way through meanwhile
         if not old.exists():
             return
         if final_dir.exists():
@@ -257,6 +324,7 @@ def _recover_old(old: Path) -> None:
         else:  # killed between the two renames of a swap: the old folder is the only copy
             log.warning("%s: restored from %s (a run was interrupted while replacing it)", final_dir, old.name)
             os.replace(old, final_dir)
+            (final_dir / REPLACING_FILE).unlink(missing_ok=True)
 
 
 def _owner_lock(work_dir: Path) -> Path:

@@ -12,8 +12,12 @@ A recording's output folder ``OUT/<name>/``::
     previews/<id>.mp4, previews/recording.mp4           the review page's previews (:mod:`vigclips.results.previews`)
     clips/                  what ``export`` writes: clips, manifest.csv, annotated/, stills/, contact sheet, timelines
 
-A batch's ``OUT/`` also holds ``summary.csv``, ``summary.html`` and ``batch.log``. Locks lie *beside* a recording's folder,
-not inside it, because re-analysis replaces the folder by renames (and Windows cannot rename a folder holding an open file).
+A batch's ``OUT/`` also holds ``summary.csv``, ``summary.html`` and ``batch.log``.
+
+Locks (#24): the locks of what is inside a recording's folder lie inside it (``.moments.lock``, ``.export.lock``), so a
+writable folder in a read-only parent can be reviewed and exported. Re-analysis replaces the folder by renames in the parent
+(which it must be able to write), under ``OUT/.<name>.swap.lock`` beside it; see :mod:`vigclips.results.folder` for how
+the swap and the in-folder lock work together (and why no file in the folder is open while it is renamed: Windows).
 """
 
 from __future__ import annotations
@@ -69,14 +73,26 @@ def recording_preview_path() -> str:
     return f"{PREVIEWS_DIR}/{RECORDING_PREVIEW}"
 
 
+MOMENTS_LOCK_FILE = ".moments.lock"
+EXPORT_LOCK_FILE = ".export.lock"
+REPLACING_FILE = ".replacing"
+"""Put in a folder by an analysis about to rename it away: writers that come after wait for the new folder (#24)."""
+
+
 def moments_lock_path(folder: Path) -> Path:
-    """The lock every writer of ``folder/moments.json`` holds: the review server for each decision, and an analysis while it
-    swaps a new folder in (#14)."""
-    folder = Path(folder)
-    return folder.parent / f".{folder.name}.moments.lock"
+    """The lock every writer of ``folder/moments.json`` holds, inside the folder: the review server for each decision, and
+    an analysis while it checks the folder before swapping a new one in (#14, #24)."""
+    return Path(folder) / MOMENTS_LOCK_FILE
 
 
 def export_lock_path(folder: Path) -> Path:
-    """The lock of a recording's export: the CLI and the review page's button must not cut into one ``clips/`` at once."""
+    """The lock of a recording's export, inside its folder: the CLI and the review page's button must not cut into one
+    ``clips/`` at once."""
+    return Path(folder) / EXPORT_LOCK_FILE
+
+
+def swap_lock_path(folder: Path) -> Path:
+    """The lock of replacing ``folder`` itself (an analysis's swap, putting back an interrupted one), beside it: these rename
+    entries of the parent, so the parent is writable whenever they run, and the folder may not exist yet."""
     folder = Path(folder)
-    return folder.parent / f".{folder.name}.export.lock"
+    return folder.parent / f".{folder.name}.swap.lock"

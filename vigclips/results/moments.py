@@ -12,6 +12,8 @@ import hashlib
 import json
 import logging
 import math
+import os
+import time
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -20,9 +22,9 @@ from typing import Any
 from vigclips import __version__
 from vigclips.config import PipelineConfig
 from vigclips.errors import ReviewFileError
-from vigclips.fileio import atomic_write_text, locked
+from vigclips.fileio import LockBusy, atomic_write_text, locked
 from vigclips.timefmt import utc_now
-from vigclips.results.layout import MOMENTS_FILE, moments_lock_path
+from vigclips.results.layout import MOMENTS_FILE, REPLACING_FILE, moments_lock_path, swap_lock_path
 from vigclips.results.records import MomentRecord, RecordError, SourceRecord, unicode_ok
 from vigclips.scoring import PRINCIPLES
 from vigclips.scoring.learn import NEGATIVE, POSITIVE, Example
@@ -36,6 +38,9 @@ PRINCIPLE_TITLES = dict(zip(PRINCIPLES, ("Being attentive", "Encouraging initiat
 """The tags a guider may put on a moment (the four principles scored, :data:`vigclips.scoring.PRINCIPLES`), as the page,
 the teaching clips and the contact sheet name them."""
 _HASH_CHUNK_BYTES = 4 << 20
+FOLDER_GONE_S = 10.0
+"""A folder missing for this long is gone, not between the two renames of a swap (microseconds, or a rename retried)."""
+_RETRY_S = 0.05
 
 
 def sha256_file(path: Path) -> str:
@@ -250,13 +255,70 @@ def moment_records(document: dict[str, Any]) -> list[MomentRecord]:
 
 
 @contextlib.contextmanager
-def moments_locked(folder: Path) -> Iterator[None]:
-    """Hold :func:`moments_lock_path` of ``folder`` (waiting for the current writer), and remove the temporary files a killed
-    writer left (``.moments.json.*.part.json``: under the lock no other writer is half-way through)."""
+def moments_locked(folder: Path, *, swapping: bool = False) -> Iterator[None]:
+    """Hold :func:`moments_lock_path` of the folder now at ``folder`` (waiting for the current writer), and remove the
+    temporary files a killed writer left (``.moments.json.*.part.json``: under the lock no other writer is half-way through).
+
+    The lock lies inside the folder, and an analysis may replace the folder by renames (#24). So the lock taken must be the
+    one of the folder at ``folder`` once held: if the folder was swapped meanwhile (its identity changed) or is about to be
+    (:data:`REPLACING_FILE`, put there under this lock by :func:`vigclips.results.folder.swap_in_folder`), it is let go and
+    taken again, on the new folder. A marker whose swap is gone (its process was killed) is removed.
+
+    Args:
+        folder: the output folder.
+        swapping: the caller holds :func:`swap_lock_path` (it is the swap): a marker found is stale.
+
+    Raises:
+        ReviewFileError: the folder is not there (and did not come back within :data:`FOLDER_GONE_S`).
+    """
     folder = Path(folder)
-    with locked(moments_lock_path(folder)):
-        remove_stale_parts(folder)
-        yield
+    gone_since: float | None = None
+    while True:
+        before = _identity(folder)
+        if before is None:  # between a swap's two renames, or removed
+            gone_since = gone_since or time.monotonic()
+            if time.monotonic() - gone_since > FOLDER_GONE_S:
+                raise ReviewFileError(folder / MOMENTS_FILE, "not found (its folder is gone)")
+            time.sleep(_RETRY_S)
+            continue
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(locked(moments_lock_path(folder)))
+            except FileNotFoundError:
+                continue  # renamed away between the two looks: look again
+            if _identity(folder) == before and not _being_replaced(folder, swapping):
+                remove_stale_parts(folder)
+                yield
+                return
+        time.sleep(_RETRY_S)
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """Which folder is at ``folder`` now (device, inode), ``None`` if none."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _being_replaced(folder: Path, swapping: bool) -> bool:
+    """True while a swap is renaming ``folder`` away (its marker is there and its swap lock is held); a stale marker (the
+    swap was killed, or the caller is the swap) is removed. Call only holding the folder's moments lock."""
+    marker = folder / REPLACING_FILE
+    if not marker.exists():
+        return False
+    if not swapping:
+        try:
+            with locked(swap_lock_path(folder), timeout_s=0):
+                pass
+        except LockBusy:
+            return True  # the swap is between its check and its rename: wait for the new folder
+        except OSError:
+            pass  # the lock cannot even be opened (read-only parent): no swap can be running
+    with contextlib.suppress(FileNotFoundError):
+        marker.unlink()
+    return False
 
 
 def remove_stale_parts(folder: Path) -> None:

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from vigclips.fileio import atomic_path, make_private_dir
+from vigclips.fileio import atomic_path, inside, make_private_dir
 from vigclips.media import probe, run_ffmpeg
 from vigclips.media.ffmpeg import PreviewEncoding, build_preview_args
 from vigclips.results.layout import PREVIEWS_DIR, preview_path, recording_preview_path
@@ -60,7 +60,7 @@ def write_previews(info: MediaInfo, moments: list[Moment], out_dir: Path, *, rec
             continue
         rel = preview_path(moment_id)
         enc = PreviewEncoding(fps=info.fps, max_height_px=CANDIDATE_HEIGHT_PX, with_audio=info.has_audio)
-        _encode(info.path, out_dir / rel, enc, start_s, end_s, f"preview of {moment_id}")
+        _encode(info.path, inside(out_dir, rel), enc, start_s, end_s, f"preview of {moment_id}")  # ids name files: checked
         written[moment_id] = rel
     if recording:
         rel = recording_preview_path()
@@ -80,13 +80,13 @@ def ensure_previews(folder: Path, document: dict[str, Any], source: Path) -> dic
     records = moment_records(document)
     # Original bounds when the guider already trimmed: the candidate preview shows what the program proposed.
     missing = [m.to_moment(original_bounds=True) for m in records
-               if not m.added_by_guider and not (folder / preview_path(m.id)).is_file()]  # fmt: skip
+               if not m.added_by_guider and not inside(folder, preview_path(m.id)).is_file()]  # fmt: skip
     need_recording = not (folder / recording_preview_path()).is_file()
     if missing or need_recording:
         info = probe(source)
         log.info("%s: writing %d preview(s) for the review page", source.name, len(missing) + int(need_recording))
         write_previews(info, missing, folder, recording=need_recording)
-    present = {m.id: preview_path(m.id) for m in records if (folder / preview_path(m.id)).is_file()}
+    present = {m.id: preview_path(m.id) for m in records if inside(folder, preview_path(m.id)).is_file()}
     if (folder / recording_preview_path()).is_file():
         present[RECORDING_KEY] = recording_preview_path()
     return present

@@ -10,7 +10,8 @@ Security model (recordings of vulnerable families):
   per tab and per origin (port included), and sends it as the ``X-Vigclips-Token`` header, which another web site cannot send.
   There is no cookie: cookies are not tied to a port, so any other service on 127.0.0.1 would receive it, and two review pages
   would log each other out (#14). Pictures and videos, which a browser fetches without headers, are addressed with a second,
-  read-only secret (``?k=``) that only the API hands out.
+  read-only secret (``?k=``) that only the API hands out; it opens nothing else (:data:`FILE_KEY_SUFFIXES`), as it ends up
+  in browser history.
   Requests whose ``Host`` is not this server's loopback address are refused too (DNS rebinding).
 * Files are served only from the output folder: paths are resolved (symlinks followed) and must stay inside it; hidden
   files are never served. The page's own HTML/JS/CSS come from the package's ``static/`` folder, by fixed name.
@@ -62,6 +63,10 @@ HOST = "127.0.0.1"
 TOKEN_HEADER = "X-Vigclips-Token"
 FILE_KEY_PARAM = "k"
 """Query parameter of file addresses: the read-only secret for pictures and videos (see module docstring)."""
+FILE_KEY_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".mp4", ".pdf"})
+"""What the file key opens: the pictures, videos and contact sheet the page shows or links. The key sits in addresses, so
+it lands in browser history; the data files (``moments.json``, ``signals.csv``, ``analysis.npz``, the ``.eaf``, the
+manifest) need the token header (#24)."""
 LAUNCH_TTL_S = 120.0
 """A one-time launch address opens the page once, within this many seconds of being made."""
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -413,6 +418,12 @@ class _Handler(BaseHTTPRequestHandler):
         target = self.app.resolve_file(rel)
         if target is None:
             self._error(HTTPStatus.NOT_FOUND, "no such file in this recording's folder")
+            return
+        # The file key (in addresses, so in browser history) opens pictures and videos only; the suffix checked is the
+        # resolved file's, so a link named like a picture does not open the data behind it.
+        if target.suffix.lower() not in FILE_KEY_SUFFIXES and not self._token_ok(self.headers.get(TOKEN_HEADER), self.app.token):
+            self.close_connection = True
+            self._error(HTTPStatus.FORBIDDEN, "this file is opened by the page itself, not by its address")
             return
         size = target.stat().st_size
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
