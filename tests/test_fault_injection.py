@@ -95,6 +95,18 @@ def test_14_1_force_keeps_a_backup_and_a_stale_page_cannot_write_onto_the_new_mo
         server.stop()
 
 
+def test_24_4_a_reanalysis_of_a_folder_nobody_decided_on_still_moves_the_revision_on(analysed, sample_video):
+    """A client that knows only the revision number (an .eaf, a script) must not write onto the new moments either."""
+    from vigclips.results.decisions import DecisionStore, StaleRevisionError
+
+    out, folder, _hooks = analysed
+    assert read_moments(folder)["revision"] == 0
+    pipeline.analyze_to_folder(sample_video, out)
+    assert read_moments(folder)["revision"] == 1
+    with pytest.raises(StaleRevisionError):
+        DecisionStore(folder).decide(0, "m01", {"status": "confirmed"})
+
+
 @pytest.mark.parametrize("force", [False, True], ids=["refused", "force-keeps-a-copy"])
 def test_14_2_a_typo_in_moments_json_never_wipes_the_decisions(analysed, sample_video, force):
     out, folder, _ = analysed

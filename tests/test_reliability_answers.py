@@ -71,7 +71,7 @@ def test_a_page_opened_before_a_reanalysis_cannot_save_onto_the_new_moments(tmp_
         work = _analysed(tmp_path / "out" / ".play.partial", PipelineConfig().with_overrides({"scoring.max_moment_s": 6.0}))
         swap_in_folder(work, folder)  # re-analysed with other settings while the page stayed open
         new = read_moments(folder)
-        assert new["revision"] == 0 and new["moments"][0]["id"] == shown["id"]  # same id and revision number...
+        assert new["revision"] == 1 and new["moments"][0]["id"] == shown["id"]  # same id, the revision moved on...
         assert (new["moments"][0]["start_s"], new["moments"][0]["end_s"]) != (shown["start_s"], shown["end_s"])  # ...not span
         before = (folder / "moments.json").read_bytes()
         page_sends = state.get("revision_token", state["document"]["revision"])  # what app.js sends back
@@ -95,7 +95,7 @@ def test_the_store_tells_documents_of_different_analyses_apart(tmp_path):
         DecisionStore(folder).decide(revision_token(old), "m01", {"status": "confirmed"})
     assert read_moments(folder)["moments"][0]["status"] == "candidate"
     current = read_moments(folder)
-    assert DecisionStore(folder).decide(revision_token(current), "m01", {"status": "rejected"})["revision"] == 1
+    assert DecisionStore(folder).decide(revision_token(current), "m01", {"status": "rejected"})["revision"] == 2
 
 
 def test_a_stale_token_of_the_same_analysis_is_refused_as_before(tmp_path):

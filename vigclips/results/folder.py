@@ -264,11 +264,12 @@ def _carry_over(final_dir: Path, work_dir: Path, *, backup: bool) -> None:
     if backup and old_path.is_file():
         atomic_write_bytes(work_dir / f"{BACKUP_PREFIX}{utc_stamp()}.json", old_path.read_bytes())
     try:
-        old_revision = int(json.loads(old_path.read_text(encoding="utf-8")).get("revision", 0))
+        old_revision: int | None = int(json.loads(old_path.read_text(encoding="utf-8")).get("revision", 0))
     except (OSError, ValueError, TypeError, AttributeError):
-        old_revision = 0
+        old_revision = None  # no old file, or one nobody can read: no page can be showing it
     new_path = work_dir / MOMENTS_FILE
-    if old_revision and new_path.is_file():
+    # Even from revision 0: a client that knows only the number must not write onto the new moments (issue 24).
+    if old_revision is not None and new_path.is_file():
         document = read_moments(new_path)
         document["revision"] = old_revision + 1
         write_moments(new_path, document)
