@@ -1,4 +1,5 @@
-"""Text a guider or a file name brought in, made safe for the files vigclips writes (issue 24): spreadsheet cells, log lines.
+"""Text a guider or a file name brought in, made safe for the files vigclips writes (issue 24): spreadsheet cells, log lines,
+XML (the ``.eaf``).
 
 Notes, reasons and recordings' file names travel into ``clips/manifest.csv``, ``summary.csv`` and ``batch.log``. There a
 cell starting with ``=``, ``+``, ``-`` or ``@`` is run as a formula by Excel, LibreOffice and Google Sheets, and a newline
@@ -74,3 +75,28 @@ def plain_text(text: str) -> str:
         True
     """
     return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+
+
+_XML_DROPPED = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+"""Characters XML 1.0 cannot hold (control characters but tab and line breaks, non-characters, lone surrogates)."""
+_XML_LINE_BREAKS = re.compile("\r\n?|[\x0b\x0c]")
+"""Line breaks an XML reader would not give back as written (CR) or cannot hold (vertical tab, form feed)."""
+
+
+def xml_text(text: str) -> str:
+    """``text`` as an XML 1.0 file holds it and a reader gives it back: line breaks as ``\\n``, impossible characters dropped.
+
+    Example:
+        >>> xml_text("line one\\x0bline two\\r\\n\\tend\\x07")
+        'line one\\nline two\\n\\tend'
+    """
+    return _XML_DROPPED.sub("", _XML_LINE_BREAKS.sub("\n", text))
+
+
+def unicode_ok(text: str) -> bool:
+    """True unless ``text`` holds an unpaired surrogate (JSON's ``"\\ud800"``), which no UTF-8 file can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -17,7 +17,7 @@ overlapping moment). The ``HEADER`` then also has the ``PROPERTY`` :data:`REVISI
 the file was written from, so an older file cannot silently undo newer decisions. A trainer can correct the guider's tiers
 in ELAN and bring them back with ``vigclips import-elan`` (:mod:`vigclips.review.elan_import`).
 
-Every text written goes through :func:`xml_text` (XML 1.0 cannot hold most control characters; a vertical tab pasted from a
+Every text written goes through :func:`vigclips.safetext.xml_text` (XML 1.0 cannot hold most control characters; a vertical tab pasted from a
 word processor would make a file ELAN refuses).
 
 The media link is both an absolute ``file://`` ``MEDIA_URL`` and a ``RELATIVE_MEDIA_URL`` from the ``.eaf``'s own folder,
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -38,6 +37,7 @@ import numpy as np
 
 from vigclips import intervals as iv
 from vigclips.fileio import atomic_write_text
+from vigclips.safetext import xml_text
 from vigclips.scoring.cues import Cues
 from vigclips.scoring.principles import compute_cues
 from vigclips.scoring.settings import ScoringConfig
@@ -78,22 +78,6 @@ _MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".
          ".mpeg": "video/mpeg", ".wav": "audio/x-wav", ".avi": "video/x-msvideo"}
 
 Span = tuple[float, float, str]
-
-_XML_DROPPED = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-"""Characters XML 1.0 cannot hold (control characters but tab and line breaks, non-characters, lone surrogates)."""
-_XML_LINE_BREAKS = re.compile("\r\n?|[\x0b\x0c]")
-"""Line breaks an XML reader would not give back as written (CR) or cannot hold (vertical tab, form feed)."""
-
-
-def xml_text(text: str) -> str:
-    """``text`` as an XML 1.0 file holds it and a reader gives it back: line breaks as ``\\n``, impossible characters dropped.
-
-    Example:
-        >>> xml_text("line one\\x0bline two\\r\\n\\tend\\x07")
-        'line one\\nline two\\n\\tend'
-    """
-    return _XML_DROPPED.sub("", _XML_LINE_BREAKS.sub("\n", text))
-
 
 class ReviewSpan(NamedTuple):
     """One annotation of the ``guider decisions`` tier as written, with the tags and note tied to it."""

@@ -23,11 +23,12 @@ from vigclips import __version__
 from vigclips.config import PipelineConfig
 from vigclips.errors import ReviewFileError
 from vigclips.fileio import LockBusy, atomic_write_text, locked
-from vigclips.timefmt import utc_now
 from vigclips.results.layout import MOMENTS_FILE, REPLACING_FILE, moments_lock_path, swap_lock_path
-from vigclips.results.records import MomentRecord, RecordError, SourceRecord, unicode_ok
+from vigclips.results.records import MomentRecord, RecordError, SourceRecord
+from vigclips.safetext import unicode_ok
 from vigclips.scoring import PRINCIPLES
 from vigclips.scoring.learn import NEGATIVE, POSITIVE, Example
+from vigclips.timefmt import utc_now
 from vigclips.types import MediaInfo, Moment
 
 log = logging.getLogger("vigclips")

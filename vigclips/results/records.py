@@ -18,6 +18,7 @@ from fractions import Fraction
 from pathlib import PurePath
 from typing import Any, Callable
 
+from vigclips.safetext import unicode_ok
 from vigclips.scoring import PRINCIPLES
 from vigclips.types import Moment
 
@@ -295,13 +296,7 @@ class Decision:
         return {f.name: _json_value(getattr(self, f.name)) for f in dataclasses.fields(self) if getattr(self, f.name) is not None}
 
 
-def unicode_ok(text: str) -> bool:
-    """True unless ``text`` holds an unpaired surrogate (JSON's ``"\\ud800"``), which no UTF-8 file can hold."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+
 
 
 def _seconds(name: str, value: Any) -> float:

@@ -31,13 +31,14 @@ from pympi.Elan import Eaf
 
 from vigclips.config import PipelineConfig
 from vigclips.errors import ReviewFileError
-from vigclips.report.elan import REVIEW_TIERS, REVISION_PROPERTY, review_spans, xml_text
+from vigclips.report.elan import REVIEW_TIERS, REVISION_PROPERTY, review_spans
 from vigclips.rerank import window_principle_scores
 from vigclips.results.decisions import DecisionStore, add_moment, apply_decision
 from vigclips.results.layout import ANALYSIS_FILE, eaf_file
 from vigclips.results.moments import PRINCIPLES, moment_records
 from vigclips.results.records import STATUSES
 from vigclips.results.saved import load_saved
+from vigclips.safetext import xml_text
 
 log = logging.getLogger("vigclips")
 
