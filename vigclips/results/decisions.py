@@ -71,7 +71,8 @@ def analysis_key(document: dict[str, Any]) -> str:
     """Which analysis ``document`` holds the moments of: 12 hex digits that change with every analysis (its time, the
     recording, the settings, the vigclips version) and never with a decision or a re-ranking.
 
-    A re-analysis replaces the moments: ``m01`` may then be a different span, and its ``revision`` may start again at 0.
+    A re-analysis replaces the moments: ``m01`` may then be a different span (the ``revision`` moves on as well, but a
+    client that knows only the number cannot tell a re-analysis from another tab's change).
     Files of any vigclips have these keys (one without them still gets a key), so nothing new is stored.
     """
     source = document.get("source")
@@ -117,7 +118,8 @@ def check_revision(document: dict[str, Any], expected: Any) -> None:
 
 
 def _short_repr(value: Any) -> str:
-    text = repr(value) if not isinstance(value, (int, float)) or isinstance(value, bool) or abs(value) < 10**15 else "an out-of-range number"
+    huge = isinstance(value, (int, float)) and not isinstance(value, bool) and not abs(value) < 10**15
+    text = "an out-of-range number" if huge else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
