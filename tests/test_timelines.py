@@ -56,6 +56,14 @@ def test_edl_rates() -> None:
     assert edl_rate(29.97) == Fraction(30000, 1001)
 
 
+@pytest.mark.parametrize("measured, rate", [(Fraction(1494, 100), 30), (14.94, 30), (Fraction(1202, 100), 24), (7.49, 30),
+                                             (Fraction(2495, 100), 25), (Fraction(1798, 100), 24)],
+                         ids=["webcam-14.94", "float-14.94", "12.02", "7.49", "24.95", "17.98-nearest"])
+def test_a_measured_rate_near_a_nominal_one_is_written_at_its_timecode_rate(measured, rate) -> None:
+    """A Lookit webcam clip measures 14.94 fps; its EDL said 24 fps where the README promises 30 for 15 fps (#25)."""
+    assert edl_rate(measured) == rate
+
+
 def test_edl_names_and_comments_are_ascii() -> None:
     text = render_edl(MOMENTS, Fraction(15), "Zoë play.mp4", title="vigclips chosen Zoë play",
                       clip_names=["Zoë_1", "Zoë_2", "Zoë_3"])  # fmt: skip

@@ -3,8 +3,9 @@
 CMX3600 timecode only exists at the SMPTE rates (23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60), and the file does not say
 its rate: OpenTimelineIO's reader refuses any other (a 15 fps phone recording, a 12 fps webcam). So an EDL is written at
 :func:`edl_rate`: the recording's own rate when it is a timecode rate, else the smallest timecode rate that is a whole
-multiple of it (15 → 30, 12 → 24, 14.985 → 29.97: every source frame lands on an exact timecode frame), else the nearest one
-of the same family (18 → 24, 90 → 60).
+multiple of it (15 → 30, 12 → 24, 14.985 → 29.97: every source frame lands on an exact timecode frame), else, for a measured
+rate within 1 % of such a rate (a webcam's 14.94 for 15 → 30), that one, else the nearest one of the same family
+(18 → 24, 90 → 60).
 Audio-only recordings are written at 30, on which every 0.1 s analysis tick falls exactly. The rate is named in the
 ``TITLE`` line, for people and for readers that must be told (``otio.adapters.read_from_string(text, "cmx_3600", rate=…)``).
 
@@ -30,6 +31,11 @@ RECORD_START_FRAMES_HOURS = 1
 TIMECODE_RATES: tuple[Fraction, ...] = tuple(Fraction(r) for r in (
     Fraction(24000, 1001), 24, 25, Fraction(30000, 1001), 30, 48, 50, Fraction(60000, 1001), 60))  # fmt: skip
 """The frame rates SMPTE timecode (and so CMX3600) exists at, slowest first."""
+
+NEAR_RATE_TOLERANCE = Fraction(1, 100)
+"""A measured frame rate this close (relative) to a whole fraction of a timecode rate is taken as that nominal rate."""
+NEAR_MULTIPLE_MAX = 4
+"""Fractions of a timecode rate considered: 1/1 … 1/4 (7.5 fps webcams → 30)."""
 
 AUDIO_ONLY_RATE = Fraction(30)
 """EDL rate of a recording without video: 0.1 s analysis ticks are exactly 3 frames."""
@@ -68,6 +74,12 @@ def edl_rate(fps: Fraction | float | None) -> Fraction:
     multiples = [r for r in TIMECODE_RATES if (r / fps).denominator == 1]
     if multiples:
         return multiples[0]
+    # A measured rate (a webcam's 14.94 for its nominal 15, #25: it was written at 24) counts as the nominal one when a
+    # whole fraction of a timecode rate lies within 1 %; whole rates first, as the README promises 15 → 30.
+    near = [(r.denominator != 1, abs(r / k - fps), r) for r in TIMECODE_RATES for k in range(1, NEAR_MULTIPLE_MAX + 1)
+            if abs(r / k - fps) <= fps * NEAR_RATE_TOLERANCE]  # fmt: skip
+    if near:
+        return min(near)[2]
     # No exact mapping: the nearest rate of the same family (NTSC x/1001 rates for an NTSC-like source, else whole rates).
     family = [r for r in TIMECODE_RATES if (r.denominator == 1001) == (fps.denominator == 1001)]
     return min(family, key=lambda r: (abs(r - fps), -r))
