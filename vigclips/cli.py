@@ -22,7 +22,7 @@ import click
 from vigclips import __version__
 from vigclips.config import AnalysisConfig, PipelineConfig, load_user_config, setting_range
 from vigclips.errors import BadInputError, VigclipsError
-from vigclips.progress import NullProgress, Progress, TqdmProgress
+from vigclips.progress import LineProgress, NullProgress, Progress, TqdmProgress, is_terminal
 from vigclips.safetext import log_text
 from vigclips.vision.settings import INFANT_CHOICES
 
@@ -79,8 +79,10 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 
 
 def _progress() -> Progress:
-    """The progress line on a terminal, none with -q (only errors)."""
-    return NullProgress() if log.getEffectiveLevel() >= logging.ERROR else TqdmProgress()
+    """The progress line on a terminal, a plain line every few seconds elsewhere (#25), none with -q (only errors)."""
+    if log.getEffectiveLevel() >= logging.ERROR:
+        return NullProgress()
+    return TqdmProgress() if is_terminal(sys.stderr) else LineProgress()
 
 
 def _late_verbosity(ctx: click.Context, param: click.Parameter, value: Any) -> None:
