@@ -37,6 +37,9 @@ PREVIEWS_DIR = "previews"
 RECORDING_PREVIEW = "recording.mp4"
 """The whole recording, small, in ``previews/``: the review page trims moments and finds missed ones in it."""
 
+REVIEW_PORT_FILE = ".review-port"
+"""The port the folder's review page had last time (hidden; the next `vigclips review` takes it again when it is free)."""
+
 CLIPS_DIR = "clips"
 ANNOTATED_DIR = "annotated"
 """Teaching versions of the clips, ``clips/annotated/``."""

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from vigclips.config import PipelineConfig
-from vigclips.errors import BadInputError, ReviewFileError, VigclipsError
+from vigclips.errors import ReviewFileError, VigclipsError
 from vigclips.results.layout import MOMENTS_FILE, SUMMARY_CSV
 from vigclips.results.moments import read_moments
-from vigclips.review.server import HOST, STATIC_DIR, ReviewServer, _Handler, _Server, prepare_review
+from vigclips.review.server import STATIC_DIR, ReviewServer, _Handler, listen_on, prepare_review
 from vigclips.safetext import from_csv_cell
 
 _RECORDING_PATH = re.compile(r"^/r/([^/]{1,255})(/.*)?$")
@@ -78,11 +78,7 @@ class BatchReviewServer:
         if not self.apps and not self.broken:
             raise ReviewFileError(self.folder, "holds no recording's results (run `vigclips batch` or `vigclips analyze` first)")
         handler = type("BoundBatchHandler", (_BatchHandler,), {"app": self, "batch": self})
-        try:
-            self.httpd = _Server((HOST, port), handler)
-        except OSError as exc:
-            raise BadInputError(f"{HOST}:{port}", f"cannot serve the review page there ({exc.strerror or exc}); "
-                                                  "choose another --port or leave it out") from None
+        self.httpd = listen_on(port, handler, self.folder)
         self.port = int(self.httpd.server_address[1])
         for app in self.apps.values():
             app.port = self.port  # each page checks the Host header against this server's address

@@ -47,12 +47,13 @@ import numpy as np
 from vigclips.config import PipelineConfig
 from vigclips.errors import BadInputError, VigclipsError
 from vigclips.export import export_clips
+from vigclips.fileio import atomic_write_text
 from vigclips.report.timeline import AXES_X_FRAC
 from vigclips.results.cues import read_cues
 from vigclips.results.decisions import DecisionError, DecisionStore, StaleRevisionError, added_min_s, revision_token
 from vigclips.results.folder import locate_source
-from vigclips.results.layout import (ANNOTATED_DIR, CLIPS_DIR, CONTACT_SHEET_FILE, SIGNALS_FILE, TIMELINE_FILE, preview_path,
-                                     recording_preview_path)
+from vigclips.results.layout import (ANNOTATED_DIR, CLIPS_DIR, CONTACT_SHEET_FILE, REVIEW_PORT_FILE, SIGNALS_FILE,
+                                     TIMELINE_FILE, preview_path, recording_preview_path)
 from vigclips.results.moments import PRINCIPLE_TITLES, PRINCIPLES, moments_locked, read_moments
 from vigclips.results.previews import RECORDING_KEY, ensure_previews
 from vigclips.results.records import MOMENT_ID
@@ -125,11 +126,7 @@ class ReviewServer:
             self.port, self.httpd, self._thread = port, None, None
             return
         handler = type("BoundReviewHandler", (_Handler,), {"app": self})
-        try:
-            self.httpd = _Server((HOST, port), handler)
-        except OSError as exc:
-            raise BadInputError(f"{HOST}:{port}", f"cannot serve the review page there ({exc.strerror or exc}); "
-                                                  "choose another --port or leave it out") from None
+        self.httpd = listen_on(port, handler, self.folder)
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
         self._thread: threading.Thread | None = None
@@ -524,6 +521,33 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc.__class__.__name__}")
             return
         self._json(status, payload)
+
+
+def listen_on(port: int, handler: type, folder: Path) -> _Server:
+    """The page's server on 127.0.0.1:``port``. With ``port`` 0, the port ``folder``'s page had last time when it is free,
+    so a tab left open reaches the restarted program (which tells it to open the new address, #25); else any free port.
+
+    Raises:
+        BadInputError: ``port`` given and it cannot be used.
+    """
+    remembered = folder / REVIEW_PORT_FILE
+    if port == 0:
+        with contextlib.suppress(OSError, ValueError):
+            server = _Server((HOST, int(remembered.read_text(encoding="ascii"))), handler)
+            _remember_port(remembered, server)
+            return server
+    try:
+        server = _Server((HOST, port), handler)
+    except OSError as exc:
+        raise BadInputError(f"{HOST}:{port}", f"cannot serve the review page there ({exc.strerror or exc}); "
+                                              "choose another --port or leave it out") from None
+    _remember_port(remembered, server)
+    return server
+
+
+def _remember_port(path: Path, server: ThreadingHTTPServer) -> None:
+    with contextlib.suppress(OSError):  # a folder on a read-only share can still be reviewed, on a new port each time
+        atomic_write_text(path, str(server.server_address[1]))
 
 
 class _Server(ThreadingHTTPServer):
