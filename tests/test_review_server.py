@@ -9,7 +9,8 @@ import os
 
 import pytest
 
-from vigclips.review.server import TOKEN_HEADER, ReviewServer, _parse_range
+from vigclips.review.local_http import parse_range
+from vigclips.review.server import TOKEN_HEADER, ReviewServer
 from vigclips.results.moments import read_moments, write_moments
 
 STILL_BYTES = bytes(range(256)) * 40  # 10 240 bytes standing in for a JPEG
@@ -290,8 +291,8 @@ def test_files_written_by_the_server_stay_private(server):
      ("bytes=100-", 100, None), ("bytes=5-2", 100, None), ("bytes=-0", 100, None), ("items=0-1", 100, None),
      ("bytes=0-1,5-6", 100, None)],
 )  # fmt: skip
-def test_parse_range(header, size, expected):
-    assert _parse_range(header, size) == expected
+def testparse_range(header, size, expected):
+    assert parse_range(header, size) == expected
 
 
 def test_a_port_in_use_is_a_clear_error(server):

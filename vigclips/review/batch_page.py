@@ -23,7 +23,8 @@ from vigclips.config import PipelineConfig
 from vigclips.errors import ReviewFileError, VigclipsError
 from vigclips.results.layout import MOMENTS_FILE, SUMMARY_CSV
 from vigclips.results.moments import read_moments
-from vigclips.review.server import STATIC_DIR, ReviewServer, _Handler, listen_on, prepare_review
+from vigclips.review.local_http import listen_on
+from vigclips.review.server import STATIC_DIR, ReviewServer, _Handler, prepare_review
 from vigclips.safetext import from_csv_cell
 
 _RECORDING_PATH = re.compile(r"^/r/([^/]{1,255})(/.*)?$")

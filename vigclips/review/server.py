@@ -33,34 +33,32 @@ import mimetypes
 import os
 import re
 import secrets
-import sys
 import threading
 import time
 import urllib.parse
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from vigclips.config import PipelineConfig
-from vigclips.errors import BadInputError, VigclipsError
+from vigclips.errors import VigclipsError
 from vigclips.export import export_clips
-from vigclips.fileio import atomic_write_text
 from vigclips.report.timeline import AXES_X_FRAC
 from vigclips.results.cues import read_cues
 from vigclips.results.decisions import DecisionError, DecisionStore, StaleRevisionError, added_min_s, revision_token
 from vigclips.results.folder import locate_source
-from vigclips.results.layout import (ANNOTATED_DIR, CLIPS_DIR, CONTACT_SHEET_FILE, REVIEW_PORT_FILE, SIGNALS_FILE,
+from vigclips.results.layout import (ANNOTATED_DIR, CLIPS_DIR, CONTACT_SHEET_FILE, SIGNALS_FILE,
                                      TIMELINE_FILE, preview_path, recording_preview_path)
 from vigclips.results.moments import PRINCIPLE_TITLES, PRINCIPLES, moments_locked, read_moments
 from vigclips.results.previews import RECORDING_KEY, ensure_previews
 from vigclips.results.records import MOMENT_ID
+from vigclips.review.local_http import HOST, listen_on, one_line, parse_range
 
 log = logging.getLogger("vigclips")
 
-HOST = "127.0.0.1"
 TOKEN_HEADER = "X-Vigclips-Token"
 FILE_KEY_PARAM = "k"
 """Query parameter of file addresses: the read-only secret for pictures and videos (see module docstring)."""
@@ -281,7 +279,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:
             self.close_connection = True
             log.warning("review page: %s %s failed (%s)", self.command or "request", _redacted(self.path if hasattr(self, "path")
-                                                                                                 else ""), _one_line(exc))  # fmt: skip
+                                                                                                 else ""), one_line(exc))  # fmt: skip
             if not self._responded:
                 with contextlib.suppress(Exception):
                     self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc.__class__.__name__}")
@@ -428,7 +426,7 @@ class _Handler(BaseHTTPRequestHandler):
         status = HTTPStatus.OK
         range_header = self.headers.get("Range")
         if range_header:  # browsers seek in <video> with byte ranges; without them scrubbing and frame stepping break
-            parsed = _parse_range(range_header, size)
+            parsed = parse_range(range_header, size)
             if parsed is None:
                 self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
                 self.send_header("Content-Range", f"bytes */{size}")
@@ -517,76 +515,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc))
             return
         except Exception as exc:  # never a traceback, to the page or the terminal (VIGCLIPS_DEBUG=1 shows it)
-            log.warning("review page request failed: %s", _one_line(exc), exc_info=os.environ.get("VIGCLIPS_DEBUG") == "1")
+            log.warning("review page request failed: %s", one_line(exc), exc_info=os.environ.get("VIGCLIPS_DEBUG") == "1")
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc.__class__.__name__}")
             return
         self._json(status, payload)
 
 
-def listen_on(port: int, handler: type, folder: Path) -> _Server:
-    """The page's server on 127.0.0.1:``port``. With ``port`` 0, the port ``folder``'s page had last time when it is free,
-    so a tab left open reaches the restarted program (which tells it to open the new address, #25); else any free port.
-
-    Raises:
-        BadInputError: ``port`` given and it cannot be used.
-    """
-    remembered = folder / REVIEW_PORT_FILE
-    if port == 0:
-        with contextlib.suppress(OSError, ValueError):
-            server = _Server((HOST, int(remembered.read_text(encoding="ascii"))), handler)
-            _remember_port(remembered, server)
-            return server
-    try:
-        server = _Server((HOST, port), handler)
-    except OSError as exc:
-        raise BadInputError(f"{HOST}:{port}", f"cannot serve the review page there ({exc.strerror or exc}); "
-                                              "choose another --port or leave it out") from None
-    _remember_port(remembered, server)
-    return server
-
-
-def _remember_port(path: Path, server: ThreadingHTTPServer) -> None:
-    with contextlib.suppress(OSError):  # a folder on a read-only share can still be reviewed, on a new port each time
-        atomic_write_text(path, str(server.server_address[1]))
-
-
-class _Server(ThreadingHTTPServer):
-    """The HTTP server; errors that escape a handler are one log line, never a traceback on stderr."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        exc = sys.exc_info()[1]
-        if not isinstance(exc, (ConnectionError, TimeoutError)):
-            log.warning("review page: a connection failed (%s)", _one_line(exc) if exc else "unknown error")
-
-
 def _redacted(text: str) -> str:
     return _SECRETS_IN_PATH.sub(r"\1…", text)
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(f"{exc.__class__.__name__}: {exc}".split())[:300]
-
-
-def _parse_range(header: str, size: int) -> tuple[int, int] | None:
-    """``bytes=a-b`` / ``bytes=a-`` / ``bytes=-n`` (one range) to inclusive (start, end); ``None`` if unsatisfiable."""
-    match = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", header)
-    if not match or size == 0:
-        return None
-    first, last = match.groups()
-    if first == "" and last == "":
-        return None
-    if first == "":
-        n = int(last)
-        if n == 0:
-            return None
-        return max(0, size - n), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
-    if start >= size or end < start:
-        return None
-    return start, min(end, size - 1)
 
 
 def prepare_review(
