@@ -28,17 +28,17 @@ def test_a_line_every_few_seconds_with_the_time_left():
     assert out.getvalue().splitlines() == ["play.mp4: faces: 50%, about 5 s left", "play.mp4: faces: 100%, about 0 s left"]
 
 
-def test_long_times_are_said_in_minutes_and_hours():
+def test_long_times_are_said_in_minutes_and_hours_as_the_batch_says_them():
     out, clock = io.StringIO(), _Clock()
     progress = LineProgress(out, every_s=5.0, clock=clock)
     progress.start(10_000, "faces")
     clock.now += 65.0
     progress.advance(50)
-    assert out.getvalue() == "faces: 0%, about 3 h 35 min left\n"
+    assert out.getvalue() == "faces: 0%, about 3.6 h left\n"
     progress.start(100, "faces")
     clock.now += 10.0
     progress.advance(10)
-    assert out.getvalue().splitlines()[-1] == "faces: 10%, about 1 min 30 s left"
+    assert out.getvalue().splitlines()[-1] == "faces: 10%, about 2 min left"
 
 
 def test_nothing_before_the_first_interval_nor_after_close():

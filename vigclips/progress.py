@@ -10,6 +10,8 @@ import sys
 import time
 from typing import IO, Any, Callable, Protocol
 
+from vigclips.timefmt import rough_duration
+
 
 class Progress(Protocol):
     """What a long stage reports to. ``total`` is in the stage's own units (frames, seconds, files)."""
@@ -70,7 +72,7 @@ class TqdmProgress:
 
 
 class LineProgress:
-    """One plain line every ``every_s`` seconds (``faces: 42%, about 1 min 10 s left``), for output that is not a terminal:
+    """One plain line every ``every_s`` seconds (``faces: 42%, about 2 min left``), for output that is not a terminal:
     a launcher's log window, ``nohup``, a service's journal (#25: ``analyze`` said nothing until it was done).
 
     Example:
@@ -101,21 +103,11 @@ class LineProgress:
         self._last = now
         fraction = min(1.0, self._done / self._total)
         left = (now - self._started) * (1 - fraction) / fraction if fraction > 0 else None
-        line = f"{self._description}: {100 * fraction:.0f}%" + (f", about {_duration(left)} left" if left is not None else "")
+        line = f"{self._description}: {100 * fraction:.0f}%" + (f", about {rough_duration(left)} left" if left is not None else "")
         print(line, file=self.stream or sys.stderr, flush=True)
 
     def close(self) -> None:
         self._total = None
-
-
-def _duration(seconds: float) -> str:
-    """``45 s``, ``3 min 5 s``, ``1 h 2 min``: a time left as a person says it."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
 def is_terminal(stream: IO[str]) -> bool:

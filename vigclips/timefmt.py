@@ -54,3 +54,20 @@ def clock(seconds: float | None, decimals: int = 1, *, hours: bool = False) -> s
 
 
 __all__ = ["clock", "local_now_text", "utc_now", "utc_stamp"]
+
+
+def rough_duration(seconds: float | str | None) -> str:
+    """A time as a person says it about work in progress: ``45 s``, ``12 min``, ``1.5 h`` (``?`` when unknown).
+
+    Example:
+        >>> rough_duration(45), rough_duration(720), rough_duration(5400), rough_duration(None)
+        ('45 s', '12 min', '1.5 h', '?')
+    """
+    if seconds is None or seconds == "":
+        return "?"
+    seconds = float(seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -20,7 +20,7 @@ from vigclips.fileio import atomic_write_text
 from vigclips.results.layout import SUMMARY_CSV, SUMMARY_HTML, TIMELINE_FILE
 from vigclips.results.moments import read_moments
 from vigclips.safetext import csv_cell, log_text
-from vigclips.timefmt import clock, local_now_text, utc_now
+from vigclips.timefmt import clock, local_now_text, rough_duration, utc_now
 
 SUMMARY_COLUMNS = ("recording", "folder", "status", "duration_s", "candidates", "top_score", "top_start_s", "top_end_s",
                    "top_reasons", "top_still", "time_s", "analysed_utc", "error")  # fmt: skip
@@ -245,7 +245,7 @@ def _event_text(event: dict[str, Any]) -> str:
     kind = event["event"]
     stamp = event.get("time_utc", utc_now())
     count = f"[{event['finished']}/{event['total']}] " if "total" in event else ""
-    eta = f" (batch about {_duration(event['eta_s'])} left)" if event.get("eta_s") is not None else ""
+    eta = f" (batch about {rough_duration(event['eta_s'])} left)" if event.get("eta_s") is not None else ""
     name = event.get("folder", "")
     if kind == "start":
         text = (f"batch {event.get('run_id', '')}: {event['recordings']} recording(s), {event['already_done']} already done, "
@@ -262,29 +262,18 @@ def _event_text(event: dict[str, Any]) -> str:
         return f"{stamp} {count}{name}: started on {event.get('worker', '?')}{eta}"
     if kind == "recording_progress":
         left = event.get("eta_recording_s")
-        more = f", about {_duration(left)} left" if left is not None else ""
+        more = f", about {rough_duration(left)} left" if left is not None else ""
         return f"{stamp} {count}{name}: {100 * event['fraction']:.0f}%{more}{eta}"
     if kind == "recording_done":
-        return (f"{stamp} {count}{name}: done in {_duration(event.get('time_s'))}, {event.get('candidates')} candidate(s) "
+        return (f"{stamp} {count}{name}: done in {rough_duration(event.get('time_s'))}, {event.get('candidates')} candidate(s) "
                 f"in {clock(event.get('duration_s'), 0, hours=True)} of recording{eta}")  # fmt: skip
     if kind == "recording_failed":
         return f"{stamp} {count}{name}: FAILED: {event.get('error', '')}{eta}"
     if kind == "done":
-        return (f"{stamp} batch finished in {_duration(event.get('elapsed_s'))}: {event['ok']} ok "
+        return (f"{stamp} batch finished in {rough_duration(event.get('elapsed_s'))}: {event['ok']} ok "
                 f"({event['skipped']} done earlier), {event['failed_recordings']} failed; "
                 f"summary {event['summary_html']}")  # fmt: skip
     return f"{stamp} {kind} {json.dumps(event, default=str)}"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None or seconds == "":
-        return "?"
-    seconds = float(seconds)
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def _seconds(value: Any) -> str:
