@@ -58,6 +58,7 @@ from vigclips.results.records import MOMENT_ID
 from vigclips.export.phrases import available_languages
 from vigclips.review.edits import add_with_thumbnail, chosen_still_path, decide_with_thumbnail, remove_with_pictures
 from vigclips.review.local_http import HOST, listen_on, one_line, parse_range
+from vigclips.review.words import GLOSSARY, explain
 
 log = logging.getLogger("vigclips")
 
@@ -179,6 +180,9 @@ class ReviewServer:
             entry["preview_url"] = self.file_url(preview) if (self.folder / preview).is_file() else None
             still = moment.get("still")
             entry["still_url"] = self.file_url(still) if still and self.resolve_file(still) else None
+            # What each reason's words mean, on hover (issue 25: plain words, each explained).
+            entry["reason_help"] = [" ".join(explain(r)) for r in moment.get("reasons") or []]
+            entry["caveat_help"] = [" ".join(explain(r)) for r in (moment.get("details") or {}).get("caveats") or []]
             chosen = chosen_still_path(moment["id"])
             entry["chosen_still_url"] = (self.file_url(chosen) if moment.get("still_t_s") is not None
                                          and self.resolve_file(chosen) else None)  # fmt: skip
@@ -198,6 +202,7 @@ class ReviewServer:
             "timeline_axes": {"left": AXES_X_FRAC[0], "right": AXES_X_FRAC[1], "end_s": duration_s} if duration_s else None,
             "faces_url": "api/faces" if (self.folder / SIGNALS_FILE).is_file() else None,
             "languages": available_languages(),  # the tables of phrases the parent's sheet can be printed with
+            "glossary": GLOSSARY,
         }
 
     def face_track(self) -> dict[str, Any]:
@@ -254,10 +259,12 @@ class ReviewServer:
                        if p.is_file() and not p.name.startswith("."))  # fmt: skip
         teaching = [f"{CLIPS_DIR}/{ANNOTATED_DIR}/{c.name}" for c in clips if (clips_dir / ANNOTATED_DIR / c.name).is_file()]
         sheets = [f for f in files if f.startswith(f"{CLIPS_DIR}/{Path(CONTACT_SHEET_FILE).stem}")]
-        # What the page lists, each a link: the clips, their teaching versions (when made this time), the parent's sheet.
-        links = [{"url": self.file_url(f"{CLIPS_DIR}/{c.name}"), "label": c.name} for c in clips]
-        links += [{"url": self.file_url(f), "label": f"{Path(f).name} (teaching version)"} for f in teaching if annotate]
-        links += [{"url": self.file_url(f), "label": f"{Path(f).name} (sheet for the parent)"} for f in sheets]
+        # What the page lists, each a link: the parent's sheet first (issue 25: it was scrolled out of view), then the
+        # clips and their teaching versions (when made this time).
+        links = [{"url": self.file_url(f), "label": f"{Path(f).name} (sheet for the parent)", "kind": "sheet"} for f in sheets]
+        links += [{"url": self.file_url(f"{CLIPS_DIR}/{c.name}"), "label": c.name, "kind": "clip"} for c in clips]
+        links += [{"url": self.file_url(f), "label": f"{Path(f).name} (teaching version)", "kind": "teaching"}
+                  for f in teaching if annotate]  # fmt: skip
         return {"clips": [c.name for c in clips], "teaching": teaching if annotate else [], "folder": str(clips_dir),
                 "files": files, "links": links}  # fmt: skip
 
