@@ -104,6 +104,15 @@ def test_every_message_leaves_the_video_reasons_keep_not_and_note_in_view(browse
     page.click(".card >> nth=0")
     page.keyboard.press("c")
     _wait_for(lambda: _moments(folder)["m01"]["status"] == "confirmed")
+    page.keyboard.press("3")
+    page.fill("#note", "You smiled back straight away, and she smiled again.")
+    page.keyboard.press("Escape")
+    _wait_for(lambda: _moments(folder)["m01"].get("note", "").startswith("You smiled back"))
+    page.click("#sheet-open")
+    page.fill("#sheet-title", "Ella and her mum, Tuesday")
+    page.keyboard.press("Enter")
+    _wait_for(lambda: json.loads((folder / "moments.json").read_text()).get("sheet", {}).get("title") == "Ella and her mum, Tuesday")
+    page.click("#sheet-close")
     page.keyboard.press("j")
     page.keyboard.press("c")
     _wait_for(lambda: _moments(folder)["m02"]["status"] == "confirmed")
@@ -115,6 +124,10 @@ def test_every_message_leaves_the_video_reasons_keep_not_and_note_in_view(browse
         assert _uncovered(page, f"#banner-list li.sheet:nth-child({k + 1}) a"), _box(page, "#banner-list")
     assert page.locator("#banner-list li.sheet").count() == 2 and page.locator("#banner-list li.teaching").count() == 2
     _shot(page, f"export_done_{size}")
+    sheet = cv2.imread(str(folder / "clips" / "contact_sheet.png"))
+    if size.startswith("laptop"):  # the parent's sheet as the guide shows it
+        target = _shot(page, "parent_sheet")
+        cv2.imwrite(str(target), cv2.resize(sheet, (1000, round(1000 * sheet.shape[0] / sheet.shape[1])), interpolation=cv2.INTER_AREA))
 
     # Another tab's change: the page is told to reload, and still nothing moves.
     store = DecisionStore(folder)
