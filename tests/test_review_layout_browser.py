@@ -222,6 +222,7 @@ def test_trim_handles_snap_to_frames_and_every_change_can_be_undone(browser, rev
     page.wait_for_selector("#banner-text:has-text('outside this moment')")
     _undo(page, "the sheet's picture")
     _wait_for(lambda: "still_t_s" not in _moments(folder)["m02"])
+    _wait_for(lambda: not (folder / "stills" / "m02.chosen.jpg").exists())
     assert problems == []
 
 

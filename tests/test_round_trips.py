@@ -35,7 +35,8 @@ ADD = st.tuples(st.just("add"), st.floats(0.0, 1.0), st.sampled_from(["confirmed
 # deleting a moment the guider added.
 STILL = st.tuples(st.just("still"), st.integers(0, 20), st.one_of(st.none(), st.floats(0.0, 1.0)))
 DELETE = st.tuples(st.just("delete"), st.integers(0, 3))
-STEP = st.one_of(SAVE, ADD, STILL, DELETE, st.tuples(st.just("rank")), st.tuples(st.just("import-elan")))
+SHEET = st.tuples(st.just("sheet"), st.sampled_from(["", "Ella and Mum, Tuesday", "Zoë’s morning"]))
+STEP = st.one_of(SAVE, ADD, STILL, DELETE, SHEET, st.tuples(st.just("rank")), st.tuples(st.just("import-elan")))
 
 
 def _decisions(folder: Path) -> dict[str, tuple]:
@@ -56,6 +57,7 @@ def _expect(expected: dict[str, tuple], written: dict, moment_id: str) -> None:
 def _play(folder: Path, steps: list[tuple], *, can_export: bool) -> None:
     store = DecisionStore(folder)
     expected = _decisions(folder)
+    sheet = store.read().get("sheet")
     exported = False
     for step in steps:
         kind = step[0]
@@ -104,7 +106,10 @@ def _play(folder: Path, steps: list[tuple], *, can_export: bool) -> None:
                 import_elan(folder, None, CFG)
             except VigclipsError:
                 pass  # an .eaf older than the decisions is refused, and changes nothing
+        elif kind == "sheet":
+            sheet = store.sheet_options(document["revision"], step[1])["sheet"]
         assert _decisions(folder) == expected, f"after {step!r}"
+        assert store.read().get("sheet") == sheet, f"after {step!r}"  # the sheet's heading too
 
 
 @pytest.fixture(scope="module")

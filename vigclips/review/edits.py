@@ -75,9 +75,12 @@ def add_with_thumbnail(store: DecisionStore, revision: Any, start_s: Any, end_s:
 def decide_with_thumbnail(store: DecisionStore, revision: Any, moment_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """:meth:`DecisionStore.decide`; a newly chosen frame for the sheet then gets the page's thumbnail."""
     document = store.decide(revision, moment_id, changes)
-    t_s = changes.get("still_t_s")
+    t_s = changes.get("still_t_s", False)
     if isinstance(t_s, (int, float)) and not isinstance(t_s, bool):
         cut_thumbnail(store.folder, float(t_s), chosen_still_path(moment_id))
+    elif t_s is None:  # given back to the program: its thumbnail goes
+        with contextlib.suppress(UnsafePathError, OSError):
+            inside(store.folder, chosen_still_path(moment_id)).unlink(missing_ok=True)
     return document
 
 
