@@ -69,6 +69,8 @@ def test_the_sheets_title_is_kept_and_the_default_has_the_date():
     assert doc["sheet"] == {"title": "Ella and Mum, Tuesday", "language": "en"}
     assert sheet_title(doc, day=day) == "Ella and Mum, Tuesday"
     assert sheet_title(set_sheet_options(doc, ""), day=day).startswith("Our moments together")
+    # A language this computer has no table of (a folder from another computer): English, not a failed export.
+    assert sheet_title(set_sheet_options(doc, "", "xx"), day=day) == "Our moments together, 7 December 2026"
 
 
 # ------------------------------------------------------------------------------------------------------------ the sheet

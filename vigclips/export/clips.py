@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from vigclips.config import ExportConfig, PipelineConfig
 from vigclips.errors import BadInputError, ExportError, ReviewFileError, UnsafePathError
-from vigclips.export.phrases import SheetPhrases, load_phrases
+from vigclips.export.phrases import DEFAULT_LANGUAGE, SheetPhrases, available_languages, load_phrases
 from vigclips.export.sheet import sheet_page_paths, write_contact_sheet
 from vigclips.export.teaching import TEMP_MARK, render_teaching_clip
 from vigclips.fileio import LockBusy, atomic_path, atomic_write_bytes, atomic_write_text, inside, locked, make_private_dir
@@ -286,8 +286,13 @@ def _write_contact_sheet(plan: list[tuple[ClipSpec, MomentRecord]], still_files:
 
 
 def sheet_phrases(document: dict[str, Any]) -> SheetPhrases:
-    """The table of phrases of the language the guider chose for the sheet on the review page (English by default)."""
-    return load_phrases((document.get("sheet") or {}).get("language") or "en")
+    """The table of phrases of the language the guider chose for the sheet on the review page (English by default; English
+    too, with a warning, when this computer has no table of that language, e.g. a folder brought from another one)."""
+    code = (document.get("sheet") or {}).get("language") or DEFAULT_LANGUAGE
+    if code not in available_languages():
+        log.warning("no table of phrases for the sheet in %r here: the sheet's fixed words are in English", code)
+        code = DEFAULT_LANGUAGE
+    return load_phrases(code)
 
 
 def sheet_entries(plan: list[tuple[ClipSpec, MomentRecord]], still_files: list[Path | None],
