@@ -270,6 +270,7 @@ def test_plain_words_are_explained_and_the_role_warning_goes_when_the_rings_are_
     assert page.locator("#glossary dt").count() >= 10
     assert page.get_attribute("#words-link", "href") == "#glossary"
     assert "playhead" not in page.inner_text("body").lower()
+    assert "answers within about 1–2 seconds" in page.get_attribute("#tag-boxes label:nth-child(3)", "title")  # receiving
     # Principle levels differ where the scores differ (0, 0.2, 0.5 and 0.9 here).
     page.click(".scores-box summary")
     words = page.eval_on_selector_all("#scores > span:nth-child(3n)", "ns => ns.map(n => n.textContent)")

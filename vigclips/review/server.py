@@ -58,7 +58,7 @@ from vigclips.results.records import MOMENT_ID
 from vigclips.export.phrases import available_languages
 from vigclips.review.edits import add_with_thumbnail, chosen_still_path, decide_with_thumbnail, remove_with_pictures
 from vigclips.review.local_http import HOST, listen_on, one_line, parse_range
-from vigclips.review.words import GLOSSARY, explain
+from vigclips.review.words import GLOSSARY, PRINCIPLE_HELP, explain
 
 log = logging.getLogger("vigclips")
 
@@ -194,7 +194,7 @@ class ReviewServer:
             "revision_token": revision_token(document),  # what the page sends back: this revision of this analysis
             "recording_url": self.file_url(recording) if (self.folder / recording).is_file() else None,
             "timeline_url": self.file_url(TIMELINE_FILE) if (self.folder / TIMELINE_FILE).is_file() else None,
-            "principles": [{"key": p, "title": PRINCIPLE_TITLES[p]} for p in PRINCIPLES],
+            "principles": [{"key": p, "title": PRINCIPLE_TITLES[p], "help": PRINCIPLE_HELP[p]} for p in PRINCIPLES],
             "folder_name": self.folder.name,
             "preview_key": RECORDING_KEY,
             "min_moment_s": added_min_s(document),

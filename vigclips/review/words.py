@@ -54,6 +54,19 @@ GLOSSARY: tuple[dict[str, Any], ...] = (
 """The page's glossary, in the order it is listed."""
 
 
+PRINCIPLE_HELP = {
+    "attentive": "Turned towards the baby, looking with interest, giving time and space. The program looks for: the parent's "
+                 "face turned to the baby, the parent looking at the baby, the parent quiet while the baby is busy.",
+    "encouraging": "Waiting, listening, a friendly voice, naming what the baby does. The program looks for: a pause by the "
+                   "parent followed by the baby's sound, look or smile; a sing-song voice.",
+    "receiving": "Showing the baby's initiative was noticed: looking back, smiling, nodding, repeating the sound. The program "
+                 "looks for: the baby starts (a look, a sound, a smile) and the parent answers within about 1–2 seconds.",
+    "developing": "Serve and return: taking turns, a second and further turn, having fun together. The program looks for: "
+                  "sounds or looks going back and forth, looking at each other, smiling together.",
+}  # fmt: skip
+"""What each principle's tick means (the tick boxes' and the score bars' tooltips)."""
+
+
 def explain(reason: str) -> list[str]:
     """The explanations of the words ``reason`` uses (what the page shows on hover), in the glossary's order."""
     text = reason.lower()

@@ -308,7 +308,7 @@
       const box = el("input", { type: "checkbox", checked: (m.tags || []).includes(p.key) });
       box.dataset.tag = p.key;
       box.addEventListener("change", () => toggleTag(p.key));
-      return el("label", { className: "check" }, [box, " " + p.title + " (" + (k + 1) + ")"]);
+      return el("label", { className: "check", title: p.help || "" }, [box, " " + p.title + " (" + (k + 1) + ")"]);
     });
     $("tag-boxes").replaceChildren(...boxes);
     if (document.activeElement !== $("note")) $("note").value = m.note || "";
@@ -330,7 +330,7 @@
       const bar = el("div", { className: "bar", title: Math.round(100 * v) + " out of 100" }, [el("i")]);
       bar.dataset.principle = p.key;
       bar.firstChild.style.width = Math.round(100 * v) + "%";
-      scores.push(el("span", { textContent: p.title }), bar, el("span", { textContent: amountWord(v) }));
+      scores.push(el("span", { textContent: p.title, title: p.help || "" }), bar, el("span", { textContent: amountWord(v) }));
     });
     $("scores").replaceChildren(...scores);
 
