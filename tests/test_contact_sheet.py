@@ -120,13 +120,13 @@ def test_peekaboo_sheet_shows_the_guiders_note_in_full_and_no_machine_reasons(sh
     document = read_moments(folder)
     plan = plan_clips(document, src, folder / "clips", False)
     stills = [None] * len(plan)
-    pages = layout_contact_sheet(sheet_entries(plan, stills), sheet_title(document, len(plan)))
+    pages = layout_contact_sheet(sheet_entries(plan, stills), sheet_title(document))
     assert len(pages) == 1
     for page in pages:
         _inside(page)
     drawn = "\n".join(page.lines)
     assert _squash(NOTE) in _squash(drawn)
-    assert "Shows: Receiving initiatives, Developing attuned interactions" in drawn
+    assert "What it shows: Answering your baby, Taking turns together" in drawn  # plain words (#25)
     assert "smiled together" not in drawn  # never the machine's reasons
     # The manifest has the guider's note, principles and status.
     with open(folder / "clips" / "manifest.csv", newline="") as fh:

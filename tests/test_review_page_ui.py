@@ -261,7 +261,7 @@ def test_an_added_moment_that_is_too_short_is_refused_with_a_message(browser, re
     _seek(page, 4.0)  # between #2 (ends 3.9) and #3 (starts 4.3): 0.3 s of room
     page.keyboard.press("a")
     page.wait_for_selector("#banner-text:has-text('needs at least 1.0 s')")
-    assert page.inner_text("#banner-text").startswith("Not added: moment #3 (0:04.3–0:05.8) starts 0.3 s after the playhead")
+    assert page.inner_text("#banner-text").startswith("Not added: moment #3 (0:04.3–0:05.8) starts 0.3 s after where the video is")
     assert not any(m.startswith("g") for m in _moments(folder))
     # The server refuses it too (a second tab, a hand-made request).
     status = page.evaluate("""() => fetch('/api/moments', {method: 'POST', headers: {'Content-Type': 'application/json',
@@ -331,9 +331,11 @@ def test_export_lists_and_links_the_plain_and_teaching_clips(browser, review):  
     page.wait_for_selector("#banner-text:has-text('1 teaching version')", timeout=120000)
     links = page.eval_on_selector_all("#banner-list a", "as => as.map(a => [a.textContent, a.getAttribute('href')])")
     name = "pyfeat_WolfgangLanger_Pexels_00h00m00.5s_m01.mp4"
-    assert [label for label, _ in links[:2]] == [name, f"{name} (teaching version)"]
-    assert links[0][1].startswith(f"/files/clips/{name}?k=") and links[1][1].startswith(f"/files/clips/annotated/{name}?k=")
+    # The parent's sheet first (issue 25: it was scrolled out of view), then the clip and its teaching version.
+    assert [label for label, _ in links] == ["contact_sheet.pdf (sheet for the parent)", "contact_sheet.png (sheet for the parent)",
+                                             name, f"{name} (teaching version)"]  # fmt: skip
+    assert links[2][1].startswith(f"/files/clips/{name}?k=") and links[3][1].startswith(f"/files/clips/annotated/{name}?k=")
     # The links open: the teaching clip is served from the recording's folder.
-    assert page.request.get(server.url.split("/?")[0] + links[1][1]).status == 200
+    assert page.request.get(server.url.split("/?")[0] + links[3][1]).status == 200
     _shot(page, "review-export-done-1280x720")
     assert problems == []

@@ -30,19 +30,34 @@ NOTES = st.sampled_from(["", "You waited for her", "=SUM(A1) looks like a formul
 SAVE = st.tuples(st.just("save"), st.integers(0, 20), st.sampled_from(["candidate", "confirmed", "rejected"]),
                  st.lists(st.sampled_from(PRINCIPLES), max_size=2, unique=True), NOTES,
                  st.sampled_from([None, (0.2, 0.0), (0.0, -0.3), (0.5, -0.5)]))
-ADD = st.tuples(st.just("add"), st.floats(0.0, 1.0), st.sampled_from(["confirmed", "rejected"]), NOTES)
-STEP = st.one_of(SAVE, ADD, st.tuples(st.just("rank")), st.tuples(st.just("import-elan")))
+ADD = st.tuples(st.just("add"), st.floats(0.0, 1.0), st.sampled_from(["confirmed", "rejected", "candidate"]), NOTES)
+# Issue 25: the frame chosen for the parent's sheet (a fraction of the moment, or None: given back to the program), and
+# deleting a moment the guider added.
+STILL = st.tuples(st.just("still"), st.integers(0, 20), st.one_of(st.none(), st.floats(0.0, 1.0)))
+DELETE = st.tuples(st.just("delete"), st.integers(0, 3))
+SHEET = st.tuples(st.just("sheet"), st.sampled_from(["", "Ella and Mum, Tuesday", "Zoë’s morning"]))
+STEP = st.one_of(SAVE, ADD, STILL, DELETE, SHEET, st.tuples(st.just("rank")), st.tuples(st.just("import-elan")))
 
 
 def _decisions(folder: Path) -> dict[str, tuple]:
     """What the guider decided, per moment that holds guider work."""
-    return {m.id: (m.status, round(m.start_s, 3), round(m.end_s, 3), m.tags, m.note)
+    return {m.id: (m.status, round(m.start_s, 3), round(m.end_s, 3), m.tags, m.note, m.still_t_s)
             for m in moment_records(DecisionStore(folder).read()) if m.holds_guider_work}  # fmt: skip
+
+
+def _expect(expected: dict[str, tuple], written: dict, moment_id: str) -> None:
+    """What the decisions must be after a saved change of one moment."""
+    record = next(m for m in moment_records(written) if m.id == moment_id)
+    expected.pop(moment_id, None)
+    if record.holds_guider_work:
+        expected[moment_id] = (record.status, round(record.start_s, 3), round(record.end_s, 3), record.tags, record.note,
+                               record.still_t_s)  # fmt: skip
 
 
 def _play(folder: Path, steps: list[tuple], *, can_export: bool) -> None:
     store = DecisionStore(folder)
     expected = _decisions(folder)
+    sheet = store.read().get("sheet")
     exported = False
     for step in steps:
         kind = step[0]
@@ -58,11 +73,7 @@ def _play(folder: Path, steps: list[tuple], *, can_export: bool) -> None:
                 written = store.decide(document["revision"], moment.id, changes)
             except DecisionError:
                 continue  # refused as a whole (e.g. a trim too short): nothing changed
-            record = next(m for m in moment_records(written) if m.id == moment.id)
-            expected.pop(moment.id, None)
-            if record.holds_guider_work:
-                expected[moment.id] = (record.status, round(record.start_s, 3), round(record.end_s, 3), record.tags,
-                                       record.note)  # fmt: skip
+            _expect(expected, written, moment.id)
         elif kind == "add":
             _, where, status, note = step
             duration_s = float(document["source"]["duration_s"])
@@ -72,7 +83,19 @@ def _play(folder: Path, steps: list[tuple], *, can_export: bool) -> None:
             except DecisionError:
                 continue  # it would overlap a moment in use
             record = next(m for m in moment_records(written) if m.id == added)
-            expected[added] = (record.status, record.start_s, record.end_s, record.tags, record.note)
+            expected[added] = (record.status, record.start_s, record.end_s, record.tags, record.note, None)
+        elif kind == "still":
+            _, which, where = step
+            moment = moment_records(document)[which % len(moment_records(document))]
+            t_s = None if where is None else round(moment.start_s + where * (moment.end_s - moment.start_s), 3)
+            written = store.decide(document["revision"], moment.id, {"still_t_s": t_s})
+            _expect(expected, written, moment.id)
+        elif kind == "delete":
+            added_ids = [m.id for m in moment_records(document) if m.added_by_guider]
+            if added_ids:
+                moment_id = added_ids[step[1] % len(added_ids)]
+                store.remove(document["revision"], moment_id)
+                expected.pop(moment_id)
         elif kind == "rank":
             rank_folder(folder, CFG, stills=False)
             exported = True  # rank writes the .eaf with the guider's tiers too
@@ -83,7 +106,10 @@ def _play(folder: Path, steps: list[tuple], *, can_export: bool) -> None:
                 import_elan(folder, None, CFG)
             except VigclipsError:
                 pass  # an .eaf older than the decisions is refused, and changes nothing
+        elif kind == "sheet":
+            sheet = store.sheet_options(document["revision"], step[1])["sheet"]
         assert _decisions(folder) == expected, f"after {step!r}"
+        assert store.read().get("sheet") == sheet, f"after {step!r}"  # the sheet's heading too
 
 
 @pytest.fixture(scope="module")

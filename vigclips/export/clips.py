@@ -12,6 +12,7 @@ to a family holds only what was confirmed.
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import csv
 import dataclasses
 import io
@@ -27,6 +28,7 @@ from numpy.typing import NDArray
 
 from vigclips.config import ExportConfig, PipelineConfig
 from vigclips.errors import BadInputError, ExportError, ReviewFileError, UnsafePathError
+from vigclips.export.phrases import DEFAULT_LANGUAGE, SheetPhrases, available_languages, load_phrases
 from vigclips.export.sheet import sheet_page_paths, write_contact_sheet
 from vigclips.export.teaching import TEMP_MARK, render_teaching_clip
 from vigclips.fileio import LockBusy, atomic_path, atomic_write_bytes, atomic_write_text, inside, locked, make_private_dir
@@ -223,12 +225,16 @@ def is_export_leftover(path: Path) -> bool:
 
 
 def _still_for(moment: MomentRecord, moments_dir: Path, info: MediaInfo, output: Path) -> Path | None:
-    """The moment's still: the analysis's best frame if it lies inside the possibly trimmed bounds, else the frame of the
-    trimmed moment where the faces are best seen and smiling (from ``signals.csv``), else its middle frame."""
+    """The moment's still: the frame the guider chose (on the review page) if it lies inside the moment, else the analysis's
+    best frame if it lies inside the possibly trimmed bounds, else the frame of the trimmed moment where the faces are best
+    seen and smiling (from ``signals.csv``), else its middle frame."""
     start_s, end_s = float(moment.start_s), float(moment.end_s)
     best_t_s = moment.details.get("best_still_t_s")
     existing = moment.still
     make_private_dir(output.parent)
+    chosen_t_s = moment.chosen_still_t_s
+    if chosen_t_s is not None and info.has_video:
+        return extract_still(info.path, chosen_t_s, output, info=info)
     if existing and isinstance(best_t_s, (int, float)) and start_s <= best_t_s <= end_s:
         still = None
         with contextlib.suppress(UnsafePathError):  # a hand edit's "../../x": cut a still from the recording instead
@@ -275,20 +281,36 @@ def _write_contact_sheet(plan: list[tuple[ClipSpec, MomentRecord]], still_files:
         for path in [*sheet_page_paths(output, 1), output.with_suffix(".pdf"), *output.parent.glob(f"{output.stem}_page*.png")]:
             path.unlink(missing_ok=True)
         return []
-    return write_contact_sheet(sheet_entries(plan, still_files), output, sheet_title(document, len(plan)))
+    phrases = sheet_phrases(document)
+    return write_contact_sheet(sheet_entries(plan, still_files, phrases), output, sheet_title(document, phrases), phrases)
 
 
-def sheet_entries(plan: list[tuple[ClipSpec, MomentRecord]], still_files: list[Path | None]) -> list[dict[str, Any]]:
-    """What the parent's sheet shows of each planned clip: its still, number, times, ticked principles and the note."""
+def sheet_phrases(document: dict[str, Any]) -> SheetPhrases:
+    """The table of phrases of the language the guider chose for the sheet on the review page (English by default; English
+    too, with a warning, when this computer has no table of that language, e.g. a folder brought from another one)."""
+    code = (document.get("sheet") or {}).get("language") or DEFAULT_LANGUAGE
+    if code not in available_languages():
+        log.warning("no table of phrases for the sheet in %r here: the sheet's fixed words are in English", code)
+        code = DEFAULT_LANGUAGE
+    return load_phrases(code)
+
+
+def sheet_entries(plan: list[tuple[ClipSpec, MomentRecord]], still_files: list[Path | None],
+                  phrases: SheetPhrases | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """What the parent's sheet shows of each planned clip: its still, number, times, ticked principles (in the plain words
+    of ``phrases``) and the note."""
+    phrases = phrases or load_phrases()
     return [{
         "image": still, "label": str(k + 1), "start_s": spec.start_s, "end_s": spec.end_s,
-        "principles": _principle_titles(moment), "note": moment.note,
+        "principles": [phrases.principles[p] for p in PRINCIPLES if p in moment.tags], "note": moment.note,
     } for k, ((spec, moment), still) in enumerate(zip(plan, still_files, strict=True))]  # fmt: skip
 
 
-def sheet_title(document: dict[str, Any], n: int) -> str:
-    """The sheet's heading: how many moments, and the recording's name."""
-    return f"{n} moment{'s' if n != 1 else ''} to watch together  ·  {source_of(document).file_name}"
+def sheet_title(document: dict[str, Any], phrases: SheetPhrases | None = None, day: _dt.date | None = None) -> str:
+    """The sheet's heading: the title the guider set on the review page, or "Our moments together" and the date (``day``,
+    today by default), in the sheet's language. Never the recording's file name: the parent takes the sheet home."""
+    phrases = phrases or sheet_phrases(document)
+    return phrases.title((document.get("sheet") or {}).get("title"), day or _dt.date.today())
 
 
 def _principle_titles(moment: MomentRecord) -> list[str]:

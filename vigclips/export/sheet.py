@@ -1,5 +1,8 @@
 """The contact sheet for the shared-review session: each exported moment's still, time, the principles the guider ticked
 and the guider's note, on A4 pages (PNG per page and one PDF), drawn with matplotlib (no window).
+
+The sheet is for the parent: times in whole seconds (``1:02``), the principles in plain words, and every fixed word from
+the table of phrases of the family's language (:mod:`vigclips.export.phrases`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from vigclips.export.phrases import SheetPhrases, load_phrases
 from vigclips.fileio import atomic_path
 from vigclips.safetext import plain_text
 from vigclips.timefmt import clock  # the review page's own time format
@@ -38,22 +42,25 @@ class SheetPage:
     lines: tuple[str, ...]
 
 
-def sheet_entry_text(entry: dict[str, Any]) -> list[tuple[str, str]]:
+def sheet_entry_text(entry: dict[str, Any], phrases: SheetPhrases | None = None) -> list[tuple[str, str]]:
     """The paragraphs printed beside one still: ``[(style, text), …]`` with style ``heading``, ``principles`` or ``note``.
 
-    Only what the guider chose to show the parent: the time, the principles the guider ticked and the guider's note;
-    never the program's reasons (#15).
+    Only what the guider chose to show the parent: the time (``m:ss``), the principles the guider ticked and the guider's
+    note; never the program's reasons (#15). The fixed words come from ``phrases`` (English when omitted).
     """
+    phrases = phrases or load_phrases()
     start_s, end_s = float(entry["start_s"]), float(entry["end_s"])
-    out = [("heading", f"{entry['label']}.  {clock(start_s)} to {clock(end_s)}  ({end_s - start_s:.1f} seconds)")]
+    seconds = max(1, round(end_s - start_s))
+    out = [("heading", phrases.text("moment_heading", number=entry["label"], start=clock(start_s, 0), end=clock(end_s, 0),
+                                    seconds=seconds))]  # fmt: skip
     if entry.get("principles"):
-        out.append(("principles", "Shows: " + ", ".join(entry["principles"])))
+        out.append(("principles", phrases.text("shows", principles=", ".join(entry["principles"]))))
     if entry.get("note"):
         out.append(("note", plain_text(str(entry["note"]))))  # no control characters or broken Unicode in a font's way
     return out
 
 
-def layout_contact_sheet(entries: list[dict[str, Any]], title: str) -> list[SheetPage]:
+def layout_contact_sheet(entries: list[dict[str, Any]], title: str, phrases: SheetPhrases | None = None) -> list[SheetPage]:
     """Lay the chosen moments out on as many A4 pages as they need: one row per moment, the still on the left and the
     wrapped text on the right. Text is drawn literally (a ``$`` is a dollar sign, never mathematics), with the
     object-oriented :class:`matplotlib.figure.Figure` API (no pyplot, no backend switch: safe in the review server's
@@ -61,14 +68,15 @@ def layout_contact_sheet(entries: list[dict[str, Any]], title: str) -> list[Shee
 
     Args:
         entries: dicts with ``image`` (Path to a JPEG or None), ``label`` (e.g. "1"), ``start_s``, ``end_s``,
-            ``principles`` (titles the guider ticked) and ``note`` (the guider's note for the parent).
+            ``principles`` (the principles the guider ticked, in the phrases' words) and ``note`` (her note for the parent).
         title: the page heading.
+        phrases: the fixed words (English when omitted).
 
     Returns:
         The pages, in order; each moment's text lies wholly inside its page.
     """
     with _missing_glyphs_quiet():
-        return _layout_pages(entries, title)
+        return _layout_pages(entries, title, phrases or load_phrases())
 
 
 @contextlib.contextmanager
@@ -80,7 +88,7 @@ def _missing_glyphs_quiet() -> Iterator[None]:
         yield
 
 
-def _layout_pages(entries: list[dict[str, Any]], title: str) -> list[SheetPage]:
+def _layout_pages(entries: list[dict[str, Any]], title: str, phrases: SheetPhrases) -> list[SheetPage]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -111,7 +119,7 @@ def _layout_pages(entries: list[dict[str, Any]], title: str) -> list[SheetPage]:
     blocks = []
     for entry in entries:
         lines: list[tuple[str, str]] = []
-        for style, text in sheet_entry_text(entry):
+        for style, text in sheet_entry_text(entry, phrases):
             for paragraph in text.splitlines() or [""]:
                 lines.extend((style, line) for line in wrap(paragraph, style == "heading"))
         height = max(_SHEET_STILL_IN[1], len(lines) * _SHEET_LINE_IN)
@@ -145,7 +153,7 @@ def _layout_pages(entries: list[dict[str, Any]], title: str) -> list[SheetPage]:
         FigureCanvasAgg(fig)
         drawn: list[str] = []
         heading = textwrap.shorten(plain_text(title), 90, placeholder="…")
-        heading = heading if len(pages) == 1 else f"{heading}  (page {number} of {len(pages)})"
+        heading = heading if len(pages) == 1 else f"{heading}  ({phrases.text('page', number=number, total=len(pages))})"
         fig.text(_SHEET_MARGIN_IN / page_w, 1 - _SHEET_MARGIN_IN / page_h, heading, fontsize=15, weight="bold", va="top",
                  parse_math=False)  # fmt: skip
         drawn.append(heading)
@@ -162,7 +170,7 @@ def _layout_pages(entries: list[dict[str, Any]], title: str) -> list[SheetPage]:
                     ax.imshow(cv2.cvtColor(picture, cv2.COLOR_BGR2RGB))
                 else:
                     ax.imshow(np.full((9, 16, 3), 235, dtype=np.uint8))
-                    ax.text(8, 4.5, "no picture", ha="center", va="center", color="grey", parse_math=False)
+                    ax.text(8, 4.5, phrases.texts["no_picture"], ha="center", va="center", color="grey", parse_math=False)
             for k, (style, line) in enumerate(lines):
                 fig.text(text_x / page_w, (y - k * _SHEET_LINE_IN) / page_h, line, fontsize=_SHEET_FONT_PT, va="top",
                          weight="bold" if style == "heading" else "normal",
@@ -178,7 +186,8 @@ def sheet_page_paths(output: Path, n_pages: int) -> list[Path]:
     return [output if k == 1 else output.with_name(f"{output.stem}_page{k}{output.suffix}") for k in range(1, n_pages + 1)]
 
 
-def write_contact_sheet(entries: list[dict[str, Any]], output: Path, title: str) -> list[Path]:
+def write_contact_sheet(entries: list[dict[str, Any]], output: Path, title: str,
+                        phrases: SheetPhrases | None = None) -> list[Path]:
     """The contact sheet for the shared-review session: a PNG per page (``output``, then ``<stem>_page2.png`` …) and one
     PDF of every page beside it (``<stem>.pdf``), written atomically. Earlier extra pages that are no longer needed go.
 
@@ -186,6 +195,7 @@ def write_contact_sheet(entries: list[dict[str, Any]], output: Path, title: str)
         entries: see :func:`layout_contact_sheet`.
         output: the first page's PNG.
         title: heading.
+        phrases: the fixed words (English when omitted).
 
     Returns:
         The files written: the PNG pages, then the PDF.
@@ -193,7 +203,7 @@ def write_contact_sheet(entries: list[dict[str, Any]], output: Path, title: str)
     from matplotlib.backends.backend_pdf import PdfPages
 
     with _missing_glyphs_quiet():
-        pages = layout_contact_sheet(entries, title)
+        pages = layout_contact_sheet(entries, title, phrases)
         paths = sheet_page_paths(output, len(pages))
         for page, path in zip(pages, paths):
             with atomic_path(path) as tmp:

@@ -24,7 +24,8 @@ from typing import Any
 from vigclips.errors import VigclipsError
 from vigclips.results.layout import MOMENTS_FILE
 from vigclips.results.moments import moments_locked, read_moments, saved_config, write_moments
-from vigclips.results.records import Decision, RecordError
+from vigclips.results.records import PROGRAM_STILL, Decision, RecordError
+from vigclips.safetext import unicode_ok
 from vigclips.timefmt import utc_now
 
 MIN_MOMENT_S = 0.2
@@ -165,6 +166,13 @@ def apply_decision(
         moment["tags"] = list(decision.tags)
     if decision.note is not None:
         moment["note"] = decision.note
+    if decision.still_t_s == PROGRAM_STILL:
+        moment.pop("still_t_s", None)
+    elif decision.still_t_s is not None:
+        if not float(moment["start_s"]) - 1e-6 <= decision.still_t_s <= float(moment["end_s"]) + 1e-6:
+            raise DecisionError(f"the frame for the sheet must lie inside the moment ({float(moment['start_s']):.1f}–"
+                                f"{float(moment['end_s']):.1f} s), got {decision.still_t_s} s")  # fmt: skip
+        moment["still_t_s"] = decision.still_t_s
     moment["decided_utc"] = decided_utc or utc_now()
     return _bumped(new)
 
@@ -235,6 +243,56 @@ def add_moment(
         "decided_utc": decided_utc or utc_now(),
     })
     return _bumped(new), moment_id
+
+
+def remove_moment(document: dict[str, Any], moment_id: str) -> dict[str, Any]:
+    """A copy of ``document`` without a moment the guider added (a slip, or one she no longer wants at all).
+
+    The program's candidates are never removed (a re-analysis or ``rank`` would bring them back): they are set aside with
+    the status ``rejected`` instead. The id is not given to a later added moment (ids are never reused while the file holds
+    it; a removed ``g02`` may come back only as a new moment).
+
+    Raises:
+        DecisionError: no such moment, or it is one of the program's.
+    """
+    new = copy.deepcopy(document)
+    moment = _find(new, moment_id)
+    if moment.get("added_by") != "guider":
+        raise DecisionError("only a moment you added can be deleted; set the program's suggestions aside with 'Not this one'")
+    new["moments"] = [m for m in new["moments"] if m["id"] != moment_id]
+    return _bumped(new)
+
+
+MAX_SHEET_TITLE_CHARS = 120
+"""A heading, not a letter: it must fit on one line of the A4 sheet."""
+
+
+def set_sheet_options(document: dict[str, Any], title: Any = None, language: Any = None) -> dict[str, Any]:
+    """A copy of ``document`` with the parent's sheet's heading and language (``document["sheet"]``) set.
+
+    Args:
+        title: the heading the guider wants (``""``: the default, "Our moments together" and the date); ``None``: unchanged.
+        language: the code of a phrase table (``"en"``…, see :mod:`vigclips.export.phrases`); ``None``: unchanged.
+
+    Raises:
+        DecisionError: a title that is not one line of text of at most :data:`MAX_SHEET_TITLE_CHARS`, or a language that
+            is not a short code.
+    """
+    sheet = dict(document.get("sheet") or {})
+    if title is not None:
+        if not isinstance(title, str) or "\n" in title or len(title.strip()) > MAX_SHEET_TITLE_CHARS or not unicode_ok(title):
+            raise DecisionError(f"the sheet's title must be one line of at most {MAX_SHEET_TITLE_CHARS} characters")
+        sheet["title"] = title.strip()
+    if language is not None:
+        if not isinstance(language, str) or not _LANGUAGE_CODE.fullmatch(language):
+            raise DecisionError(f"the sheet's language must be a code such as 'en' or 'pt-BR', got {_short_repr(language)}")
+        sheet["language"] = language
+    new = copy.deepcopy(document)
+    new["sheet"] = sheet
+    return _bumped(new)
+
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
 
 def added_min_s(document: dict[str, Any]) -> float:
@@ -309,6 +367,14 @@ class DecisionStore:
             return new
 
         return self.update(expected_revision, change), added[0]
+
+    def remove(self, expected_revision: Any, moment_id: str) -> dict[str, Any]:
+        """:func:`remove_moment` under the lock; returns the written document."""
+        return self.update(expected_revision, lambda doc: remove_moment(doc, moment_id))
+
+    def sheet_options(self, expected_revision: Any, title: Any = None, language: Any = None) -> dict[str, Any]:
+        """:func:`set_sheet_options` under the lock; returns the written document."""
+        return self.update(expected_revision, lambda doc: set_sheet_options(doc, title, language))
 
     def swap_roles(self, expected_revision: Any, swapped: Any) -> dict[str, Any]:
         """:func:`set_roles_swapped` under the lock; returns the written document."""

@@ -161,6 +161,8 @@ class MomentRecord:
     note: str = ""
     added_by: str | None = None
     decided_utc: str | None = None
+    still_t_s: float | None = None
+    """The frame the guider chose for the parent's sheet (seconds in the recording); ``None``: the program chooses."""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -210,6 +212,7 @@ class MomentRecord:
             original_end_s=_optional(data, "original_end_s", _number, "a number of seconds", where),
             added_by=_optional(data, "added_by", text, "text", where),
             decided_utc=_optional(data, "decided_utc", text, "a time", where),
+            still_t_s=_optional(data, "still_t_s", lambda v: _number(v) and v >= 0, "a number of seconds", where),
             raw=dict(data),
         )  # fmt: skip
 
@@ -233,9 +236,16 @@ class MomentRecord:
 
     @property
     def holds_guider_work(self) -> bool:
-        """A decision, a trim, a tag, a note, or a moment the guider added: anything a re-analysis would throw away."""
+        """A decision, a trim, a tag, a note, a chosen still, or a moment the guider added: anything a re-analysis would
+        throw away."""
         return (self.status != "candidate" or bool(self.tags) or bool(self.note) or self.original_start_s is not None
-                or self.added_by_guider)  # fmt: skip
+                or self.added_by_guider or self.still_t_s is not None)  # fmt: skip
+
+    @property
+    def chosen_still_t_s(self) -> float | None:
+        """The guider's frame for the sheet when it lies inside the (possibly trimmed) moment, else ``None``."""
+        t = self.still_t_s
+        return t if t is not None and self.start_s <= t <= self.end_s else None
 
     def to_moment(self, *, original_bounds: bool = False) -> Moment:
         """As a :class:`vigclips.types.Moment` (``original_bounds``: the program's bounds before any trim)."""
@@ -245,7 +255,7 @@ class MomentRecord:
 
 
 _OPTIONAL_MOMENT_FIELDS = frozenset({"scores", "still", "preview", "details", "tags", "note", "original_start_s",
-                                     "original_end_s", "added_by", "decided_utc"})  # fmt: skip
+                                     "original_end_s", "added_by", "decided_utc", "still_t_s"})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +271,8 @@ class Decision:
     end_s: float | None = None
     tags: tuple[str, ...] | None = None
     note: str | None = None
+    still_t_s: float | None = None
+    """The frame for the parent's sheet; ``-1`` in a request (:data:`PROGRAM_STILL`) gives the choice back to the program."""
 
     @classmethod
     def from_json(cls, changes: Any) -> Decision:
@@ -277,6 +289,10 @@ class Decision:
         status = changes.get("status")
         _check("status" not in changes or status in STATUSES, f"status must be one of {', '.join(STATUSES)}, got {status!r}")
         bounds = {k: _seconds(k, changes[k]) for k in ("start_s", "end_s") if k in changes}
+        still_t_s = changes.get("still_t_s")
+        if "still_t_s" in changes:
+            still_t_s = PROGRAM_STILL if still_t_s is None else _seconds("still_t_s", still_t_s)
+            _check(still_t_s == PROGRAM_STILL or still_t_s >= 0, f"still_t_s must be a time in the moment, got {still_t_s}")
         tags = changes.get("tags")
         if "tags" in changes:
             _check(isinstance(tags, (list, tuple)), f"tags must be a list of principles ({', '.join(PRINCIPLES)}), got {tags!r}")
@@ -289,7 +305,8 @@ class Decision:
             _check(len(note) <= MAX_NOTE_CHARS, f"note is {len(note)} characters; keep it under {MAX_NOTE_CHARS}")
             _check(unicode_ok(note), "note holds a broken character (an unpaired surrogate such as \\ud800); type it again")
             note = note.strip()
-        return cls(status=status, start_s=bounds.get("start_s"), end_s=bounds.get("end_s"), tags=tags, note=note)
+        return cls(status=status, start_s=bounds.get("start_s"), end_s=bounds.get("end_s"), tags=tags, note=note,
+                   still_t_s=still_t_s)
 
     def to_json(self) -> dict[str, Any]:
         """The changes, without those left as they are."""
@@ -297,6 +314,10 @@ class Decision:
 
 
 
+
+
+PROGRAM_STILL = -1.0
+"""``Decision.still_t_s`` of a request that sends ``"still_t_s": null``: forget the guider's frame, the program chooses."""
 
 
 def _seconds(name: str, value: Any) -> float:

@@ -55,7 +55,10 @@ from vigclips.results.layout import (ANNOTATED_DIR, CLIPS_DIR, CONTACT_SHEET_FIL
 from vigclips.results.moments import PRINCIPLE_TITLES, PRINCIPLES, moments_locked, read_moments
 from vigclips.results.previews import RECORDING_KEY, ensure_previews
 from vigclips.results.records import MOMENT_ID
+from vigclips.export.phrases import available_languages
+from vigclips.review.edits import add_with_thumbnail, chosen_still_path, decide_with_thumbnail, remove_with_pictures
 from vigclips.review.local_http import HOST, listen_on, one_line, parse_range
+from vigclips.review.words import GLOSSARY, PRINCIPLE_HELP, explain
 
 log = logging.getLogger("vigclips")
 
@@ -90,7 +93,7 @@ _USED_LAUNCH_PAGE = (b"<!doctype html><meta charset=utf-8><title>vigclips review
 _SECRETS_IN_PATH = re.compile(r"(/launch/|[?&](?:token|k)=)[^&\s\"]+")
 """Launch codes and keys in a request line, replaced by ``…`` before anything is logged."""
 """Where the face positions for the page's baby/parent rings come from (the analysis's per-tick signals)."""
-_MOMENT_PATH = re.compile(rf"^/api/moments/({MOMENT_ID.pattern})$")
+_MOMENT_PATH = re.compile(rf"^/api/moments/({MOMENT_ID.pattern})(/delete)?$")
 
 
 class ReviewServer:
@@ -177,6 +180,12 @@ class ReviewServer:
             entry["preview_url"] = self.file_url(preview) if (self.folder / preview).is_file() else None
             still = moment.get("still")
             entry["still_url"] = self.file_url(still) if still and self.resolve_file(still) else None
+            # What each reason's words mean, on hover (issue 25: plain words, each explained).
+            entry["reason_help"] = [" ".join(explain(r)) for r in moment.get("reasons") or []]
+            entry["caveat_help"] = [" ".join(explain(r)) for r in (moment.get("details") or {}).get("caveats") or []]
+            chosen = chosen_still_path(moment["id"])
+            entry["chosen_still_url"] = (self.file_url(chosen) if moment.get("still_t_s") is not None
+                                         and self.resolve_file(chosen) else None)  # fmt: skip
             moments.append(entry)
         recording = recording_preview_path()
         duration_s = float(document["source"].get("duration_s") or 0.0)
@@ -185,13 +194,15 @@ class ReviewServer:
             "revision_token": revision_token(document),  # what the page sends back: this revision of this analysis
             "recording_url": self.file_url(recording) if (self.folder / recording).is_file() else None,
             "timeline_url": self.file_url(TIMELINE_FILE) if (self.folder / TIMELINE_FILE).is_file() else None,
-            "principles": [{"key": p, "title": PRINCIPLE_TITLES[p]} for p in PRINCIPLES],
+            "principles": [{"key": p, "title": PRINCIPLE_TITLES[p], "help": PRINCIPLE_HELP[p]} for p in PRINCIPLES],
             "folder_name": self.folder.name,
             "preview_key": RECORDING_KEY,
             "min_moment_s": added_min_s(document),
             # Where the timeline picture's time axis lies, so the page can jump on a click and draw the decisions on it.
             "timeline_axes": {"left": AXES_X_FRAC[0], "right": AXES_X_FRAC[1], "end_s": duration_s} if duration_s else None,
             "faces_url": "api/faces" if (self.folder / SIGNALS_FILE).is_file() else None,
+            "languages": available_languages(),  # the tables of phrases the parent's sheet can be printed with
+            "glossary": GLOSSARY,
         }
 
     def face_track(self) -> dict[str, Any]:
@@ -248,10 +259,12 @@ class ReviewServer:
                        if p.is_file() and not p.name.startswith("."))  # fmt: skip
         teaching = [f"{CLIPS_DIR}/{ANNOTATED_DIR}/{c.name}" for c in clips if (clips_dir / ANNOTATED_DIR / c.name).is_file()]
         sheets = [f for f in files if f.startswith(f"{CLIPS_DIR}/{Path(CONTACT_SHEET_FILE).stem}")]
-        # What the page lists, each a link: the clips, their teaching versions (when made this time), the parent's sheet.
-        links = [{"url": self.file_url(f"{CLIPS_DIR}/{c.name}"), "label": c.name} for c in clips]
-        links += [{"url": self.file_url(f), "label": f"{Path(f).name} (teaching version)"} for f in teaching if annotate]
-        links += [{"url": self.file_url(f), "label": f"{Path(f).name} (sheet for the parent)"} for f in sheets]
+        # What the page lists, each a link: the parent's sheet first (issue 25: it was scrolled out of view), then the
+        # clips and their teaching versions (when made this time).
+        links = [{"url": self.file_url(f), "label": f"{Path(f).name} (sheet for the parent)", "kind": "sheet"} for f in sheets]
+        links += [{"url": self.file_url(f"{CLIPS_DIR}/{c.name}"), "label": c.name, "kind": "clip"} for c in clips]
+        links += [{"url": self.file_url(f), "label": f"{Path(f).name} (teaching version)", "kind": "teaching"}
+                  for f in teaching if annotate]  # fmt: skip
         return {"clips": [c.name for c in clips], "teaching": teaching if annotate else [], "folder": str(clips_dir),
                 "files": files, "links": links}  # fmt: skip
 
@@ -472,9 +485,13 @@ class _Handler(BaseHTTPRequestHandler):
         path = urllib.parse.urlsplit(self.path).path
         store = self.app.store
         match = _MOMENT_PATH.match(path)
-        if match:
+        if match and match.group(2):  # only a moment the guider added can be deleted (decisions.remove_moment)
+            self._api(lambda: (HTTPStatus.OK, self._state_after(remove_with_pictures(store, payload.get("revision"),
+                                                                                     match.group(1)))))  # fmt: skip
+        elif match:
             changes = {k: v for k, v in payload.items() if k != "revision"}
-            self._api(lambda: (HTTPStatus.OK, self._state_after(store.decide(payload.get("revision"), match.group(1), changes))))
+            self._api(lambda: (HTTPStatus.OK, self._state_after(decide_with_thumbnail(store, payload.get("revision"),
+                                                                                      match.group(1), changes))))  # fmt: skip
         elif path == "/api/moments":
             fields = {k: v for k, v in payload.items() if k not in ("revision", "start_s", "end_s")}
             unknown = sorted(set(fields) - {"status", "tags", "note"})
@@ -483,13 +500,17 @@ class _Handler(BaseHTTPRequestHandler):
                 return
 
             def add() -> tuple[int, Any]:
-                document, moment_id = store.add(payload.get("revision"), payload.get("start_s"), payload.get("end_s"), **fields)
+                document, moment_id = add_with_thumbnail(store, payload.get("revision"), payload.get("start_s"),
+                                                         payload.get("end_s"), **fields)  # fmt: skip
                 return HTTPStatus.CREATED, {**self._state_after(document), "added_id": moment_id}
 
             self._api(add)
         elif path == "/api/roles":
             self._api(lambda: (HTTPStatus.OK,
                                self._state_after(store.swap_roles(payload.get("revision"), payload.get("swapped")))))
+        elif path == "/api/sheet":
+            self._api(lambda: (HTTPStatus.OK, self._state_after(store.sheet_options(payload.get("revision"), payload.get("title"),
+                                                                                    payload.get("language")))))  # fmt: skip
         elif path == "/api/export":
             annotate = payload.get("annotate", False)
             if not isinstance(annotate, bool):

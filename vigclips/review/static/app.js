@@ -17,7 +17,10 @@
   const $ = (id) => document.getElementById(id);
 
   const state = { doc: null, recordingUrl: null, timelineUrl: null, principles: [], selectedId: null, fps: 25, duration: 0,
-                  playingMoment: false, busy: false, minMomentS: 3, timelineAxes: null, faces: null };
+                  playingMoment: false, busy: false, minMomentS: 3, timelineAxes: null, faces: null, languages: {},
+                  glossaryShown: false };
+  const ANNOTATE_KEY = "vigclips-annotate"; // the "teaching versions" tick, remembered by this browser (issue 25)
+  const ROLE_CAVEAT = "which face is the baby"; // the caveat that goes once the guider has checked the rings
   const NARROW = window.matchMedia("(max-width: 700px)");
   let queue = Promise.resolve(); // changes go one after another, each with the newest revision
 
@@ -67,15 +70,56 @@
       const payload = await request("POST", path, Object.assign({ revision: state.revisionToken }, fields));
       applyState(payload);
       $("saved").textContent = "Saved " + new Date().toLocaleTimeString();
+      // A change saved: the message of an earlier refusal or result no longer applies (issue 25).
+      if (!state.busy) hideBanner();
       return payload;
     }).catch(() => null);
     return queue;
   }
 
-  function decide(fields) {
+  // Every change remembers how to take it back: the Undo button (and z) undoes the last one, of any kind (issue 25).
+  let undoEntry = null;
+  function setUndo(label, run) {
+    undoEntry = { label, run };
+    $("undo").hidden = false;
+    $("undo").textContent = "Undo " + label;
+  }
+  function clearUndo() { undoEntry = null; $("undo").hidden = true; }
+  async function undo() {
+    if (!undoEntry) return;
+    const entry = undoEntry;
+    clearUndo();
+    const payload = await entry.run();
+    if (payload) showBanner("Undone: " + entry.label + ".", "ok");
+  }
+  const FIELD_WORDS = { status: "the decision", start_s: "the trim", end_s: "the trim", tags: "the tick", note: "the note",
+                        still_t_s: "the sheet's picture" };
+  function currentValues(m, fields) {
+    const before = {};
+    Object.keys(fields).forEach((k) => {
+      if (k === "tags") before.tags = (m.tags || []).slice();
+      else if (k === "note") before.note = m.note || "";
+      else if (k === "still_t_s") before.still_t_s = m.still_t_s === undefined ? null : m.still_t_s;
+      else before[k] = m[k];
+    });
+    return before;
+  }
+
+  function decideOn(id, fields, before) {
+    const m = moments().find((x) => x.id === id);
+    if (!m) return Promise.resolve(null);
+    const undoFields = before || currentValues(m, fields);
+    const label = FIELD_WORDS[Object.keys(fields)[0]] || "the change";
+    return change("api/moments/" + encodeURIComponent(id), fields).then((payload) => {
+      if (payload) setUndo(label, () => change("api/moments/" + encodeURIComponent(id), undoFields));
+      return payload;
+    });
+  }
+
+  function decide(fields, before) {
     const m = selected();
     if (!m) return Promise.resolve(null);
-    return change("api/moments/" + encodeURIComponent(m.id), fields);
+    return decideOn(m.id, fields, before);
   }
 
   async function load() {
@@ -92,6 +136,8 @@
     state.fps = parseFps(state.doc.source.fps);
     if (payload.min_moment_s) state.minMomentS = Number(payload.min_moment_s);
     state.timelineAxes = payload.timeline_axes || null;
+    state.languages = payload.languages || {};
+    if (payload.glossary && !state.glossaryShown) { state.glossaryShown = true; renderGlossary(payload.glossary); }
     if (payload.recording_url && state.recordingUrl !== payload.recording_url) {
       state.recordingUrl = payload.recording_url;
       $("player").src = payload.recording_url;
@@ -150,10 +196,24 @@
     $("banner-reload").hidden = !offerReload;
     $("banner-list").replaceChildren(...(items || []));
     $("banner-list").hidden = !(items && items.length);
+    fitLayout();
+  }
+  function hideBanner() { $("banner").hidden = true; }
+
+  // The message box lies over the heading and stops above the video; the side column ends at the window's bottom, so the
+  // ticks and the note are always in view (its reasons scroll inside it).
+  function fitLayout() {
+    const player = $("player");
+    if (!player) return;
+    const side = document.querySelector(".side");
+    const top = Math.min(player.getBoundingClientRect().top, side ? side.getBoundingClientRect().top : Infinity) + window.scrollY;
+    $("banner").style.maxHeight = Math.max(48, top - 4) + "px";
+    if (side) document.documentElement.style.setProperty("--side-top", Math.max(0, side.getBoundingClientRect().top + window.scrollY) + "px");
   }
   function isControl(node) {
     // Keys typed on these keep their own meaning (Space presses a button, Enter follows a link…).
-    return Boolean(node && node.closest && node.closest("button, input, textarea, select, a[href], video, summary, [contenteditable]"));
+    return Boolean(node && node.closest &&
+      node.closest("button, input, textarea, select, a[href], video, summary, [contenteditable], [role=slider]"));
   }
   function momentLabel(m) { return (m.added_by === "guider" ? "the added moment " : "#" + m.rank + " ") + "(" + clock(m.start_s) +
     "–" + clock(m.end_s) + ")"; }
@@ -189,10 +249,11 @@
       }
       const heading = (m.added_by === "guider" ? "Added" : "#" + m.rank) + "  " + clock(m.start_s) + "–" + clock(m.end_s);
       const line = m.note || (m.reasons || [])[0] || ((m.details || {}).caveats || [])[0] || "";
-      const signature = JSON.stringify([m.still_url, heading, m.status, line]);
+      const picture = m.chosen_still_url || m.still_url;
+      const signature = JSON.stringify([picture, heading, m.status, line]);
       if (card.dataset.sig !== signature) { // redrawn only when it changed: a tap in progress keeps its target
         card.dataset.sig = signature;
-        const image = m.still_url ? el("img", { src: m.still_url, alt: "" }) : el("div", { className: "noimg" });
+        const image = picture ? el("img", { src: picture, alt: "" }) : el("div", { className: "noimg" });
         const title = el("div", {}, [el("b", { textContent: heading }),
                                      el("span", { className: "pill " + m.status, textContent: statusWord(m.status) })]);
         card.replaceChildren(image, el("div", { className: "meta" }, [title, el("div", { className: "reason", textContent: line })]));
@@ -210,13 +271,15 @@
 
     $("empty").hidden = all.length > 0;
     $("editor-body").hidden = all.length === 0;
+    $("editor-head").hidden = all.length === 0;
     renderEditor();
     renderStrip();
     const swapped = Boolean(state.doc.roles_swapped);
     $("roles-state").textContent = swapped ? "You said the baby and parent were the wrong way round: the rings on the video " +
       "and the teaching clips follow your choice." : "The program decided which face is the baby (amber ring on the video) and " +
       "which is the parent (blue ring). If they are the wrong way round, say so beside the video.";
-    $("swap-roles").textContent = swapped ? "Use the program's choice again" : "Baby and parent are the wrong way round";
+    $("swap-roles").textContent = swapped ? "Use the program's choice again" : "Wrong way round";
+    $("roles-right").hidden = rolesChecked();
   }
 
   function renderEditor() {
@@ -229,7 +292,15 @@
     $("in-time").textContent = clock(m.start_s);
     $("out-time").textContent = clock(m.end_s);
     $("len-time").textContent = (m.end_s - m.start_s).toFixed(1) + " s";
-    $("restore").hidden = m.original_start_s === undefined;
+    $("restore").hidden = m.original_start_s === undefined || m.added_by === "guider";
+    $("delete-moment").hidden = m.added_by !== "guider";
+    const sheetPicture = m.chosen_still_url || m.still_url;
+    $("sheet-still").hidden = !sheetPicture;
+    if (sheetPicture && $("sheet-still").getAttribute("src") !== sheetPicture) $("sheet-still").src = sheetPicture;
+    $("sheet-still").title = m.still_t_s !== undefined ? "On the sheet: the frame you chose, at " + clock(m.still_t_s) +
+      (m.still_t_s < m.start_s || m.still_t_s > m.end_s ? " (now outside the moment: the program chooses again)" : "")
+      : "On the sheet: the program's choice of frame";
+    $("program-still").hidden = m.still_t_s === undefined;
     $("confirm").classList.toggle("active", m.status === "confirmed");
     $("reject").classList.toggle("active", m.status === "rejected");
 
@@ -237,16 +308,19 @@
       const box = el("input", { type: "checkbox", checked: (m.tags || []).includes(p.key) });
       box.dataset.tag = p.key;
       box.addEventListener("change", () => toggleTag(p.key));
-      return el("label", { className: "check" }, [box, " " + p.title + " (" + (k + 1) + ")"]);
+      return el("label", { className: "check", title: p.help || "" }, [box, " " + p.title + " (" + (k + 1) + ")"]);
     });
     $("tag-boxes").replaceChildren(...boxes);
     if (document.activeElement !== $("note")) $("note").value = m.note || "";
 
     const reasons = m.reasons || [];
-    $("reasons").replaceChildren(...reasons.map((r) => el("li", { textContent: r })));
+    const helpOf = (list, k) => ((list || [])[k] || "");
+    $("reasons").replaceChildren(...reasons.map((r, k) => withHelp(el("li", { textContent: r }), helpOf(m.reason_help, k))));
     $("no-reasons").hidden = reasons.length > 0;
-    const caveats = ((m.details || {}).caveats || []);
-    $("caveats").replaceChildren(...caveats.map((r) => el("li", { textContent: r })));
+    // The warning about which face is the baby's goes once the guider has looked at the rings (right, or swapped).
+    const caveats = ((m.details || {}).caveats || []).map((r, k) => [r, helpOf(m.caveat_help, k)])
+      .filter(([r]) => !(rolesChecked() && r.includes(ROLE_CAVEAT)));
+    $("caveats").replaceChildren(...caveats.map(([r, help]) => withHelp(el("li", { textContent: r }), help)));
     $("caveats-box").hidden = caveats.length === 0;
     const scores = [];
     state.principles.forEach((p) => {
@@ -254,8 +328,9 @@
       if (value === undefined || value === null) return;
       const v = Math.max(0, Math.min(1, Number(value)));
       const bar = el("div", { className: "bar", title: Math.round(100 * v) + " out of 100" }, [el("i")]);
+      bar.dataset.principle = p.key;
       bar.firstChild.style.width = Math.round(100 * v) + "%";
-      scores.push(el("span", { textContent: p.title }), bar, el("span", { textContent: amountWord(v) }));
+      scores.push(el("span", { textContent: p.title, title: p.help || "" }), bar, el("span", { textContent: amountWord(v) }));
     });
     $("scores").replaceChildren(...scores);
 
@@ -269,7 +344,16 @@
     }
   }
 
-  function amountWord(v) { return v <= 0 ? "none" : v < 0.34 ? "a little" : v < 0.67 ? "some" : "a lot"; }
+  // Six steps, so that scores that differ by a step's width read differently (issue 25: "a little" for all four was
+  // useless); the figure is on the bar's tooltip.
+  function amountWord(v) {
+    return v <= 0 ? "none" : v < 0.15 ? "a trace" : v < 0.3 ? "a little" : v < 0.5 ? "some" : v < 0.75 ? "quite a lot" : "a lot";
+  }
+  function withHelp(node, help) { if (help) node.title = help; return node; }
+  function rolesChecked() { return Boolean(state.doc && state.doc.roles_swapped_utc); }
+  function renderGlossary(entries) {
+    $("glossary-list").replaceChildren(...entries.flatMap((e) => [el("dt", { textContent: e.term }), el("dd", { textContent: e.text })]));
+  }
 
   function renderStrip() {
     const strip = $("strip");
@@ -284,8 +368,96 @@
       strip.append(seg);
     });
     renderTimelineMarks();
+    renderMomentStrip();
     updatePlayhead();
   }
+
+  // ---- the moment's strip: drag its edges (snapped to frames) ----------------------------------------------------------
+
+  function snap(t) { return round3(Math.round(t * state.fps) / state.fps); }
+  function momentWindow(m) {
+    const pad = Math.max(2, 0.5 * (m.end_s - m.start_s));
+    return [Math.max(0, m.start_s - pad), Math.min(state.duration || m.end_s + pad, m.end_s + pad)];
+  }
+  let drag = null; // {edge, win, start_s, end_s}: an edge being dragged (the window stays put under the pointer)
+  function renderMomentStrip() {
+    const m = selected();
+    if (!m || !state.duration) return;
+    const win = drag ? drag.win : momentWindow(m);
+    const start = drag ? drag.start_s : m.start_s, end = drag ? drag.end_s : m.end_s;
+    const x = (t) => (100 * (t - win[0]) / (win[1] - win[0])) + "%";
+    $("moment-range").style.left = x(start);
+    $("moment-range").style.width = (100 * (end - start) / (win[1] - win[0])) + "%";
+    $("handle-start").style.left = x(start);
+    $("handle-end").style.left = x(end);
+    $("handle-start").setAttribute("aria-valuetext", clock(start));
+    $("handle-end").setAttribute("aria-valuetext", clock(end));
+    const still = m.still_t_s;
+    $("still-mark").hidden = still === undefined || still < win[0] || still > win[1];
+    if (still !== undefined) $("still-mark").style.left = x(still);
+    if (drag) {
+      $("in-time").textContent = clock(start);
+      $("out-time").textContent = clock(end);
+      $("len-time").textContent = (end - start).toFixed(1) + " s";
+    }
+    const t = $("player").currentTime || 0;
+    $("moment-head").hidden = t < win[0] || t > win[1];
+    $("moment-head").style.left = x(Math.min(Math.max(t, win[0]), win[1]));
+  }
+  function stripTime(event, win) {
+    const rect = $("moment-strip").getBoundingClientRect();
+    return win[0] + (win[1] - win[0]) * Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
+  }
+  function moveEdge(edge, t) {
+    // Each edge moves alone and keeps the shortest length from the other (as Start here / End here do).
+    if (edge === "start") drag.start_s = Math.min(Math.max(0, snap(t)), round3(drag.end_s - MIN_LEN_S));
+    else drag.end_s = Math.max(Math.min(state.duration, snap(t)), round3(drag.start_s + MIN_LEN_S));
+    const player = $("player");
+    player.pause();
+    state.playingMoment = false;
+    seekTo(edge === "start" ? drag.start_s : drag.end_s);
+    renderMomentStrip();
+  }
+  function saveEdge() {
+    const m = selected();
+    const d = drag;
+    drag = null;
+    if (!m || !d) return;
+    const fields = {};
+    if (d.edge === "start" && d.start_s !== m.start_s) fields.start_s = d.start_s;
+    if (d.edge === "end" && d.end_s !== m.end_s) fields.end_s = d.end_s;
+    if (Object.keys(fields).length) decide(fields); else renderMomentStrip();
+  }
+  ["start", "end"].forEach((edge) => {
+    const handle = $("handle-" + edge);
+    handle.addEventListener("pointerdown", (event) => {
+      const m = selected();
+      if (!m) return;
+      event.preventDefault();
+      event.stopPropagation();
+      handle.setPointerCapture(event.pointerId);
+      drag = { edge, win: momentWindow(m), start_s: m.start_s, end_s: m.end_s };
+    });
+    handle.addEventListener("pointermove", (event) => { if (drag && drag.edge === edge) moveEdge(edge, stripTime(event, drag.win)); });
+    handle.addEventListener("pointerup", () => { if (drag && drag.edge === edge) saveEdge(); });
+    handle.addEventListener("pointercancel", () => { drag = null; renderMomentStrip(); });
+    handle.addEventListener("keydown", (event) => {
+      // Left / right: one frame; the change is saved at once (each press can be undone).
+      const m = selected();
+      if (!m || (event.key !== "ArrowLeft" && event.key !== "ArrowRight")) return;
+      event.preventDefault();
+      event.stopPropagation();
+      drag = { edge, win: momentWindow(m), start_s: m.start_s, end_s: m.end_s };
+      moveEdge(edge, (edge === "start" ? m.start_s : m.end_s) + (event.key === "ArrowLeft" ? -1 : 1) / state.fps);
+      saveEdge();
+    });
+  });
+  $("moment-strip").addEventListener("click", (event) => {
+    const m = selected();
+    if (!m || event.target.classList.contains("handle")) return;
+    state.playingMoment = false;
+    seekTo(stripTime(event, momentWindow(m)));
+  });
 
   // The timeline picture's time axis spans [left, right] of its width (server: timeline_axes); decisions are drawn on it.
   function timelineX(t) {
@@ -313,6 +485,7 @@
     if (state.duration) $("strip-head").style.left = (100 * t / state.duration) + "%";
     const x = timelineX(t);
     if (x !== null && $("timeline-head")) $("timeline-head").style.left = (100 * x) + "%";
+    if (!drag) renderMomentStrip();
     updateRings();
   }
 
@@ -405,8 +578,8 @@
     if (!m) return;
     const t = round3($("player").currentTime || 0);
     if (t > m.end_s - MIN_LEN_S) {
-      say("Not changed: the playhead (" + clock(t) + ") is not before the end of this moment (" + clock(m.end_s) + "). " +
-        "To start the moment later, first move its end with End here.", "error");
+      say("Not changed: the video (at " + clock(t) + ") is not before the end of this moment (" + clock(m.end_s) + "). " +
+        "To start the moment later, first move its end (drag its right edge, or End here).", "error");
       return;
     }
     decide({ start_s: t });
@@ -417,8 +590,8 @@
     if (!m) return;
     const t = round3($("player").currentTime || 0);
     if (t < m.start_s + MIN_LEN_S) {
-      say("Not changed: the playhead (" + clock(t) + ") is not after the start of this moment (" + clock(m.start_s) + "). " +
-        "To end the moment earlier, first move its start with Start here.", "error");
+      say("Not changed: the video (at " + clock(t) + ") is not after the start of this moment (" + clock(m.start_s) + "). " +
+        "To end the moment earlier, first move its start (drag its left edge, or Start here).", "error");
       return;
     }
     decide({ end_s: t });
@@ -432,16 +605,17 @@
     decide({ tags: Array.from(tags) });
   }
 
-  // A new moment starts at the playhead and runs NEW_MOMENT_S, or up to the next moment or the end; it may not overlap a
-  // moment in use nor be shorter than the program's shortest moment: the page says so instead (the server checks too).
-  async function addMoment() {
+  // A new moment: from where the video is, NEW_MOMENT_S long (or up to the next moment or the end), or exactly a stretch
+  // dragged across the strip of the whole recording. It may not overlap a moment in use nor be shorter than the program's
+  // shortest moment: the page says so instead (the server checks too). It is not kept until the guider keeps it.
+  function addMoment() {
     if (!state.doc) return;
-    const start = round3($("player").currentTime || 0);
+    const start = snap($("player").currentTime || 0);
     const inUse = moments().filter((m) => m.status !== "rejected");
     const inside = inUse.find((m) => m.start_s <= start && start < m.end_s);
     if (inside) {
-      say("Not added: the playhead is inside moment " + momentLabel(inside) + ". Select that one and trim it, or move the " +
-        "playhead to a stretch no moment covers.", "error");
+      say("Not added: the video is inside moment " + momentLabel(inside) + ". Select that one and trim it, or move the " +
+        "video to a stretch no moment covers.", "error");
       return;
     }
     const next = inUse.filter((m) => m.start_s > start).reduce((a, m) => Math.min(a, m.start_s), state.duration);
@@ -449,15 +623,80 @@
     if (end - start < state.minMomentS - 1e-6) {
       const why = end >= state.duration - 1e-6 ? "the recording ends" : "moment " +
         momentLabel(inUse.find((m) => m.start_s === next)) + " starts";
-      say("Not added: " + why + " " + (end - start).toFixed(1) + " s after the playhead, and a moment needs at least " +
-        state.minMomentS.toFixed(1) + " s. Move the playhead earlier.", "error");
+      say("Not added: " + why + " " + (end - start).toFixed(1) + " s after where the video is, and a moment needs at least " +
+        state.minMomentS.toFixed(1) + " s. Move the video earlier.", "error");
       return;
     }
-    const payload = await change("api/moments", { start_s: start, end_s: end, status: "confirmed" });
-    if (payload && payload.added_id) {
-      select(payload.added_id, false);
-      showBanner("Moment added from " + clock(start) + " to " + clock(end) + " and kept. Trim it with Start here / End here.", "ok");
+    return addRange(start, end);
+  }
+
+  async function addRange(start, end) {
+    const inUse = moments().filter((m) => m.status !== "rejected");
+    const overlap = inUse.find((m) => start < m.end_s - 1e-6 && m.start_s < end - 1e-6);
+    if (overlap) {
+      say("Not added: that stretch (" + clock(start) + "–" + clock(end) + ") overlaps moment " + momentLabel(overlap) +
+        ". Trim that one instead, or drag across a stretch no moment covers.", "error");
+      return null;
     }
+    if (end - start < state.minMomentS - 1e-6) {
+      say("Not added: " + (end - start).toFixed(1) + " s is too short; a moment needs at least " + state.minMomentS.toFixed(1) +
+        " s. Drag across a longer stretch.", "error");
+      return null;
+    }
+    const payload = await change("api/moments", { start_s: start, end_s: end, status: "candidate" });
+    if (payload && payload.added_id) {
+      const id = payload.added_id;
+      setUndo("adding the moment", () => change("api/moments/" + encodeURIComponent(id) + "/delete", {}));
+      select(id, true);
+      showBanner("Moment added from " + clock(start) + " to " + clock(end) + ", to review. Drag its edges under the video to " +
+        "size it, then Keep it.", "ok");
+    }
+    return payload;
+  }
+
+  async function deleteMoment() {
+    const m = selected();
+    if (!m || m.added_by !== "guider") return;
+    const again = { start_s: m.start_s, end_s: m.end_s, status: m.status, tags: (m.tags || []).slice(), note: m.note || "" };
+    const payload = await change("api/moments/" + encodeURIComponent(m.id) + "/delete", {});
+    if (payload) {
+      setUndo("deleting the moment", () => change("api/moments", again).then((p) => { if (p && p.added_id) select(p.added_id, true); return p; }));
+      showBanner("The added moment " + clock(again.start_s) + "–" + clock(again.end_s) + " was deleted.", "ok");
+    }
+  }
+
+  // The picture of this moment on the parent's sheet: the frame the video shows (inside the moment).
+  function useFrame() {
+    const m = selected();
+    if (!m) return;
+    const t = snap($("player").currentTime || 0);
+    if (t < m.start_s || t > m.end_s) {
+      say("Not changed: the video (at " + clock(t) + ") is outside this moment (" + clock(m.start_s) + "–" + clock(m.end_s) +
+        "). Move it to the frame you want inside the moment, then press Use this frame again.", "error");
+      return;
+    }
+    decide({ still_t_s: t });
+  }
+
+  function sheetOptions(fields) {
+    const sheet = (state.doc && state.doc.sheet) || {};
+    const before = {};
+    Object.keys(fields).forEach((k) => { before[k] = sheet[k] || (k === "language" ? "en" : ""); });
+    return change("api/sheet", fields).then((payload) => {
+      if (payload) setUndo("the sheet's " + (fields.title !== undefined ? "heading" : "language"), () => change("api/sheet", before));
+      return payload;
+    });
+  }
+  function openSheetBox(open) {
+    $("sheet-box").hidden = !open;
+    $("sheet-open").setAttribute("aria-expanded", String(open));
+    if (!open) return;
+    const sheet = (state.doc && state.doc.sheet) || {};
+    $("sheet-title").value = sheet.title || "";
+    const languages = Object.entries(state.languages);
+    $("sheet-language").replaceChildren(...languages.map(([code, name]) => el("option", { value: code, textContent: name })));
+    $("sheet-language").value = sheet.language || "en";
+    $("sheet-title").focus();
   }
 
   async function exportClips() {
@@ -468,10 +707,12 @@
       const payload = await request("POST", "api/export", { annotate: $("annotate").checked });
       const n = payload.clips.length;
       const teaching = (payload.teaching || []).length;
-      const items = (payload.links || []).map((f) => el("li", {}, [el("a", { href: f.url, target: "_blank", rel: "noopener",
-                                                                        textContent: f.label })]));
-      showBanner(n + " clip" + (n === 1 ? "" : "s") + (teaching ? ", " + teaching + " teaching version" + (teaching === 1 ? "" : "s") +
-        " (cues drawn in)" : "") + ", the stills and the sheet for the parent saved in " + payload.folder + ":", "ok", false, items);
+      const items = (payload.links || []).map((f) => el("li", { className: f.kind || "" }, [el("a", { href: f.url,
+        target: "_blank", rel: "noopener", textContent: f.label })]));
+      // The links first (the parent's sheet leading), the folder last: the message box is small.
+      items.push(el("li", { className: "folder", textContent: "All in " + payload.folder }));
+      showBanner(n + " clip" + (n === 1 ? "" : "s") + (teaching ? ", " + teaching + " teaching version" + (teaching === 1 ? "" : "s") : "") +
+        ", the stills and the sheet for the parent saved:", "ok", false, items);
     } catch (err) { /* the banner already says what went wrong */ } finally {
       state.busy = false;
       render();
@@ -480,6 +721,21 @@
 
   // ---- wiring ------------------------------------------------------------------------------------------------------------
 
+  $("annotate").checked = window.localStorage.getItem(ANNOTATE_KEY) === "1";
+  $("annotate").addEventListener("change", () => window.localStorage.setItem(ANNOTATE_KEY, $("annotate").checked ? "1" : "0"));
+  $("undo").addEventListener("click", undo);
+  $("delete-moment").addEventListener("click", deleteMoment);
+  $("use-frame").addEventListener("click", useFrame);
+  $("program-still").addEventListener("click", () => decide({ still_t_s: null }));
+  $("roles-right").addEventListener("click", () => change("api/roles", { swapped: Boolean(state.doc.roles_swapped) }));
+  $("sheet-open").addEventListener("click", () => openSheetBox($("sheet-box").hidden));
+  $("sheet-close").addEventListener("click", () => openSheetBox(false));
+  $("sheet-title").addEventListener("change", () => {
+    const sheet = (state.doc && state.doc.sheet) || {};
+    if ($("sheet-title").value.trim() !== (sheet.title || "")) sheetOptions({ title: $("sheet-title").value });
+  });
+  $("sheet-title").addEventListener("keydown", (event) => { if (event.key === "Enter") $("sheet-title").blur(); });
+  $("sheet-language").addEventListener("change", () => sheetOptions({ language: $("sheet-language").value }));
   $("confirm").addEventListener("click", () => decide({ status: "confirmed" }));
   $("reject").addEventListener("click", () => decide({ status: "rejected" }));
   $("undecide").addEventListener("click", () => decide({ status: "candidate" }));
@@ -494,27 +750,66 @@
   });
   $("add-moment").addEventListener("click", addMoment);
   $("export").addEventListener("click", exportClips);
-  $("swap-roles").addEventListener("click", () => change("api/roles", { swapped: !state.doc.roles_swapped }));
+  $("swap-roles").addEventListener("click", () => {
+    const was = Boolean(state.doc.roles_swapped);
+    change("api/roles", { swapped: !was }).then((p) => { if (p) setUndo("the swap of baby and parent", () => change("api/roles", { swapped: was })); });
+  });
   $("banner-close").addEventListener("click", () => { $("banner").hidden = true; });
   $("banner-reload").addEventListener("click", () => window.location.reload());
 
+  // The note is saved while typing; Undo gives back the note as it was before this round of typing.
   let noteTimer = null;
+  let noteBefore = null;
+  $("note").addEventListener("focus", () => { const m = selected(); noteBefore = m ? { id: m.id, note: m.note || "" } : null; });
+  function saveNote() {
+    const m = selected();
+    if (!m || (m.note || "") === $("note").value.trim()) return;
+    const before = noteBefore && noteBefore.id === m.id ? { note: noteBefore.note } : undefined;
+    decide({ note: $("note").value }, before);
+  }
   $("note").addEventListener("input", () => {
     clearTimeout(noteTimer);
-    noteTimer = setTimeout(() => decide({ note: $("note").value }), 800);
+    noteTimer = setTimeout(saveNote, 800);
   });
   $("note").addEventListener("change", () => {
     clearTimeout(noteTimer);
-    const m = selected();
-    if (m && (m.note || "") !== $("note").value.trim()) decide({ note: $("note").value });
+    saveNote();
   });
 
   // The strip and the timeline picture only move the playhead: selecting is done in the list (#15).
-  $("strip").addEventListener("click", (event) => {
+  // A click moves the video; a drag across a stretch adds it as a moment (snapped to frames).
+  let sweep = null;
+  function stripSeconds(event) {
     const rect = $("strip").getBoundingClientRect();
-    state.playingMoment = false;
-    seekTo(state.duration * (event.clientX - rect.left) / rect.width);
+    return state.duration * Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
+  }
+  $("strip").addEventListener("pointerdown", (event) => {
+    if (!state.duration) return;
+    $("strip").setPointerCapture(event.pointerId);
+    sweep = { x0: event.clientX, t0: stripSeconds(event), node: null };
   });
+  $("strip").addEventListener("pointermove", (event) => {
+    if (!sweep || Math.abs(event.clientX - sweep.x0) < 6) return;
+    if (!sweep.node) { sweep.node = el("div", { className: "seg new" }); $("strip").append(sweep.node); }
+    const a = Math.min(sweep.t0, stripSeconds(event)), b = Math.max(sweep.t0, stripSeconds(event));
+    sweep.node.style.left = (100 * a / state.duration) + "%";
+    sweep.node.style.width = (100 * (b - a) / state.duration) + "%";
+    sweep.node.title = clock(a) + "–" + clock(b);
+  });
+  $("strip").addEventListener("pointerup", (event) => {
+    const s0 = sweep;
+    sweep = null;
+    if (!s0) return;
+    if (s0.node) {
+      s0.node.remove();
+      const t1 = stripSeconds(event);
+      addRange(snap(Math.min(s0.t0, t1)), snap(Math.max(s0.t0, t1)));
+      return;
+    }
+    state.playingMoment = false;
+    seekTo(stripSeconds(event));
+  });
+  $("strip").addEventListener("pointercancel", () => { if (sweep && sweep.node) sweep.node.remove(); sweep = null; });
   $("timeline-box").addEventListener("click", (event) => {
     const axes = state.timelineAxes;
     if (!axes) return;
@@ -525,7 +820,7 @@
     seekTo(axes.end_s * (x - axes.left) / (axes.right - axes.left));
   });
   $("show-rings").addEventListener("change", updateRings);
-  window.addEventListener("resize", updateRings);
+  window.addEventListener("resize", () => { updateRings(); fitLayout(); });
   // A button clicked with the mouse gives the focus back, so the keys act on the moment again straight away.
   document.addEventListener("click", (event) => {
     const control = event.target.closest && event.target.closest("button, input[type=checkbox], summary");
@@ -559,6 +854,7 @@
       if (event.key === "Escape") target.blur();
       return;
     }
+    if ((event.ctrlKey || event.metaKey) && event.key === "z" && !event.shiftKey) { event.preventDefault(); undo(); return; }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const key = event.key;
     const actions = {
@@ -568,7 +864,7 @@
       ",": () => frameStep(-1), ".": () => frameStep(1),
       ArrowLeft: () => seekTo(player.currentTime - 1), ArrowRight: () => seekTo(player.currentTime + 1),
       " ": () => { if (player.paused) player.play(); else player.pause(); },
-      n: () => $("note").focus(),
+      n: () => $("note").focus(), s: useFrame, z: undo,
     };
     if (/^[1-4]$/.test(key) && state.principles[Number(key) - 1]) {
       event.preventDefault();
@@ -581,5 +877,5 @@
     }
   });
 
-  load().catch(() => null);
+  load().then(fitLayout).catch(() => null);
 })();
