@@ -8,8 +8,8 @@ Against the three picks and up to five alternates labelled by eye before any pro
 
 * **picks in the top 5**: how many of the three picks a top-``--top`` candidate overlaps by at least half of the pick
   (target: at least 2 of 3);
-* **rank of the first pick**: the rank of the best candidate that overlaps a pick by at least half of the shorter of the
-  two (target: the top candidate is a pick or an alternate);
+* **rank of the first pick**: the rank of the best candidate that overlaps a pick by at least half of the pick;
+* **top candidate a pick or an alternate** (overlap at least half of the shorter of the two; target: yes);
 * **share of top candidates that are a pick or an alternate** (overlap at least half of the shorter of the two);
 * **candidates' lengths** (target: none over about 15 s).
 
@@ -65,9 +65,9 @@ def score_family(cands: list[tuple[float, float]], labels: list[dict[str, object
     Example:
         >>> labs = [{"kind": "pick", "start_s": 0.0, "end_s": 10.0}, {"kind": "pick", "start_s": 20.0, "end_s": 30.0},
         ...         {"kind": "pick", "start_s": 40.0, "end_s": 50.0}, {"kind": "alt", "start_s": 60.0, "end_s": 66.0}]
-        >>> r = score_family([(61.0, 65.0), (22.0, 29.0), (90.0, 99.0)], labs)
+        >>> r = score_family([(61.0, 65.0), (22.0, 29.0), (42.0, 45.0), (90.0, 99.0)], labs)
         >>> r["picks_found"], r["first_pick_rank"], r["top_is_pick_or_alt"], r["good_share"]
-        (1, 2, True, 0.6666666666666666)
+        (1, 2, True, 0.75)
     """
     picks = [lab for lab in labels if lab["kind"] == "pick"]
 
@@ -75,11 +75,14 @@ def score_family(cands: list[tuple[float, float]], labels: list[dict[str, object
         s, e = float(lab["start_s"]), float(lab["end_s"])  # type: ignore[arg-type]
         return overlap_s(c[0], c[1], s, e) >= 0.5 * min(c[1] - c[0], e - s)
 
-    found = [any(overlap_s(c[0], c[1], float(p["start_s"]), float(p["end_s"]))  # type: ignore[arg-type]
-                 >= 0.5 * (float(p["end_s"]) - float(p["start_s"])) for c in cands) for p in picks]  # type: ignore[arg-type]
+    def finds(c: tuple[float, float], pick: dict[str, object]) -> bool:  # the candidate holds half the pick or more
+        s, e = float(pick["start_s"]), float(pick["end_s"])  # type: ignore[arg-type]
+        return overlap_s(c[0], c[1], s, e) >= 0.5 * (e - s)
+
+    found = [any(finds(c, p) for c in cands) for p in picks]
     kinds = [next((lab["kind"] for lab in labels if matches(c, lab) and lab["kind"] == "pick"),
                   next((lab["kind"] for lab in labels if matches(c, lab)), "")) for c in cands]
-    first = next((k for k, kind in enumerate(kinds, 1) if kind == "pick"), None)
+    first = next((k for k, c in enumerate(cands, 1) if any(finds(c, p) for p in picks)), None)
     return {
         "picks_found": sum(found), "n_picks": len(picks), "first_pick_rank": first, "kinds": kinds,
         "top_is_pick_or_alt": bool(kinds) and kinds[0] != "",
