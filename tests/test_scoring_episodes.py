@@ -190,3 +190,14 @@ def test_a_candidate_is_one_episode_of_at_most_about_15_s():
     moments = find_moments(mock_signals(40, **spans, **voices), CFG, top_n=3)
     assert CFG.max_moment_s == 15.0
     assert all(m.end_s - m.start_s <= 15.0 + 1e-6 for m in moments), [(m.start_s, m.end_s) for m in moments]
+
+
+def test_a_smile_into_the_camera_is_not_a_smile_back():
+    # The baby smiles at 5 s; the parent's smile starts 0.8 s later while she faces the camera (gaze yaw 3°): no response.
+    sig = mock_signals(20, infant_smile=[(5.0, 8.0)], adult_smile=[(5.8, 8.0)], adult_looks_at_infant=[(0.0, 0.1)])
+    sig["adult_gaze_yaw_deg"] = np.full(len(sig), 3.0, dtype=np.float32)
+    assert not [r for r in compute_cues(sig, CFG).responses if "smile" in r.response]
+    # The same smile while she is turned to the baby (yaw −70°, looking at her) is one.
+    sig["adult_gaze_yaw_deg"] = np.full(len(sig), -70.0, dtype=np.float32)
+    sig["adult_looks_at_infant"] = np.ones(len(sig), dtype=np.float32)
+    assert [r for r in compute_cues(sig, CFG).responses if "smile" in r.response]

@@ -85,6 +85,8 @@ def _find_responses(cues: Cues, cfg: ScoringConfig) -> None:
         on = iv.onsets(mask)
         if name == "voice":
             on = on[~overlapping(on, baby_sounding(cues), cfg.min_answer_gap_s, cues.tick_s)]
+        elif name == "smile" and cues.adult_to_camera is not None:
+            on = on[~cues.adult_to_camera[on]]  # a smile into the camera is not a smile back at the baby (issue 22)
         if on.size == 0:
             continue
         j = np.searchsorted(on, init_ticks + soonest, side="left")  # first parent onset soon enough after the initiative
