@@ -295,5 +295,6 @@ def select_moments(
         dist = np.minimum(dist, np.minimum(np.abs(idx - s), np.abs(idx - (e - 1))).astype(np.float64))
     out = [(s, e, p, score, at) for (s, e, p), (score, at) in zip(chosen, scored, strict=True)]
     # After relaxing the gap a later pick can outscore an earlier one: rank by score (stable, so ties keep pick order).
-    out.sort(key=lambda c: -c[3])
+    # Scores equal but for float rounding (window means summed at different places) are ties.
+    out.sort(key=lambda c: -round(c[3], 9))
     return out
