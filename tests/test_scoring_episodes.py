@@ -201,3 +201,15 @@ def test_a_smile_into_the_camera_is_not_a_smile_back():
     sig["adult_gaze_yaw_deg"] = np.full(len(sig), -70.0, dtype=np.float32)
     sig["adult_looks_at_infant"] = np.ones(len(sig), dtype=np.float32)
     assert [r for r in compute_cues(sig, CFG).responses if "smile" in r.response]
+
+
+def test_a_peak_in_a_sliver_of_an_episode_keeps_to_its_take():
+    # Take 1 (0–10 s) ends with a burst of interaction at 7–9.5 s after a long pause; then 1 s of black and silence
+    # (10–11 s) and take 2. The episode (6.5–10 s) is shorter than the 5 s asked for: the candidate grows into the rest of
+    # its take, never across the gap.
+    face_to_face = [(7.0, 9.5)]
+    spans = {"mutual_gaze": face_to_face, "infant_looks_at_adult": face_to_face, "adult_looks_at_infant": face_to_face,
+             "infant_smile": face_to_face, "adult_smile": face_to_face,
+             "infant_present": [(0.0, 10.0), (11.0, 30.0)], "adult_present": [(0.0, 10.0), (11.0, 30.0)]}
+    [m] = find_moments(mock_signals(30, **spans), ScoringConfig(min_moment_s=5.0), top_n=1)
+    assert m.end_s <= 10.0 + 1e-6 and m.end_s - m.start_s >= 5.0 - 1e-6, (m.start_s, m.end_s)
