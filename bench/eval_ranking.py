@@ -61,6 +61,8 @@ from vigclips.scoring import ScoringConfig, find_moments
 from vigclips.types import Moment, Signals, VocalSegment
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO / "bench") not in sys.path:
+    sys.path.insert(0, str(REPO / "bench"))  # join_clips, the one joiner of the bench scripts
 TICK_HZ = Fraction(10)
 DEFAULT_MEDIA = (REPO / ".." / "shared" / "media").resolve()
 
@@ -269,61 +271,15 @@ def count_turns_joined(j: Joined):
 # ---------------------------------------------------------------------------------------------- joined media files
 
 
-def _normalise(src: Path, dst: Path, has_audio: bool, duration_s: float) -> None:
-    """Re-encode a clip to 640×480, 30 fps H.264 + 16 kHz mono PCM (silence when it has no sound) in Matroska.
-
-    Both streams are cut to exactly ``duration_s`` (the video's last frame is held, the audio padded with silence)
-    and the audio is PCM, so concatenated segments do not drift apart (AAC priming would, by ~20 ms per joint).
-    """
-    from vigclips.media.ffmpeg import base_args, run_ffmpeg
-
-    vf = ("scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=30,format=yuv420p,"
-          "setsar=1,tpad=stop_mode=clone:stop_duration=2")
-    args = [*base_args(), "-v", "error", "-y", "-i", str(src)]
-    if not has_audio:
-        args += ["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono"]
-    args += ["-map", "0:v:0", "-map", "0:a:0" if has_audio else "1:a:0", "-vf", vf, "-af", "apad", "-t", f"{duration_s:.3f}",
-             "-c:v", "libx264", "-preset", "ultrafast", "-crf", "20", "-c:a", "pcm_s16le", "-ar", "16000", "-ac", "1",
-             str(dst)]
-    run_ffmpeg(args, f"normalising {src.name}")
-
-
 def join_media(order: list[Clip], media: Path, work: Path, gap_s: float = 0.0) -> tuple[Path, list[tuple[float, float, Clip]]]:
-    """Join real clips into one file (concat demuxer over normalised copies); returns the file and each clip's span.
+    """Join real clips into one file with :func:`join_clips.join_files`; returns the file and each clip's span.
 
     ``gap_s`` > 0 puts that much black, silent video between clips (takes recorded apart: no sound runs across a cut).
     """
-    from vigclips.media import probe
-    from vigclips.media.ffmpeg import base_args, run_ffmpeg
+    from join_clips import join_files
 
-    layout = []
-    t = 0.0
-    lines = []
-    gap = work / "gap.mkv"
-    if gap_s > 0 and not gap.exists():
-        run_ffmpeg([*base_args(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=black:s=640x480:r=30",
-                    "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", f"{gap_s:.3f}", "-pix_fmt", "yuv420p",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-crf", "20", "-c:a", "pcm_s16le", "-ar", "16000",
-                    "-ac", "1", str(gap)], "making the gap between clips")
-    gap_duration_s = probe(gap).duration_s if gap_s > 0 else 0.0
-    for k, clip in enumerate(order):
-        if gap_s > 0 and k > 0:
-            lines.append(f"file '{gap}'")
-            t += gap_duration_s
-        norm = work / f"norm_{Path(clip.file).stem}.mkv"
-        if not norm.exists():
-            info = probe(media / clip.file)
-            _normalise(media / clip.file, norm, info.has_audio, min(info.duration_s, clip.end_s or np.inf))
-        dur = probe(norm).duration_s
-        layout.append((t, t + dur, clip))
-        t += dur
-        lines.append(f"file '{norm}'")
-    listing = work / "list.txt"
-    listing.write_text("\n".join(lines) + "\n")
-    out = work / "joined.mkv"
-    run_ffmpeg([*base_args(), "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(out)],
-               "joining clips")
-    return out, layout
+    joined, spans = join_files([(media / c.file, c.end_s) for c in order], work, gap_s)
+    return joined, [(a, b, c) for (a, b), c in zip(spans, order, strict=True)]
 
 
 def media_order(length_s: float, n_planted: int, rng: np.random.Generator, durations: dict[str, float]) -> list[Clip]:

@@ -76,28 +76,35 @@ def test_24_1_an_unedited_round_trip_keeps_tags_and_notes_on_their_trimmed_momen
     assert after == before
 
 
+def _at(doc: dict, start_s: float) -> str:
+    """The id of the candidate starting at ``start_s`` (the five episodes tie; their ranks follow the placing order)."""
+    return next(m["id"] for m in doc["moments"] if abs(float(m["start_s"]) - start_s) < 1e-6)
+
+
 def test_24_1_a_rejected_moments_note_never_moves_onto_the_added_moment_that_covers_it(folder) -> None:
     store = DecisionStore(folder)
     doc = store.read()
-    doc = store.decide(doc["revision"], "m03", {"status": "rejected", "note": "private: mum was upset here"})
+    late = _at(doc, 514.5)
+    doc = store.decide(doc["revision"], late, {"status": "rejected", "note": "private: mum was upset here"})
     doc, added = store.add(doc["revision"], 514.0, 526.0, tags=["attentive"])
     _export(folder)
     before = _moments(folder)
     assert import_elan(folder)["changed"] == 0
     after = _moments(folder)
-    assert not after[added].get("note") and after["m03"]["note"] == "private: mum was upset here"
+    assert not after[added].get("note") and after[late]["note"] == "private: mum was upset here"
     assert after == before
 
 
 def test_24_a_moment_added_inside_a_rejected_one_stays_in_view_in_elan(folder) -> None:
     store = DecisionStore(folder)
     doc = store.read()
-    doc = store.decide(doc["revision"], "m03", {"status": "rejected", "note": "private"})
+    late = _at(doc, 514.5)
+    doc = store.decide(doc["revision"], late, {"status": "rejected", "note": "private"})
     doc, added = store.add(doc["revision"], 516.0, 520.0, tags=["attentive"])
     _export(folder)
     shown = {d.moment_id: d for d in read_elan_decisions(folder / "play.eaf")}
     assert (shown[added].start_s, shown[added].end_s, shown[added].tags) == (516.0, 520.0, ("attentive",))
-    assert (shown["m03"].start_s, shown["m03"].end_s, shown["m03"].note) == (520.0, 525.5, "private")  # the longest free part
+    assert (shown[late].start_s, shown[late].end_s, shown[late].note) == (520.0, 525.5, "private")  # the longest free part
     before = _moments(folder)
     assert import_elan(folder) == {"changed": 0, "added": 0, "unchanged": 2}
     assert _moments(folder) == before

@@ -140,3 +140,41 @@ def test_spectrogram_sheet_shows_a_tone_at_its_frequency_and_its_level(lavfi_cli
     assert cv2.imread(str(out)) is not None
     assert sheet.main([str(tmp_path / "missing.mp4"), "-o", str(out)]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+# A guider's picks per family (issue 22): joined-recording times, read by bench/eval_picks.py.
+PICK_FILES = sorted(LABELS.glob("picks_*.csv"))
+PICK_COLUMNS = ["kind", "start_s", "end_s", "why"]
+GAP_S = 1.0  # the black, silent seconds bench/join_clips.py puts between a family's clips
+
+
+def test_pick_files_exist():
+    assert {p.name for p in PICK_FILES} >= {"picks_2UWdXP.csv", "picks_4JDccE.csv"}
+
+
+@pytest.mark.parametrize("path", PICK_FILES, ids=lambda p: p.name)
+def test_pick_file_format(path):
+    header, rows = _read(path)
+    assert any("Protocol" in line for line in header), "the header states the protocol"
+    assert any("before" in line and "output" in line for line in header), "the header says it was labelled blind"
+    body_first = next(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
+    assert body_first.split(",") == PICK_COLUMNS
+    kinds = [r["kind"] for r in rows]
+    assert kinds.count("pick") == 3 and kinds.count("alt") <= 5 and set(kinds) <= {"pick", "alt"}
+    for r in rows:
+        assert None not in r, f"{r}: more fields than columns (a comma in the why?)"
+        start_s, end_s = float(r["start_s"]), float(r["end_s"])
+        assert 0 <= start_s and 3.0 <= end_s - start_s <= 15.0, r
+        assert r["why"].strip(), r
+    picks = sorted((float(r["start_s"]), float(r["end_s"])) for r in rows if r["kind"] == "pick")
+    assert all(a[1] <= b[0] for a, b in zip(picks, picks[1:])), "the three picks are three different moments"
+
+
+@pytest.mark.parametrize("path", PICK_FILES, ids=lambda p: p.name)
+def test_picks_lie_inside_the_joined_recording(path, shared_media):
+    family = path.stem.removeprefix("picks_")
+    clips = sorted((shared_media / "lookit_laughter").glob(f"{family}.*.mp4"))
+    assert clips, family
+    joined_s = sum(probe(c).duration_s for c in clips) + GAP_S * (len(clips) - 1)
+    for r in _read(path)[1]:
+        assert float(r["end_s"]) <= joined_s + 0.5, (r, joined_s)

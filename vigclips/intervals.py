@@ -172,14 +172,20 @@ def snap(index: int, edges: NDArray[np.int64], max_shift: int) -> int:
     return int(index)
 
 
-def window_mean(x: NDArray[np.floating], width: int) -> NDArray[np.float64]:
+def window_mean(
+    x: NDArray[np.floating], width: int, bounds: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None
+) -> NDArray[np.float64]:
     """Centred moving average over ``width`` ticks (shrinking at the ends), NaN treated as 0.
 
-    Uses a cumulative sum so the cost is O(T) whatever the width.
+    ``bounds`` (each tick's stretch ``[lo, hi)``, see :func:`run_bounds`) keeps every window inside its tick's stretch:
+    a window shrinks at a stretch's ends as at the recording's. Uses a cumulative sum so the cost is O(T) whatever the
+    width.
 
     Example:
         >>> window_mean(np.array([0, 0, 3, 0, 0.0]), 3).tolist()
         [0.0, 1.0, 1.0, 1.0, 0.0]
+        >>> window_mean(np.array([0, 0, 3, 0, 0.0]), 3, run_bounds(np.array([0, 0, 0, 1, 1], dtype=bool))).tolist()
+        [0.0, 1.0, 1.5, 0.0, 0.0]
     """
     v = np.nan_to_num(np.asarray(x, dtype=np.float64), nan=0.0)
     n = v.shape[0]
@@ -192,7 +198,25 @@ def window_mean(x: NDArray[np.floating], width: int) -> NDArray[np.float64]:
     i = np.arange(n)
     lo = np.clip(i - half_lo, 0, n)
     hi = np.clip(i + half_hi + 1, 0, n)
+    if bounds is not None:
+        lo, hi = np.maximum(lo, bounds[0]), np.minimum(hi, bounds[1])
     return (c[hi] - c[lo]) / (hi - lo)
+
+
+def run_bounds(mask: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Each tick's run of equal ``mask`` values, as ``(lo, hi)`` arrays: tick ``t`` lies in ``[lo[t], hi[t])``.
+
+    Example:
+        >>> [a.tolist() for a in run_bounds(np.array([0, 0, 1, 0], dtype=bool))]
+        [[0, 0, 2, 3], [2, 2, 3, 4]]
+    """
+    m = np.asarray(mask, dtype=bool)
+    n = m.shape[0]
+    change = np.flatnonzero(m[1:] != m[:-1]) + 1
+    starts = np.concatenate(([0], change)).astype(np.int64)
+    ends = np.concatenate((change, [n])).astype(np.int64)
+    run = np.repeat(np.arange(starts.shape[0]), ends - starts)
+    return starts[run], ends[run]
 
 
 def run_lengths_within(mask: NDArray[np.bool_], start: int, end: int) -> NDArray[np.int64]:

@@ -127,10 +127,17 @@ class Cues:
     turns: list[TurnEvent] = field(default_factory=list)
     role_certainty: NDArray[np.float64] | None = None
     """(T,) 0–1: how sure the vision stage is which face is the baby (None when roles were not measured)."""
+    adult_to_camera: NDArray[np.bool_] | None = None
+    """(T,) the parent seen turned to the camera, not to the baby (None: the parent's gaze direction not measured)."""
+    smiled_together: NDArray[np.bool_] | None = None
+    """(T,) both smiling while turned to each other, within ``shared_smile_window_s`` of each other's smile
+    (:func:`vigclips.scoring.events.smiled_together`); None: not worked out, both smiling at the same tick counts."""
 
     @property
     def shared_smile(self) -> NDArray[np.bool_]:
-        """Both smiling at the same tick."""
+        """Smiling together (:attr:`smiled_together`), or both smiling at the same tick where that was not worked out."""
+        if self.smiled_together is not None:
+            return self.smiled_together
         return self.infant_smile & self.adult_smile
 
     @property

@@ -75,14 +75,21 @@ def _find_responses(cues: Cues, cfg: ScoringConfig) -> None:
     if init_ticks.size == 0:
         return
     window = max(1, round(cfg.response_window_s / cues.tick_s))
+    # Nobody answers within a blink: a parent act starting sooner than min_answer_gap_s after the baby's was under way
+    # already (accidental contiguity), and a parent voice starting while the baby still sounds is overlap (issue 22).
+    soonest = max(1, round(cfg.min_answer_gap_s / cues.tick_s))
     resp_kinds = {"look": cues.adult_look, "smile": cues.adult_smile, "voice": cues.adult_voice}
     best_tick = np.full(init_ticks.shape, np.iinfo(np.int64).max, dtype=np.int64)
     found: list[list[str]] = [[] for _ in range(init_ticks.shape[0])]
     for name, mask in resp_kinds.items():
         on = iv.onsets(mask)
+        if name == "voice":
+            on = on[~overlapping(on, baby_sounding(cues), cfg.min_answer_gap_s, cues.tick_s)]
+        elif name == "smile" and cues.adult_to_camera is not None:
+            on = on[~cues.adult_to_camera[on]]  # a smile into the camera is not a smile back at the baby (issue 22)
         if on.size == 0:
             continue
-        j = np.searchsorted(on, init_ticks, side="right")  # first parent onset strictly after the initiative
+        j = np.searchsorted(on, init_ticks + soonest, side="left")  # first parent onset soon enough after the initiative
         ok = j < on.size
         cand = np.where(ok, on[np.minimum(j, on.size - 1)], np.iinfo(np.int64).max)
         ok &= cand <= init_ticks + window
@@ -112,6 +119,63 @@ def _find_responses(cues: Cues, cfg: ScoringConfig) -> None:
         cues.responses.append(
             Response(t0, rt, kinds, response, max(0.0, (rt - t0) * cues.tick_s), weight * sure, sure, orientation)
         )
+
+
+def baby_sounding(cues: Cues) -> NDArray[np.bool_]:
+    """(T,) the baby making any sound: a vocalisation, a laugh or a cry."""
+    out = cues.infant_voice | cues.cry
+    return out | cues.infant_laugh if cues.infant_laugh is not None else out
+
+
+def overlapping(onsets: NDArray[np.int64], other: NDArray[np.bool_], min_gap_s: float, tick_s: float) -> NDArray[np.bool_]:
+    """Which ``onsets`` start while ``other`` sounds, or less than ``min_gap_s`` after it stopped: overlap, not an answer.
+
+    Example:
+        >>> other = np.array([0, 1, 1, 1, 0, 0, 0, 0], dtype=bool)
+        >>> overlapping(np.array([2, 4, 5, 6]), other, 0.2, 0.1).tolist()
+        [True, True, True, False]
+    """
+    if onsets.size == 0:
+        return np.zeros(0, dtype=bool)
+    look_back = max(0, round(min_gap_s / tick_s))
+    c = np.concatenate(([0], np.cumsum(other, dtype=np.int64)))
+    hi = np.clip(onsets + 1, 0, other.shape[0])
+    lo = np.clip(onsets - look_back, 0, other.shape[0])
+    return (c[hi] - c[lo]) > 0
+
+
+def smiled_together(
+    infant_smile: NDArray[np.bool_], adult_smile: NDArray[np.bool_], turned: NDArray[np.bool_] | None, window: int
+) -> NDArray[np.bool_]:
+    """(T,) ticks of a shared smile: baby and parent turned to each other, one smiling and the other's smile within
+    ``window`` ticks (issue 22: a parent grinning into the camera while the baby smiles at a toy is not a shared smile).
+
+    Args:
+        infant_smile, adult_smile: (T,) bool smiles.
+        turned: (T,) bool baby and parent turned to each other; None where looks were not measured (then both
+            smiling within ``window`` ticks of each other counts).
+        window: ticks either side within which the other's smile counts (0: at the same tick).
+
+    Example:
+        >>> b = np.array([0, 1, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
+        >>> p = np.array([0, 0, 0, 1, 1, 0, 0, 0, 1], dtype=bool)
+        >>> smiled_together(b, p, np.ones(9, dtype=bool), 1).astype(int).tolist()
+        [0, 0, 1, 1, 0, 0, 0, 0, 0]
+        >>> smiled_together(b, p, np.array([0, 0, 0, 0, 0, 0, 1, 1, 1], dtype=bool), 2).astype(int).tolist()  # turned late
+        [0, 0, 0, 0, 0, 0, 0, 0, 0]
+    """
+    near_infant = _near(infant_smile, window)
+    near_adult = _near(adult_smile, window)
+    shared = (infant_smile & near_adult) | (adult_smile & near_infant)
+    return shared & turned if turned is not None else shared
+
+
+def _near(mask: NDArray[np.bool_], window: int) -> NDArray[np.bool_]:
+    """(T,) ``mask`` on somewhere within ``window`` ticks either side."""
+    n = mask.shape[0]
+    c = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+    idx = np.arange(n)
+    return (c[np.minimum(n, idx + window + 1)] - c[np.maximum(0, idx - window)]) > 0
 
 
 def _find_encouraged(cues: Cues, cfg: ScoringConfig) -> None:
@@ -175,7 +239,8 @@ def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
     """Vocal turns from the voice masks: consecutive segments of different speakers with a gap ≤ ``turn_max_gap_s``.
 
     Segments of both speakers are sorted by start; each neighbouring pair by different speakers whose gap (next start
-    − previous end, overlaps count as 0) is at most ``turn_max_gap_s`` is one turn, initiated by the earlier speaker.
+    − previous end) is at least ``min_answer_gap_s`` and at most ``turn_max_gap_s`` is one turn, initiated by the
+    earlier speaker: a reply that starts while the other still sounds is overlap, not an answer (issue 22).
     Nobody speaks in between by construction, so this follows LENA's rule with a shorter gap. A turn is *contingent*
     when the reply starts within ``response_window_s`` and the responder is not seen turned to someone or something
     else when it starts (orientation is evidence, not a gate: issue 11); ``oriented`` when the responder is seen
@@ -194,9 +259,10 @@ def derive_turns(cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
         if l0 == l1:
             continue
         gap = s1 - e0
-        if gap > max_gap:
+        # A reply that starts while the other still sounds (or within min_answer_gap_s of its end) is overlap.
+        if gap > max_gap or gap * cues.tick_s < cfg.min_answer_gap_s - 1e-9:
             continue
-        latency_s = max(0.0, gap * cues.tick_s)
+        latency_s = gap * cues.tick_s
         at = min(s1, cues.n_ticks - 1)
         away = elsewhere[l1]
         directed = away is None or not bool(away[at])
@@ -228,17 +294,18 @@ def _span(obj: object, part: str) -> tuple[float, float]:
 
 
 def _turns_from_object(turns: object, cues: Cues, cfg: ScoringConfig) -> list[TurnEvent]:
-    """Turns from the audio stage, held to the same rule as :func:`derive_turns`: a reply more than
-    ``turn_max_gap_s`` after the initiative is not a turn here (LENA counts gaps up to 5 s; a serve-and-return asks
+    """Turns from the audio stage, held to the same rule as :func:`derive_turns`: a reply sooner than
+    ``min_answer_gap_s`` (overlap) or more than ``turn_max_gap_s`` after the initiative is not a turn here (LENA counts gaps up to 5 s; a serve-and-return asks
     for a prompt reply). The audio stage's own counts (``turns_lena``) are not affected."""
     items = getattr(turns, "turns", turns)
     out: list[TurnEvent] = []
     for t in list(items or []):
         i0, i1 = _span(t, "initiative")
         r0, r1 = _span(t, "response")
-        # The audio stage reports small overlaps as negative latencies; a reply cannot come before the start.
-        latency = max(0.0, float(getattr(t, "latency_s", r0 - i1)))
-        if latency > cfg.turn_max_gap_s + 1e-9:
+        # The audio stage reports small overlaps as negative latencies (LENA's count tolerates them): here a reply that
+        # starts while the other still sounds, or sooner than min_answer_gap_s after, is overlap, not an answer (issue 22).
+        latency = float(getattr(t, "latency_s", r0 - i1))
+        if latency > cfg.turn_max_gap_s + 1e-9 or latency < cfg.min_answer_gap_s - 1e-9:
             continue
         initiator = str(getattr(t, "initiator", "")).upper()
         contingent = bool(getattr(t, "contingent", latency <= cfg.response_window_s))

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from vigclips import intervals as iv
 from vigclips.scoring.cues import Cues
-from vigclips.scoring.events import find_events
+from vigclips.scoring.events import find_events, smiled_together
 from vigclips.scoring.settings import ScoringConfig
 from vigclips.types import Signals
 
@@ -152,8 +152,22 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
         # role_weight 0 ignores the roles' certainty altogether (window factor and attribution of acts alike).
         role_certainty=_role_certainty(signals) if cfg.role_weight > 0 else None,
     )
+    # Smiling together needs both turned to each other (issue 22); where looks were not measured, smiles close in time.
+    turned = mutual | (infant_look & adult_look) if "gaze" in measured else None
+    cues.smiled_together = smiled_together(infant_smile, adult_smile, turned, round(cfg.shared_smile_window_s / tick_s))
+    cues.adult_to_camera = _to_camera(signals, cfg, tick_s, adult_seen & ~adult_look)
     find_events(cues, cfg, turns)
     return cues
+
+
+def _to_camera(signals: Signals, cfg: ScoringConfig, tick_s: float, free: NDArray[np.bool_]) -> NDArray[np.bool_] | None:
+    """(T,) the parent's gaze within ``camera_yaw_deg`` of the camera, at ticks of ``free`` (seen, not turned to the
+    baby); None where the parent's gaze direction was not measured."""
+    if not _measured(signals, "adult_gaze_yaw_deg"):
+        return None
+    yaw = np.asarray(signals["adult_gaze_yaw_deg"], dtype=np.float64)
+    at_camera = np.abs(np.nan_to_num(yaw, nan=180.0)) <= cfg.camera_yaw_deg
+    return iv.clean_mask(at_camera & free, round(cfg.bridge_gap_s / tick_s), max(1, round(cfg.min_event_s / tick_s)))
 
 
 def _box(ticks: NDArray[np.int64], weights: NDArray[np.float64], n: int, width: int) -> NDArray[np.float64]:
@@ -236,8 +250,16 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
     }
 
 
-def window_scores(evidence: dict[str, NDArray[np.float64]], cfg: ScoringConfig, tick_s: float) -> dict[str, NDArray[np.float64]]:
+def window_scores(
+    evidence: dict[str, NDArray[np.float64]],
+    cfg: ScoringConfig,
+    tick_s: float,
+    bounds: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
+) -> dict[str, NDArray[np.float64]]:
     """Window score per principle: ``S_p(t) = min(1, mean(evidence_p over the window_s centred on t) / sat_p)``.
+
+    With ``bounds`` (each tick's take, :func:`vigclips.intervals.run_bounds`) a window stays inside its tick's take:
+    what happens in another take never lifts this one (issue 22).
 
     ``sat_p`` (``cfg.sat_<principle>``) is the evidence density that counts as a full score, e.g. with the defaults
     receiving saturates at about two answered initiatives in a 6 s window.
@@ -252,7 +274,7 @@ def window_scores(evidence: dict[str, NDArray[np.float64]], cfg: ScoringConfig, 
         "receiving": cfg.sat_receiving,
         "developing": cfg.sat_developing,
     }
-    return {p: np.minimum(1.0, iv.window_mean(evidence[p], width) / sat[p]) for p in PRINCIPLES}
+    return {p: np.minimum(1.0, iv.window_mean(evidence[p], width, bounds) / sat[p]) for p in PRINCIPLES}
 
 
 def combine(

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from vigclips import intervals as iv
 from vigclips.scoring.cues import Cues
+from vigclips.scoring.episodes import episode_breaks, take_breaks
 from vigclips.scoring.exclusion import excluded, face_roles_checked, seed_mask, window_ok
 from vigclips.scoring.settings import ScoringConfig
 from vigclips.scoring.windows import WindowScorer
@@ -110,6 +111,22 @@ def _free_run(blocked: NDArray[np.bool_], p: int) -> tuple[int, int]:
     return lo, hi
 
 
+def _within_episode(
+    breaks: NDArray[np.bool_], takes: NDArray[np.bool_], p: int, lo: int, hi: int, min_len: int
+) -> tuple[int, int]:
+    """The free run ``[lo, hi)`` narrowed to the episode holding the peak ``p`` (between two breaks, issue 22), when
+    that leaves room for a min-length moment; else to its take (between two take breaks, ``takes``); else the free run
+    as it is (a peak in a pause, or in a sliver of an episode, still gets its min-length window)."""
+    for mask in (breaks, takes):
+        if mask[p]:
+            continue
+        a, b = _free_run(mask, p)
+        a, b = max(lo, a), min(hi, b)
+        if b - a >= min_len:
+            return a, b
+    return lo, hi
+
+
 def _fit(s: int, e: int, p: int, lo: int, hi: int, min_len: int, max_len: int) -> tuple[int, int]:
     """Hold ``[s, e)`` inside ``[lo, hi)``, containing ``p``, between ``min_len`` and ``max_len`` ticks."""
     s, e = max(s, lo), min(e, hi)
@@ -200,6 +217,7 @@ def select_moments(
     target = min(top_n, room.total)
     start_edges, end_edges = _natural_edges(cues)
     episodes = _episodes(cues, cfg)
+    breaks, takes = episode_breaks(cues, cfg), take_breaks(cues, cfg)
     idx = np.arange(n)
     # Distance to the nearest earlier candidate (initially to the recording's ends), for the spread tie-break.
     dist = np.minimum(idx, n - 1 - idx).astype(np.float64)
@@ -230,6 +248,7 @@ def select_moments(
         if hi - lo < min_len:
             failed[lo:hi] = True
             continue
+        lo, hi = _within_episode(breaks, takes, p, lo, hi, min_len)
         need = max(0, target - len(chosen) - 1)
         check = room.ensure(need)
         lift = scorer.lift
@@ -281,5 +300,6 @@ def select_moments(
         dist = np.minimum(dist, np.minimum(np.abs(idx - s), np.abs(idx - (e - 1))).astype(np.float64))
     out = [(s, e, p, score, at) for (s, e, p), (score, at) in zip(chosen, scored, strict=True)]
     # After relaxing the gap a later pick can outscore an earlier one: rank by score (stable, so ties keep pick order).
-    out.sort(key=lambda c: -c[3])
+    # Scores equal but for float rounding (window means summed at different places) are ties.
+    out.sort(key=lambda c: -round(c[3], 9))
     return out

@@ -24,7 +24,14 @@ class ScoringConfig:
         weight_developing: weight of "developing attuned interactions" (mutual gaze, shared smiles, vocal turns).
         window_s: length of the sliding window over which per-tick evidence is averaged into window scores.
         min_moment_s: shortest candidate moment (DOMAIN: clips of a few seconds to about half a minute).
-        max_moment_s: longest candidate moment.
+        max_moment_s: longest candidate moment: one episode of interaction, as a guider cuts it (issue 22: a few
+            seconds to about 15 s; a longer stretch holds several exchanges, and the parent sees none of them well).
+        take_gap_s: nothing seen (neither face) and nothing heard for at least this long is a break between takes
+            (a joined recording, a camera stopped and started, the picture lost): no exchange runs across it.
+        long_pause_s: nobody looking at the other, smiling or making a sound for at least this long ends an exchange.
+        turn_away_s: the parent turned to the camera or away from the baby for at least this long, just after being
+            turned to the baby, ends an exchange (the guider's clip stops where the parent turns to the camera).
+        camera_yaw_deg: the parent's gaze within this many degrees of straight at the camera is "turned to the camera".
         pad_s: lead-in and lead-out added around a moment after snapping, so a clip does not start mid-gesture.
         snap_search_s: how far a boundary may move to reach a natural edge (pause, end of a turn, a look away).
         nms_gap_s: minimum gap between two candidates (temporal non-maximum suppression), so the top N are distinct
@@ -46,6 +53,12 @@ class ScoringConfig:
         bridge_gap_s: off-gaps shorter than this inside a binarised channel are bridged (a blink does not end a look).
         response_window_s: how soon a parent response must follow a baby initiative to count as "receiving"
             (DOMAIN: within about 1–2 s).
+        min_answer_gap_s: a vocal reply counts as an answer only when it starts at least this long after the other
+            stopped sounding; one that starts sooner, or while the other is still sounding, is overlap, not an answer
+            (issue 22). Voice boundaries are known to about a tick; 0.2 s is about the shortest gap at which people
+            take turns.
+        shared_smile_window_s: "smiled together" needs both smiling while turned to each other, the one's smile within
+            this many seconds of the other's (issue 22: a smile into the camera is not shared; DOMAIN: within 1–2 s).
         pause_before_s: how long the parent must have been silent before a baby initiative for "encouraging"
             (adults answer each other within ~0.2 s; half a second of silence is already waiting for a baby).
         encourage_lookback_s: a pause only counts as *waiting* when the parent looked at the baby during it, or
@@ -86,7 +99,11 @@ class ScoringConfig:
     weight_developing: float = 2.0
     window_s: float = 6.0
     min_moment_s: float = 3.0
-    max_moment_s: float = 30.0
+    max_moment_s: float = 15.0
+    take_gap_s: float = 0.5
+    long_pause_s: float = 4.0
+    turn_away_s: float = 1.0
+    camera_yaw_deg: float = 20.0
     pad_s: float = 0.5
     snap_search_s: float = 1.5
     nms_gap_s: float = 10.0
@@ -103,6 +120,8 @@ class ScoringConfig:
     min_event_s: float = 0.2
     bridge_gap_s: float = 0.3
     response_window_s: float = 2.0
+    min_answer_gap_s: float = 0.2
+    shared_smile_window_s: float = 1.5
     pause_before_s: float = 0.5
     encourage_lookback_s: float = 5.0
     turn_max_gap_s: float = 2.0
@@ -131,6 +150,10 @@ class ScoringConfig:
                 "config",
                 f"scoring.min_moment_s ({self.min_moment_s}) must not exceed scoring.max_moment_s ({self.max_moment_s})",
             )
+        check_setting_range("scoring.take_gap_s", self.take_gap_s, 0.1, 60.0)
+        check_setting_range("scoring.long_pause_s", self.long_pause_s, 0.5, 600.0)
+        check_setting_range("scoring.turn_away_s", self.turn_away_s, 0.1, 60.0)
+        check_setting_range("scoring.camera_yaw_deg", self.camera_yaw_deg, 0.0, 90.0)
         check_setting_range("scoring.pad_s", self.pad_s, 0.0, 10.0)
         check_setting_range("scoring.snap_search_s", self.snap_search_s, 0.0, 10.0)
         check_setting_range("scoring.nms_gap_s", self.nms_gap_s, 0.0, 600.0)
@@ -145,6 +168,8 @@ class ScoringConfig:
         check_setting_range("scoring.min_event_s", self.min_event_s, 0.0, 10.0)
         check_setting_range("scoring.bridge_gap_s", self.bridge_gap_s, 0.0, 10.0)
         check_setting_range("scoring.response_window_s", self.response_window_s, 0.1, 10.0)
+        check_setting_range("scoring.min_answer_gap_s", self.min_answer_gap_s, 0.0, 5.0)
+        check_setting_range("scoring.shared_smile_window_s", self.shared_smile_window_s, 0.0, 10.0)
         check_setting_range("scoring.pause_before_s", self.pause_before_s, 0.0, 10.0)
         check_setting_range("scoring.encourage_lookback_s", self.encourage_lookback_s, 0.0, 60.0)
         check_setting_range("scoring.turn_max_gap_s", self.turn_max_gap_s, 0.1, 10.0)

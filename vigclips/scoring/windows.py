@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from vigclips import intervals as iv
 from vigclips.scoring.cues import Cues
+from vigclips.scoring.episodes import take_breaks
 from vigclips.scoring.principles import PRINCIPLES, combine, compute_cues, principle_evidence, window_scores
 from vigclips.scoring.settings import ScoringConfig
 from vigclips.scoring.weights import load_weights
@@ -27,9 +28,16 @@ def score_track(
     """
     tick_s = 1.0 / float(signals.tick_hz) if signals.tick_hz else 0.1
     cues = compute_cues(signals, cfg, turns)
-    scores = window_scores(principle_evidence(cues, cfg), cfg, tick_s)
+    takes = take_bounds(cues, cfg)
+    scores = window_scores(principle_evidence(cues, cfg), cfg, tick_s, takes)
     weights, intercept = load_weights(cfg)
-    return cues, scores, combine(scores, weights, intercept) * _visibility(cues, cfg)
+    return cues, scores, combine(scores, weights, intercept) * _visibility(cues, cfg, takes)
+
+
+def take_bounds(cues: Cues, cfg: ScoringConfig) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Each tick's take ``[lo, hi)``: the stretch between two breaks between takes (a break being one of its own),
+    so that window scores stay inside a take (issue 22)."""
+    return iv.run_bounds(take_breaks(cues, cfg))
 
 
 class WindowScorer:
@@ -53,13 +61,14 @@ class WindowScorer:
         self.n = cues.n_ticks
         self.tick_s = cues.tick_s
         self.width = max(1, round(cfg.window_s / cues.tick_s))
-        self.visibility = np.broadcast_to(np.asarray(_visibility(cues, cfg), dtype=np.float64), (self.n,))
+        self.takes = take_bounds(cues, cfg)
+        self.visibility = np.broadcast_to(np.asarray(_visibility(cues, cfg, self.takes), dtype=np.float64), (self.n,))
         # Score of "nothing happening" (0 for hand-set weights, σ(intercept) × visibility for learned ones):
         # moments grow on the lift above it.
         base = float(combine({k: np.zeros(1) for k in PRINCIPLES}, weights, intercept)[0])
         self.floor = base * self.visibility
         self.usable = np.ones(self.n, dtype=bool)
-        self.scores = window_scores(evidence, cfg, cues.tick_s)
+        self.scores = window_scores(evidence, cfg, cues.tick_s, self.takes)
         self.combined = combine(self.scores, weights, intercept) * self.visibility
 
     @property
@@ -107,7 +116,8 @@ class WindowScorer:
         a, b = int(changed[0]), int(changed[-1]) + 1
         lo, hi = max(0, a - 2 * w), min(self.n, b + 2 * w)
         ev = {k: v[lo:hi] * self.usable[lo:hi] for k, v in self.evidence.items()}
-        sc = window_scores(ev, self.cfg, self.tick_s)
+        takes = (np.maximum(self.takes[0][lo:hi] - lo, 0), np.minimum(self.takes[1][lo:hi] - lo, hi - lo))
+        sc = window_scores(ev, self.cfg, self.tick_s, takes)
         # Ticks within a window of the change; their windows lie wholly inside [lo, hi).
         ilo, ihi = max(0, a - w), min(self.n, b + w)
         for k in PRINCIPLES:
@@ -120,7 +130,9 @@ def _saturation(cfg: ScoringConfig, principle: str) -> float:
     return float(getattr(cfg, f"sat_{principle}"))
 
 
-def _visibility(cues: Cues, cfg: ScoringConfig) -> NDArray[np.float64] | float:
+def _visibility(
+    cues: Cues, cfg: ScoringConfig, takes: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None
+) -> NDArray[np.float64] | float:
     """Graded trust factor: visibility ``1 − v + v · f``, with ``f`` the window share of ticks with both faces seen,
     times role certainty ``1 − r + r · c``, with ``c`` the window mean of :attr:`vigclips.scoring.cues.Cues.role_certainty`.
 
@@ -130,11 +142,11 @@ def _visibility(cues: Cues, cfg: ScoringConfig) -> NDArray[np.float64] | float:
     width = max(1, round(cfg.window_s / cues.tick_s))
     factor: NDArray[np.float64] | float = 1.0
     if "faces" in cues.measured and cfg.visibility_weight > 0:
-        seen = iv.window_mean(cues.both_seen.astype(np.float64), width)
+        seen = iv.window_mean(cues.both_seen.astype(np.float64), width, takes)
         factor = 1.0 - cfg.visibility_weight + cfg.visibility_weight * seen
     if cues.role_certainty is not None and cfg.role_weight > 0:
         # Reasons speak of "the baby" and "the parent": where the program is unsure which face is which (two adults, a
         # sibling), those reasons are less trustworthy and the moment ranks lower.
-        certain = iv.window_mean(cues.role_certainty, width)
+        certain = iv.window_mean(cues.role_certainty, width, takes)
         factor = factor * (1.0 - cfg.role_weight + cfg.role_weight * certain)
     return factor
