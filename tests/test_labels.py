@@ -171,3 +171,22 @@ def test_spectrogram_sheet_shows_a_tone_at_its_frequency_and_its_level(lavfi_cli
     assert cv2.imread(str(out)) is not None
     assert sheet.main([str(tmp_path / "missing.mp4"), "-o", str(out)]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def _label_agreement():
+    spec = importlib.util.spec_from_file_location("label_agreement", LABELS.parent / "label_agreement.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_label_agreement_kappa_and_side_changes():
+    agree = _label_agreement()
+    # 8 of 10 agree; each coder says 1 half the time: chance 0.5, kappa (0.8 - 0.5) / 0.5 = 0.6
+    pairs = [("1", "1")] * 4 + [("0", "0")] * 4 + [("1", "0"), ("0", "1")]
+    assert agree.kappa(pairs) == pytest.approx(0.6)
+    assert math.isnan(agree.kappa([("0", "0")] * 3))  # one class only: kappa undefined
+    rows = {("a", t): {"child_side": side} for t, side in [(0.5, "right"), (1.5, "out"), (2.5, "left"), (3.5, "?"),
+                                                            (4.5, "left"), (5.5, "right")]}
+    rows |= {("b", t): {"child_side": side} for t, side in [(0.5, "left"), (1.5, "out"), (2.5, "left")]}
+    assert agree.side_changes(rows, "child_side") == {"a": ["right", "left", "right"]}
