@@ -18,7 +18,10 @@ from vigclips.media.probe import probe
 LABELS = Path(__file__).resolve().parents[1] / "bench" / "labels"
 LOOK_FILES = sorted(LABELS.rglob("looks_*.csv"))  # the second coder's files the evaluation does not read too
 COLUMNS = ["clip", "t_s", "p2i", "i2p", "ismile", "note"]
+# Optional columns (issue 23), between ismile and note, all three or none; the header must say what they mean.
+EXTRA_COLUMNS = ["psmile", "child_side", "parent_side"]
 VALUES = {"0", "1", "?"}
+SIDES = {"left", "right", "out", "?"}
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -37,7 +40,12 @@ def test_label_file_format(path):
     header, rows = _read(path)
     assert header, "a header of # lines states the protocol"
     body_first = next(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
-    assert body_first.split(",") == COLUMNS
+    columns = body_first.split(",")
+    assert columns in (COLUMNS, COLUMNS[:-1] + EXTRA_COLUMNS + COLUMNS[-1:])
+    extra = len(columns) > len(COLUMNS)
+    if extra:
+        protocol = " ".join(header)
+        assert all(word in protocol for word in ("psmile", "child_side", "parent_side", "midline", "out ="))
     assert rows
     seen = set()
     for row in rows:
@@ -46,6 +54,9 @@ def test_label_file_format(path):
         # ismile may be left empty where the protocol says it was not labelled (the TV clips have no baby)
         assert row["ismile"] in VALUES or (row["ismile"] == "" and "ismile is left empty" in " ".join(header)), row
         assert float(row["t_s"]) >= 0, row
+        if extra:
+            assert row["psmile"] in VALUES, row
+            assert row["child_side"] in SIDES and row["parent_side"] in SIDES, row
         key = (row["clip"], float(row["t_s"]))
         assert key not in seen, f"duplicate row {key}"
         seen.add(key)
@@ -55,17 +66,37 @@ def test_label_file_format(path):
 COMPLETE_FILES = ["looks_2UWdXP.csv", "looks_icatcher.csv", "looks_webcam.csv"]
 
 
+def _times_by_clip(name: str) -> dict[str, list[float]]:
+    """The labelled times of each clip of a label file, in file order."""
+    by_clip: dict[str, list[float]] = {}
+    for row in _read(LABELS / name)[1]:
+        by_clip.setdefault(row["clip"], []).append(float(row["t_s"]))
+    return by_clip
+
+
 @pytest.mark.parametrize("name", COMPLETE_FILES)
 def test_every_whole_second_of_each_clip_is_labelled(name, shared_media):
-    _, rows = _read(LABELS / name)
-    by_clip: dict[str, list[int]] = {}
-    for row in rows:
-        by_clip.setdefault(row["clip"], []).append(int(row["t_s"]))
-    for clip, seconds in by_clip.items():
+    for clip, seconds in _times_by_clip(name).items():
         found = list(shared_media.rglob(clip))
         assert len(found) == 1, f"{clip}: expected one file under {shared_media}"
         last_s = math.ceil(probe(found[0]).duration_s) - 1
         assert sorted(seconds) == list(range(last_s + 1)), f"{clip}: seconds 0..{last_s} expected"
+
+
+# Files whose protocol says every half second (0.5, 1.5, ... before the end) of each clip is labelled.
+COMPLETE_HALF_FILES = ["looks_4JDccE_half.csv"]
+
+
+@pytest.mark.parametrize("name", COMPLETE_HALF_FILES)
+def test_every_half_second_of_each_clip_is_labelled(name, shared_media):
+    by_clip = _times_by_clip(name)
+    family = name.removeprefix("looks_").split("_")[0]
+    clips = sorted(p.name for p in (shared_media / "lookit_laughter").glob(f"{family}.*.mp4"))
+    assert sorted(by_clip) == clips, "every clip of the family, and no other"
+    for clip, times in by_clip.items():
+        duration_s = probe(shared_media / "lookit_laughter" / clip).duration_s
+        want = [k + 0.5 for k in range(math.ceil(duration_s)) if k + 0.5 < duration_s]
+        assert times == want, f"{clip}: half seconds 0.5..{want[-1]} in order expected"
 
 
 def test_the_laughter_labels_cover_every_second_of_every_clip_once(shared_media) -> None:
@@ -178,3 +209,22 @@ def test_picks_lie_inside_the_joined_recording(path, shared_media):
     joined_s = sum(probe(c).duration_s for c in clips) + GAP_S * (len(clips) - 1)
     for r in _read(path)[1]:
         assert float(r["end_s"]) <= joined_s + 0.5, (r, joined_s)
+
+
+def _label_agreement():
+    spec = importlib.util.spec_from_file_location("label_agreement", LABELS.parent / "label_agreement.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_label_agreement_kappa_and_side_changes():
+    agree = _label_agreement()
+    # 8 of 10 agree; each coder says 1 half the time: chance 0.5, kappa (0.8 - 0.5) / 0.5 = 0.6
+    pairs = [("1", "1")] * 4 + [("0", "0")] * 4 + [("1", "0"), ("0", "1")]
+    assert agree.kappa(pairs) == pytest.approx(0.6)
+    assert math.isnan(agree.kappa([("0", "0")] * 3))  # one class only: kappa undefined
+    rows = {("a", t): {"child_side": side} for t, side in [(0.5, "right"), (1.5, "out"), (2.5, "left"), (3.5, "?"),
+                                                            (4.5, "left"), (5.5, "right")]}
+    rows |= {("b", t): {"child_side": side} for t, side in [(0.5, "left"), (1.5, "out"), (2.5, "left")]}
+    assert agree.side_changes(rows, "child_side") == {"a": ["right", "left", "right"]}
