@@ -11,7 +11,8 @@ person of the looking pair and "i" the left one, so there the program's adult/in
 Per cue it prints balanced accuracy (the mean of the true-positive and true-negative rates) over labelled seconds, where
 the prediction for second t is the mean of the column over ticks within t +- 0.2 s, at >= 0.5 (a face not seen counts as
 "no"), the share of true cases found and the share of "no" seconds read as no; for each LAEO clip, the share of ticks
-where both faces are seen with ``mutual_gaze`` >= 0.5; and the Lookit exchange's turn counts (``turns_lena``, ``turns_contingent``).
+where both faces are seen with ``mutual_gaze`` >= 0.5; for the iCatcher and LAEO clips, how often the adult's face reads
+as smiling (no smile labels there: a check that turned and hidden faces do not flood ``adult_smile``); and the Lookit exchange's turn counts (``turns_lena``, ``turns_contingent``).
 
 ``--loco`` gives leave-one-clip-out figures for a vision setting chosen from the listed values: for each clip, the value
 with the best mean balanced accuracy on the *other* clips is used to predict it. The headline uses the shipped settings.
@@ -229,6 +230,13 @@ def laeo_share(t: np.ndarray, ch: dict[str, np.ndarray]) -> tuple[float, int]:
     return float(np.mean(np.nan_to_num(ch["mutual_gaze"][both], nan=0.0) >= 0.5)), int(both.sum())
 
 
+def smile_share(t: np.ndarray, ch: dict[str, np.ndarray]) -> tuple[float, int]:
+    seen = ch["adult_present"] > 0
+    if not seen.any():
+        return float("nan"), 0
+    return float(np.mean(np.nan_to_num(ch["adult_smile"][seen], nan=0.0) >= 0.5)), int(seen.sum())
+
+
 def lookit_turns(media: Path) -> tuple[int, int]:
     from vigclips.pipeline import analyze
 
@@ -274,6 +282,13 @@ def main(argv: list[str] | None = None) -> int:
     for c in LAEO_CLIPS:
         share, n = laeo_share(*channels[c])
         print(f"  {c:36} {share:6.3f} of {n} ticks")
+
+    print("\nParent smiles where no smile was labelled (info, no target: how often a turned or hidden face reads as a smile):"
+          " share of ticks with the adult seen where adult_smile >= 0.5")  # fmt: skip
+    for c in ("icatcher_test_vid_1000.mp4", *LAEO_CLIPS):
+        if c in channels:
+            share, n = smile_share(*channels[c])
+            print(f"  {c:36} {share:6.3f} of {n} ticks")
 
     for spec in args.loco:
         name, values = spec.split("=", 1)

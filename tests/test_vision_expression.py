@@ -61,6 +61,11 @@ def test_adult_smile_scales_the_classifier_by_the_turn_and_mixes_it_with_face_me
     # taken as turned
     want = [0.5 * 0.5 + 0.5 * 0.2, 0.75 * 0.3 / 0.35 + 0.25 * 0.2, 0.5, 0.5, 1.0, 0.4, 0.8]
     assert got.tolist() == pytest.approx(want)
+    # a turned face the detector is unsure of (the back of a head): the classifier's part fades out with the score
+    rows[:, _F["det_score"]] = 0.6
+    assert adult_smile(rows, cfg)[[3, 4]].tolist() == [0.0, 0.0]
+    rows[:, _F["det_score"]] = 0.75
+    assert adult_smile(rows, cfg)[[0, 3, 4]].tolist() == pytest.approx([want[0], 0.25, 0.5])
     both_missing = rows[:1].copy()
     both_missing[0, [_F["smile"], _F["expression_smile"]]] = np.nan
     assert np.isnan(adult_smile(both_missing, cfg)[0])
