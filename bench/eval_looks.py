@@ -14,7 +14,8 @@ the prediction for second t is the mean of the column over ticks within t +- 0.2
 where both faces are seen with ``mutual_gaze`` >= 0.5; for the iCatcher and LAEO clips, how often the adult's face reads
 as smiling (no smile labels there: a check that turned and hidden faces do not flood ``adult_smile``); and the Lookit exchange's turn counts (``turns_lena``, ``turns_contingent``).
 
-``--loco`` gives leave-one-clip-out figures for a vision setting chosen from the listed values: for each clip, the value
+``--set NAME=VALUE`` changes a vision setting for the whole run (``--set adult_smile_expression=true``: the parent's
+smile in profile, issue 22, off by default). ``--loco`` gives leave-one-clip-out figures for a vision setting chosen from the listed values: for each clip, the value
 with the best mean balanced accuracy on the *other* clips is used to predict it. The headline uses the shipped settings.
 
 The vision stage's face rows are cached per clip (``--cache``), keyed by the file and a digest of the vision and media
@@ -244,6 +245,15 @@ def lookit_turns(media: Path) -> tuple[int, int]:
     return a.turns.turns_lena, a.turns.turns_contingent
 
 
+def _setting(cfg: VisionConfig, spec: str) -> tuple[str, object]:
+    """``NAME=VALUE`` as the setting's own type (``true``/``false`` for a switch)."""
+    name, text = spec.split("=", 1)
+    default = getattr(cfg, name)
+    if isinstance(default, bool):
+        return name, text.strip().lower() in ("1", "true", "yes", "on")
+    return name, type(default)(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
@@ -252,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=cache_home / "vigclips" / "eval_looks")
     ap.add_argument("--loco", action="append", default=[], metavar="NAME=V1,V2,...",
                     help="leave-one-clip-out figures for a vision setting chosen among these values")  # fmt: skip
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a vision setting for the whole run, e.g. adult_smile_expression=true (issue 22)")  # fmt: skip
     ap.add_argument("--no-turns", action="store_true", help="skip the Lookit exchange (runs the whole pipeline)")
     args = ap.parse_args(argv)
 
@@ -260,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no labels in {args.labels}", file=sys.stderr)
         return 2
     cfg = VisionConfig()
+    cfg = dataclasses.replace(cfg, **dict(_setting(cfg, spec) for spec in args.set))
+    if args.set:
+        print(f"settings: {', '.join(args.set)}")
     clips = sorted({lab.clip for lab in labels} | set(LAEO_CLIPS))
     rows = {c: vision_rows(media_path(args.media, c), args.cache, cfg) for c in clips}
     channels = {c: tick_channels(rows[c], cfg) for c in clips}
@@ -292,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for spec in args.loco:
         name, values = spec.split("=", 1)
-        options = [type(getattr(cfg, name))(v) for v in values.split(",")]
+        options = [_setting(cfg, f"{name}={v}")[1] for v in values.split(",")]
         per_value = {v: evaluate(labels, {c: tick_channels(rows[c], dataclasses.replace(cfg, **{name: v}))
                                           for c in labelled}) for v in options}  # fmt: skip
         print(f"\nleave-one-clip-out, {name} chosen among {options} on the other clips "

@@ -11,7 +11,7 @@ import pytest
 from vigclips.media.decode import iter_frames
 from vigclips.types import Frame
 from vigclips.vision import VisionConfig, analyze_frames
-from vigclips.vision.channels import adult_smile, infant_smile
+from vigclips.vision.channels import adult_smile, build_result, infant_smile
 from vigclips.vision.expression import EXPRESSIONS, INPUT_PX, ExpressionModel, face_crops, smile_probability
 from vigclips.vision.face_rows import _F
 
@@ -76,15 +76,18 @@ def test_a_mothers_smile_in_profile_is_seen(shared_media) -> None:
     bench/labels/psmile_2UWdXP.csv); face mesh alone saw none of it. Turned smiling seconds 4-9 against turned
     non-smiling seconds 2-3 (she talks to the baby)."""
     clip = shared_media / "lookit_laughter" / "2UWdXP.joke3.rep3.take1.ThatsNotAHat.mp4"
-    res = analyze_frames(iter_frames(clip, Fraction(10), 640, fast_decode=True), VisionConfig())
+    res = analyze_frames(iter_frames(clip, Fraction(10), 640, fast_decode=True), VisionConfig(adult_smile_expression=True))
     smile, t = res.channels["adult_smile"], res.pts_s
+    off = build_result(res.pts_s, res.image_wh, res.face_frame, res.face_track, res.face_data, VisionConfig())
 
-    def second(s: float) -> float:
+    def second(s: float, channel=smile) -> float:
         near = np.abs(t - s) <= 0.2 + 1e-9
-        return float(np.nan_to_num(smile[near], nan=0.0).mean())
+        return float(np.nan_to_num(channel[near], nan=0.0).mean())
 
     smiling = [second(s) for s in (4, 5, 6, 7, 8, 9)]
     not_smiling = [second(s) for s in (2, 3)]
+    # off (the default): face mesh alone, as before, which sees at most one of these smiles
+    assert sum(second(s, off.channels["adult_smile"]) >= 0.5 for s in (4, 5, 6, 7, 8, 9)) <= 1
     assert sum(v >= 0.5 for v in smiling) >= 4, smiling
     assert np.mean(smiling) - np.mean(not_smiling) >= 0.2, (smiling, not_smiling)
 

@@ -128,8 +128,9 @@ def build_result(
         ch[f"{name}_gaze_from_eyes"][seen] = from_eyes
         hidden = eyes_under[r]
         ch[f"{name}_eyes_hidden"][seen] = np.where(np.isnan(hidden), np.nan, hidden >= EYES_HIDDEN_SHARE)
-    adult_seen = role_row["adult"] >= 0
-    ch["adult_smile"][adult_seen] = adult_smile(D[role_row["adult"][adult_seen]], cfg)
+    if cfg.adult_smile_expression:  # off by default: see VisionConfig (issue 22)
+        adult_seen = role_row["adult"] >= 0
+        ch["adult_smile"][adult_seen] = adult_smile(D[role_row["adult"][adult_seen]], cfg)
     infant_seen = role_row["infant"] >= 0
     r = role_row["infant"][infant_seen]
     ch["infant_smile"][infant_seen] = infant_smile(D[r], cfg)
