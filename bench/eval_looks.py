@@ -4,15 +4,18 @@
 
 Labels: every ``bench/labels/looks_*.csv`` (the protocol is at the top of each file): per labelled second of a clip,
 ``p2i`` (parent looks at the baby), ``i2p`` (baby looks at the parent), ``ismile`` (baby smiles), each ``1``, ``0`` or
-``?``. Mutual gaze is 1 where both looks are 1, 0 where either is 0. On the TV clips there is no baby: "p" is the right
+``?``, and every ``bench/labels/psmile_*.csv`` (issue 22): ``psmile`` (the parent smiles), with ``pview`` (``f`` she
+faces the camera, ``t`` she is turned at 3/4 or in profile). Mutual gaze is 1 where both looks are 1, 0 where either is 0. On the TV clips there is no baby: "p" is the right
 person of the looking pair and "i" the left one, so there the program's adult/infant channels are read by image side.
 
 Per cue it prints balanced accuracy (the mean of the true-positive and true-negative rates) over labelled seconds, where
 the prediction for second t is the mean of the column over ticks within t +- 0.2 s, at >= 0.5 (a face not seen counts as
 "no"), the share of true cases found and the share of "no" seconds read as no; for each LAEO clip, the share of ticks
-where both faces are seen with ``mutual_gaze`` >= 0.5; and the Lookit exchange's turn counts (``turns_lena``, ``turns_contingent``).
+where both faces are seen with ``mutual_gaze`` >= 0.5; for the iCatcher and LAEO clips, how often the adult's face reads
+as smiling (no smile labels there: a check that turned and hidden faces do not flood ``adult_smile``); and the Lookit exchange's turn counts (``turns_lena``, ``turns_contingent``).
 
-``--loco`` gives leave-one-clip-out figures for a vision setting chosen from the listed values: for each clip, the value
+``--set NAME=VALUE`` changes a vision setting for the whole run (``--set adult_smile_expression=true``: the parent's
+smile in profile, issue 22, off by default). ``--loco`` gives leave-one-clip-out figures for a vision setting chosen from the listed values: for each clip, the value
 with the best mean balanced accuracy on the *other* clips is used to predict it. The headline uses the shipped settings.
 
 The vision stage's face rows are cached per clip (``--cache``), keyed by the file and a digest of the vision and media
@@ -48,7 +51,10 @@ CUES = {  # label column -> (channel, the program's role whose look it is)
     "i2p": "infant_looks_at_adult",
     "mutual": "mutual_gaze",
     "ismile": "infant_smile",
+    "psmile": "adult_smile",
 }
+VIEWS = {"f": "facing the camera", "t": "turned (3/4, profile)"}
+"""``pview`` of the parent-smile labels: the parent's smile is also scored on each view alone (issue 22)."""
 LAEO_CLIPS = (
     "laeo_tvhid_highFive_0016.avi",
     "laeo_ava_9Y_l9NsnYE0_01323.mp4",
@@ -63,6 +69,7 @@ class Label:
     clip: str
     t_s: float
     values: dict[str, int | None]  # cue -> 1, 0, None (? or empty)
+    pview: str = ""  # the parent's view where psmile is labelled: "f", "t" or ""
 
 
 def _value(text: str) -> int | None:
@@ -70,16 +77,31 @@ def _value(text: str) -> int | None:
     return int(text) if text in ("0", "1") else None
 
 
+def _records(path: Path) -> list[dict[str, str]]:
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
 def load_labels(folder: Path) -> list[Label]:
-    """Every labelled time of every ``looks_*.csv`` in ``folder``, with mutual gaze derived."""
+    """Every labelled time of every ``looks_*.csv`` in ``folder``, with mutual gaze derived, and the parent's smiles of
+    every ``psmile_*.csv`` (joined to the same time of the same clip, or a time of their own)."""
     out: list[Label] = []
     for path in sorted(folder.glob("looks_*.csv")):
-        lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
-        for rec in csv.DictReader(lines):
+        for rec in _records(path):
             v = {c: _value(rec.get(c, "") or "") for c in ("p2i", "i2p", "ismile")}
             pair = (v["p2i"], v["i2p"])
             v["mutual"] = 1 if pair == (1, 1) else (0 if 0 in pair else None)
+            v["psmile"] = None
             out.append(Label(rec["clip"], float(rec["t_s"]), v))
+    at = {(lab.clip, lab.t_s): lab for lab in out}
+    for path in sorted(folder.glob("psmile_*.csv")):
+        for rec in _records(path):
+            key = (rec["clip"], float(rec["t_s"]))
+            if key not in at:
+                at[key] = Label(key[0], key[1], {c: None for c in CUES})
+                out.append(at[key])
+            at[key].values["psmile"] = _value(rec["psmile"])
+            at[key].pview = rec["pview"].strip() if rec["psmile"].strip() in ("0", "1") else ""
     return out
 
 
@@ -189,9 +211,12 @@ def evaluate(labels: list[Label], channels: dict[str, tuple[np.ndarray, dict[str
             ch = _by_side(ch)
         mine = [lab for lab in labels if lab.clip == clip]
         for cue in CUES:
-            if cue == "ismile" and _group(clip) == "TV":
+            if cue in ("ismile", "psmile") and _group(clip) == "TV":
                 continue
             out.setdefault((cue, clip), []).extend(predictions(mine, t, ch, cue))
+        for view in VIEWS:
+            seen = [lab for lab in mine if lab.pview == view]
+            out.setdefault((f"psmile_{view}", clip), []).extend(predictions(seen, t, ch, "psmile"))
     return out
 
 
@@ -206,11 +231,27 @@ def laeo_share(t: np.ndarray, ch: dict[str, np.ndarray]) -> tuple[float, int]:
     return float(np.mean(np.nan_to_num(ch["mutual_gaze"][both], nan=0.0) >= 0.5)), int(both.sum())
 
 
+def smile_share(t: np.ndarray, ch: dict[str, np.ndarray]) -> tuple[float, int]:
+    seen = ch["adult_present"] > 0
+    if not seen.any():
+        return float("nan"), 0
+    return float(np.mean(np.nan_to_num(ch["adult_smile"][seen], nan=0.0) >= 0.5)), int(seen.sum())
+
+
 def lookit_turns(media: Path) -> tuple[int, int]:
     from vigclips.pipeline import analyze
 
     a = analyze(media / "lookit_causal_ex2.mp4")
     return a.turns.turns_lena, a.turns.turns_contingent
+
+
+def _setting(cfg: VisionConfig, spec: str) -> tuple[str, object]:
+    """``NAME=VALUE`` as the setting's own type (``true``/``false`` for a switch)."""
+    name, text = spec.split("=", 1)
+    default = getattr(cfg, name)
+    if isinstance(default, bool):
+        return name, text.strip().lower() in ("1", "true", "yes", "on")
+    return name, type(default)(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=cache_home / "vigclips" / "eval_looks")
     ap.add_argument("--loco", action="append", default=[], metavar="NAME=V1,V2,...",
                     help="leave-one-clip-out figures for a vision setting chosen among these values")  # fmt: skip
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a vision setting for the whole run, e.g. adult_smile_expression=true (issue 22)")  # fmt: skip
     ap.add_argument("--no-turns", action="store_true", help="skip the Lookit exchange (runs the whole pipeline)")
     args = ap.parse_args(argv)
 
@@ -229,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no labels in {args.labels}", file=sys.stderr)
         return 2
     cfg = VisionConfig()
+    cfg = dataclasses.replace(cfg, **dict(_setting(cfg, spec) for spec in args.set))
+    if args.set:
+        print(f"settings: {', '.join(args.set)}")
     clips = sorted({lab.clip for lab in labels} | set(LAEO_CLIPS))
     rows = {c: vision_rows(media_path(args.media, c), args.cache, cfg) for c in clips}
     channels = {c: tick_channels(rows[c], cfg) for c in clips}
@@ -239,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"labelled times: {len(labels)} in {len(labelled)} clips ({', '.join(groups)}); shipped settings")
     print(f"{'cue':8} {'group':22} {'balanced acc':>12} {'found':>7} {'no right':>8} {'pos':>5} {'neg':>5}")
     home = [c for c in labelled if _home(c)]
-    for cue in CUES:
+    for cue in list(CUES) + [f"psmile_{v}" for v in VIEWS]:
         for name, members in [(g, [c for c in labelled if _group(c) == g]) for g in groups] + [("home", home)]:
             pooled = _pooled(pairs, cue, members)
             ba = balanced(pooled)[0]
@@ -252,14 +298,22 @@ def main(argv: list[str] | None = None) -> int:
         share, n = laeo_share(*channels[c])
         print(f"  {c:36} {share:6.3f} of {n} ticks")
 
+    print("\nParent smiles where no smile was labelled (info, no target: how often a turned or hidden face reads as a smile):"
+          " share of ticks with the adult seen where adult_smile >= 0.5")  # fmt: skip
+    for c in ("icatcher_test_vid_1000.mp4", *LAEO_CLIPS):
+        if c in channels:
+            share, n = smile_share(*channels[c])
+            print(f"  {c:36} {share:6.3f} of {n} ticks")
+
     for spec in args.loco:
         name, values = spec.split("=", 1)
-        options = [type(getattr(cfg, name))(v) for v in values.split(",")]
+        options = [_setting(cfg, f"{name}={v}")[1] for v in values.split(",")]
         per_value = {v: evaluate(labels, {c: tick_channels(rows[c], dataclasses.replace(cfg, **{name: v}))
                                           for c in labelled}) for v in options}  # fmt: skip
         print(f"\nleave-one-clip-out, {name} chosen among {options} on the other clips "
-              "(one value for every cue: the best mean balanced accuracy over the four):")  # fmt: skip
+              "(one value for every cue: the best mean balanced accuracy over the five):")  # fmt: skip
         held: dict[str, list[tuple[int, int]]] = {cue: [] for cue in CUES}
+        held_by_clip: dict[tuple[str, str], list[tuple[int, int]]] = {}
         chosen = []
         for c in home:
             rest = [o for o in home if o != c]
@@ -271,9 +325,16 @@ def main(argv: list[str] | None = None) -> int:
             chosen.append(best)
             for cue in CUES:
                 held[cue].extend(per_value[best].get((cue, c), []))
+            for key in ("psmile", *(f"psmile_{v}" for v in VIEWS)):
+                held_by_clip[(key, c)] = per_value[best].get((key, c), [])
         for cue in CUES:
             ba, tpr, npos, nneg = balanced(held[cue])
             print(f"  {cue:8} home {ba:6.3f} (found {tpr:.3f})")
+        for key in ("psmile", *(f"psmile_{v}" for v in VIEWS)):  # the parent's smile per family and view (issue 22)
+            for g in sorted({_group(c) for c in home}):
+                ba, tpr, npos, nneg = balanced(_pooled(held_by_clip, key, [c for c in home if _group(c) == g]))
+                if npos + nneg:
+                    print(f"  {key:8} {g:8} {ba:6.3f} ({npos} smiling, {nneg} not)")
         print(f"  chosen: {', '.join(f'{v} ({chosen.count(v)} clips)' for v in sorted(set(chosen)))}")
         for v in options:
             print(f"  {name} = {v}: " + ", ".join(f"{cue} {balanced(_pooled(per_value[v], cue, home))[0]:.3f}" for cue in CUES))

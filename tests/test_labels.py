@@ -62,8 +62,33 @@ def test_label_file_format(path):
         seen.add(key)
 
 
+PSMILE_FILES = sorted(LABELS.glob("psmile_*.csv"))
+PSMILE_COLUMNS = ["clip", "t_s", "psmile", "pview", "note"]
+
+
+def test_parent_smile_label_files_exist():
+    assert {p.name for p in PSMILE_FILES} >= {"psmile_2UWdXP.csv", "psmile_4JDccE.csv"}
+
+
+@pytest.mark.parametrize("path", PSMILE_FILES, ids=lambda p: p.name)
+def test_parent_smile_label_file_format(path):
+    header, rows = _read(path)
+    assert any("psmile" in line and "1 =" in line for line in header), "the protocol says what 1, 0 and ? mean"
+    body_first = next(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
+    assert body_first.split(",") == PSMILE_COLUMNS
+    seen = set()
+    for row in rows:
+        assert None not in row, f"{row['clip']} t={row['t_s']}: more fields than columns (a comma in the note?)"
+        assert row["psmile"] in VALUES, row
+        # the view is said exactly where the smile is: f (faces the camera) or t (turned), else ?
+        assert row["pview"] in ({"f", "t"} if row["psmile"] in ("0", "1") else {"?"}), row
+        key = (row["clip"], float(row["t_s"]))
+        assert key not in seen, f"duplicate row {key}"
+        seen.add(key)
+
+
 # Files whose protocol says every whole second of each clip is labelled (others may label a subset).
-COMPLETE_FILES = ["looks_2UWdXP.csv", "looks_icatcher.csv", "looks_webcam.csv"]
+COMPLETE_FILES = ["looks_2UWdXP.csv", "looks_icatcher.csv", "looks_webcam.csv", "psmile_2UWdXP.csv", "psmile_4JDccE.csv"]
 
 
 def _times_by_clip(name: str) -> dict[str, list[float]]:

@@ -11,7 +11,7 @@ import pytest
 from vigclips.media.decode import iter_frames
 from vigclips.types import Frame
 from vigclips.vision import VisionConfig, analyze_frames
-from vigclips.vision.channels import infant_smile
+from vigclips.vision.channels import adult_smile, build_result, infant_smile
 from vigclips.vision.expression import EXPRESSIONS, INPUT_PX, ExpressionModel, face_crops, smile_probability
 from vigclips.vision.face_rows import _F
 
@@ -47,6 +47,49 @@ def test_infant_smile_is_face_mesh_from_the_front_and_mixes_in_the_classifier_as
     # whatever the classifier says; no classifier: face mesh alone; neither: unknown
     assert got[[0, 1, 2, 4]].tolist() == pytest.approx([0.2, 0.35, 0.5, 0.9])
     assert np.isnan(got[3]) and np.isnan(got[5])
+
+
+def test_adult_smile_scales_the_classifier_by_the_turn_and_mixes_it_with_face_mesh_from_the_front() -> None:
+    cfg = VisionConfig(adult_expression_full=0.6, adult_expression_full_turned=0.1)
+    rows = np.full((7, len(_F)), np.nan, np.float32)
+    rows[:, _F["head_yaw_deg"]] = [0.0, 22.5, -30.0, -75.0, -75.0, 5.0, np.nan]
+    rows[:, _F["smile"]] = [0.2, 0.2, 0.2, np.nan, np.nan, 0.4, np.nan]
+    rows[:, _F["expression_smile"]] = [0.3, 0.3, 0.05, 0.05, 0.3, np.nan, 0.08]
+    got = adult_smile(rows, cfg)
+    # frontal: half 0.3 / 0.6 and half face mesh; 22.5 deg: full value 0.35 and a 3/4 share for the classifier;
+    # 30 deg and beyond: the classifier alone, 0.1 counting as a full smile; no classifier: face mesh; no pose at all:
+    # taken as turned
+    want = [0.5 * 0.5 + 0.5 * 0.2, 0.75 * 0.3 / 0.35 + 0.25 * 0.2, 0.5, 0.5, 1.0, 0.4, 0.8]
+    assert got.tolist() == pytest.approx(want)
+    # a turned face the detector is unsure of (the back of a head): the classifier's part fades out with the score
+    rows[:, _F["det_score"]] = 0.6
+    assert adult_smile(rows, cfg)[[3, 4]].tolist() == [0.0, 0.0]
+    rows[:, _F["det_score"]] = 0.75
+    assert adult_smile(rows, cfg)[[0, 3, 4]].tolist() == pytest.approx([want[0], 0.25, 0.5])
+    both_missing = rows[:1].copy()
+    both_missing[0, [_F["smile"], _F["expression_smile"]]] = np.nan
+    assert np.isnan(adult_smile(both_missing, cfg)[0])
+
+
+def test_a_mothers_smile_in_profile_is_seen(shared_media) -> None:
+    """Issue 22: the mother laughs with her baby in profile (2UWdXP, "That's not a hat", by-eye labels in
+    bench/labels/psmile_2UWdXP.csv); face mesh alone saw none of it. Turned smiling seconds 4-9 against turned
+    non-smiling seconds 2-3 (she talks to the baby)."""
+    clip = shared_media / "lookit_laughter" / "2UWdXP.joke3.rep3.take1.ThatsNotAHat.mp4"
+    res = analyze_frames(iter_frames(clip, Fraction(10), 640, fast_decode=True), VisionConfig(adult_smile_expression=True))
+    smile, t = res.channels["adult_smile"], res.pts_s
+    off = build_result(res.pts_s, res.image_wh, res.face_frame, res.face_track, res.face_data, VisionConfig())
+
+    def second(s: float, channel=smile) -> float:
+        near = np.abs(t - s) <= 0.2 + 1e-9
+        return float(np.nan_to_num(channel[near], nan=0.0).mean())
+
+    smiling = [second(s) for s in (4, 5, 6, 7, 8, 9)]
+    not_smiling = [second(s) for s in (2, 3)]
+    # off (the default): face mesh alone, as before, which sees at most one of these smiles
+    assert sum(second(s, off.channels["adult_smile"]) >= 0.5 for s in (4, 5, 6, 7, 8, 9)) <= 1
+    assert sum(v >= 0.5 for v in smiling) >= 4, smiling
+    assert np.mean(smiling) - np.mean(not_smiling) >= 0.2, (smiling, not_smiling)
 
 
 def _still(path):

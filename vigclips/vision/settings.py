@@ -55,6 +55,19 @@ class VisionConfig:
         expression_smile_full: the classifier's smile probability (happy / (happy + neutral + sad)) that counts as a
             full smile in ``infant_smile`` (0.05–1). Leave-one-clip-out on the home labels chooses 0.5 among 0.3–1.0 in
             all 27 folds (``bench/eval_looks.py --loco expression_smile_full=0.3,0.5,0.6,0.8,1.0``).
+        adult_smile_expression: mix the expression classifier into the parent's smile (``adult_smile``), with a
+            scale that follows the head's turn, so that her smile at the baby in profile or at 3/4 is seen, not only
+            her smile into the camera (issue 22: parent smiles on the labelled home seconds 0.60 → 0.72 balanced
+            accuracy, leave-one-clip-out; turned to the child 0.50 → 0.69). Off by default: the classifier reads a
+            turned face that talks as a weak smile almost as often as a real one, so turned faces in the TV clips read
+            as smiles and the ranking evaluation loses a planted episode. Off: face mesh alone, as before.
+        adult_expression_full: the classifier's smile probability that counts as a full smile in ``adult_smile`` on a
+            parent facing the camera (0.05–1; issue 22). Leave-one-clip-out on the home labels chooses 0.6 among
+            0.4–1.0 in 26 of 27 folds (``bench/eval_looks.py --loco adult_expression_full=0.4,0.5,0.6,0.7,0.8,1.0``).
+        adult_expression_full_turned: the same on a parent turned 30° or more from the camera (0.02–1): on a profile
+            the classifier's smile probability stays low even for a laugh (0.07–0.31 on the shared home clips), so a
+            low value already says "smile" there. Leave-one-clip-out chooses 0.1 among 0.05–0.3 in all 27 folds
+            (``--loco adult_expression_full_turned=0.05,0.08,0.1,0.12,0.15,0.2,0.3``).
         infant_smile_hold_s: where the baby's face is seen but its mouth is not measured (face mesh gives out on a
             profile or a steep 3/4 view, for a few ticks while the head turns), ``infant_smile`` is the value measured
             nearest in time, up to this far before or after (0–5 s; 0 = unknown there, which counts as no smile). A
@@ -128,6 +141,9 @@ class VisionConfig:
     infant_smile_hold_s: float = 1.0
     expression: bool = True
     expression_smile_full: float = 0.5
+    adult_smile_expression: bool = False
+    adult_expression_full: float = 0.6
+    adult_expression_full_turned: float = 0.1
     looks_full_deg: float = 15.0
     looks_zero_deg: float = 40.0
     looks_depth_slack: float = 1.0
@@ -165,6 +181,8 @@ class VisionConfig:
             ("infant_smile_width_neutral", 0.3, 1.5),
             ("infant_smile_hold_s", 0.0, 5.0),
             ("expression_smile_full", 0.05, 1.0),
+            ("adult_expression_full", 0.05, 1.0),
+            ("adult_expression_full_turned", 0.02, 1.0),
             ("looks_full_deg", 1.0, 60.0),
             ("looks_zero_deg", 2.0, 90.0),
             ("looks_depth_slack", 0.0, 3.0),
