@@ -164,11 +164,20 @@ def merge_touching(typed: list[TypedSegment]) -> list[TypedSegment]:
     return out
 
 
-def look_mask(typed: list[TypedSegment], n_frames: int, margin_s: float = 0.25) -> NDArray[np.bool_]:
-    """(N,) frames worth running the model on: infant (or cry) segments, widened by ``margin_s`` each side."""
+#: Infant segments shorter than this are not worth a network call: a laugh's train of calls or a cry lasts longer.
+LOOK_MIN_S = 0.3
+
+
+def look_mask(typed: list[TypedSegment], n_frames: int, min_s: float = LOOK_MIN_S) -> NDArray[np.bool_]:
+    """(N,) frames worth running the model on: infant (or cry) segments at least ``min_s`` long.
+
+    Example:
+        >>> segs = [TypedSegment(0, 10, INFANT, 0.9, 400.0, -5.0), TypedSegment(20, 60, CRY, 0.9, 400.0, -5.0)]
+        >>> np.flatnonzero(look_mask(segs, 80)).tolist() == list(range(20, 60))
+        True
+    """
     m = np.zeros(n_frames, bool)
-    pad = int(round(margin_s / HOP_S))
     for s in typed:
-        if s.label in (INFANT, CRY):
-            m[max(0, s.start - pad) : min(n_frames, s.end + pad)] = True
+        if s.label in (INFANT, CRY) and (s.end - s.start) * HOP_S >= min_s - 1e-9:
+            m[s.start : min(n_frames, s.end)] = True
     return m
