@@ -17,6 +17,12 @@ What it does:
    script also counts, among the labelled seconds inside the candidate that the program counted for the cue (its
    binarised cue, as the reason's figure is summed), how many the labels confirm: the precision of the figure.
 
+4. Laughter and crying (issue 22): over each family's whole recording, the share of labelled seconds where the baby
+   visibly smiles or laughs (``ismile`` = 1 in the looks labels, and the seconds labelled 1 in
+   ``lookit_laughter_seconds.csv``) at which the fused ``infant_cry`` (what scoring, reasons and teaching clips read)
+   is >= 0.5 on any tick within ±0.5 s (target: at most 5 %); ``infant_laugh`` >= 0.5 at the laughter labels' 1 and 0
+   seconds; and the top candidates' crying caveats ("the baby cries ...") against the smiles labelled inside them.
+
 Run::
 
     .venv/bin/python bench/eval_reasons.py                # whole pipeline on each family, ~1-4 min each
@@ -137,6 +143,55 @@ def check(media: Path, name: str, labels, top: int, freeze: Path | None) -> list
     return rows
 
 
+LAUGH_SECONDS = REPO / "bench" / "labels" / "lookit_laughter_seconds.csv"
+
+
+def _any_tick(channel: np.ndarray, hz: float, t_s: float, on: float = 0.5) -> bool:
+    """Whether ``channel`` >= ``on`` on any tick within ±0.5 s of ``t_s``."""
+    lo, hi = max(0, int(np.ceil((t_s - 0.5) * hz))), min(len(channel), int(np.floor((t_s + 0.5) * hz)) + 1)
+    return bool(np.any(np.nan_to_num(channel[lo:hi]) >= on))
+
+
+def laugh_cry_seconds(signals, layout, labels) -> dict[str, list[bool]]:
+    """Per kind of labelled second, whether the fused channel claims the cue there (see point 4 of the docstring)."""
+    import csv
+
+    hz = float(signals.tick_hz)
+    cry, laugh = signals.get("infant_cry"), signals.get("infant_laugh")
+    out: dict[str, list[bool]] = {"cry at ismile=1": [], "cry at laugh=1": [], "laugh at laugh=1": [],
+                                  "laugh at laugh=0": []}  # fmt: skip
+    with LAUGH_SECONDS.open(newline="") as fh:
+        spans = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    for a, _b, clip in layout:
+        name = Path(clip.file).name
+        for lab in labels:
+            if lab.clip == name and lab.values["ismile"] == 1:
+                out["cry at ismile=1"].append(_any_tick(cry, hz, a + lab.t_s))
+        for r in spans:
+            if r["file"] != name:
+                continue
+            for k in range(int(r["start_s"]), int(r["end_s"])):
+                t = a + k + 0.5
+                if r["label"] == "1":
+                    out["cry at laugh=1"].append(_any_tick(cry, hz, t))
+                    out["laugh at laugh=1"].append(_any_tick(laugh, hz, t))
+                elif r["label"] == "0":
+                    out["laugh at laugh=0"].append(_any_tick(laugh, hz, t))
+    return out
+
+
+def cry_caveats(media: Path, name: str, labels, top: int, freeze: Path | None) -> tuple[int, int]:
+    """``(top candidates whose caveats say the baby cries, of them those with a labelled smile inside)``."""
+    signals, turns, layout = recording(media, name, freeze)
+    said = smiling = 0
+    for mo in find_moments(signals, ScoringConfig(), top, turns):
+        texts = [*mo.reasons, *[str(c) for c in mo.details.get("caveats", [])]]  # type: ignore[union-attr]
+        if any("cries" in t or "crying" in t for t in texts):
+            said += 1
+            smiling += any(v == 1 for _t, v in labelled_inside(labels, layout, mo.start_s, mo.end_s, "ismile"))
+    return said, smiling
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--media", type=Path, default=DEFAULT_MEDIA)
@@ -170,6 +225,19 @@ def main(argv: list[str] | None = None) -> int:
     n_true, n_false = sum(t["true"] for t in totals.values()), sum(t["false"] for t in totals.values())
     if n_true + n_false:
         print(f"  {'all':11s} true {n_true:2d}  false {n_false:2d}  share true {n_true / (n_true + n_false):.2f}")
+    print("\nlaughter and crying at labelled seconds (fused signals; a claim = >= 0.5 on a tick within ±0.5 s; issue 22)")
+    pooled: dict[str, list[bool]] = {}
+    for name in FAMILIES:
+        signals, _turns, layout = recording(args.media, name, args.freeze)
+        for kind, got in laugh_cry_seconds(signals, layout, labels).items():
+            pooled.setdefault(kind, []).extend(got)
+            print(f"  {name} {kind:18s} {sum(got):3d} of {len(got):3d}")
+        said, smiling = cry_caveats(args.media, name, labels, args.top, args.freeze)
+        print(f"  {name} top {args.top}: {said} candidates say the baby cries, {smiling} of them with a labelled smile inside")
+    for kind, got in pooled.items():
+        share = sum(got) / max(1, len(got))
+        target = "  target <= 0.05 " + ("PASS" if share <= 0.05 else "FAIL") if kind.startswith("cry at") else ""
+        print(f"  both families {kind:18s} {share:.3f} ({sum(got)} of {len(got)}){target}")
     return 0
 
 

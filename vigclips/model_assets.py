@@ -30,6 +30,9 @@ class ModelAsset:
 EXPRESSION_MODEL = ModelAsset("vigclips", "vision/models/fer_mini_xception.onnx",
                               "ffe478db688cc9a74a403ca1729380024a4d65d68d597ec0a4c044d387d636b8",
                               "expression classifier (baby smiles on turned faces)")  # fmt: skip
+LAUGHTER_MODEL = ModelAsset("vigclips", "audio/models/laughter_resnet.onnx",
+                            "f376c8aa6d186de05050ed248eb846d102288cceea996c74909da0cafa06b689",
+                            "laughter detector (Gillick et al. 2021 ResNet, AudioSet)")  # fmt: skip
 MODEL_ASSETS: tuple[ModelAsset, ...] = (
     ModelAsset("mediapipe", "modules/face_detection/face_detection_short_range.tflite",
                "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8", "face detection, faces within ~2 m"),
@@ -42,6 +45,7 @@ MODEL_ASSETS: tuple[ModelAsset, ...] = (
     ModelAsset("mediapipe", "modules/hand_landmark/hand_landmark_lite.tflite",
                "048edd3645c9bf7397d19a9f6e3a42957d6e414c9bea6598030a2e9b624156e6", "hand landmarks (hands over the eyes)"),
     EXPRESSION_MODEL,
+    LAUGHTER_MODEL,
 )  # fmt: skip
 
 

@@ -35,7 +35,14 @@ from vigclips.results.previews import write_previews
 from vigclips.results.saved import cache_key, save_analysis
 from vigclips.scoring import find_moments as rank_moments
 from vigclips.scoring import load_weights
-from vigclips.signals import Analysis, place_on_ticks, signals_csv_text, tick_times
+from vigclips.signals import (
+    Analysis,
+    face_confirms_laugh,
+    face_says_not_crying,
+    place_on_ticks,
+    signals_csv_text,
+    tick_times,
+)
 from vigclips.types import MediaInfo, Moment, Signals, VocalSegment
 from vigclips.vision import VISION_COLUMNS, analyze_frames, render_overlay
 
@@ -111,6 +118,11 @@ def analyze(path: str | os.PathLike[str], cfg: PipelineConfig = PipelineConfig()
         del pcm
         for name, values in audio_result.channels.items():
             signals[name] = values
+        if "infant_smile" in signals:  # what the face says counts (issue 22): no laugh by a straight face, no cry by a smile
+            signals["infant_laugh"] = face_confirms_laugh(signals["infant_laugh"], signals["infant_smile"], float(tick_hz))
+            signals["infant_cry"], signals["infant_laugh"], signals["infant_voice"] = face_says_not_crying(
+                signals["infant_cry"], signals["infant_smile"], signals["infant_laugh"], signals["infant_voice"],
+                float(tick_hz))
         segments = list(audio_result.segments)
         timings["audio_s"] = time.perf_counter() - started
     turns = count_turns(segments, signals, cfg.audio)

@@ -24,6 +24,12 @@ if TYPE_CHECKING:  # for the annotations only: importing them would load OpenCV 
     from vigclips.vision import VisionResult
 
 TIME_COLUMN = "time_s"
+#: ``infant_smile`` at or above this is a smiling face (the scoring's default ``smile_on``).
+FACE_SMILE_ON = 0.5
+#: A smile this close (seconds, either side) to a loud high sound still says delight: a laugh's smile comes and goes.
+SMILE_NEAR_S = 0.5
+#: A laugh the sound alone heard is kept where the baby's face, when seen, smiles within this many seconds of it.
+LAUGH_SMILE_NEAR_S = 1.0
 
 
 @dataclass
@@ -37,6 +43,76 @@ class Analysis:
     turns: TurnSummary | None = None
     vision: VisionResult | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def face_says_not_crying(
+    infant_cry: NDArray[np.float32],
+    infant_smile: NDArray[np.float32],
+    infant_laugh: NDArray[np.float32],
+    infant_voice: NDArray[np.float32],
+    tick_hz: float,
+) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]:
+    """What the face says counts (issue 22): a cry is kept only where the baby's face, where seen, does not smile.
+
+    Where the face smiles (``infant_smile`` >= :data:`FACE_SMILE_ON` within ±:data:`SMILE_NEAR_S`), the sound the audio
+    took for a cry is delight: it moves to ``infant_laugh`` and ``infant_voice`` (a sound made, not a cry). Where the
+    face is not seen (NaN), or seen and not smiling, the sound alone decides.
+
+    Args:
+        infant_cry, infant_smile, infant_laugh, infant_voice: (T,) per-tick channels (NaN: not measured).
+        tick_hz: ticks per second.
+
+    Returns:
+        ``(infant_cry, infant_laugh, infant_voice)``, new arrays.
+
+    Example:
+        >>> cry = np.array([1.0, 1.0, 1.0, 0.0, 1.0], np.float32)
+        >>> smile = np.array([np.nan, 0.9, 0.0, 0.0, 0.0], np.float32)
+        >>> c, l, v = face_says_not_crying(cry, smile, np.zeros(5, np.float32), np.zeros(5, np.float32), 1.0)
+        >>> c.tolist(), l.tolist()
+        ([1.0, 0.0, 1.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0, 0.0])
+    """
+    cry = np.asarray(infant_cry, np.float32)
+    smiling = _near(np.nan_to_num(np.asarray(infant_smile, np.float32), nan=0.0) >= FACE_SMILE_ON,
+                    int(round(SMILE_NEAR_S * tick_hz)))
+    delight = np.where(smiling, np.nan_to_num(cry), 0.0).astype(np.float32)
+    fused_cry = np.where(smiling & ~np.isnan(cry), 0.0, cry).astype(np.float32)
+    laugh = np.asarray(infant_laugh, np.float32)
+    voice = np.asarray(infant_voice, np.float32)
+    fused_laugh = np.where(np.isnan(laugh), laugh, np.maximum(np.nan_to_num(laugh), delight)).astype(np.float32)
+    fused_voice = np.where(np.isnan(voice), voice, np.minimum(1.0, np.nan_to_num(voice) + delight)).astype(np.float32)
+    return fused_cry, fused_laugh, fused_voice
+
+
+def _near(mask: NDArray[np.bool_], half: int) -> NDArray[np.bool_]:
+    """True where ``mask`` is True within ±half ticks."""
+    if half <= 0 or not mask.any():
+        return mask
+    return np.lib.stride_tricks.sliding_window_view(np.pad(mask, half), 2 * half + 1).any(axis=1)
+
+
+def face_confirms_laugh(
+    infant_laugh: NDArray[np.float32], infant_smile: NDArray[np.float32], tick_hz: float
+) -> NDArray[np.float32]:
+    """A laugh heard at a tick where the baby's face is seen and does not smile within ±:data:`LAUGH_SMILE_NEAR_S` is
+    not claimed.
+
+    A laughing baby smiles, open-mouthed; a "laugh" heard beside a seen, straight face is most often the parent's playful
+    voice or the baby's babble (the sound stage cannot always tell whose high voice it is). Where the face is not seen
+    the sound decides.
+
+    Example:
+        >>> laugh = np.array([0.9, 0.9, 0.9, 0.9], np.float32)
+        >>> smile = np.array([np.nan, 0.8, 0.0, 0.0], np.float32)
+        >>> face_confirms_laugh(laugh, smile, 1.0).tolist()  # unseen, smiling, smile 1 s away, straight face
+        [0.8999999761581421, 0.8999999761581421, 0.8999999761581421, 0.0]
+    """
+    smile = np.asarray(infant_smile, np.float32)
+    half = int(round(LAUGH_SMILE_NEAR_S * tick_hz))
+    smiling = _near(np.nan_to_num(smile, nan=0.0) >= FACE_SMILE_ON, half)
+    seen = ~np.isnan(smile)
+    laugh = np.asarray(infant_laugh, np.float32)
+    return np.where(seen & ~smiling & ~np.isnan(laugh), 0.0, laugh).astype(np.float32)
 
 
 def tick_times(duration_s: float, tick_hz: Fraction) -> NDArray[np.float64]:

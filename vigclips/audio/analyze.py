@@ -1,8 +1,9 @@
 """The audio stage in one call: PCM in, per-tick voice channels and labelled vocal segments out (#4).
 
-``analyze_audio`` = features (level, spectrum, YIN pitch) → voice activity → voice type (adult / infant / cry) →
-laughter (an infant laugh becomes its own ``LAUGH`` type) and how infant-directed the adult speech is → per-tick
-channels on the analysis timebase. Pure numpy (scipy only to resample non-16 kHz input).
+``analyze_audio`` = features (level, spectrum, YIN pitch) → voice activity → voice type (adult / infant) → the trained
+laughter model on the infant stretches, which with how the voice is held tells cry from laugh (:mod:`.crylaugh`) →
+rhythmic laugh bouts (an infant laugh becomes its own ``LAUGH`` type) and how infant-directed the adult speech is →
+per-tick channels on the analysis timebase. Numpy and scipy; the laughter model runs in OpenCV's dnn module.
 """
 
 from __future__ import annotations
@@ -12,9 +13,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from vigclips.audio.crylaugh import (
+    calls_near,
+    cry_laugh_frames,
+    held_voicing_share,
+    look_mask,
+    merge_touching,
+    retype_infant,
+)
 from vigclips.audio.features import HOP_S, SAMPLE_RATE_HZ, compute_features, resample_to_analysis_rate
 from vigclips.audio.ids import ids_frames
 from vigclips.audio.laugh import bout_frames, laugh_bouts, relabel_laughs, split_by_speaker
+from vigclips.audio.laughnet import laugh_probability
 from vigclips.audio.settings import AudioConfig
 from vigclips.audio.vad import detect_voice
 from vigclips.audio.voicetype import (
@@ -34,8 +44,9 @@ from vigclips.types import Signals, VocalSegment
 
 AUDIO_COLUMNS: tuple[str, ...] = ("adult_voice", "infant_voice", "infant_cry", "infant_laugh", "adult_laugh", "adult_ids")
 """The ``signals.csv`` columns of the audio stage: the fraction (0-1) of each tick covered by adult speech, by infant
-non-cry vocalisation (laughs included), and by crying; the infant's and the adult's laughter (0-1 bout score,
-:mod:`vigclips.audio.laugh`); and how infant-directed the adult's speech is (0-1, :mod:`vigclips.audio.ids`; empty
+non-cry vocalisation (laughs included), and by crying (only where the sound says cry with confidence); the infant's
+laughter (0-1: the laughter model's probability where the voice comes in short calls, or a rhythmic bout's score) and the
+adult's (0-1 bout score, :mod:`vigclips.audio.laugh`); and how infant-directed the adult's speech is (0-1, :mod:`vigclips.audio.ids`; empty
 where no adult speaks). NaN for ticks outside the audio."""
 
 #: Coverage channels and the frame labels they count (a laugh is an infant vocalisation that is not a cry).
@@ -116,17 +127,22 @@ def analyze_audio(
     typed = classify(feat, va, cfg)
     if signals is not None and "infant_mouth_open" in signals and "adult_mouth_open" in signals:
         typed = mouth_tiebreak(typed, signals.t_s, signals["infant_mouth_open"], signals["adult_mouth_open"], cfg)
+    # The trained model hears an aroused infant voice; held voicing says cry, short calls say laugh (crylaugh).
+    prob = laugh_probability(x, look_mask(typed, len(feat)), HOP_S)
+    cry, model_laugh = cry_laugh_frames(prob, held_voicing_share(va.voiced & look_mask(typed, len(feat), 0.0)), calls_near(va.voiced))
+    typed = retype_infant(typed, cry, model_laugh, cfg.min_segment_s, cfg.cry_min_s)
     infant_bouts, adult_bouts = split_by_speaker(laugh_bouts(feat, va, cfg), labels_from_segments(typed, len(feat)), va.voiced)
     ids = ids_frames(repaired_log2_f0(feat, va), typed, cfg.ids_min_reference_s)
     # Only a strong bout (score >= 0.5: four calls or more) makes a LAUGH segment; weaker ones stay in the channel.
-    typed = relabel_laughs(typed, [b for b in infant_bouts if b.score >= 0.5], cfg)
+    typed = merge_touching(relabel_laughs(typed, [b for b in infant_bouts if b.score >= 0.5], cfg))
     labels = labels_from_segments(typed, len(feat))
     segments = [
         VocalSegment(round(s.start * HOP_S, 3), round(min(s.end * HOP_S, duration_s), 3), LABEL_NAMES[s.label])
         for s in typed
     ]
     channels = tick_coverage(labels, t_s, duration_s)
-    channels["infant_laugh"] = tick_mean(bout_frames(infant_bouts, len(feat)), t_s, duration_s, empty=0.0)
+    infant_laugh = np.maximum(bout_frames(infant_bouts, len(feat)), model_laugh)
+    channels["infant_laugh"] = tick_mean(infant_laugh, t_s, duration_s, empty=0.0)
     channels["adult_laugh"] = tick_mean(bout_frames(adult_bouts, len(feat)), t_s, duration_s, empty=0.0)
     channels["adult_ids"] = tick_mean(ids, t_s, duration_s, empty=np.nan)
     return AudioResult(channels=channels, segments=segments, duration_s=duration_s)

@@ -160,7 +160,7 @@ def split_by_speaker(
         lab = labels[b.start : b.end][voiced[b.start : b.end]]
         if lab.size == 0:
             continue
-        if np.mean((lab == INFANT) | (lab == CRY)) > 0.5:
+        if np.mean((lab == INFANT) | (lab == CRY) | (lab == LAUGH)) > 0.5:
             infant.append(b)
         elif np.mean(lab == ADULT) > 0.5:
             adult.append(b)

@@ -54,8 +54,9 @@ class AudioConfig:
         cry_min_s: an infant vocalisation must last at least this long to be a cry. A cry comes as a run of 0.5-1.5 s
             expirations with inspirations too short to split it, so cry segments are long (measured: 1.3-5.3 s on the
             donateacry recordings); coos, squeals and a toddler's words are shorter (the Lookit child's answer: 0.9 s).
-        cry_min_harsh_db: cries carry energy high in the spectrum: median 1-4 kHz vs 80-1000 Hz energy above this
-            (dB) is required (measured: cries -8..-2 dB; a toddler's speech -21 dB).
+        cry_min_harsh_db: the voice-type stage's first guess at a cry (median 1-4 kHz vs 80-1000 Hz energy above this,
+            dB). Since issue 22 it decides nothing on its own: a squealing or laughing baby passes it too, so the
+            final cry comes from the laughter model and held voicing (:mod:`vigclips.audio.crylaugh`).
         steady_tone_cents: a segment whose pitch stays within this many cents over 200 ms stretches (for >= 10 % of
             its voiced frames) is a held musical note or electronic tone, not a voice, and is dropped. Measured: no
             voice on the shared media (adult, toddler, cry, squeal) does this; the music in icatcher_test_short.mp4

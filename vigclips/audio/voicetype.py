@@ -112,8 +112,8 @@ def classify(feat: FrameFeatures, va: VoiceActivity, cfg: AudioConfig) -> list[T
         # frames with no voiced evidence nearby take the region's overall decision
         pooled = np.where(np.isnan(pooled), np.nansum(lo * w) / np.nansum(w), pooled)
         lab = np.where(pooled > 0, INFANT, ADULT).astype(np.int8)
-        lab = _absorb_short_runs(lab, min_run)
-        for ra, rb in _label_runs(lab):
+        lab = absorb_short_runs(lab, min_run)
+        for ra, rb in label_runs(lab):
             s, e = a + ra, a + rb
             v = va.voiced[s:e]
             p_inf = float(np.mean(_sigmoid(logodds[s:e][v]))) if v.any() else float(lab[ra] == INFANT)
@@ -197,7 +197,7 @@ def _running_nanmedian(x: NDArray[np.float64], half: int) -> NDArray[np.float64]
     return out
 
 
-def _label_runs(lab: NDArray[np.int8]) -> list[tuple[int, int]]:
+def label_runs(lab: NDArray[np.int8]) -> list[tuple[int, int]]:
     """[start, end) runs of equal values."""
     if lab.shape[0] == 0:
         return []
@@ -207,11 +207,11 @@ def _label_runs(lab: NDArray[np.int8]) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist()))
 
 
-def _absorb_short_runs(lab: NDArray[np.int8], min_run: int) -> NDArray[np.int8]:
+def absorb_short_runs(lab: NDArray[np.int8], min_run: int) -> NDArray[np.int8]:
     """Relabel runs shorter than ``min_run`` with the label of their longer neighbour, shortest first."""
     lab = lab.copy()
     while True:
-        runs = _label_runs(lab)
+        runs = label_runs(lab)
         if len(runs) <= 1:
             return lab
         lengths = [b - a for a, b in runs]

@@ -51,6 +51,34 @@ LEGEND = (("baby", BABY_BGR, "ring"), ("parent", PARENT_BGR, "ring"), ("where th
 """The key drawn in the corner of every teaching clip."""
 
 
+def face_markers(role: str, cues: dict[str, float]) -> list[str]:
+    """The words drawn beside one face (``role`` is ``"adult"`` or ``"infant"``) for the cues at this instant.
+
+    A face is never marked "crying" and "smiling" at once: a smiling baby's loud, high sound is delight (issue 22).
+
+    Example:
+        >>> face_markers("infant", {"infant_smile": 0.9, "infant_cry": 1.0, "infant_voice": 1.0})
+        ['smiling', 'making a sound']
+    """
+    markers = []
+    smiling = cues.get(f"{role}_smile", 0.0) >= CUE_ON
+    if smiling:
+        markers.append("smiling")
+    if role == "adult" and cues.get("adult_laugh", 0.0) >= CUE_ON:
+        markers.append("laughing")
+    elif role == "adult" and cues.get("adult_voice", 0.0) >= CUE_ON:
+        markers.append("speaking")
+    if role == "adult" and cues.get("adult_ids", 0.0) >= CUE_ON and cues.get("adult_voice", 0.0) >= CUE_ON:
+        markers.append("sing-song voice")
+    if role == "infant" and cues.get("infant_cry", 0.0) >= CUE_ON and not smiling:
+        markers.append("crying")
+    elif role == "infant" and cues.get("infant_laugh", 0.0) >= CUE_ON:
+        markers.append("laughing")
+    elif role == "infant" and max(cues.get("infant_voice", 0.0), cues.get("infant_cry", 0.0)) >= CUE_ON:
+        markers.append("making a sound")
+    return markers
+
+
 def draw_cues(image: NDArray[np.uint8], cues: dict[str, float], caption: str, legend: bool = True) -> NDArray[np.uint8]:
     """Draw the cues of one instant onto a copy of ``image`` ((H, W, 3) uint8 BGR).
 
@@ -92,21 +120,7 @@ def draw_cues(image: NDArray[np.uint8], cues: dict[str, float], caption: str, le
             dy = -math.sin(math.radians(pitch))
             tip = (int(cx + dx * radius * 2.2), int(cy + dy * radius * 2.2))
             cv2.arrowedLine(out, (cx, cy), tip, colour, unit + 1, cv2.LINE_AA, tipLength=0.2)
-        markers = []
-        if cues.get(f"{role}_smile", 0.0) >= CUE_ON:
-            markers.append("smiling")
-        if role == "adult" and cues.get("adult_laugh", 0.0) >= CUE_ON:
-            markers.append("laughing")
-        elif role == "adult" and cues.get("adult_voice", 0.0) >= CUE_ON:
-            markers.append("speaking")
-        if role == "adult" and cues.get("adult_ids", 0.0) >= CUE_ON and cues.get("adult_voice", 0.0) >= CUE_ON:
-            markers.append("sing-song voice")
-        if role == "infant" and cues.get("infant_cry", 0.0) >= CUE_ON:
-            markers.append("crying")
-        elif role == "infant" and cues.get("infant_laugh", 0.0) >= CUE_ON:
-            markers.append("laughing")
-        elif role == "infant" and cues.get("infant_voice", 0.0) >= CUE_ON:
-            markers.append("making a sound")
+        markers = face_markers(role, cues)
         # Markers beside the face (right, or left near the right edge), clear of the caption band at the bottom.
         (text_w, _), _ = cv2.getTextSize("making a sound", font, scale, unit)
         x_text = cx + int(radius * 1.6) if cx + int(radius * 1.6) + text_w < w else cx - radius - text_w - 8 * unit

@@ -1,0 +1,158 @@
+"""Laughter, crying and what the face says (issue 22): the rules on literal inputs, the model on shared recordings."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from vigclips.audio.crylaugh import calls_near, cry_laugh_frames, held_voicing_share, retype_infant
+from vigclips.audio.laughnet import FRAME_HZ, N_FRAMES, _mel_filters, log_mel, predict, windows_at
+from vigclips.audio.voicetype import ADULT, CRY, INFANT, LAUGH, TypedSegment
+from vigclips.export.teaching import face_markers
+from vigclips.signals import face_confirms_laugh, face_says_not_crying
+
+# ------------------------------------------------------------------------------------ what the face says counts
+
+
+def test_a_smiling_face_vetoes_the_cry_and_the_sound_becomes_delight() -> None:
+    cry = np.array([1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0], np.float32)
+    smile = np.array([0.8, 0.9, 0.0, 0.0, 0.0, 0.0, 0.0], np.float32)
+    laugh = np.zeros(7, np.float32)
+    voice = np.array([0.0, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0], np.float32)
+    c, lg, v = face_says_not_crying(cry, smile, laugh, voice, tick_hz=1.0)
+    assert c.tolist() == [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]  # the last cry: the face is seen and not smiling
+    assert lg.tolist() == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert v.tolist() == [1.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.0]
+
+
+def test_an_unseen_face_leaves_the_cry_to_the_sound() -> None:
+    cry = np.array([1.0, 1.0, np.nan], np.float32)
+    smile = np.full(3, np.nan, np.float32)
+    c, lg, v = face_says_not_crying(cry, smile, np.zeros(3, np.float32), np.zeros(3, np.float32), tick_hz=10.0)
+    assert c[:2].tolist() == [1.0, 1.0] and np.isnan(c[2])
+    assert lg.tolist() == [0.0, 0.0, 0.0] and v.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_smile_half_a_second_away_still_vetoes_and_one_a_second_away_does_not() -> None:
+    tick_hz = 10.0
+    cry = np.zeros(40, np.float32)
+    cry[20] = 1.0
+    near, far = np.zeros(40, np.float32), np.zeros(40, np.float32)
+    near[25] = 0.9  # 0.5 s after
+    far[31] = 0.9  # 1.1 s after
+    assert face_says_not_crying(cry, near, np.zeros(40), np.zeros(40), tick_hz)[0][20] == 0.0
+    assert face_says_not_crying(cry, far, np.zeros(40), np.zeros(40), tick_hz)[0][20] == 1.0
+
+
+def test_a_laugh_heard_beside_a_seen_straight_face_is_not_claimed() -> None:
+    laugh = np.full(30, 0.9, np.float32)
+    smile = np.zeros(30, np.float32)
+    smile[:10] = np.nan  # face unseen for the first second
+    smile[20] = 0.7  # a smile at 2.0 s
+    smile[5] = 0.0  # a straight face at 0.5 s, 1.5 s from the smile
+    got = face_confirms_laugh(laugh, smile, tick_hz=10.0)
+    assert (got[:5] == np.float32(0.9)).all() and (got[6:10] == np.float32(0.9)).all()  # unseen: the sound decides
+    assert got[5] == 0.0
+    assert (got[10:30] == np.float32(0.9)).all()  # seen, within 1 s of the smile
+    straight = face_confirms_laugh(laugh, np.zeros(30, np.float32), tick_hz=10.0)
+    assert (straight == 0).all()
+
+
+def test_teaching_clips_never_mark_one_face_crying_and_smiling() -> None:
+    levels = (0.0, 0.49, 0.5, 1.0)
+    for smile, cry, laugh, voice in itertools.product(levels, repeat=4):
+        cues = {"infant_smile": smile, "infant_cry": cry, "infant_laugh": laugh, "infant_voice": voice}
+        marks = face_markers("infant", cues)
+        assert not {"crying", "smiling"} <= set(marks), cues
+    assert face_markers("infant", {"infant_cry": 1.0, "infant_smile": 0.0}) == ["crying"]
+    assert face_markers("infant", {"infant_cry": 1.0, "infant_smile": 0.9}) == ["smiling", "making a sound"]
+
+
+# ---------------------------------------------------------------------------------------- cry versus laugh rules
+
+
+def test_short_calls_are_not_held_voicing_and_long_expirations_are() -> None:
+    laugh = np.zeros(500, bool)
+    for a in range(50, 450, 30):  # 0.12 s calls every 0.3 s
+        laugh[a : a + 12] = True
+    cry = np.zeros(500, bool)
+    for a in (20, 140, 260, 380):  # 0.9 s expirations with 0.3 s breaths
+        cry[a : a + 90] = True
+    assert held_voicing_share(laugh).max() == 0.0
+    assert held_voicing_share(cry)[250] > 0.5
+    assert calls_near(laugh)[250] >= 6
+
+
+def test_the_sound_says_cry_only_with_held_voicing_and_laugh_only_with_short_calls() -> None:
+    p = np.array([0.9, 0.9, 0.9, 0.3, np.nan, 0.9], np.float32)
+    held = np.array([0.5, 0.0, 0.15, 0.5, 0.5, 0.0])
+    calls = np.array([3, 3, 3, 3, 3, 1])
+    cry, laugh = cry_laugh_frames(p, held, calls)
+    assert cry.tolist() == [True, False, False, False, False, False]
+    assert laugh.tolist() == pytest.approx([0.0, 0.9, 0.0, 0.0, 0.0, 0.0])  # unsure (0.15), lone call: nothing
+
+
+def test_retype_keeps_adults_and_drops_the_old_cry_guess() -> None:
+    segs = [TypedSegment(0, 100, ADULT, 0.1, 200.0, -20.0), TypedSegment(100, 400, CRY, 0.9, 450.0, -5.0)]
+    cry = np.zeros(400, bool)
+    laugh = np.zeros(400, np.float32)
+    laugh[300:400] = 0.8
+    out = [(s.start, s.end, s.label) for s in retype_infant(segs, cry, laugh, 0.3, 1.0)]
+    assert out == [(0, 100, ADULT), (100, 300, INFANT), (300, 400, LAUGH)]
+    cry[100:150] = True  # 0.5 s of cry evidence: too short to be a cry
+    out = [(s.start, s.end, s.label) for s in retype_infant(segs, cry, np.zeros(400, np.float32), 0.3, 1.0)]
+    assert out == [(0, 100, ADULT), (100, 400, INFANT)]
+
+
+# ----------------------------------------------------------------------------------------------- the model
+
+
+def test_mel_filterbank_and_features_put_a_tone_in_its_band() -> None:
+    fb = _mel_filters()
+    assert fb.shape == (128, 1025) and (fb >= 0).all()
+    t = np.arange(16000 * 2) / 16000
+    db = log_mel((0.3 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32))
+    assert db.shape == (1 + 16000 // 186, 128)
+    centre_hz = np.argmax(fb, axis=1) * 4000 / 1024
+    assert abs(centre_hz[int(np.argmax(db[40]))] - 1000) < 60
+
+
+def test_window_normalisation_refers_each_window_to_its_own_maximum() -> None:
+    db = np.zeros((100, 128), np.float32)
+    db[:50] = -200.0
+    db[10, 5] = -100.0
+    w = windows_at(db, np.array([0, 56, 95]))
+    assert w.shape == (3, 1, N_FRAMES, 128)
+    assert w[0].max() == 0.0 and w[0].min() == -80.0
+    assert (w[1] == 0.0).all()
+    assert (w[2, 0, 5:] == -80.0).all()  # past the end: the floor
+
+
+def test_the_model_hears_laughter_and_not_a_hum(shared_media) -> None:
+    from vigclips.media.decode import decode_audio
+
+    x = decode_audio(shared_media / "laughter_dev" / "laugh" / "laugh_2.m4a_3.wav", 16000)
+    db = log_mel(x)
+    starts = np.arange(0, db.shape[0] - N_FRAMES, int(FRAME_HZ))
+    assert np.mean(predict(windows_at(db, starts)) >= 0.5) >= 0.75
+    t = np.arange(16000 * 3) / 16000
+    hum = (0.05 * np.sin(2 * np.pi * 120 * t)).astype(np.float32)
+    hdb = log_mel(hum)
+    assert predict(windows_at(hdb, np.array([0, 40]))).max() < 0.5
+
+
+@pytest.mark.parametrize(("folder", "name", "laugh", "cry"), [
+    ("laugh", "laugh_2.m4a_12.wav", True, False),
+    ("cry", "Louise_01.m4a_0.wav", False, True),
+])  # fmt: skip
+def test_analysis_tells_a_laughing_chunk_from_a_crying_one(shared_media, folder, name, laugh, cry) -> None:
+    from vigclips.audio import AudioConfig, analyze_audio
+    from vigclips.media.decode import decode_audio
+
+    x = decode_audio(shared_media / "laughter_dev" / folder / name, 16000)
+    t = np.arange(50) / 10
+    ch = analyze_audio(x, 16000, t, AudioConfig()).channels
+    assert (np.nanmean(ch["infant_laugh"] >= 0.5) >= 0.10) == laugh
+    assert (np.nanmean(ch["infant_cry"] >= 0.5) >= 0.10) == cry
