@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import threading
 import time
 import uuid
@@ -128,6 +129,10 @@ class Analyses:
     def _launch(self, entry: Entry) -> None:
         source = Path(entry.source)
         out_root = self.ws.results_root(entry)
+        missing = unreadable(source)
+        if missing:
+            self.ws.set_status(entry, FAILED, missing)
+            return
         if already_done(source, self.ws.results_folder(entry), self.key):  # finished before a restart
             self.ws.set_status(entry, DONE)
             self._ready(entry)
@@ -164,7 +169,7 @@ class Analyses:
         if self._stopping.is_set() and outcome is None:
             self.ws.set_status(entry, WAITING)
         elif outcome is None:
-            self.ws.set_status(entry, FAILED, "the analysis stopped unexpectedly (did the computer run out of memory?); "
+            self.ws.set_status(entry, FAILED, "The analysis stopped unexpectedly (did the computer run out of memory?); "
                                               "add it again to try once more")  # fmt: skip
         elif outcome.get("status") == "done":
             self.ws.set_status(entry, DONE)
@@ -189,9 +194,27 @@ class Analyses:
                 log.warning("%s: analysed, but its review page could not be prepared (%s)", entry.name, exc)
 
 
+def unreadable(source: Path) -> str:
+    """Why the recording cannot be read, in plain words, or "" if it can."""
+    if not source.exists():
+        return "Is no longer there (moved or renamed, or its card or drive taken out?): add it again from where it is now"
+    if not source.is_file():
+        return "Is not a file"
+    if not os.access(source, os.R_OK):
+        return "Cannot be read: your user account is not allowed to open it"
+    return ""
+
+
+_OS_ERRORS = {"FileNotFoundError": "Is no longer there", "PermissionError": "Cannot be read: your user account is not "
+              "allowed to open it", "IsADirectoryError": "Is not a file"}  # fmt: skip
+
+
 def plain_error(entry: Entry, error: str) -> str:
     """The error as one line beside the recording's name: without the path the line would start with (it is beside it)."""
     for prefix in (entry.source + ": ", entry.source + " "):
         if error.startswith(prefix):
             error = error[len(prefix):]
+    kind = error.split(":", 1)[0]
+    if kind in _OS_ERRORS:  # a file taken away or locked during its analysis: no errno and path
+        return _OS_ERRORS[kind]
     return error[:1].upper() + error[1:] if error else "failed"

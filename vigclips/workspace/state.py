@@ -142,13 +142,11 @@ class Workspace:
 
     def next_waiting(self) -> Entry | None:
         """The recording added earliest that waits for its analysis."""
-        with self.lock:
-            waiting = [e for e in self.entries.values() if e.status == WAITING]
-        return min(waiting, key=lambda e: e.added_utc, default=None)
+        return next((e for e in self.ordered() if e.status == WAITING), None)
 
     def ordered(self) -> list[Entry]:
         with self.lock:
-            return sorted(self.entries.values(), key=lambda e: (e.added_utc, e.name.casefold()))
+            return sorted(self.entries.values(), key=lambda e: e.added_utc)  # stable: in the order added
 
     # -- the file ---------------------------------------------------------------------------------------------------------
 
