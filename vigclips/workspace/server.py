@@ -189,6 +189,7 @@ class WorkspaceServer:
             app = self.apps.get(entry.id)
             row["review_url"] = f"{app.base_path}/" if app is not None else None
             row["export"] = self.exports.get(entry.id)
+            row["kept"], row["still_url"] = self._kept_and_still(app)
             rows.append(row)
         return {"folder": str(self.folder), "recordings": rows, "slots": self.analyses.slots,
                 "chooser_start": str(self.chooser.roots[0])}  # fmt: skip
@@ -220,6 +221,20 @@ class WorkspaceServer:
         if to_review:
             words.append(f"{to_review} to look at")
         return " · ".join(words)
+
+    @staticmethod
+    def _kept_and_still(app: ReviewServer | None) -> tuple[int, str | None]:
+        """How many moments are kept, and the top moment's still (with the review page's file key)."""
+        if app is None:
+            return 0, None
+        try:
+            moments = read_moments(app.folder)["moments"]
+        except VigclipsError:
+            return 0, None
+        top = min(moments, key=lambda m: m["rank"], default=None)
+        still = top.get("still") if top else None
+        return (sum(m["status"] == "confirmed" for m in moments),
+                app.file_url(still) if still and app.resolve_file(still) else None)  # fmt: skip
 
     def _app(self, entry_id: str) -> ReviewServer:
         entry = self.ws.get(entry_id)

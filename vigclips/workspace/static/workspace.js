@@ -11,6 +11,7 @@
   if (window.location.hash.includes("token=") || window.location.pathname !== "/") window.history.replaceState(null, "", "/");
   const $ = (id) => document.getElementById(id);
   const chosen = new Set();
+  const shown = new Map(); // recording id -> {key: what it showed, node}
   let browsing = null; // the folder the chooser shows
   let stopped = false;
 
@@ -21,10 +22,13 @@
     return node;
   }
 
+  let sayTimer = null;
   function say(text, bad) {
     $("message").hidden = !text;
     $("message").textContent = text || "";
     $("message").classList.toggle("bad", Boolean(bad));
+    window.clearTimeout(sayTimer);
+    if (text && !bad) sayTimer = window.setTimeout(() => say(""), 15000); // good news fades; a problem stays until the next action
   }
 
   async function call(method, path, body) {
@@ -52,6 +56,7 @@
     if (r.review_url) {
       actions.push(el("a", { href: r.review_url, className: "button primary", textContent: "Review moments" }));
       actions.push(el("button", { type: "button", className: "export", textContent: "Export kept moments",
+        disabled: r.kept === 0, title: r.kept === 0 ? "Keep at least one moment in its review first" : "",
         onclick: () => exportClips(r.id) }));
       actions.push(el("button", { type: "button", textContent: "Open clips folder", onclick: () => openFolder(r.id) }));
     }
@@ -74,7 +79,8 @@
         el("ul", {}, links)]));
     }
     body.push(el("div", { className: "row-actions" }, actions));
-    return el("li", { className: "recording " + r.status, id: "rec-" + r.id }, body);
+    const still = r.still_url ? el("img", { src: r.still_url, alt: "" }) : el("span", { className: "noimg" });
+    return el("li", { className: "recording " + r.status, id: "rec-" + r.id }, [still, el("div", { className: "body" }, body)]);
   }
 
   async function refresh() {
@@ -86,9 +92,19 @@
       say(e.status ? e.message : "vigclips is not answering: it may have been stopped. Start it again from its launcher.", true);
       return;
     }
-    if ($("message").classList.contains("bad") && $("message").dataset.kind === "connection") say("");
     $("empty").hidden = state.recordings.length > 0;
-    $("recordings").replaceChildren(...state.recordings.map(row));
+    // Rows are made again only when what they show changed: a row rebuilt under the pointer would lose a click, the focus
+    // and its picture (which is never cached).
+    const nodes = state.recordings.map((r) => {
+      const key = JSON.stringify(r);
+      const old = shown.get(r.id);
+      if (old && old.key === key) return old.node;
+      const node = row(r);
+      shown.set(r.id, { key, node });
+      return node;
+    });
+    const list = $("recordings");
+    if (nodes.length !== list.children.length || nodes.some((n, i) => list.children[i] !== n)) list.replaceChildren(...nodes);
     if (browsing === null) browsing = state.chooser_start;
   }
 
