@@ -286,8 +286,6 @@ def review(folder: Path, port: int, no_browser: bool, source: Path | None, confi
     The page runs on this computer only (127.0.0.1) and needs the secret address printed here. Every change is saved at
     once to moments.json. Press Ctrl-C to stop.
     """
-    import webbrowser
-
     from vigclips.review.batch_page import BatchReviewServer, is_batch_folder
     from vigclips.review.server import prepare_review
 
@@ -300,12 +298,19 @@ def review(folder: Path, port: int, no_browser: bool, source: Path | None, confi
         server = prepare_review(folder, port=port, source=source, cfg=cfg)
         click.echo(f"Review page for {folder}: {server.url}")
     click.echo("Keep this address private (it is the key to the page). Press Ctrl-C to stop.")
+    _serve_in_browser(server, no_browser, "stopped; every decision was already saved to moments.json")
+
+
+def _serve_in_browser(server: Any, no_browser: bool, stopped: str) -> None:
+    """Open the page's one-time address (unless ``no_browser``) and serve until it is stopped or Ctrl-C."""
+    import webbrowser
+
     if not no_browser:
         webbrowser.open(server.launch_url())  # a one-time address: the browser's command line is readable by other users
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("stopped; every decision was already saved to moments.json", err=True)
+        click.echo(stopped, err=True)
     finally:
         server.httpd.server_close()
 
@@ -344,15 +349,7 @@ def open_workspace(folder: Path | None = None, roots: tuple[Path, ...] = (), por
         server = WorkspaceServer(workspace, list(roots) or None, port=port, cfg=cfg, slots=analyses)
         click.echo(f"vigclips workspace ({workspace.folder}): {server.url}")
         click.echo("Keep this address private (it is the key to the page). Stop it with the page's Stop button or Ctrl-C.")
-        if not no_browser:
-            webbrowser.open(server.launch_url())  # a one-time address: the browser's command line is readable by other users
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            click.echo("stopped; analyses not finished start again next time", err=True)
-        finally:
-            server.analyses.stop()
-            server.httpd.server_close()
+        _serve_in_browser(server, no_browser, "stopped; analyses not finished start again next time")
 
 
 @main.command()

@@ -109,24 +109,18 @@ class WorkspaceServer:
         self.analyses.start()
         try:
             self.httpd.serve_forever(poll_interval=0.1)
-        finally:
+        finally:  # stopped by the page, or Ctrl-C: the analyses stop too (each waits for the next start)
+            self.analyses.stop()
             with contextlib.suppress(OSError):
                 (self.folder / ADDRESS_FILE).unlink()
 
-    def start(self) -> "WorkspaceServer":
-        """Serve on a background thread (tests, embedding)."""
-        self._thread = threading.Thread(target=self.serve_forever, name="vigclips-workspace", daemon=True)
-        self._thread.start()
-        return self
+    start = ReviewServer.start
 
     def stop(self) -> None:
         """Stop the analyses (each waits for the next start) and the server."""
         self.stopped.set()
         self.analyses.stop()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        ReviewServer.stop(self)  # type: ignore[arg-type]
 
     # -- what the page asks -----------------------------------------------------------------------------------------------
 
@@ -271,11 +265,8 @@ class _WorkspaceHandler(_BatchHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         parsed = urllib.parse.urlsplit(self.path)
-        path = parsed.path
-        if not self._host_ok():
-            self._authorised()  # refuses
-            return
-        if path.startswith("/static/") and path[len("/static/"):] in _STATIC:
+        path = parsed.path  # (a foreign Host is refused by _authorised, and for everything else by the base handler)
+        if self._host_ok() and path.startswith("/static/") and path[len("/static/"):] in _STATIC:
             name = path[len("/static/"):]
             self._send(HTTPStatus.OK, (STATIC_DIR / name).read_bytes(), _STATIC[name])
             return
