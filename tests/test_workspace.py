@@ -261,3 +261,27 @@ def test_vigclips_alone_opens_the_workspace_in_the_user_data_folder(tmp_path, mo
     assert len(opened) == 1 and "/launch/" in opened[0]
     assert _mode(served[0].folder) == 0o700
     assert "launcher" in CliRunner().invoke(cli.main, ["--help"]).output
+
+
+@pytest.mark.slow
+def test_an_analysis_stopped_half_way_waits_and_the_next_start_finishes_it(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    entry = ws.add(SAMPLES / "demo_play.mp4")
+    analyses = Analyses(ws, slots=1).start()
+    deadline = time.monotonic() + 120
+    while (analyses.progress(entry.id) or {}).get("fraction", 0) < 0.2:
+        assert time.monotonic() < deadline and ws.get(entry.id).status in (WAITING, ANALYSING), ws.get(entry.id)
+        time.sleep(0.1)
+    analyses.stop()
+    assert Workspace(ws.folder).get(entry.id).status == WAITING
+    assert not ws.results_folder(entry).exists()  # nothing half-written looks finished
+    again = Workspace(ws.folder)
+    analyses = Analyses(again, slots=1).start()
+    try:
+        while again.get(entry.id).status != DONE:
+            assert time.monotonic() < deadline + 60 and again.get(entry.id).status != FAILED, again.get(entry.id)
+            time.sleep(0.2)
+    finally:
+        analyses.stop()
+    assert (ws.results_folder(entry) / "moments.json").is_file()
+    assert not any((ws.results_root(entry) / ".vigclips-batch" / "work").iterdir())  # the stopped one's staging is gone

@@ -76,8 +76,11 @@ def test_25_workspace_to_exported_clip_and_sheet_without_a_command_line(tmp_path
                 # Its analysis: a progress bar with the time left, then the review.
                 page.wait_for_selector("li.recording progress", timeout=60_000)
                 _wait_until(page, "document.querySelector('li.recording progress')?.value > 0.05 && "
-                                  "/about .* left/.test((document.querySelector('li.recording .status') || {}).textContent)", 90)
+                                  "/about .* left|almost done/.test((document.querySelector('li.recording .status') || {}).textContent)",
+                            90)  # fmt: skip
                 shot(page, 3, "analysing")
+                page.reload()  # the analysis belongs to the program, not to the page
+                page.wait_for_selector("li.recording")
                 page.wait_for_selector("li.recording a.button", timeout=120_000)
                 _wait_until(page, "/moments found/.test((document.querySelector('li.recording .status') || {}).textContent)", 30)
                 shot(page, 4, "analysed")
@@ -118,5 +121,16 @@ def test_25_workspace_to_exported_clip_and_sheet_without_a_command_line(tmp_path
         finally:
             if not server.stopped.is_set():
                 server.stop()
+        # Started again: the recording is there, analysed, with its decision and its review page.
+        again = WorkspaceServer(Workspace(workspace.folder), roots=[SAMPLES], slots=1)
+        try:
+            deadline = time.monotonic() + 30
+            while not again.apps:
+                assert time.monotonic() < deadline, "the review page was not prepared again"
+                time.sleep(0.1)
+            (row,) = again.page_state()["recordings"]
+            assert row["status"] == "done" and row["kept"] == 1 and row["review_url"]
+        finally:
+            again.httpd.server_close()
     for path in saved:
         assert _png_size(path) == (width, height)

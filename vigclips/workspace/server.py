@@ -195,7 +195,8 @@ class WorkspaceServer:
             if not progress or not progress["fraction"]:
                 return "starting the analysis…"
             left = progress["time_left_s"]
-            when = f"about {rough_duration(left)} left" if left is not None else "working out the time left"
+            when = ("working out the time left" if left is None else "almost done" if left < 5
+                    else f"about {rough_duration(left)} left")  # fmt: skip
             return f"analysing: {progress['fraction']:.0%}, {when}"
         if entry.status == FAILED:
             return entry.error
