@@ -11,8 +11,9 @@ server_pid=""
 cleanup() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi; rm -rf "$work"; }
 trap cleanup EXIT
 started=$(date +%s)
+say() { echo "wheel check ($(( $(date +%s) - started )) s): $*" >&2; }
 
-echo "wheel check: building" >&2
+say "building"
 "$repo/.venv/bin/python" -m build --wheel --outdir "$work/dist" "$repo" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 wheel="$(ls "$work"/dist/vigclips-*.whl)"
 
@@ -29,22 +30,22 @@ if missing:
 print(f"wheel check: the wheel carries all {len(package)} files of the package", file=sys.stderr)
 PY
 
-echo "wheel check: installing into a fresh venv outside the checkout" >&2
+say "installing into a fresh venv outside the checkout"
 python3 -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install -q "$wheel"
+"$work/venv/bin/python" -m pip install -q --no-compile "$wheel"  # (no .pyc: not what is checked, and it saves time)
 cd "$work"  # nothing from the checkout on the path from here on
 test "$("$work/venv/bin/python" -c 'import vigclips, pathlib; print(pathlib.Path(vigclips.__file__).parent.parent)')" = "$work/venv/lib/python$("$work/venv/bin/python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')/site-packages"
 "$work/venv/bin/python" -c 'from vigclips.model_assets import verify_model_assets; verify_model_assets()'
 "$work/venv/bin/vigclips" --version
 
-echo "wheel check: the demo, from the installed wheel" >&2
+say "the demo, from the installed wheel"
 cp "$repo/sample_videos/demo_play.mp4" "$work/demo_play.mp4"
 "$work/venv/bin/vigclips" analyze "$work/demo_play.mp4" -o "$work/out"
 "$work/venv/bin/vigclips" export "$work/out/demo_play" --all
 ls "$work"/out/demo_play/clips/*.mp4 >/dev/null
 test -s "$work/out/demo_play/clips/contact_sheet.png"
 
-echo "wheel check: the workspace page, from the installed wheel" >&2
+say "the workspace page, from the installed wheel"
 "$work/venv/bin/vigclips" open --workspace "$work/ws" --folder "$work" --no-browser >"$work/open.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do grep -q 'http://127.0.0.1' "$work/open.log" 2>/dev/null && break; sleep 0.2; done
@@ -58,4 +59,4 @@ for path in ("/", "/static/workspace.js", "/static/workspace.css", "/static/app.
         assert response.status == 200 and len(response.read()) > 200, path
 PY
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
-echo "wheel check: passed in $(( $(date +%s) - started )) s" >&2
+say "passed"
