@@ -285,3 +285,11 @@ def test_an_analysis_stopped_half_way_waits_and_the_next_start_finishes_it(tmp_p
         analyses.stop()
     assert (ws.results_folder(entry) / "moments.json").is_file()
     assert not any((ws.results_root(entry) / ".vigclips-batch" / "work").iterdir())  # the stopped one's staging is gone
+
+
+def test_by_default_the_chooser_shows_the_home_folder_first_and_only_folders_that_exist(tmp_path, monkeypatch):
+    from vigclips.workspace.chooser import default_roots
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    roots = default_roots()
+    assert roots[0] == tmp_path and all(r.is_dir() for r in roots)

@@ -319,7 +319,8 @@ def _serve_in_browser(server: Any, no_browser: bool, stopped: str) -> None:
 @click.option("--workspace", "folder", type=click.Path(file_okay=False, path_type=Path),
               help="The workspace folder: the list of recordings and their results (default: in your user data folder).")
 @click.option("--folder", "roots", multiple=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="A folder the page may choose recordings from (repeatable; default: your home folder).")
+              help="A folder the page may choose recordings from (repeatable; default: your home folder and where drives and "
+                   "cards appear).")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: the last one, if free).")
 @click.option("--no-browser", is_flag=True, help="Only print the address; do not open a browser.")
 @click.option("--analyses", type=click.IntRange(1, 64), help="Analyses at once (default: one per core).")

@@ -93,6 +93,20 @@ class Chooser:
                 "folders": folders, "files": files, "truncated": truncated}  # fmt: skip
 
 
+def default_roots() -> list[Path]:
+    """Where a guider's recordings are: the home folder, and where cards, cameras and USB drives appear (``/media/<user>``
+    and ``/run/media/<user>`` on Linux, ``/Volumes`` on macOS, the drives other than the system's on Windows)."""
+    roots = [Path.home()]
+    user = Path.home().name
+    if os.name == "nt":
+        system = os.environ.get("SystemDrive", "C:").upper().rstrip("\\")
+        roots += [Path(f"{letter}:\\") for letter in "DEFGHIJKLMNOPQRSTUVWXYZ" if f"{letter}:" != system
+                  and os.path.exists(f"{letter}:\\")]  # fmt: skip
+    else:
+        roots += [p for p in (Path("/media") / user, Path("/run/media") / user, Path("/Volumes")) if p.is_dir()]
+    return roots
+
+
 def is_recording_name(name: str) -> bool:
     """A name a recording has (a video or audio extension, not a copy still being written)."""
     lower = name.lower()

@@ -34,7 +34,7 @@ from vigclips.review.batch_page import _BatchHandler
 from vigclips.review.local_http import listen_on
 from vigclips.review.server import ReviewServer, prepare_review
 from vigclips.timefmt import rough_duration
-from vigclips.workspace.chooser import Chooser
+from vigclips.workspace.chooser import Chooser, default_roots
 from vigclips.workspace.runner import Analyses
 from vigclips.workspace.state import ANALYSING, DONE, FAILED, WAITING, Entry, Workspace, public
 
@@ -67,7 +67,8 @@ class WorkspaceServer:
 
     Args:
         workspace: the workspace (its folder is locked by the caller, see :meth:`Workspace.exclusive`).
-        roots: the folders the file chooser may show (default: the user's home).
+        roots: the folders the file chooser may show (default: the user's home and where drives appear,
+            :func:`~vigclips.workspace.chooser.default_roots`).
         port: 0 for the port this workspace had last time when it is free, else any free one.
         cfg: the settings analyses and exports run with.
         slots: analyses at once (default one per core).
@@ -79,7 +80,7 @@ class WorkspaceServer:
                  opener: Callable[[Path], bool] = open_in_file_manager) -> None:  # fmt: skip
         self.ws = workspace
         self.folder = workspace.folder
-        self.chooser = Chooser.over(roots or [Path.home()])
+        self.chooser = Chooser.over(roots or default_roots())
         self.cfg = cfg
         self.opener = opener
         self.token = secrets.token_urlsafe(32)

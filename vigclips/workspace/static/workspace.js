@@ -141,6 +141,9 @@
     $("up").disabled = !listing.parent;
     $("up").onclick = () => browse(listing.parent);
     $("truncated").hidden = !listing.truncated;
+    $("roots").hidden = listing.roots.length < 2;
+    $("roots").replaceChildren(...listing.roots.map((root) => el("button", { type: "button", className: "small",
+      textContent: root, onclick: () => browse(root) })));
     const items = listing.folders.map((f) => el("li", { className: "folder" }, [
       el("button", { type: "button", className: "link", textContent: "📁 " + f.name, onclick: () => browse(f.path) })]));
     listing.files.forEach((f) => {
