@@ -293,3 +293,42 @@ def test_by_default_the_chooser_shows_the_home_folder_first_and_only_folders_tha
     monkeypatch.setenv("HOME", str(tmp_path))
     roots = default_roots()
     assert roots[0] == tmp_path and all(r.is_dir() for r in roots)
+
+
+def test_an_analysed_recordings_review_page_is_served_inside_the_workspace_with_the_review_pages_rules(tmp_path, home):
+    from vigclips.results.moments import write_moments
+
+    from test_review_server import STILL_BYTES, _document
+
+    ws = Workspace(tmp_path / "ws")
+    entry = ws.add(home / "Videos" / "play.mp4")
+    folder = ws.results_folder(entry)
+    (folder / "stills").mkdir(parents=True)
+    write_moments(folder / "moments.json", _document())
+    for i in range(3):
+        (folder / "stills" / f"m{i + 1:02d}.jpg").write_bytes(STILL_BYTES)
+    (folder / "escape.jpg").symlink_to(ws.folder / STATE_FILE)
+    ws.set_status(entry, DONE)
+    opened: list[Path] = []
+    srv = WorkspaceServer(Workspace(ws.folder), roots=[home / "Videos"], slots=1, opener=lambda f: opened.append(f) or True)
+    srv.start()
+    try:
+        deadline = time.monotonic() + 20
+        while entry.id not in srv.apps:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        (row,) = json.loads(_request(srv, "GET", "/api/workspace")[2])["recordings"]
+        assert row["review_url"] == f"/r/{entry.id}/" and row["kept"] == 0 and row["status_words"].startswith("3 moments found")
+        assert row["still_url"].startswith(f"/r/{entry.id}/files/stills/m01.jpg?k=")
+        assert _request(srv, "GET", row["still_url"], token=False)[2] == STILL_BYTES  # the picture by its read-only key
+        assert _request(srv, "GET", f"/r/{entry.id}/api/moments")[0] == 200
+        assert _request(srv, "GET", f"/r/{entry.id}/api/moments", token=False)[0] == 403
+        for escape in ("escape.jpg", "..%2f..%2f..%2fworkspace.json", "../../../workspace.json", "%2e%2e/%2e%2e/workspace.json"):
+            assert _request(srv, "GET", f"/r/{entry.id}/files/{escape}")[0] in (403, 404), escape
+        status, _, body = _request(srv, "POST", "/api/export", body={"id": entry.id})
+        assert status == 422 and b"no kept moments yet" in body  # said before any ffmpeg runs
+        status, _, body = _request(srv, "POST", "/api/open-folder", body={"id": entry.id})
+        assert status == 200 and opened == [folder.resolve()] and json.loads(body)["opened"] is True
+        assert _request(srv, "POST", "/api/open-folder", body={"id": "rnothere"})[0] == 422
+    finally:
+        srv.stop()
