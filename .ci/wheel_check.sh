@@ -14,7 +14,13 @@ started=$(date +%s)
 say() { echo "wheel check ($(( $(date +%s) - started )) s): $*" >&2; }
 
 say "building"
-"$repo/.venv/bin/python" -m build --wheel --outdir "$work/dist" "$repo" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+# From a copy of the sources, so the build's own folders (build/, *.egg-info) never appear in the checkout the tests run in.
+"$repo/.venv/bin/python" - "$repo" "$work/src" <<'PY'
+import shutil, sys
+shutil.copytree(sys.argv[1], sys.argv[2], ignore=shutil.ignore_patterns(
+    ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "out", "bench"))
+PY
+"$repo/.venv/bin/python" -m build --wheel --outdir "$work/dist" "$work/src" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 wheel="$(ls "$work"/dist/vigclips-*.whl)"
 
 # Every file of the package in the checkout (tracked or not, but no caches) must be in the wheel.
