@@ -332,3 +332,16 @@ def test_an_analysed_recordings_review_page_is_served_inside_the_workspace_with_
         assert _request(srv, "POST", "/api/open-folder", body={"id": "rnothere"})[0] == 422
     finally:
         srv.stop()
+
+
+def test_a_recording_whose_results_were_deleted_by_hand_is_analysed_again(tmp_path, home):
+    ws = Workspace(tmp_path / "ws")
+    ws.set_status(ws.add(home / "Videos" / "play.mp4"), DONE)
+    srv = WorkspaceServer(Workspace(ws.folder), roots=[home / "Videos"], slots=1)
+    try:
+        deadline = time.monotonic() + 10
+        while srv.ws.ordered()[0].status != WAITING:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        srv.httpd.server_close()

@@ -242,7 +242,9 @@ class WorkspaceServer:
     def _open_review(self, entry: Entry) -> None:
         """Make the recording's review page (and its previews) once its analysis has finished."""
         folder = self.ws.results_folder(entry)
-        if not (folder / MOMENTS_FILE).is_file():
+        if not (folder / MOMENTS_FILE).is_file():  # its results were deleted by hand: analysed again
+            self.ws.set_status(entry, WAITING)
+            self.analyses.wake()
             return
         try:
             app = prepare_review(folder, cfg=self.cfg, listen=False)
