@@ -345,3 +345,19 @@ def test_a_recording_whose_results_were_deleted_by_hand_is_analysed_again(tmp_pa
             time.sleep(0.05)
     finally:
         srv.httpd.server_close()
+
+
+def test_removing_a_recording_keeps_its_results_unless_asked_and_never_touches_the_recording(tmp_path, home):
+    ws = Workspace(tmp_path / "ws")
+    kept, deleted = ws.add(home / "Videos" / "play.mp4"), ws.add(home / "Videos" / "link_in.mp4")
+    for entry in (kept, deleted):
+        ws.results_folder(entry).mkdir(parents=True)
+        (ws.results_folder(entry) / "moments.json").write_text("{}")
+    ws.remove(kept.id)
+    ws.remove(deleted.id, delete_results=True)
+    assert ws.entries == {} and Workspace(ws.folder).entries == {}
+    assert (ws.results_folder(kept) / "moments.json").is_file() and not ws.results_root(deleted).exists()
+    assert (home / "Videos" / "play.mp4").read_bytes() == b"x"
+    ws.set_status(ws.add(home / "Videos" / "notes.txt"), ANALYSING)
+    with pytest.raises(BadInputError, match="being analysed"):
+        ws.remove(ws.ordered()[0].id, delete_results=True)

@@ -143,10 +143,19 @@ class WorkspaceServer:
         self.analyses.wake()
         return {"added": added, "refused": refused}
 
-    def remove(self, entry_id: str) -> dict[str, Any]:
-        self.ws.remove(entry_id)
-        self.apps.pop(entry_id, None)
-        return {"removed": entry_id}
+    def remove(self, entry_id: str, delete_results: bool) -> dict[str, Any]:
+        """Take a recording off the list, with its results if asked (never while it is being exported)."""
+        app = self.apps.get(entry_id)
+        if app is not None and not app.export_lock.acquire(blocking=False):
+            raise BadInputError(app.folder.name, "is being exported; wait for it to finish")
+        try:
+            self.ws.remove(entry_id, delete_results=delete_results)
+            self.apps.pop(entry_id, None)
+            self.exports.pop(entry_id, None)
+        finally:
+            if app is not None:
+                app.export_lock.release()
+        return {"removed": entry_id, "deleted": delete_results}
 
     def export(self, entry_id: str, annotate: bool) -> dict[str, Any]:
         """Cut the recording's kept moments (with stills and the parent's sheet), as its review page's Export does."""
@@ -299,7 +308,7 @@ class _WorkspaceHandler(_BatchHandler):
         entry_id = str(payload.get("id") or "")
         actions: dict[str, Callable[[], dict[str, Any]]] = {
             "/api/add": lambda: ws.add(payload.get("paths")),
-            "/api/remove": lambda: ws.remove(entry_id),
+            "/api/remove": lambda: ws.remove(entry_id, payload.get("delete_results") is True),
             "/api/export": lambda: ws.export(entry_id, payload.get("annotate") is True),
             "/api/open-folder": lambda: ws.open_folder(entry_id),
             "/api/launch": lambda: {"url": ws.launch_url()},

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import shutil
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -113,8 +114,9 @@ class Workspace:
             self.save()
             return entry
 
-    def remove(self, entry_id_: str) -> None:
-        """Take a recording off the list (its results, if any, stay in the workspace folder; the recording is untouched).
+    def remove(self, entry_id_: str, *, delete_results: bool = False) -> None:
+        """Take a recording off the list, and with ``delete_results`` delete what vigclips made of it (moments, decisions,
+        clips, sheets); without, they stay, and adding the recording again brings them back. The recording is untouched.
 
         Raises:
             BadInputError: no such entry, or its analysis is running.
@@ -125,6 +127,8 @@ class Workspace:
                 raise BadInputError(entry.name, "is being analysed; wait for it to finish")
             del self.entries[entry.id]
             self.save()
+            if delete_results:  # (the folder's name is the entry's id, checked on load: never a path from elsewhere)
+                shutil.rmtree(self.results_root(entry), ignore_errors=True)
 
     def get(self, entry_id_: str) -> Entry:
         with self.lock:

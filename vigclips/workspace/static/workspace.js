@@ -62,7 +62,13 @@
     }
     if (r.status === "failed" || r.status === "waiting") {
       actions.push(el("button", { type: "button", className: "quiet", textContent: "Remove from the list",
-        onclick: () => remove(r.id) }));
+        onclick: () => remove(r.id, false) }));
+    } else if (r.status === "done") {
+      actions.push(el("button", { type: "button", className: "quiet", textContent: "Remove…",
+        onclick: () => {
+          if (window.confirm("Remove " + r.name + " from the list and delete what vigclips made of it: its moments, your " +
+            "decisions and notes, its clips and the parent's sheet? The recording itself is not touched.")) remove(r.id, true);
+        } }));
     }
     const status = el("p", { className: "status " + r.status, textContent: r.status_words });
     const body = [el("h2", { textContent: r.name, title: r.source }), status];
@@ -124,8 +130,8 @@
     } catch (e) { say(e.message, true); }
   }
 
-  async function remove(id) {
-    try { await call("POST", "/api/remove", { id }); say(""); } catch (e) { say(e.message, true); }
+  async function remove(id, deleteResults) {
+    try { await call("POST", "/api/remove", { id, delete_results: deleteResults }); say(""); } catch (e) { say(e.message, true); }
     refresh();
   }
 
