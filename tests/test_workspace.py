@@ -361,3 +361,22 @@ def test_removing_a_recording_keeps_its_results_unless_asked_and_never_touches_t
     ws.set_status(ws.add(home / "Videos" / "notes.txt"), ANALYSING)
     with pytest.raises(BadInputError, match="being analysed"):
         ws.remove(ws.ordered()[0].id, delete_results=True)
+
+
+def test_starting_it_again_while_it_runs_opens_the_running_ones_page(server, tmp_path):
+    from vigclips.workspace import reopen_running
+    from vigclips.workspace.server import ADDRESS_FILE
+
+    deadline = time.monotonic() + 10
+    while not (server.folder / ADDRESS_FILE).is_file():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert _mode(server.folder / ADDRESS_FILE) == 0o600
+    url = reopen_running(server.folder)
+    assert url and url.startswith(f"http://127.0.0.1:{server.port}/launch/")
+    status, _, body = _request(server, "GET", url.split(str(server.port), 1)[1], token=False)
+    assert status == 200 and server.token.encode() in body  # the one-time address hands the page its secret, once
+    assert _request(server, "GET", url.split(str(server.port), 1)[1], token=False)[0] == 403
+    server.stop()
+    assert not (server.folder / ADDRESS_FILE).exists() and reopen_running(server.folder) is None
+    assert reopen_running(tmp_path / "nowhere") is None
