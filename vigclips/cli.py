@@ -112,17 +112,22 @@ class _Commands(click.Group):
         super().add_command(cmd, name)
 
 
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(__version__, prog_name="vigclips")
 @click.option("-v", "--verbose", count=True, help="More messages (-vv for debugging).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
-def main(verbose: int, quiet: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Find attuned parent–infant moments in play recordings, review them, and cut clips.
+
+    Without a command, opens the workspace page in your browser (`vigclips open`).
 
     Everything runs on this machine: nothing is sent anywhere, outputs are readable by you only, and the recordings are
     never modified.
     """
     _setup_logging(verbose, quiet)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(open_workspace)
 
 
 def _config_from_options(config_file: Path | None, overrides: dict[str, Any]) -> PipelineConfig:
@@ -281,8 +286,6 @@ def review(folder: Path, port: int, no_browser: bool, source: Path | None, confi
     The page runs on this computer only (127.0.0.1) and needs the secret address printed here. Every change is saved at
     once to moments.json. Press Ctrl-C to stop.
     """
-    import webbrowser
-
     from vigclips.review.batch_page import BatchReviewServer, is_batch_folder
     from vigclips.review.server import prepare_review
 
@@ -295,14 +298,70 @@ def review(folder: Path, port: int, no_browser: bool, source: Path | None, confi
         server = prepare_review(folder, port=port, source=source, cfg=cfg)
         click.echo(f"Review page for {folder}: {server.url}")
     click.echo("Keep this address private (it is the key to the page). Press Ctrl-C to stop.")
+    _serve_in_browser(server, no_browser, "stopped; every decision was already saved to moments.json")
+
+
+def _serve_in_browser(server: Any, no_browser: bool, stopped: str) -> None:
+    """Open the page's one-time address (unless ``no_browser``) and serve until it is stopped or Ctrl-C."""
+    import webbrowser
+
     if not no_browser:
         webbrowser.open(server.launch_url())  # a one-time address: the browser's command line is readable by other users
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("stopped; every decision was already saved to moments.json", err=True)
+        click.echo(stopped, err=True)
     finally:
         server.httpd.server_close()
+
+
+@main.command("open")
+@click.option("--workspace", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="The workspace folder: the list of recordings and their results (default: in your user data folder).")
+@click.option("--folder", "roots", multiple=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A folder the page may choose recordings from (repeatable; default: your home folder and where drives and "
+                   "cards appear).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: the last one, if free).")
+@click.option("--no-browser", is_flag=True, help="Only print the address; do not open a browser.")
+@click.option("--analyses", type=click.IntRange(1, 64), help="Analyses at once (default: one per core).")
+@config_option
+@_handle_errors
+def open_workspace(folder: Path | None = None, roots: tuple[Path, ...] = (), port: int = 0, no_browser: bool = False,
+                   analyses: int | None = None, config_file: Path | None = None) -> None:  # fmt: skip
+    """Open the workspace page: add recordings, follow their analyses, review, export, open the clips folder.
+
+    Runs until the page's Stop button (or Ctrl-C here). Analyses go on when the browser is closed; ones not finished when
+    vigclips stops start again the next time. Started while it already runs, it opens the running one's page.
+    """
+    import webbrowser
+
+    from vigclips.userdirs import workspace_dir
+    from vigclips.workspace import Workspace, WorkspaceServer, reopen_running
+
+    cfg = _config_from_options(config_file, {})
+    workspace = Workspace(folder or workspace_dir())
+    running = reopen_running(workspace.folder)
+    if running:  # a launcher double-clicked again: the page of the one that runs
+        click.echo("vigclips is already open; its page was opened again.", err=True)
+        if not no_browser:
+            webbrowser.open(running)
+        return
+    with workspace.exclusive():
+        server = WorkspaceServer(workspace, list(roots) or None, port=port, cfg=cfg, slots=analyses)
+        click.echo(f"vigclips workspace ({workspace.folder}): {server.url}")
+        click.echo("Keep this address private (it is the key to the page). Stop it with the page's Stop button or Ctrl-C.")
+        _serve_in_browser(server, no_browser, "stopped; analyses not finished start again next time")
+
+
+@main.command()
+@_handle_errors
+def launcher() -> None:
+    """Make a launcher to double-click: a desktop entry on Linux (menu and desktop), a shortcut on Windows (desktop and
+    Start menu), vigclips.command on the macOS desktop. It opens the workspace page (`vigclips open`)."""
+    from vigclips.workspace import create_launcher
+
+    for path in create_launcher():
+        click.echo(f"launcher: {path}")
 
 
 @main.command()
@@ -452,6 +511,9 @@ def _filter_native_chatter() -> None:
 
 def run() -> None:
     """Console entry point (``vigclips``)."""
+    for name in ("stdout", "stderr"):  # started without a console (a Windows shortcut to pythonw): no streams at all
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
     _filter_native_chatter()
     main()
 

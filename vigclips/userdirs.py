@@ -47,3 +47,17 @@ def user_config_file() -> Path | None:
         return Path(named).expanduser()
     path = user_config_dir() / CONFIG_FILE_NAME
     return path if path.is_file() else None
+
+
+def user_data_dir() -> Path:
+    """The platform's per-user data folder for vigclips (not created here): ``~/.local/share/vigclips`` on Linux (or
+    ``$XDG_DATA_HOME/vigclips``), ``~/Library/Application Support/vigclips`` on macOS, ``%LOCALAPPDATA%\\vigclips`` on
+    Windows (local, not roaming: the workspace holds analyses of recordings, which stay on this machine)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("vigclips", appauthor=False, roaming=False))
+
+
+def workspace_dir() -> Path:
+    """Where ``vigclips open`` keeps its list of recordings and their results by default."""
+    return user_data_dir() / "workspace"
