@@ -19,6 +19,7 @@ Run::
     .venv/bin/python bench/eval_picks.py --freeze DIR      # keep/reuse the families' signals in DIR (a scoring change
                                                            # compared on the very same measurements)
     .venv/bin/python bench/eval_picks.py --family 2UWdXP --json out.json
+    .venv/bin/python bench/eval_picks.py --set scoring.role_weight=0   # a diagnostic: rank with a changed setting
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import argparse
 import csv
 import json
 import sys
+import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,6 +37,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from eval_ranking import DEFAULT_MEDIA, LAUGHTER_GAP_S, analyse_family  # noqa: E402
 
 from vigclips import Analysis, MediaInfo, PipelineConfig, find_moments  # noqa: E402
+from vigclips.config import load_config  # noqa: E402
 
 LABELS = REPO / "bench" / "labels"
 FAMILIES = ("2UWdXP", "4JDccE")
@@ -91,12 +94,12 @@ def score_family(cands: list[tuple[float, float]], labels: list[dict[str, object
     }
 
 
-def run_family(media: Path, family: str, top: int, freeze: Path | None) -> dict[str, object]:
-    """Join, analyse and rank one family; its figures, candidates and reasons."""
+def run_family(media: Path, family: str, top: int, freeze: Path | None, cfg: PipelineConfig) -> dict[str, object]:
+    """Join, analyse and rank one family; its figures, candidates and reasons (ranked with ``cfg``)."""
     signals, segments, turns, layout = analyse_family(media, family, freeze, LAUGHTER_GAP_S)
     duration_s = layout[-1][1]
     info = MediaInfo(path=Path(f"{family}.mkv"), size_bytes=0, duration_s=duration_s, has_video=True)
-    moments = find_moments(Analysis(info, signals, list(segments), turns), PipelineConfig(), top)
+    moments = find_moments(Analysis(info, signals, list(segments), turns), cfg, top)
     labels = read_picks(LABELS / f"picks_{family}.csv")
     res = score_family([(m.start_s, m.end_s) for m in moments], labels)
     res.update(family=family, duration_s=round(duration_s, 1), candidates=[
@@ -129,13 +132,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=5)
     parser.add_argument("--freeze", type=Path, help="keep/reuse each family's signals here")
     parser.add_argument("--json", type=Path, help="also write every figure as JSON")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="rank with a changed setting, e.g. scoring.role_weight=0 (a diagnostic; the figures above "
+                             "are for the shipped settings)")
     args = parser.parse_args(argv)
+    # each value as TOML, as a config file would give it (0 is a number, true a switch, "x" a string)
+    cfg = load_config(None, {k: tomllib.loads(f"v = {v}")["v"] for k, v in (spec.split("=", 1) for spec in args.set)})
+    if args.set:
+        print(f"settings: {', '.join(args.set)}")
     if not (args.media / "lookit_laughter").is_dir():
         print(f"{args.media}: no lookit_laughter/ folder (the shared media)", file=sys.stderr)
         return 2
     results = []
     for family in args.family or FAMILIES:
-        res = run_family(args.media, family, args.top, args.freeze)
+        res = run_family(args.media, family, args.top, args.freeze, cfg)
         report(res, args.top)
         results.append(res)
     n_ok = sum(r["picks_found"] >= 2 and r["top_is_pick_or_alt"] for r in results)  # type: ignore[operator]
