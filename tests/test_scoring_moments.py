@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vigclips.errors import ConfigError
@@ -670,6 +670,7 @@ def _runs(rng: np.random.Generator, n: int, on_frac: float, mean_run: int) -> np
     st.sampled_from([0.0, 10.0]),  # nms_gap_s
     st.sampled_from([0.0, 0.5]),  # pad_s
 )
+@example(15, 2, 7, 0.75, (2.0, 4.0), 0.0, 0.0)  # a peak whose episode had no passing window starved the second (issue 22)
 def test_top_n_whenever_there_is_room(
     duration_s: int, top_n: int, seed: int, seen_frac: float, lengths: tuple[float, float], gap_s: float, pad_s: float
 ) -> None:

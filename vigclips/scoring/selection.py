@@ -248,6 +248,7 @@ def select_moments(
         if hi - lo < min_len:
             failed[lo:hi] = True
             continue
+        free = (lo, hi)
         lo, hi = _within_episode(breaks, takes, p, lo, hi, min_len)
         need = max(0, target - len(chosen) - 1)
         check = room.ensure(need)
@@ -280,6 +281,9 @@ def select_moments(
                 allowed[starts] = room.after(starts, starts + min_len) >= need
                 allowed &= room.window_ok
             best = scorer.best_window(p, lo, hi, min_len, allowed)
+            if best is None and (lo, hi) != free:  # the episode is a preference; the room for every candidate comes first
+                lo, hi = free
+                best = scorer.best_window(p, lo, hi, min_len, allowed)
             if best is not None:
                 (s, e), why = best, ""
             elif check and scorer.best_window(p, lo, hi, min_len, room.window_ok) is not None:
