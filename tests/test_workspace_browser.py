@@ -3,7 +3,7 @@
 (progress bar, time left), open its review, keep a moment, export, open the clips folder, stop.
 
 Each step's screenshot is saved (``workspace_<w>x<h>_<n>_<step>.png``); the guide's pictures (``docs/img/``) are these,
-made by ``VIGCLIPS_SCREENSHOT_DIR=docs/img .venv/bin/python -m pytest tests/test_workspace_browser.py``.
+made by ``VIGCLIPS_DOCS_IMG=1 .venv/bin/python -m pytest tests/test_workspace_browser.py`` (as the review page's).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def test_25_workspace_to_exported_clip_and_sheet_without_a_command_line(tmp_path
     if not CHROMIUM.is_file():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run browser tests")
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (Python package only)")
-    shots = Path(os.environ.get("VIGCLIPS_SCREENSHOT_DIR") or tmp_path / "shots")
+    docs_img = Path(__file__).resolve().parents[1] / "docs" / "img"
+    shots = docs_img if os.environ.get("VIGCLIPS_DOCS_IMG") == "1" else tmp_path / "shots"
     shots.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
 
