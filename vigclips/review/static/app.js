@@ -86,6 +86,9 @@
   }
   function clearUndo() { undoEntry = null; $("undo").hidden = true; }
   async function undo() {
+    // Let the change being saved finish first: its own undo is set when its answer comes back, and a quick z would
+    // otherwise take back the change before it.
+    await queue;
     if (!undoEntry) return;
     const entry = undoEntry;
     clearUndo();
