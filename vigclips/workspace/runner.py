@@ -145,9 +145,14 @@ class Analyses:
                                     daemon=True)  # fmt: skip
         self.ws.set_status(entry, ANALYSING)
         with self._lock:
-            self.running[entry.id] = Running(time.monotonic())
-            self._processes[entry.id] = process
-        process.start()
+            stopping = self._stopping.is_set()
+            if not stopping:
+                self.running[entry.id] = Running(time.monotonic())
+                self._processes[entry.id] = process
+                process.start()  # under the lock: stop() never finds a process it cannot terminate yet
+        if stopping:  # stopped before it began: it waits for the next start
+            self.ws.set_status(entry, WAITING)
+            return
         send.close()  # the child holds the only write end: its end is our EOF
         threading.Thread(target=self._watch, args=(entry, process, receive), name=f"watch-{entry.id}", daemon=True).start()
 
