@@ -60,7 +60,7 @@ test -n "$port" || { cat "$work/open.log" >&2; exit 1; }
 "$work/venv/bin/python" - "$port" <<'PY'
 import sys, urllib.request
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-for path in ("/", "/static/workspace.js", "/static/workspace.css", "/static/app.js", "/static/app.css"):
+for path in ("/", "/static/token.js", "/static/workspace.js", "/static/workspace.css", "/static/app.js", "/static/app.css"):
     with opener.open(f"http://127.0.0.1:{sys.argv[1]}{path}", timeout=10) as response:
         assert response.status == 200 and len(response.read()) > 200, path
 PY

@@ -66,6 +66,10 @@ def test_each_recording_opens_with_the_same_rules(batch):
     srv, out = batch
     status, _, body = _request(srv, "GET", "/r/kitchen%20play/", token=None)
     assert status == 200 and b'src="/static/app.js"' in body and srv.token.encode() not in body
+    # Every script the two pages name is served (token.js: the secret, read the same way by every page).
+    for script in ("token.js", "app.js", "batch.js"):
+        status, _, body = _request(srv, "GET", f"/static/{script}", token=None)
+        assert status == 200 and len(body) > 200, script
     status, _, body = _request(srv, "GET", "/r/bath_time/api/moments")
     state = json.loads(body)
     assert status == 200 and state["document"]["source"]["file_name"] == "bath_time.mp4"

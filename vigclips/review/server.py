@@ -72,7 +72,8 @@ manifest) need the token header (#24)."""
 LAUNCH_TTL_S = 120.0
 """A one-time launch address opens the page once, within this many seconds of being made."""
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-STATIC_FILES = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+STATIC_FILES = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8",
+                "token.js": "text/javascript; charset=utf-8"}
 MAX_BODY_BYTES = 64 * 1024
 """A decision is a few hundred bytes; anything much larger is refused before it is read."""
 READ_CHUNK_BYTES = 256 * 1024

@@ -3,15 +3,7 @@
 "use strict";
 
 (function () {
-  // The secret comes embedded (a one-time launch address), in the address's fragment (#token=…, never sent to a server),
-  // or from this tab's sessionStorage (a reload). sessionStorage is per tab and per port, so two review pages never mix.
-  const TOKEN = (function () {
-    const embedded = document.querySelector('meta[name="vigclips-token"]').content;
-    const fromAddress = new URLSearchParams(window.location.hash.slice(1)).get("token");
-    const token = embedded || fromAddress || window.sessionStorage.getItem("vigclips-token") || "";
-    if (token) window.sessionStorage.setItem("vigclips-token", token);
-    return token;
-  })();
+  const TOKEN = window.vigclipsToken(); // token.js
   const MIN_LEN_S = 0.2;
   const NEW_MOMENT_S = 5;
   const $ = (id) => document.getElementById(id);

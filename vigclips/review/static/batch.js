@@ -4,10 +4,7 @@
 "use strict";
 
 (function () {
-  const embedded = document.querySelector('meta[name="vigclips-token"]').content;
-  const fromAddress = new URLSearchParams(window.location.hash.slice(1)).get("token");
-  const TOKEN = embedded || fromAddress || window.sessionStorage.getItem("vigclips-token") || "";
-  if (TOKEN) window.sessionStorage.setItem("vigclips-token", TOKEN);
+  const TOKEN = window.vigclipsToken(); // token.js
   if (window.location.hash.includes("token=") || window.location.pathname !== "/") window.history.replaceState(null, "", "/");
   const $ = (id) => document.getElementById(id);
 
