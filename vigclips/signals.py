@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from vigclips import intervals as iv
 from vigclips.types import MediaInfo, Signals, VocalSegment
 
 if TYPE_CHECKING:  # for the annotations only: importing them would load OpenCV and the audio stack
@@ -73,7 +74,7 @@ def face_says_not_crying(
         ([1.0, 0.0, 1.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0, 0.0])
     """
     cry = np.asarray(infant_cry, np.float32)
-    smiling = _near(np.nan_to_num(np.asarray(infant_smile, np.float32), nan=0.0) >= FACE_SMILE_ON,
+    smiling = iv.near(np.nan_to_num(np.asarray(infant_smile, np.float32), nan=0.0) >= FACE_SMILE_ON,
                     int(round(SMILE_NEAR_S * tick_hz)))
     delight = np.where(smiling, np.nan_to_num(cry), 0.0).astype(np.float32)
     fused_cry = np.where(smiling & ~np.isnan(cry), 0.0, cry).astype(np.float32)
@@ -82,13 +83,6 @@ def face_says_not_crying(
     fused_laugh = np.where(np.isnan(laugh), laugh, np.maximum(np.nan_to_num(laugh), delight)).astype(np.float32)
     fused_voice = np.where(np.isnan(voice), voice, np.minimum(1.0, np.nan_to_num(voice) + delight)).astype(np.float32)
     return fused_cry, fused_laugh, fused_voice
-
-
-def _near(mask: NDArray[np.bool_], half: int) -> NDArray[np.bool_]:
-    """True where ``mask`` is True within ±half ticks."""
-    if half <= 0 or not mask.any():
-        return mask
-    return np.lib.stride_tricks.sliding_window_view(np.pad(mask, half), 2 * half + 1).any(axis=1)
 
 
 def face_confirms_laugh(
@@ -109,7 +103,7 @@ def face_confirms_laugh(
     """
     smile = np.asarray(infant_smile, np.float32)
     half = int(round(LAUGH_SMILE_NEAR_S * tick_hz))
-    smiling = _near(np.nan_to_num(smile, nan=0.0) >= FACE_SMILE_ON, half)
+    smiling = iv.near(np.nan_to_num(smile, nan=0.0) >= FACE_SMILE_ON, half)
     seen = ~np.isnan(smile)
     laugh = np.asarray(infant_laugh, np.float32)
     return np.where(seen & ~smiling & ~np.isnan(laugh), 0.0, laugh).astype(np.float32)

@@ -164,18 +164,10 @@ def smiled_together(
         >>> smiled_together(b, p, np.array([0, 0, 0, 0, 0, 0, 1, 1, 1], dtype=bool), 2).astype(int).tolist()  # turned late
         [0, 0, 0, 0, 0, 0, 0, 0, 0]
     """
-    near_infant = _near(infant_smile, window)
-    near_adult = _near(adult_smile, window)
+    near_infant = iv.near(infant_smile, window)
+    near_adult = iv.near(adult_smile, window)
     shared = (infant_smile & near_adult) | (adult_smile & near_infant)
     return shared & turned if turned is not None else shared
-
-
-def _near(mask: NDArray[np.bool_], window: int) -> NDArray[np.bool_]:
-    """(T,) ``mask`` on somewhere within ``window`` ticks either side."""
-    n = mask.shape[0]
-    c = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
-    idx = np.arange(n)
-    return (c[np.minimum(n, idx + window + 1)] - c[np.maximum(0, idx - window)]) > 0
 
 
 def _find_encouraged(cues: Cues, cfg: ScoringConfig) -> None:
