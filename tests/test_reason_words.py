@@ -127,3 +127,33 @@ def test_a_face_seen_but_not_read_is_said_instead_of_nothing_stood_out():
         assert m.details["caveats"][0] == ("the program could not read the parent's face for much of it "
                                            "(turned away or in profile): check by eye")  # fmt: skip
         assert not any(c.startswith("nothing clear stood out") for c in m.details["caveats"])
+
+
+def test_a_busy_moment_gives_at_most_five_reasons_and_keeps_the_rest():
+    """Issue 22: candidates ran to eight or ten reasons; a guider reads the strongest five, the rest stay in details."""
+    from vigclips.scoring.reasons import MAX_REASONS
+
+    sig = mock_signals(
+        60,
+        **merge(
+            attuned_episode(20),
+            dict(infant_smile=[(21, 23)], adult_smile=[(21.5, 23.5)], infant_voice=[(24, 25)], adult_voice=[(25.4, 27)]),
+        ),
+    )
+    [m] = find_moments(sig, CFG, top_n=1)
+    more = m.details.get("more_reasons", [])
+    assert len(m.reasons) == MAX_REASONS and more, (m.reasons, more)  # six reasons in this moment: one moved
+    assert not set(m.reasons) & set(more)
+
+
+def test_the_parent_s_attention_is_one_sentence():
+    """Turned to the baby, and quiet while the baby was busy, is one sentence about the parent's attention."""
+    from vigclips.scoring.principles import compute_cues
+    from vigclips.scoring.reasons import _attentive_reasons
+
+    sig = mock_signals(60, adult_looks_at_infant=[(10, 20)], infant_voice=[(12, 14)], infant_smile=[(15, 17)])
+    cues = compute_cues(sig, CFG)
+    out = _attentive_reasons(cues, 100, 200, {})
+    assert len(out) == 1, out
+    assert out[0].startswith("the parent looked at the baby all through the moment, quiet for ")
+    assert out[0].endswith(" s of it while the baby was busy")

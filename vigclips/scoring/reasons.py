@@ -34,6 +34,9 @@ _LOOK_TOLD_S = 1.0
 """A look that starts an initiative or a response is told from its first second: seen with the eyes or not."""
 _WEAK_FACES_FRAC = 0.5
 """Below this share of the moment with both faces seen, a caveat says the faces were hard to see (check by eye)."""
+MAX_REASONS = 5
+"""A guider reads a candidate's reasons at a glance (issue 22: candidates ran to eight or ten reasons): the strongest
+five, by principle, are the reasons; the rest stay in ``details["more_reasons"]``."""
 
 
 def _join(words: list[str]) -> str:
@@ -180,8 +183,11 @@ def _attentive_reasons(cues: Cues, s: int, e: int, details: dict[str, object]) -
     quiet = cues.adult_look & ~cues.adult_voice & active
     quiet_s = float(quiet[s:e].sum() * cues.tick_s)
     if quiet_s >= 1.0:
-        watched = "watched quietly" if _seen_with_eyes(cues, quiet, s, e, "adult") else "was turned to the baby and quiet"
-        out.append(f"the parent {watched} while the baby was busy for {quiet_s:.1f} s")
+        if out:  # one sentence about the parent's attention, not two
+            out[0] += f", quiet for {quiet_s:.1f} s of it while the baby was busy"
+        else:
+            watched = "watched quietly" if _seen_with_eyes(cues, quiet, s, e, "adult") else "was turned to the baby and quiet"
+            out.append(f"the parent {watched} while the baby was busy for {quiet_s:.1f} s")
     return out
 
 
@@ -282,7 +288,8 @@ def describe(
     Returns:
         ``(reasons, details)``; details hold ``caveats`` (list of str), ``mutual_gaze_s``, ``longest_mutual_gaze_s``,
         ``shared_smile_s``, ``responses``, ``turns`` (list of dicts), ``turns_count``, ``turns_by_infant``,
-        ``turns_prompt``, ``adult_look_frac``, ``infant_face_frac``, ``adult_face_frac``, ``both_faces_frac``, ``cry_s``,
+        ``turns_prompt``, ``more_reasons`` (beyond :data:`MAX_REASONS`, when any), ``adult_look_frac``,
+        ``infant_face_frac``, ``adult_face_frac``, ``both_faces_frac``, ``cry_s``,
         ``best_still_t_s``, ``best_still_both_faces`` and ``measured``.
     """
     details: dict[str, object] = {"measured": sorted(cues.measured)}
@@ -296,6 +303,8 @@ def describe(
     _laugh_and_ids_reasons(cues, s, e, by_principle, details)
     order = sorted(PRINCIPLES, key=lambda k: -weights.get(k, 0.0) * scores.get(k, 0.0))
     reasons = [r for k in order for r in by_principle[k]] or _seen_reasons(cues, s, e)
+    if len(reasons) > MAX_REASONS:
+        reasons, details["more_reasons"] = reasons[:MAX_REASONS], reasons[MAX_REASONS:]
     caveats.extend(_recording_caveats(cues, s, e, cfg, details))
     if not reasons and (cues.measured & {"faces", "gaze", "smile", "voice", "cry"}) and not any("hard to see" in c for c in caveats):
         caveats.insert(0, "nothing clear stood out to the program here; it was listed because there was room for one more")
