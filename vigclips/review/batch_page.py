@@ -78,7 +78,7 @@ class BatchReviewServer:
             self.apps[sub.name] = app
         if not self.apps and not self.broken:
             raise ReviewFileError(self.folder, "holds no recording's results (run `vigclips batch` or `vigclips analyze` first)")
-        handler = type("BoundBatchHandler", (_BatchHandler,), {"app": self, "batch": self})
+        handler = type("BoundBatchHandler", (BatchPageHandler,), {"app": self, "batch": self})
         self.httpd = listen_on(port, handler, self.folder)
         self.port = int(self.httpd.server_address[1])
         for app in self.apps.values():
@@ -144,8 +144,10 @@ def _failed_in_summary(folder: Path) -> list[dict[str, str]]:
 _LIST_STATIC = {"batch.js": "text/javascript; charset=utf-8", "batch.css": "text/css; charset=utf-8"}
 
 
-class _BatchHandler(_Handler):
-    """The list page at ``/`` (its data from ``/api/recordings``); ``/r/<name>/…`` handled as that recording's own page."""
+class BatchPageHandler(_Handler):
+    """The list page at ``/`` (its data from ``/api/recordings``); ``/r/<name>/…`` handled as that recording's own page.
+
+    Public: the workspace page (:mod:`vigclips.workspace.server`) is this page with its own routes added."""
 
     batch: BatchReviewServer
 

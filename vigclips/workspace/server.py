@@ -30,7 +30,7 @@ from vigclips.errors import BadInputError, VigclipsError
 from vigclips.fileio import atomic_write_text
 from vigclips.results.layout import CLIPS_DIR, MOMENTS_FILE
 from vigclips.results.moments import read_moments
-from vigclips.review.batch_page import _BatchHandler
+from vigclips.review.batch_page import BatchPageHandler
 from vigclips.review.local_http import listen_on
 from vigclips.review.server import ReviewServer, prepare_review
 from vigclips.timefmt import rough_duration
@@ -267,7 +267,7 @@ class WorkspaceServer:
         self.apps[entry.id] = app
 
 
-class _WorkspaceHandler(_BatchHandler):
+class _WorkspaceHandler(BatchPageHandler):
     """The workspace page at ``/`` and its API; ``/r/<id>/…`` as that recording's review page (the batch page's routing)."""
 
     workspace: WorkspaceServer
