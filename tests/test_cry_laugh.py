@@ -11,7 +11,8 @@ from vigclips.audio.crylaugh import calls_near, cry_laugh_frames, held_voicing_s
 from vigclips.audio.laughnet import FRAME_HZ, N_FRAMES, _mel_filters, log_mel, predict, windows_at
 from vigclips.audio.voicetype import ADULT, CRY, INFANT, LAUGH, TypedSegment
 from vigclips.export.teaching import face_markers
-from vigclips.signals import face_confirms_laugh, face_says_not_crying
+from vigclips.signals import face_confirms_laugh, face_says_not_crying, segments_after_face_veto
+from vigclips.types import VocalSegment
 
 # ------------------------------------------------------------------------------------ what the face says counts
 
@@ -58,6 +59,22 @@ def test_a_laugh_heard_beside_a_seen_straight_face_is_not_claimed() -> None:
     assert (got[10:30] == np.float32(0.9)).all()  # seen, within 1 s of the smile
     straight = face_confirms_laugh(laugh, np.zeros(30, np.float32), tick_hz=10.0)
     assert (straight == 0).all()
+
+
+def test_the_segments_say_what_the_face_veto_left() -> None:
+    """RTTM and ELAN read the segments: a cry the smiling face vetoed is a laugh there too, the rest of it a cry."""
+    tick_hz = 10.0
+    heard = np.zeros(60, np.float32)
+    heard[10:50] = 1.0  # heard as a cry from 1.0 to 5.0 s
+    smile = np.zeros(60, np.float32)
+    smile[25:30] = 0.9  # smiling at 2.5-3.0 s: the veto reaches 0.5 s either side
+    fused, _, _ = face_says_not_crying(heard, smile, np.zeros(60, np.float32), np.zeros(60, np.float32), tick_hz)
+    segs = [VocalSegment(0.2, 0.8, "ADULT"), VocalSegment(1.0, 5.0, "CRY"), VocalSegment(5.5, 6.0, "INFANT")]
+    got = [(round(x.start_s, 2), round(x.end_s, 2), x.label) for x in segments_after_face_veto(segs, heard, fused, tick_hz)]
+    assert got == [(0.2, 0.8, "ADULT"), (1.0, 2.0, "CRY"), (2.0, 3.5, "LAUGH"), (3.5, 5.0, "CRY"), (5.5, 6.0, "INFANT")]
+    unseen = np.full(60, np.nan, np.float32)  # no face: nothing vetoed, the segments unchanged
+    fused_unseen, _, _ = face_says_not_crying(heard, unseen, np.zeros(60, np.float32), np.zeros(60, np.float32), tick_hz)
+    assert segments_after_face_veto(segs, heard, fused_unseen, tick_hz) == segs
 
 
 def test_teaching_clips_never_mark_one_face_crying_and_smiling() -> None:

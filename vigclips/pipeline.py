@@ -40,6 +40,7 @@ from vigclips.signals import (
     face_confirms_laugh,
     face_says_not_crying,
     place_on_ticks,
+    segments_after_face_veto,
     signals_csv_text,
     tick_times,
 )
@@ -118,12 +119,14 @@ def analyze(path: str | os.PathLike[str], cfg: PipelineConfig = PipelineConfig()
         del pcm
         for name, values in audio_result.channels.items():
             signals[name] = values
+        segments = list(audio_result.segments)
         if "infant_smile" in signals:  # what the face says counts (issue 22): no laugh by a straight face, no cry by a smile
+            heard_cry = signals["infant_cry"]
             signals["infant_laugh"] = face_confirms_laugh(signals["infant_laugh"], signals["infant_smile"], float(tick_hz))
             signals["infant_cry"], signals["infant_laugh"], signals["infant_voice"] = face_says_not_crying(
                 signals["infant_cry"], signals["infant_smile"], signals["infant_laugh"], signals["infant_voice"],
                 float(tick_hz))
-        segments = list(audio_result.segments)
+            segments = segments_after_face_veto(segments, heard_cry, signals["infant_cry"], float(tick_hz))
         timings["audio_s"] = time.perf_counter() - started
     turns = count_turns(segments, signals, cfg.audio)
     return Analysis(info=info, signals=signals, segments=segments, turns=turns, vision=vision_result, timings_s=timings)

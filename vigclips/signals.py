@@ -85,6 +85,49 @@ def face_says_not_crying(
     return fused_cry, fused_laugh, fused_voice
 
 
+def segments_after_face_veto(
+    segments: Sequence[VocalSegment], heard_cry: NDArray[np.float32], fused_cry: NDArray[np.float32], tick_hz: float
+) -> list[VocalSegment]:
+    """The vocal segments as the face veto left the channels: the part of a ``CRY`` segment whose ticks
+    :func:`face_says_not_crying` turned into delight (heard as a cry, >= 0.5, fused below) becomes ``LAUGH``.
+
+    Without it the RTTM and ELAN files would still say ``CRY`` over a smiling baby the signals, reasons and teaching
+    clips call laughing (issue 22), and the turns counted from the segments would skip the baby's delighted sound.
+
+    Args:
+        segments: the audio stage's segments.
+        heard_cry: (T,) ``infant_cry`` before the face veto; fused_cry: (T,) after it.
+        tick_hz: ticks per second (tick ``i`` covers ``[i / tick_hz, (i + 1) / tick_hz)``).
+
+    Returns:
+        New list, sorted by onset; segments of other labels unchanged.
+
+    Example:
+        >>> heard = np.ones(4, np.float32); fused = np.array([1, 0, 0, 1], np.float32)
+        >>> [(x.start_s, x.end_s, x.label) for x in segments_after_face_veto([VocalSegment(0.0, 4.0, "CRY")], heard, fused, 1.0)]
+        [(0.0, 1.0, 'CRY'), (1.0, 3.0, 'LAUGH'), (3.0, 4.0, 'CRY')]
+    """
+    vetoed = (np.nan_to_num(np.asarray(heard_cry, np.float32)) >= 0.5) & (np.nan_to_num(np.asarray(fused_cry, np.float32)) < 0.5)
+    out: list[VocalSegment] = []
+    for seg in segments:
+        if seg.label != "CRY" or not vetoed.any():
+            out.append(seg)
+            continue
+        first = max(0, int(math.floor(seg.start_s * tick_hz)))
+        last = min(vetoed.size, int(math.ceil(seg.end_s * tick_hz)))
+        runs = iv.mask_to_intervals(vetoed[first:last]) + first
+        cut = seg.start_s
+        for a, b in runs.tolist():
+            a_s, b_s = max(seg.start_s, a / tick_hz), min(seg.end_s, b / tick_hz)
+            if a_s > cut:
+                out.append(VocalSegment(cut, a_s, "CRY"))
+            out.append(VocalSegment(a_s, b_s, "LAUGH"))
+            cut = b_s
+        if cut < seg.end_s:
+            out.append(VocalSegment(cut, seg.end_s, "CRY"))
+    return sorted(out, key=lambda x: (x.start_s, x.end_s))
+
+
 def face_confirms_laugh(
     infant_laugh: NDArray[np.float32], infant_smile: NDArray[np.float32], tick_hz: float
 ) -> NDArray[np.float32]:

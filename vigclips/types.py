@@ -94,7 +94,7 @@ class Signals:
 
 @dataclass(frozen=True, slots=True)
 class VocalSegment:
-    """A stretch of one voice type. ``label`` is ``ADULT``, ``INFANT`` or ``CRY`` (the RTTM labels)."""
+    """A stretch of one voice type. ``label`` is ``ADULT``, ``INFANT``, ``CRY`` or ``LAUGH`` (the RTTM labels)."""
 
     start_s: float
     end_s: float
