@@ -35,6 +35,7 @@ REASONS = [
     "baby and parent took turns making sounds, 3 turns in 9 s, 2 started by the baby",
     "the parent waited and the baby took the lead 2 times",
 ]
+MORE = ["the parent looked at the baby for 88% of the moment, quiet for 2.2 s of it while the baby was busy"]
 CAVEATS = ["the program is not sure which face is the baby's here: check by eye", "the faces were hard to see here: check by eye"]
 SIZES = {"laptop-1280x720": (1280, 720), "tablet-1024x768": (1024, 768)}
 
@@ -47,7 +48,8 @@ def review(shared_media, tmp_path):
     src = shared_media / RECORDING
     folder = tmp_path / "out" / src.stem
     info, records = ten_candidates(src, folder, lambda i: {
-        "reasons": REASONS[: 1 + i % 4], "details": {"caveats": CAVEATS[: i % 3]},
+        "reasons": REASONS[: 1 + i % 4],
+        "details": {"caveats": CAVEATS[: i % 3], **({"more_reasons": MORE} if i % 4 == 3 else {})},
         "scores": {"attentive": 0.0, "encouraging": 0.2, "receiving": 0.5, "developing": 0.9}})  # fmt: skip
     moments = [Moment(r["id"], r["rank"], r["start_s"], r["end_s"], 0.5, ()) for r in records]
     # The woman's face is in the middle of the picture; the "baby" ring is put at the left for the test.
@@ -109,6 +111,14 @@ def test_ten_candidates_are_decided_without_scrolling(browser, review, size):  #
             assert _inside_window(page, selector), (size, k, selector, _box(page, selector))
         if k % 3 == 2:
             assert _inside_window(page, "#caveats-box")
+        # Reasons beyond the strongest five sit folded under them, one line, inside the window too.
+        assert page.is_visible("#more-reasons-box") == (k % 4 == 3)
+        if k % 4 == 3:
+            assert _inside_window(page, "#more-reasons-box")
+            assert not page.is_visible("#more-reasons li")
+            page.click("#more-reasons-box summary")
+            assert page.inner_text("#more-reasons li") == MORE[0]
+            page.click("#more-reasons-box summary")
         if k == 2:
             _shot(page, f"review-{size}")
         page.keyboard.press("c" if k % 2 == 0 else "x")

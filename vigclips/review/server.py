@@ -183,7 +183,9 @@ class ReviewServer:
             entry["still_url"] = self.file_url(still) if still and self.resolve_file(still) else None
             # What each reason's words mean, on hover (issue 25: plain words, each explained).
             entry["reason_help"] = [" ".join(explain(r)) for r in moment.get("reasons") or []]
-            entry["caveat_help"] = [" ".join(explain(r)) for r in (moment.get("details") or {}).get("caveats") or []]
+            details = moment.get("details") or {}
+            entry["caveat_help"] = [" ".join(explain(r)) for r in details.get("caveats") or []]
+            entry["more_reason_help"] = [" ".join(explain(r)) for r in details.get("more_reasons") or []]
             chosen = chosen_still_path(moment["id"])
             entry["chosen_still_url"] = (self.file_url(chosen) if moment.get("still_t_s") is not None
                                          and self.resolve_file(chosen) else None)  # fmt: skip

@@ -312,6 +312,9 @@
     const helpOf = (list, k) => ((list || [])[k] || "");
     $("reasons").replaceChildren(...reasons.map((r, k) => withHelp(el("li", { textContent: r }), helpOf(m.reason_help, k))));
     $("no-reasons").hidden = reasons.length > 0;
+    const more = (m.details || {}).more_reasons || [];
+    $("more-reasons").replaceChildren(...more.map((r, k) => withHelp(el("li", { textContent: r }), helpOf(m.more_reason_help, k))));
+    $("more-reasons-box").hidden = more.length === 0;
     // The warning about which face is the baby's goes once the guider has looked at the rings (right, or swapped).
     const caveats = ((m.details || {}).caveats || []).map((r, k) => [r, helpOf(m.caveat_help, k)])
       .filter(([r]) => !(rolesChecked() && r.includes(ROLE_CAVEAT)));
