@@ -33,6 +33,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(REPO))  # this checkout's vigclips, whichever checkout the venv installed
 
 from eval_ranking import DEFAULT_MEDIA, LAUGHTER_GAP_S, analyse_family  # noqa: E402
 

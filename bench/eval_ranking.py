@@ -57,12 +57,15 @@ from pathlib import Path
 
 import numpy as np
 
-from vigclips.scoring import ScoringConfig, find_moments
-from vigclips.types import Moment, Signals, VocalSegment
-
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO / "bench") not in sys.path:
-    sys.path.insert(0, str(REPO / "bench"))  # join_clips, the one joiner of the bench scripts
+# This checkout's vigclips, not whichever one the venv installed (a worktree run with another checkout's venv), and
+# join_clips, the one joiner of the bench scripts.
+for _path in (REPO, REPO / "bench"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from vigclips.scoring import ScoringConfig, find_moments  # noqa: E402
+from vigclips.types import Moment, Signals, VocalSegment  # noqa: E402
 TICK_HZ = Fraction(10)
 DEFAULT_MEDIA = (REPO / ".." / "shared" / "media").resolve()
 
