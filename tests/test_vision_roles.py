@@ -126,3 +126,12 @@ def test_one_frontal_frame_does_not_outweigh_a_track_measured_for_seconds() -> N
     d = decide_roles(fi, tid, cx, cy, size, eye, mouth)
     assert d.infant_tracks == (1,)
     assert set(d.role[tid == 0].tolist()) == {ROLE_ADULT}
+
+
+def test_the_smaller_face_is_the_child_when_heights_say_nothing() -> None:
+    # Issue 23 (4JDccE joke1.rep2): a toddler standing beside her kneeling mother, faces at one height, no mesh;
+    # the toddler's face is two thirds the height of her mother's.
+    fi, tid, cx, cy, size, eye, mouth = _pairs(20, (0.55, np.nan, np.nan), (0.56, np.nan, np.nan))
+    size[0::2], size[1::2] = 0.20, 0.30
+    d = decide_roles(fi, tid, cx, cy, size, eye, mouth)
+    assert d.infant_tracks == (0,)

@@ -7,7 +7,9 @@ A guider can override with ``infant = left|right|top|bottom|largest|smallest``.
 
 Decisions are made per *track* (a person), then per tick:
 
-1. every track gets a score ``s`` (higher = more infant-like) from its medians over the recording;
+1. every track gets a score ``s`` (higher = more infant-like) from its medians over the recording: how low its face
+   is, its face proportions, and how small its face is (issue 23: a toddler standing beside her kneeling mother is not
+   the lower face, but hers is the smaller one);
 2. in ticks with two or more faces, the highest-scoring face is the infant and the partner is the most adult-like
    (``auto``) or the largest remaining face (overrides);
 3. a face seen alone takes the role its track had when seen with others; a track never seen with others is compared
@@ -55,6 +57,14 @@ LOCAL_EVIDENCE_TICKS = 30
 for the confidence of a tick: what this person looks like now, not the average of a track that may, after a cut or a
 tracking slip, have followed someone else. 3 s keeps a real child's confidence above 0.8 on the Lookit clips (at 1 s,
 single noisy frames pull some ticks to 0.5) while a track that runs on into another clip soon stops counting."""
+
+SIZE_LOG_SCALE = 0.4
+"""Natural log of the face-height ratio that counts as one unit of infant-likeness in the decision (like 15 % of the
+frame height of lowness): a toddler's face is about two thirds the height of an adult's (e^-0.4 = 0.67); on the
+development families the child's face was 0.65-0.9 of the parent's (2UWdXP, 4JDccE) and 0.93-0.96 at the Lookit
+webcams. Set from those proportions, not fitted: roles on 2UWdXP and 4JDccE are the same for any scale from 0.3 to 0.6
+(``bench/eval_roles.py``). Two adults at different depths differ as much, so size decides which of two faces is the
+child but does not make the decision surer (:func:`pair_confidence` does not see it)."""
 
 
 @dataclass(slots=True)
@@ -266,6 +276,13 @@ def decide_roles(
             "largest": ms,
             "smallest": -ms,
         }[infant]
+    if infant == "auto":
+        # The smaller face is the more child-like (issue 23: a toddler standing beside her kneeling mother is not the
+        # lower face, but hers is the smaller one); relative to the recording's median face.
+        ref = float(np.median(size[size > 0])) if np.any(size > 0) else 1.0
+        for k, t in enumerate(tracks):
+            if ms_[k] > 0:
+                score[int(t)] -= float(np.log(ms_[k] / ref)) / SIZE_LOG_SCALE
     s_row = np.array([score[int(t)] for t in tracks], np.float64)[inv]
     # What each face looks like around its tick, for the confidence (auto only). A row without a mesh counts as no
     # evidence (0) rather than being skipped: proportions measured in one frame of sixteen (the mesh fails on turned
