@@ -22,7 +22,7 @@ Steps (repository root)::
 
     npm pack @vladmandic/face-api@1.7.15            # in a scratch folder, e.g. /tmp/faceapi
     (cd /tmp/faceapi && tar xzf vladmandic-face-api-1.7.15.tgz)
-    python3 -m venv /tmp/onnx_conv && /tmp/onnx_conv/bin/pip install onnx==1.20.1 numpy
+    python3 -m venv /tmp/onnx_conv && /tmp/onnx_conv/bin/pip install onnx==1.23.2 numpy
     /tmp/onnx_conv/bin/python models/convert_faceapi_expression_model.py convert /tmp/faceapi/package/model OUT.onnx
     .venv/bin/python models/convert_faceapi_expression_model.py check /tmp/faceapi/package/model OUT.onnx
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
 from media_helpers import face_test_image, still_640
+from vigclips.media.decode import iter_frames
 from vigclips.types import Frame
 from vigclips.vision import VisionConfig, analyze_frames
 from vigclips.vision.blendshapes import BLENDSHAPES, LANDMARK_SUBSET, BlendshapeModel, smile_from_blendshapes
-from vigclips.vision.channels import adult_mesh_smile, adult_smile
+from vigclips.vision.channels import adult_mesh_smile, adult_smile, build_result
 from vigclips.vision.face_rows import _F
 
 
@@ -59,3 +62,24 @@ def test_the_model_reads_any_number_of_faces() -> None:
     scores = model.scores(faces)
     assert scores.shape == (3, len(BLENDSHAPES)) and np.all((scores >= 0) & (scores <= 1))
     assert np.allclose(model.scores(faces[1:2]), scores[1:2], atol=1e-6)  # one face per call, same answer
+
+
+@pytest.mark.slow
+def test_a_mothers_smile_into_the_camera_is_seen_and_her_talking_is_not(shared_media) -> None:
+    """Issue 22: 4JDccE "Nom nom nom", the mother facing the camera (by-eye labels in bench/labels/psmile_4JDccE.csv):
+    smiling at 1, 10, 12, 13, 14, 34, 35, 36 s, not at 2, 6-9, 11 s (she talks). The lip-corner measure alone found 2
+    of the 8 smiles."""
+    clip = shared_media / "lookit_laughter" / "4JDccE.joke1.rep1.take1.NomNomNom.mp4"
+    res = analyze_frames(iter_frames(clip, Fraction(10), 640, fast_decode=True), VisionConfig())
+    lips = res.face_data.copy()
+    lips[:, _F["blend_smile"]] = np.nan  # as without the blendshapes model
+    before = build_result(res.pts_s, res.image_wh, res.face_frame, res.face_track, lips, VisionConfig())
+
+    def second(s: float, result) -> float:
+        near = np.abs(result.pts_s - s) <= 0.2 + 1e-9
+        return float(np.nan_to_num(result.channels["adult_smile"][near], nan=0.0).mean())
+
+    smiling, talking = (1, 10, 12, 13, 14, 34, 35, 36), (2, 6, 7, 8, 9, 11)
+    assert sum(second(s, res) >= 0.5 for s in smiling) >= 5, [second(s, res) for s in smiling]
+    assert sum(second(s, res) >= 0.5 for s in talking) <= 1, [second(s, res) for s in talking]
+    assert sum(second(s, before) >= 0.5 for s in smiling) <= 3
