@@ -57,7 +57,8 @@ class VisionConfig:
             all 27 folds (``bench/eval_looks.py --loco expression_smile_full=0.3,0.5,0.6,0.8,1.0``).
         blendshapes: run MediaPipe's blendshapes model (~1 ms a face) on every face mesh turned at most 30°, for the
             parent's smile (``adult_smile``; issue 22: facing the camera 0.71 → 0.81 balanced accuracy on the labelled
-            home seconds; turned to the child unchanged, see ``vigclips.vision.blendshapes.MAX_YAW_DEG``). Off: ``blend_smile`` stays NaN and ``adult_smile`` is as before.
+            home seconds; turned to the child unchanged, see ``vigclips.vision.blendshapes.MAX_YAW_DEG``). Off:
+            ``blend_smile`` stays NaN and ``adult_smile`` is face mesh's lip-corner measure, as before.
         adult_blend_full: the blendshapes model's smile (mean of ``mouthSmileLeft`` and ``mouthSmileRight``) that
             counts as a full smile in ``adult_smile`` (0.05–1). Leave-one-clip-out on the home labels chooses 0.5
             among 0.3–0.7 in 26 of 27 folds (``bench/eval_looks.py --loco adult_blend_full=0.3,0.4,0.5,0.6,0.7``).
