@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import cv2
 import numpy as np
 import pytest
 
+from media_helpers import face_test_image, still_640
 from vigclips.media.decode import iter_frames
 from vigclips.types import Frame
 from vigclips.vision import VisionConfig, analyze_frames
@@ -92,19 +92,9 @@ def test_a_mothers_smile_in_profile_is_seen(shared_media) -> None:
     assert np.mean(smiling) - np.mean(not_smiling) >= 0.2, (smiling, not_smiling)
 
 
-def _still(path):
-    img = cv2.imread(str(path))
-    assert img is not None, path
-    h, w = img.shape[:2]
-    return cv2.resize(img, (640, round(h * 640 / w)), interpolation=cv2.INTER_AREA) if w > 640 else img
-
-
 @pytest.mark.parametrize(("name", "smiling"), [("pyfeat_single_face.jpg", True), ("grid_lipnet_id2_swwp2s.mpg", False)])
 def test_classifier_on_a_smiling_man_and_a_man_speaking(shared_media, name, smiling) -> None:
-    if name.endswith(".jpg"):
-        image = _still(shared_media / name)
-    else:
-        image = next(f.image for f in iter_frames(shared_media / name, Fraction(10)) if f.pts_s >= 1.0)
+    image = face_test_image(shared_media, name)
     res = analyze_frames([Frame(0, 0.0, image)], VisionConfig())
     assert res.face_data.shape[0] >= 1
     row = res.face_data[np.argmax(res.face_data[:, _F["det_score"]])]
@@ -118,5 +108,5 @@ def test_classifier_on_a_smiling_man_and_a_man_speaking(shared_media, name, smil
 
 
 def test_expression_off_leaves_the_column_unknown(shared_media) -> None:
-    res = analyze_frames([Frame(0, 0.0, _still(shared_media / "pyfeat_single_face.jpg"))], VisionConfig(expression=False))
+    res = analyze_frames([Frame(0, 0.0, still_640(shared_media / "pyfeat_single_face.jpg"))], VisionConfig(expression=False))
     assert res.face_data.shape[0] >= 1 and np.isnan(res.face_data[:, _F["expression_smile"]]).all()

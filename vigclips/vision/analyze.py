@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from vigclips.progress import NullProgress, Progress
 from vigclips.types import Frame
 from vigclips.vision.channels import build_result
+from vigclips.vision.blendshapes import BlendshapeModel, readable
 from vigclips.vision.expression import ExpressionModel, smile_probability
 # mediapipe itself is imported only when MediaPipeFaces loads the models
 from vigclips.vision.face_mediapipe import MediaPipeFaces, to_rgb
@@ -67,6 +68,7 @@ def analyze_frames(
     crop_backoff = CropMeshBackoff()
     hands_plan = HandSchedule(cfg.hands_every_s)
     expression = ExpressionModel() if cfg.expression else None
+    blend = BlendshapeModel() if cfg.blendshapes else None
 
     def measure(i: int, frame: Frame, rgb: NDArray[np.uint8], full_range: bool, ahead: tuple[Future, Future] | None) -> None:
         h, w = frame.image.shape[:2]
@@ -77,8 +79,13 @@ def analyze_frames(
         if full_range and has_far_face(dets.xyxy_px, dets.source):
             full_range_plan.saw_far_face(float(frame.pts_s))
         rows = frame_faces(dets.xyxy_px, dets.score, meshes, cfg, dets.keypoints_px)
+        if blend is not None and meshes.shape[0]:  # rows[:m] are the meshes, in order
+            due = readable(rows[: meshes.shape[0]])
+            if due.any():
+                rows[np.flatnonzero(due), _F["blend_smile"]] = blend.smile(meshes[due])
         if cfg.crop_mesh:
-            fill_from_crop_meshes(rows, models, frame.image, cfg, crop_backoff, float(frame.pts_s))
+            fill_from_crop_meshes(rows, models, frame.image, cfg, crop_backoff, float(frame.pts_s),
+                                  blend.smile if blend is not None else None)  # fmt: skip
         if cfg.hands:
             # Face mesh loses a face whose eyes are behind hands, so the hand model (~15-25 ms a call, as much as all
             # the face models) looks only where a detected face has no mesh, at most every hands_every_s, and on every

@@ -128,9 +128,11 @@ def build_result(
         ch[f"{name}_gaze_from_eyes"][seen] = from_eyes
         hidden = eyes_under[r]
         ch[f"{name}_eyes_hidden"][seen] = np.where(np.isnan(hidden), np.nan, hidden >= EYES_HIDDEN_SHARE)
+    adult_seen = role_row["adult"] >= 0
     if cfg.adult_smile_expression:  # off by default: see VisionConfig (issue 22)
-        adult_seen = role_row["adult"] >= 0
         ch["adult_smile"][adult_seen] = adult_smile(D[role_row["adult"][adult_seen]], cfg)
+    else:
+        ch["adult_smile"][adult_seen] = adult_mesh_smile(D[role_row["adult"][adult_seen]], cfg)
     infant_seen = role_row["infant"] >= 0
     r = role_row["infant"][infant_seen]
     ch["infant_smile"][infant_seen] = infant_smile(D[r], cfg)
@@ -223,6 +225,25 @@ def infant_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.flo
     return np.where(np.isfinite(mesh), weight * np.nan_to_num(expression) + (1.0 - weight) * mesh, np.nan)
 
 
+def adult_mesh_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.float64]:
+    """(k,) a parent's smile 0–1 from her face mesh: the blendshapes model's smile where it ran, scaled so that
+    ``adult_blend_full`` counts as a full smile, else the lip-corner measure; NaN without a mesh (issue 22).
+
+    The lip-corner measure was written for faces seen from the front and misreads a mouth turned at 3/4; the
+    blendshapes model, trained on the same mesh, reads it (``bench/eval_smile_models.py``).
+
+    Example:
+        >>> r = np.full((3, len(_F)), np.nan, np.float32)
+        >>> r[:, _F["smile"]] = 0.9, 0.9, np.nan
+        >>> r[:, _F["blend_smile"]] = 0.2, np.nan, np.nan
+        >>> adult_mesh_smile(r, VisionConfig(adult_blend_full=0.4)).round(2).tolist()
+        [0.5, 0.9, nan]
+    """
+    mesh = rows[:, _F["smile"]].astype(np.float64)
+    blend = np.clip(rows[:, _F["blend_smile"]].astype(np.float64) / cfg.adult_blend_full, 0.0, 1.0)
+    return np.where(np.isfinite(blend), blend, mesh)
+
+
 def adult_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.float64]:
     """(k,) a parent's smile 0–1 from face rows: face mesh's mouth measure mixed with the expression classifier's smile
     probability, whose scale follows the head's turn (issue 22).
@@ -247,7 +268,7 @@ def adult_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.floa
         >>> adult_smile(r, VisionConfig(adult_expression_full=0.6, adult_expression_full_turned=0.1)).round(2).tolist()
         [0.6, 1.0]
     """
-    mesh = rows[:, _F["smile"]].astype(np.float64)
+    mesh = adult_mesh_smile(rows, cfg)
     turned = np.clip((np.abs(rows[:, _F["head_yaw_deg"]]) - EXPRESSION_FROM_YAW_DEG) / EXPRESSION_FROM_YAW_DEG, 0.0, 1.0)
     turned = np.where(np.isfinite(turned), turned, 1.0)  # no pose at all: not seen from the front
     full = (1.0 - turned) * cfg.adult_expression_full + turned * cfg.adult_expression_full_turned

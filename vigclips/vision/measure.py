@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
+from vigclips.vision.blendshapes import readable
 from vigclips.vision.face_rows import _EYES, _F, _FEATURES, FACE_FIELDS
 from vigclips.vision.features import face_features
 from vigclips.vision.hands import eyes_under_hands
@@ -111,6 +114,7 @@ def fill_from_crop_meshes(
     cfg: VisionConfig,
     backoff: CropMeshBackoff | None = None,
     t_s: float = 0.0,
+    blend_smile: Callable[[NDArray[np.float32]], NDArray[np.float64]] | None = None,
 ) -> None:
     """Measure faces the tracking mesh missed (small, far) with face mesh on a crop around their detection, in place.
 
@@ -122,6 +126,7 @@ def fill_from_crop_meshes(
             cost: ~3 ms each).
         backoff: skips faces where the crop mesh keeps failing (None: try every face on every frame).
         t_s: the frame's time, for ``backoff``.
+        blend_smile: the blendshapes model's smile of meshes in pixels (None: ``blend_smile`` stays NaN).
     """
     todo = np.flatnonzero(rows[:, _F["has_mesh"]] == 0)
     if todo.size == 0 and backoff is None:
@@ -141,3 +146,7 @@ def fill_from_crop_meshes(
     rows[r, _F["iod_px"]] = inter_ocular_px(m)
     rows[r, _FEATURES:] = face_features(m, cfg)
     rows[r[:, None], _EYES] = eye_centres_px(m).reshape(-1, 4)
+    if blend_smile is not None:
+        due = readable(rows[r])
+        if due.any():
+            rows[r[due], _F["blend_smile"]] = blend_smile(m[due])

@@ -55,6 +55,13 @@ class VisionConfig:
         expression_smile_full: the classifier's smile probability (happy / (happy + neutral + sad)) that counts as a
             full smile in ``infant_smile`` (0.05–1). Leave-one-clip-out on the home labels chooses 0.5 among 0.3–1.0 in
             all 27 folds (``bench/eval_looks.py --loco expression_smile_full=0.3,0.5,0.6,0.8,1.0``).
+        blendshapes: run MediaPipe's blendshapes model (~1 ms a face) on every face mesh turned at most 30°, for the
+            parent's smile (``adult_smile``; issue 22: facing the camera 0.71 → 0.81 balanced accuracy on the labelled
+            home seconds; turned to the child unchanged, see ``vigclips.vision.blendshapes.MAX_YAW_DEG``). Off:
+            ``blend_smile`` stays NaN and ``adult_smile`` is face mesh's lip-corner measure, as before.
+        adult_blend_full: the blendshapes model's smile (mean of ``mouthSmileLeft`` and ``mouthSmileRight``) that
+            counts as a full smile in ``adult_smile`` (0.05–1). Leave-one-clip-out on the home labels chooses 0.5
+            among 0.3–0.7 in 26 of 27 folds (``bench/eval_looks.py --loco adult_blend_full=0.3,0.4,0.5,0.6,0.7``).
         adult_smile_expression: mix the expression classifier into the parent's smile (``adult_smile``), with a
             scale that follows the head's turn, so that her smile at the baby in profile or at 3/4 is seen, not only
             her smile into the camera (issue 22: parent smiles on the labelled home seconds 0.60 → 0.72 balanced
@@ -141,6 +148,8 @@ class VisionConfig:
     infant_smile_hold_s: float = 1.0
     expression: bool = True
     expression_smile_full: float = 0.5
+    blendshapes: bool = True
+    adult_blend_full: float = 0.5
     adult_smile_expression: bool = False
     adult_expression_full: float = 0.6
     adult_expression_full_turned: float = 0.1
@@ -183,6 +192,7 @@ class VisionConfig:
             ("expression_smile_full", 0.05, 1.0),
             ("adult_expression_full", 0.05, 1.0),
             ("adult_expression_full_turned", 0.02, 1.0),
+            ("adult_blend_full", 0.05, 1.0),
             ("looks_full_deg", 1.0, 60.0),
             ("looks_zero_deg", 2.0, 90.0),
             ("looks_depth_slack", 0.0, 3.0),
