@@ -50,6 +50,7 @@ from vigclips.config import load_config  # noqa: E402
 from vigclips.media.decode import decode_audio  # noqa: E402
 
 from eval_ranking import auc  # noqa: E402  (bench/ is on the path when a bench script runs)
+from laugh_loro import flatness_loro  # noqa: E402
 
 SR = 16000
 TICK_HZ = 10.0
@@ -577,6 +578,9 @@ def main() -> int:
     eval_laughter(media, cfg, pcm, results, grid=not args.no_grid)
     print("infant laughter, crying and household noise in 5-s chunks (laughter_dev; issue 22)")
     eval_laughter_dev(media, cfg, loro=not args.no_grid)
+    if not args.no_grid:
+        print("the breathiness a laugh must have, leave-one-recording-out (issue 22)")
+        flatness_loro(media, cfg, sys.modules[__name__])
 
     print("robustness: GRID mixed with noise, and scaled down (synthetic, fixed seed; no target)")
     rng = np.random.default_rng(4)

@@ -7,7 +7,14 @@ import itertools
 import numpy as np
 import pytest
 
-from vigclips.audio.crylaugh import calls_near, cry_laugh_frames, held_voicing_share, retype_infant
+from vigclips.audio.crylaugh import (
+    LAUGH_MIN_FLATNESS,
+    breathy_laughs,
+    calls_near,
+    cry_laugh_frames,
+    held_voicing_share,
+    retype_infant,
+)
 from vigclips.audio.laughnet import FRAME_HZ, N_FRAMES, _mel_filters, log_mel, predict, windows_at
 from vigclips.audio.voicetype import ADULT, CRY, INFANT, LAUGH, TypedSegment
 from vigclips.export.teaching import face_markers
@@ -92,6 +99,26 @@ def test_the_sound_says_cry_only_with_held_voicing_and_laugh_only_with_short_cal
     cry, laugh = cry_laugh_frames(p, held, calls)
     assert cry.tolist() == [True, False, False, False, False, False]
     assert laugh.tolist() == pytest.approx([0.0, 0.9, 0.0, 0.0, 0.0, 0.0])  # unsure (0.15), lone call: nothing
+
+
+def test_a_laugh_must_be_breathy_over_its_loud_frames() -> None:
+    # three laughs of four frames: breathy (flatness 0.12), clean voicing (a parent's "nom nom nom", 0.008), and one
+    # clean only where it is loud (the breathy frames are quiet: the room, not the voice)
+    laugh = np.array([0.9] * 4 + [0.0] + [0.8] * 4 + [0.0] + [0.7] * 4, np.float32)
+    flat = np.array([0.12, 0.10, 0.15, 0.11, 0.5, 0.008, 0.006, 0.01, 0.009, 0.5, 0.004, 0.3, 0.005, 0.4], np.float32)
+    loud = np.array([True] * 10 + [True, False, True, False])
+    out = breathy_laughs(laugh, flat, loud)
+    assert out.tolist() == pytest.approx([0.9] * 4 + [0.0] * 10)
+    assert laugh[0] == pytest.approx(0.9)  # the input is not changed
+
+
+def test_breathiness_is_judged_per_laugh_at_the_threshold() -> None:
+    laugh = np.array([0.6, 0.6, 0.0, 0.6], np.float32)
+    above, below = LAUGH_MIN_FLATNESS * 1.01, LAUGH_MIN_FLATNESS * 0.99
+    flat = np.array([above, above, 0.0, below], np.float32)
+    assert breathy_laughs(laugh, flat, np.ones(4, bool)).tolist() == pytest.approx([0.6, 0.6, 0.0, 0.0])
+    # a laugh with no loud frame at all is not heard as breathy
+    assert breathy_laughs(laugh, flat, np.zeros(4, bool)).tolist() == [0.0, 0.0, 0.0, 0.0]
 
 
 def test_retype_keeps_adults_and_drops_the_old_cry_guess() -> None:
