@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/laugh_events.py [--media ../shared/media] [--csv out.csv]
 
-An *event* is a run of frames the model-plus-held-voicing rule calls laughter (``crylaugh.cry_laugh_frames``' laugh
+An *event* is a run of frames the model-plus-held-voicing rule calls laughter before the breathiness asked by
+``crylaugh.breathy_laughs`` (``crylaugh.cry_laugh_frames``' laugh
 score >= 0.5). Each is measured (pitch height, range and contour; calls and their regularity; the model's own output
 over a longer context; the voice-type stage's adult/infant margin; level dips; spectrum) and given a class from where it
 was found: ``laugh`` (laughter_dev/laugh, LookitLaughter seconds labelled 1), ``speech`` (adult speech: ManyBabies,
@@ -119,6 +120,14 @@ def loud_measures(d: dict, a: int, b: int) -> dict[str, float]:
     }
 
 
+def auc_of(pos: np.ndarray, neg: np.ndarray) -> float:
+    """P(a positive's value > a negative's), ties half; NaNs left out."""
+    pos, neg = pos[np.isfinite(pos)], neg[np.isfinite(neg)]
+    if not pos.size or not neg.size:
+        return float("nan")
+    return float(np.mean((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])))
+
+
 def events(d: dict) -> list[tuple[int, int]]:
     return [tuple(r) for r in mask_to_intervals(d["laugh"] >= 0.5).tolist()]
 
@@ -166,6 +175,20 @@ def main() -> int:
     for kd in kinds:
         sel = [r for r in rows if r["kind"] == kd]
         print(f"{kd:<8} {len(sel):>3} " + " ".join(f"{np.nanmedian([r[k] for r in sel]):>11.3f}" for k in keys))
+    # laughter_dev's chunks overlap: one laugh is seen in several chunks; count each (recording, pitch, length) once
+    seen, uniq = set(), []
+    for r in rows:
+        key = (r["kind"], r["rec"].split("/")[0], round(r["f0_med_hz"], 1), round(r["dur_s"], 2))
+        if key not in seen:
+            seen.add(key)
+            uniq.append(r)
+    negs = ("lookit0", "speech", "noise")
+    print(f"\nAUC of the laughs against each false kind (distinct events: "
+          + ", ".join(f"{k} {sum(r['kind'] == k for r in uniq)}" for k in ("laugh", *negs)) + "); < 0.5: lower in laughs")
+    for k in keys:
+        pv = np.array([r[k] for r in uniq if r["kind"] == "laugh"], float)
+        print(f"  {k:<15}" + " ".join(f"{kd} {auc_of(pv, np.array([r[k] for r in uniq if r['kind'] == kd], float)):.2f}"
+                                       for kd in negs))
     if args.csv:
         with args.csv.open("w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=list(rows[0]))
