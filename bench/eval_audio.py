@@ -27,6 +27,8 @@ Prints one row per measurement with the target and pass/fail:
   ticks at ``infant_laugh`` >= 0.5) in >= 80 % of the laughter chunks, heard as crying (same rule on ``infant_cry``) in
   <= 10 %, cries heard as laughter <= 5 %, noise heard as either <= 10 %; leave-one-recording-out for the held-voicing
   window (laugh_2 is one recording, margot and Louise_01 two, each donateacry cry and each noise clip its own);
+* the breathiness a laugh must have (``crylaugh.LAUGH_MIN_FLATNESS``): every unit above at each threshold searched,
+  in-sample and leave-one-recording-out (``bench/laugh_loro.py``; skipped with ``--no-grid``);
 * analysis speed in × real time on one core (the process is pinned to CPU 0; decoding is not timed), from CPU time
   (the target) and wall-clock time (pessimistic while other jobs share the machine).
 """
@@ -50,6 +52,7 @@ from vigclips.config import load_config  # noqa: E402
 from vigclips.media.decode import decode_audio  # noqa: E402
 
 from eval_ranking import auc  # noqa: E402  (bench/ is on the path when a bench script runs)
+from laugh_loro import flatness_loro  # noqa: E402
 
 SR = 16000
 TICK_HZ = 10.0
@@ -577,6 +580,9 @@ def main() -> int:
     eval_laughter(media, cfg, pcm, results, grid=not args.no_grid)
     print("infant laughter, crying and household noise in 5-s chunks (laughter_dev; issue 22)")
     eval_laughter_dev(media, cfg, loro=not args.no_grid)
+    if not args.no_grid:
+        print("the breathiness a laugh must have, leave-one-recording-out (issue 22)")
+        flatness_loro(media, cfg, sys.modules[__name__])
 
     print("robustness: GRID mixed with noise, and scaled down (synthetic, fixed seed; no target)")
     rng = np.random.default_rng(4)

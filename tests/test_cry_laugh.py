@@ -7,7 +7,14 @@ import itertools
 import numpy as np
 import pytest
 
-from vigclips.audio.crylaugh import calls_near, cry_laugh_frames, held_voicing_share, retype_infant
+from vigclips.audio.crylaugh import (
+    LAUGH_MIN_FLATNESS,
+    breathy_laughs,
+    calls_near,
+    cry_laugh_frames,
+    held_voicing_share,
+    retype_infant,
+)
 from vigclips.audio.laughnet import FRAME_HZ, N_FRAMES, _mel_filters, log_mel, predict, windows_at
 from vigclips.audio.voicetype import ADULT, CRY, INFANT, LAUGH, TypedSegment
 from vigclips.export.teaching import face_markers
@@ -111,6 +118,26 @@ def test_the_sound_says_cry_only_with_held_voicing_and_laugh_only_with_short_cal
     assert laugh.tolist() == pytest.approx([0.0, 0.9, 0.0, 0.0, 0.0, 0.0])  # unsure (0.15), lone call: nothing
 
 
+def test_a_laugh_must_be_breathy_over_its_loud_frames() -> None:
+    # three laughs of four frames: breathy (flatness 0.12), clean voicing (a parent's "nom nom nom", 0.008), and one
+    # clean only where it is loud (the breathy frames are quiet: the room, not the voice)
+    laugh = np.array([0.9] * 4 + [0.0] + [0.8] * 4 + [0.0] + [0.7] * 4, np.float32)
+    flat = np.array([0.12, 0.10, 0.15, 0.11, 0.5, 0.008, 0.006, 0.01, 0.009, 0.5, 0.004, 0.3, 0.005, 0.4], np.float32)
+    loud = np.array([True] * 10 + [True, False, True, False])
+    out = breathy_laughs(laugh, flat, loud)
+    assert out.tolist() == pytest.approx([0.9] * 4 + [0.0] * 10)
+    assert laugh[0] == pytest.approx(0.9)  # the input is not changed
+
+
+def test_breathiness_is_judged_per_laugh_at_the_threshold() -> None:
+    laugh = np.array([0.6, 0.6, 0.0, 0.6], np.float32)
+    above, below = LAUGH_MIN_FLATNESS * 1.01, LAUGH_MIN_FLATNESS * 0.99
+    flat = np.array([above, above, 0.0, below], np.float32)
+    assert breathy_laughs(laugh, flat, np.ones(4, bool)).tolist() == pytest.approx([0.6, 0.6, 0.0, 0.0])
+    # a laugh with no loud frame at all is not heard as breathy
+    assert breathy_laughs(laugh, flat, np.zeros(4, bool)).tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
 def test_retype_keeps_adults_and_drops_the_old_cry_guess() -> None:
     segs = [TypedSegment(0, 100, ADULT, 0.1, 200.0, -20.0), TypedSegment(100, 400, CRY, 0.9, 450.0, -5.0)]
     cry = np.zeros(400, bool)
@@ -173,3 +200,16 @@ def test_analysis_tells_a_laughing_chunk_from_a_crying_one(shared_media, folder,
     ch = analyze_audio(x, 16000, t, AudioConfig()).channels
     assert (np.nanmean(ch["infant_laugh"] >= 0.5) >= 0.10) == laugh
     assert (np.nanmean(ch["infant_cry"] >= 0.5) >= 0.10) == cry
+
+
+def test_the_mothers_playful_high_voice_is_not_heard_as_laughter(shared_media) -> None:
+    # "nom nom nom" at 0.9-2.9 s: the voice-type stage gives it to the infant and the model hears laughter in it
+    # (before the breathiness rule: two laugh events, 1.6 s); it is clean voicing, not a breathy laugh
+    from vigclips.audio import AudioConfig, analyze_audio
+    from vigclips.media.decode import decode_audio
+
+    x = decode_audio(shared_media / "lookit_laughter" / "2UWdXP.joke2.rep3.take1.NomNomNom.mp4", 16000)
+    t = np.arange(40) / 10
+    ch = analyze_audio(x, 16000, t, AudioConfig()).channels
+    assert np.nanmean(ch["infant_voice"][5:30] >= 0.5) >= 0.3  # still heard as a voice the stage gives the infant
+    assert not (np.nan_to_num(ch["infant_laugh"]) >= 0.5).any()

@@ -14,6 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.audio.crylaugh import (
+    LOUD_SNR_DB,
+    breathy_laughs,
     calls_near,
     cry_laugh_frames,
     held_voicing_share,
@@ -130,6 +132,7 @@ def analyze_audio(
     # The trained model hears an aroused infant voice; held voicing says cry, short calls say laugh (crylaugh).
     prob = laugh_probability(x, look_mask(typed, len(feat)), HOP_S)
     cry, model_laugh = cry_laugh_frames(prob, held_voicing_share(va.voiced & look_mask(typed, len(feat), 0.0)), calls_near(va.voiced))
+    model_laugh = breathy_laughs(model_laugh, feat.flatness, feat.level_db - va.noise_floor_db >= LOUD_SNR_DB)
     typed = retype_infant(typed, cry, model_laugh, cfg.min_segment_s, cfg.cry_min_s)
     infant_bouts, adult_bouts = split_by_speaker(laugh_bouts(feat, va, cfg), labels_from_segments(typed, len(feat)), va.voiced)
     ids = ids_frames(repaired_log2_f0(feat, va), typed, cfg.ids_min_reference_s)
