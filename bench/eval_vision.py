@@ -302,17 +302,17 @@ def eval_speed(media: Path) -> None:
         f"{os.cpu_count()} CPUs)", cpu, "<= 15", cpu <= 15, fmt="{:.1f}")
     row("  same, wall-clock (ms; inflated when other processes share the core)", wall, "(info)", fmt="{:.1f}")
     row("  model loading, once per recording (s)", load_wall, "(info)", fmt="{:.2f}")
-    # Issue 23: the side-strip and lost-face searches run only on frames with fewer than two faces, so its cost shows on the home
+    # Issue 23: the side-strip search runs only on frames with fewer than two faces, so its cost shows on the home
     # clips, not the frontal one. Off and on alternate, twice each, so the machine's load falls on both alike.
     for name in ("lookit_laughter/2UWdXP.joke2.rep1.take1.NomNomNom.mp4", "lookit_laughter/4JDccE.joke1.rep1.take1.NomNomNom.mp4"):
         clip = frames_of(media / name)
         spent: dict[bool, list[float]] = {False: [], True: []}
         for edges in (False, True, False, True):
             c0 = time.process_time()
-            analyze_frames(iter(clip), vcfg(edges=edges, lost_faces=edges))
+            analyze_frames(iter(clip), vcfg(edges=edges))
             spent[edges].append((time.process_time() - c0 - load_cpu) * 1000 / len(clip))
         off, on = min(spent[False]), min(spent[True])
-        row(f"  {Path(name).name[:6]} home clip ({len(clip)} frames): CPU ms/frame without / with the searches for missed faces "
+        row(f"  {Path(name).name[:6]} home clip ({len(clip)} frames): CPU ms/frame without / with the edge search "
             f"(issue 23; the lower of two runs each)", f"{off:.1f} / {on:.1f} ({100 * (on / off - 1):+.0f} %)", "<= +10 %",
             on <= 1.10 * off)
     parts = (

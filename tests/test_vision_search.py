@@ -42,8 +42,10 @@ def test_edge_search_runs_on_frames_missing_a_face_then_every_tick_while_it_find
     ticks = [(0.0, False), (0.1, True), (0.2, True), (0.6, True)]
     assert [plan.due(t, missing) for t, missing in ticks] == [False, True, False, True]
     plan.found(0.6)
-    # held on every tick up to 1 s after the last find, even with two faces
-    assert [plan.due(t, False) for t in (0.7, 0.8, 1.6, 1.7)] == [True, True, True, False]
+    # on every tick missing a face up to 1 s after the last find; never on a tick with both faces
+    assert [plan.due(t, missing) for t, missing in ((0.7, True), (0.8, False), (0.9, True), (1.6, True), (1.7, True))] == [
+        True, False, True, True, False
+    ]
 
 
 def test_lost_face_square_is_centred_scaled_and_clipped() -> None:

@@ -146,11 +146,24 @@ class HandSchedule(OnDemandSchedule):
 
 
 class EdgeSchedule(OnDemandSchedule):
-    """When the detector looks at the frame's side strips for faces the edge cuts (issue 23): on a frame with fewer than
-    two faces, at most every ``every_s``; and on every frame until :data:`EDGE_HOLD_S` after it last found one."""
+    """When the detector looks at the frame's side strips for faces the edge cuts (issue 23): only on a frame with fewer
+    than two faces (``plausible``), at most every ``every_s``, and on every such frame until :data:`EDGE_HOLD_S` after it
+    last found one (a frame where the whole-frame detector sees both faces needs no search, even then).
+
+    Example:
+        >>> plan = EdgeSchedule(0.5)
+        >>> plan.due(0.0, True), plan.due(0.1, True)
+        (True, False)
+        >>> plan.found(0.0)
+        >>> plan.due(0.2, False), plan.due(0.3, True)
+        (False, True)
+    """
 
     def __init__(self, every_s: float) -> None:
         super().__init__(every_s, EDGE_HOLD_S)
+
+    def due(self, t_s: float, plausible: bool) -> bool:
+        return plausible and super().due(t_s, plausible)
 
 
 def has_far_face(det_xyxy: NDArray[np.float32], det_source: NDArray[np.int8]) -> bool:
