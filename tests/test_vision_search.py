@@ -10,7 +10,7 @@ import pytest
 
 from vigclips.errors import ConfigError
 from vigclips.vision import VisionConfig
-from vigclips.vision.search_regions import LEFT, RIGHT, EdgeStrip, at_the_edge, edge_strips, lost_face_square, unmatched_boxes
+from vigclips.vision.search_regions import LEFT, RIGHT, EdgeStrip, at_the_edge, edge_strips, lost_face_square, side_of, unmatched_boxes
 from vigclips.vision.schedules import EdgeSchedule
 from vigclips.vision.tracking import FaceTracker
 
@@ -37,42 +37,21 @@ def test_only_faces_the_edge_cuts_count() -> None:
     assert at_the_edge(np.array([[590.0, 0, 650, 60], [560.0, 0, 620, 60]]), right, 640, 0.25).tolist() == [True, False]
 
 
-def test_edge_search_runs_on_frames_missing_a_face_then_every_tick_while_it_finds() -> None:
+def test_edge_search_runs_on_frames_missing_a_face_then_on_the_finding_side_every_tick() -> None:
     plan = EdgeSchedule(0.5)
     ticks = [(0.0, False), (0.1, True), (0.2, True), (0.6, True)]
-    assert [plan.due(t, missing) for t, missing in ticks] == [False, True, False, True]
-    plan.found(0.6)
-    # on every tick missing a face up to 1 s after the last find; never on a tick with both faces
-    assert [plan.due(t, missing) for t, missing in ((0.7, True), (0.8, False), (0.9, True), (1.6, True), (1.7, True))] == [
-        True, False, True, True, False
-    ]
+    assert [plan.sides_due(t, missing) for t, missing in ticks] == [(), (LEFT, RIGHT), (), (LEFT, RIGHT)]
+    plan.found(0.6, [RIGHT])
+    # on every tick missing a face up to 1 s after the last find, on the right only, both sides again every 0.5 s;
+    # never on a tick with both faces
+    due = [plan.sides_due(t, missing) for t, missing in ((0.7, True), (0.8, False), (0.9, True), (1.1, True), (1.2, True))]
+    assert due == [(RIGHT,), (), (RIGHT,), (LEFT, RIGHT), (RIGHT,)]
+    assert plan.sides_due(1.7, True) == (LEFT, RIGHT)  # 0.5 s after the last look at both sides
+    assert plan.sides_due(1.8, True) == ()  # 1.2 s after the last find
 
 
-def test_lost_face_square_is_centred_scaled_and_clipped() -> None:
-    assert lost_face_square(np.array([200.0, 100, 240, 160]), 3.0, 640, 360) == (130, 40, 310, 220)
-    # at the top-left corner: clipped to the frame
-    assert lost_face_square(np.array([0.0, 0, 40, 40]), 3.0, 640, 360) == (0, 0, 80, 80)
-    # a box wholly past the right edge: nothing left to search
-    x0, _, x1, _ = lost_face_square(np.array([700.0, 0, 720, 20]), 2.0, 640, 360)
-    assert x1 <= x0
-
-
-def test_only_faces_not_seen_now_are_lost_largest_first() -> None:
-    recent = np.array([[0.0, 0, 10, 10], [100.0, 0, 140, 40], [300.0, 0, 320, 20]])
-    now = np.array([[2.0, 0, 12, 10]])  # the first face moved a little: still seen
-    assert unmatched_boxes(recent, now, 0.3).tolist() == [[100.0, 0, 140, 40], [300.0, 0, 320, 20]]
-    assert unmatched_boxes(recent, np.zeros((0, 4)), 0.3).shape == (3, 4)
-    assert unmatched_boxes(np.zeros((0, 4)), now, 0.3).shape == (0, 4)
-
-
-def test_tracker_remembers_faces_for_its_gap_only() -> None:
-    tr = FaceTracker(max_gap_s=1.0, min_score=0.2)
-    assert tr.recent_boxes(0.0).shape == (0, 4)
-    tr.update(0.0, np.array([[0.0, 0, 10, 10], [50.0, 0, 60, 10]]))
-    tr.update(0.5, np.array([[0.0, 0, 10, 10]]))
-    assert tr.recent_boxes(0.9).tolist() == [[0.0, 0, 10, 10], [50.0, 0, 60, 10]]
-    assert tr.recent_boxes(1.2).tolist() == [[0.0, 0, 10, 10]]  # the second face was last seen 1.2 s ago
-    assert tr.recent_boxes(0.2).shape == (0, 4)  # back in time: a seek, nothing remembered
+def test_side_of_a_box() -> None:
+    assert side_of(np.array([[0.0, 0, 100, 50], [280.0, 0, 340, 50], [330.0, 0, 400, 50]]), 640).tolist() == [LEFT, LEFT, RIGHT]
 
 
 @pytest.mark.parametrize("bad", [-0.1, 11.0])

@@ -25,8 +25,8 @@ from vigclips.vision.measure import fill_from_crop_meshes, frame_faces, mark_eye
 from vigclips.vision.result import VisionResult
 from vigclips.vision.schedules import CropMeshBackoff, EdgeSchedule, FullRangeSchedule, HandSchedule, has_far_face
 from vigclips.vision.settings import VisionConfig
-from vigclips.vision.search_regions import lost_face_square, unmatched_boxes
-from vigclips.vision.tracking import MESH_MATCH, FaceTracker
+from vigclips.vision.search_regions import lost_face_square, side_of, unmatched_boxes
+from vigclips.vision.tracking import DEDUP_MATCH, MESH_MATCH, FaceTracker
 
 log = logging.getLogger("vigclips")
 
@@ -75,21 +75,20 @@ def analyze_frames(
     ) -> NDArray[np.float32]:
         """Rows with the faces the whole-frame detector missed on a frame with fewer than two faces (issue 23): one cut
         by the frame edge (padded side strips), one seen lately but lost (a scaled-up square where it was last)."""
-        extra = []
-        if cfg.edges and edge_plan.due(t_s, rows.shape[0] < 2):
-            extra.append(models.detect_at_edges(rgb))
+        h, w = rgb.shape[:2]
+        sides = edge_plan.sides_due(t_s, rows.shape[0] < 2) if cfg.edges else ()
+        edge = models.detect_at_edges(rgb, sides=sides) if sides else FaceDetections.empty()
+        new_at_edge = unmatched_boxes(edge.xyxy_px, rows[:, 0:4], DEDUP_MATCH)
+        if new_at_edge.shape[0]:
+            edge_plan.found(t_s, side_of(new_at_edge, w).tolist())
+        lost = FaceDetections.empty()
         if cfg.lost_faces and rows.shape[0] < 2:
-            lost = unmatched_boxes(tracker.recent_boxes(t_s), rows[:, 0:4], MESH_MATCH)[:1]
-            h, w = rgb.shape[:2]
-            extra.append(models.detect_in_squares(rgb, [lost_face_square(b, LOST_FACE_CONTEXT, w, h) for b in lost]))
-        if not any(len(e) for e in extra):
+            boxes = unmatched_boxes(tracker.recent_boxes(t_s), rows[:, 0:4], MESH_MATCH)[:1]
+            lost = models.detect_in_squares(rgb, [lost_face_square(b, LOST_FACE_CONTEXT, w, h) for b in boxes])
+        if not (len(edge) or len(lost)):
             return rows
-        n_before = rows.shape[0]
-        dets = FaceDetections.merge([dets, *extra])
-        rows = frame_faces(dets.xyxy_px, dets.score, meshes, cfg, dets.keypoints_px)
-        if cfg.edges and len(extra[0]) and rows.shape[0] > n_before:
-            edge_plan.found(t_s)
-        return rows
+        dets = FaceDetections.merge([dets, edge, lost])
+        return frame_faces(dets.xyxy_px, dets.score, meshes, cfg, dets.keypoints_px)
 
     def measure(i: int, frame: Frame, rgb: NDArray[np.uint8], full_range: bool, ahead: tuple[Future, Future] | None) -> None:
         h, w = frame.image.shape[:2]

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.errors import ModelAssetError
-from vigclips.vision.search_regions import EDGE_MARGIN_SHARE, EDGE_STRIP_SHARE, LEFT, at_the_edge, edge_strips
+from vigclips.vision.search_regions import EDGE_MARGIN_SHARE, EDGE_STRIP_SHARE, LEFT, RIGHT, at_the_edge, edge_strips
 
 SHORT_RANGE, FULL_RANGE = 0, 1
 """Values of :attr:`FaceDetections.source`, and MediaPipe's ``model_selection`` of each detector."""
@@ -249,9 +249,11 @@ class MediaPipeFaces:
             out = np.stack([_landmarks_to_array(lm, w, h, N_HAND_LANDMARKS)[:, :2] for lm in res.multi_hand_landmarks])
         return out
 
-    def detect_at_edges(self, rgb: NDArray[np.uint8], share: float = EDGE_STRIP_SHARE) -> FaceDetections:
+    def detect_at_edges(self, rgb: NDArray[np.uint8], share: float = EDGE_STRIP_SHARE,
+                        sides: tuple[int, ...] = (LEFT, RIGHT)) -> FaceDetections:  # fmt: skip
         """Faces cut by the left or right frame edge, which the detector misses on the whole frame: the short-range
-        detector on each side strip (``share`` of the width) padded outwards with black (:mod:`vigclips.vision.search_regions`).
+        detector on each side strip (``share`` of the width) padded outwards with black (:mod:`vigclips.vision.search_regions`),
+        on the given ``sides`` (:data:`~vigclips.vision.search_regions.LEFT`, ``RIGHT``).
 
         Returns:
             :class:`FaceDetections` in frame pixels (boxes and keypoints may reach past the frame edge), only boxes
@@ -262,6 +264,8 @@ class MediaPipeFaces:
         w = rgb.shape[1]
         found = []
         for strip in edge_strips(w, share):
+            if strip.side not in sides:
+                continue
             part = rgb[:, strip.x0 : strip.x1]
             pad = (strip.pad_px, 0) if strip.side == LEFT else (0, strip.pad_px)
             padded = cv2.copyMakeBorder(part, 0, 0, pad[0], pad[1], cv2.BORDER_CONSTANT, value=0)

@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.vision.face_mediapipe import FULL_RANGE, SHORT_RANGE
+from vigclips.vision.search_regions import LEFT, RIGHT
 from vigclips.vision.tracking import DEDUP_MATCH, MESH_MATCH, greedy_match, match_score
 
 FAR_FACE_HOLD_S = 2.0
@@ -145,25 +148,40 @@ class HandSchedule(OnDemandSchedule):
         self.found(t_s)
 
 
-class EdgeSchedule(OnDemandSchedule):
-    """When the detector looks at the frame's side strips for faces the edge cuts (issue 23): only on a frame with fewer
-    than two faces (``plausible``), at most every ``every_s``, and on every such frame until :data:`EDGE_HOLD_S` after it
-    last found one (a frame where the whole-frame detector sees both faces needs no search, even then).
+class EdgeSchedule:
+    """When, and on which sides, the detector looks at the frame's side strips for faces the edge cuts (issue 23): only
+    on a frame with fewer than two faces (``plausible``; a frame where the whole-frame detector sees both needs no
+    search), on both sides at most every ``every_s``, and, until :data:`EDGE_HOLD_S` after it last found one, on every
+    such frame on the sides where it found them (each side is one detector call).
 
     Example:
         >>> plan = EdgeSchedule(0.5)
-        >>> plan.due(0.0, True), plan.due(0.1, True)
-        (True, False)
-        >>> plan.found(0.0)
-        >>> plan.due(0.2, False), plan.due(0.3, True)
-        (False, True)
+        >>> plan.sides_due(0.0, True), plan.sides_due(0.1, True)
+        ((0, 1), ())
+        >>> plan.found(0.0, [1])
+        >>> plan.sides_due(0.2, False), plan.sides_due(0.3, True), plan.sides_due(0.6, True)
+        ((), (1,), (0, 1))
     """
 
     def __init__(self, every_s: float) -> None:
-        super().__init__(every_s, EDGE_HOLD_S)
+        self.every_s = every_s
+        self._last_both_s = -np.inf
+        self._last_found_s = -np.inf
+        self._sides: tuple[int, ...] = (LEFT, RIGHT)
 
-    def due(self, t_s: float, plausible: bool) -> bool:
-        return plausible and super().due(t_s, plausible)
+    def sides_due(self, t_s: float, plausible: bool) -> tuple[int, ...]:
+        """The sides to look at on the frame at ``t_s`` (``()``: none; call once per frame, in time order)."""
+        if not plausible:
+            return ()
+        if t_s - self._last_both_s >= self.every_s - 1e-6:
+            self._last_both_s = t_s
+            return (LEFT, RIGHT)
+        return self._sides if t_s - self._last_found_s <= EDGE_HOLD_S else ()
+
+    def found(self, t_s: float, sides: Iterable[int]) -> None:
+        """The look on the frame at ``t_s`` found a face the edge cuts, on these sides."""
+        self._last_found_s = max(self._last_found_s, t_s)
+        self._sides = tuple(sorted(set(sides)))
 
 
 def has_far_face(det_xyxy: NDArray[np.float32], det_source: NDArray[np.int8]) -> bool:

@@ -80,6 +80,17 @@ def at_the_edge(xyxy_px: NDArray[np.floating], strip: EdgeStrip, width_px: int, 
     return b[:, 2] >= width_px - slack
 
 
+def side_of(xyxy_px: NDArray[np.floating], width_px: int) -> NDArray[np.int64]:
+    """(n,) :data:`LEFT` or :data:`RIGHT`: the half of the frame each box's centre lies in.
+
+    Example:
+        >>> side_of(np.array([[-20.0, 0, 40, 50], [600.0, 0, 660, 50]]), 640).tolist()
+        [0, 1]
+    """
+    b = np.asarray(xyxy_px, np.float64).reshape(-1, 4)
+    return np.where((b[:, 0] + b[:, 2]) / 2.0 < width_px / 2.0, LEFT, RIGHT).astype(np.int64)
+
+
 def lost_face_square(box_xyxy: NDArray[np.floating], context: float, width_px: int, height_px: int) -> tuple[int, int, int, int]:
     """The square, ``context`` times the box's larger side, centred on a face's last box, clipped to the frame:
     ``(x0, y0, x1, y1)`` in pixels (empty, ``x1 <= x0``, when the box lies outside the frame).
