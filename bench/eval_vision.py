@@ -304,7 +304,7 @@ def eval_speed(media: Path) -> None:
     row("  model loading, once per recording (s)", load_wall, "(info)", fmt="{:.2f}")
     # Issue 23: the side-strip search runs only on frames with fewer than two faces, so its cost shows on the home
     # clips, not the frontal one. Off and on alternate, twice each, so the machine's load falls on both alike.
-    for name in ("lookit_laughter/2UWdXP.joke2.rep1.take1.NomNomNom.mp4", "lookit_laughter/4JDccE.joke1.rep1.take1.NomNomNom.mp4"):
+    for name in ("lookit_laughter/2UWdXP.joke1.rep2.take1.Peekaboo.mp4", "lookit_laughter/4JDccE.joke1.rep1.take1.NomNomNom.mp4"):
         clip = frames_of(media / name)
         spent: dict[bool, list[float]] = {False: [], True: []}
         for edges in (False, True) * 3:
