@@ -46,3 +46,11 @@ def test_an_altered_or_missing_model_file_is_named_in_the_error(monkeypatch, tmp
     with pytest.raises(ModelAssetError, match=r"model file missing: .*nothing\.onnx"):
         verify_model_assets()
     verify_model_assets.cache_clear()
+
+
+def test_a_model_file_opencv_cannot_read_is_a_model_asset_error_naming_it(tmp_path, monkeypatch) -> None:
+    broken = tmp_path / "expression.onnx"
+    broken.write_bytes(b"not an onnx graph")
+    monkeypatch.setattr(model_assets, "asset_path", lambda asset: broken)
+    with pytest.raises(ModelAssetError, match=r"cannot load the expression model .*expression\.onnx"):
+        model_assets.load_onnx(model_assets.EXPRESSION_MODEL, "expression model")

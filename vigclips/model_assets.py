@@ -54,6 +54,21 @@ MODEL_ASSETS: tuple[ModelAsset, ...] = (
 )  # fmt: skip
 
 
+def load_onnx(asset: ModelAsset, what: str):  # -> cv2.dnn.Net (OpenCV has no importable type for it)
+    """An OpenCV ``dnn`` network for a bundled ONNX model; a file OpenCV cannot read is a :class:`ModelAssetError`
+    naming it (``what``: "expression model", ...), which the CLI turns into one line.
+
+    OpenCV is imported here, not at the top: this module is read by every command, most of which load no model.
+    """
+    import cv2
+
+    path = asset_path(asset)
+    try:
+        return cv2.dnn.readNetFromONNX(str(path))
+    except cv2.error as e:
+        raise ModelAssetError(f"cannot load the {what} {path}: {str(e).strip().splitlines()[-1]}") from e
+
+
 def asset_path(asset: ModelAsset) -> Path:
     """Where the file is installed (without importing the package, which is slow)."""
     spec = importlib.util.find_spec(asset.package)

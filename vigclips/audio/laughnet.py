@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigclips.intervals import mask_to_intervals
-from vigclips.model_assets import LAUGHTER_MODEL, asset_path
+from vigclips.model_assets import LAUGHTER_MODEL, load_onnx
 
 SAMPLE_RATE_HZ = 8000
 HOP = 186
@@ -129,9 +129,7 @@ def windows_at(db: NDArray[np.float32], starts: NDArray[np.int64]) -> NDArray[np
 
 @functools.lru_cache(maxsize=1)
 def _net():
-    import cv2  # OpenCV is only loaded when laughter is looked for
-
-    return cv2.dnn.readNetFromONNX(str(asset_path(LAUGHTER_MODEL)))
+    return load_onnx(LAUGHTER_MODEL, "laughter model")  # OpenCV is only loaded when laughter is looked for
 
 
 def predict(windows: NDArray[np.float32]) -> NDArray[np.float32]:

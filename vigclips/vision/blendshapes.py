@@ -9,12 +9,10 @@ image pass. ``models/convert_blendshapes_model.py`` converted it to ONNX once (s
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from vigclips.errors import ModelAssetError
-from vigclips.model_assets import BLENDSHAPES_MODEL, asset_path
+from vigclips.model_assets import BLENDSHAPES_MODEL, load_onnx
 from vigclips.vision.face_rows import _F
 
 LANDMARK_SUBSET: tuple[int, ...] = (
@@ -81,11 +79,7 @@ class BlendshapeModel:
     """The bundled blendshapes model (one OpenCV network; well under 1 ms a face on one core)."""
 
     def __init__(self) -> None:
-        path = asset_path(BLENDSHAPES_MODEL)
-        try:
-            self._net = cv2.dnn.readNetFromONNX(str(path))
-        except cv2.error as e:
-            raise ModelAssetError(f"cannot load the blendshapes model {path}: {str(e).strip().splitlines()[-1]}") from e
+        self._net = load_onnx(BLENDSHAPES_MODEL, "blendshapes model")
 
     def scores(self, meshes_px: NDArray[np.floating]) -> NDArray[np.float32]:
         """(k, 52) blendshape scores (:data:`BLENDSHAPES`) of k face meshes ``(k, 478, 2 or 3)`` in pixels."""

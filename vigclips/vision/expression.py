@@ -14,8 +14,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from vigclips.errors import ModelAssetError
-from vigclips.model_assets import EXPRESSION_MODEL, asset_path
+from vigclips.model_assets import EXPRESSION_MODEL, load_onnx
 
 EXPRESSIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 """The classifier's outputs, in order."""
@@ -80,11 +79,7 @@ class ExpressionModel:
     """The bundled expression classifier (one OpenCV network; ~1 ms a face on one core)."""
 
     def __init__(self) -> None:
-        path = asset_path(EXPRESSION_MODEL)
-        try:
-            self._net = cv2.dnn.readNetFromONNX(str(path))
-        except cv2.error as e:
-            raise ModelAssetError(f"cannot load the expression model {path}: {str(e).strip().splitlines()[-1]}") from e
+        self._net = load_onnx(EXPRESSION_MODEL, "expression model")
 
     def probabilities(self, image_bgr: NDArray[np.uint8], boxes_xyxy: NDArray[np.floating]) -> NDArray[np.float32]:
         """(k, 7) expression probabilities (:data:`EXPRESSIONS`) of the faces in ``boxes_xyxy`` of a BGR frame."""
