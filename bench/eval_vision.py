@@ -42,6 +42,7 @@ from vigclips.types import Frame  # noqa: E402
 from vigclips.vision import VisionConfig, analyze_frames  # noqa: E402
 from vigclips.vision.face_mediapipe import MediaPipeFaces  # noqa: E402
 from vigclips.vision.face_rows import FACE_FIELDS  # noqa: E402
+from time_home_clips import CLIPS as HOME_CLIPS, cpu_ms_per_frame  # noqa: E402  (bench/, the script's folder)
 
 TICK_HZ = Fraction(10)
 BASE_CFG = [VisionConfig()]
@@ -304,16 +305,11 @@ def eval_speed(media: Path) -> None:
     row("  model loading, once per recording (s)", load_wall, "(info)", fmt="{:.2f}")
     # Issue 23: the side-strip search runs only on frames with fewer than two faces, so its cost shows on the home
     # clips, not the frontal one. Off and on alternate, twice each, so the machine's load falls on both alike.
-    for name in ("lookit_laughter/2UWdXP.joke1.rep2.take1.Peekaboo.mp4", "lookit_laughter/4JDccE.joke1.rep1.take1.NomNomNom.mp4"):
-        clip = frames_of(media / name)
+    for name in HOME_CLIPS:
+        clip = frames_of(media / "lookit_laughter" / name)
         spent: dict[bool, list[float]] = {False: [], True: []}
         for edges in (False, True) * 3:
-            # model loading (about 0.2-3 s of CPU on this machine, a whole short clip's worth) timed for each run
-            c0 = time.process_time()
-            analyze_frames(iter([]), vcfg(edges=edges))
-            c1 = time.process_time()
-            analyze_frames(iter(clip), vcfg(edges=edges))
-            spent[edges].append((time.process_time() - c1 - (c1 - c0)) * 1000 / len(clip))
+            spent[edges].append(cpu_ms_per_frame(analyze_frames, clip, vcfg(edges=edges)))
         off, on = float(np.median(spent[False])), float(np.median(spent[True]))
         row(f"  {Path(name).name[:6]} home clip ({len(clip)} frames): CPU ms/frame without / with the edge search "
             f"(issue 23; median of three runs each, alternating)", f"{off:.1f} / {on:.1f} ({100 * (on / off - 1):+.0f} %)",
