@@ -392,6 +392,21 @@ def test_spurious_meshless_tracks_dropped():
     assert long.tolist() == [True, True]
 
 
+def test_a_crop_mesh_does_not_confirm_a_face_only_the_search_found():
+    f = {n: i for i, n in enumerate(FACE_FIELDS)}
+    data = np.full((3, len(FACE_FIELDS)), np.nan, np.float32)
+    data[:, f["has_mesh"]] = [1, 0, 1]  # a crop mesh fitted the edge search's find once
+    data[:, f["det_score"]] = [0.57, 0.60, 0.59]
+    frames, tracks, pts = np.array([0, 1, 2]), np.array([4, 4, 4]), np.array([0.0, 0.04, 0.08])
+    assert spurious_track_mask(frames, tracks, data, pts).tolist() == [True] * 3
+    assert spurious_track_mask(frames, tracks, data, pts, np.array([True, True, True])).tolist() == [False] * 3
+    # Seen by the whole-frame detector and its mesh once: confirmed.
+    assert spurious_track_mask(frames, tracks, data, pts, np.array([False, True, True])).tolist() == [True] * 3
+    # A strong find, or one lasting a second, stays.
+    data[1, f["det_score"]] = 0.8
+    assert spurious_track_mask(frames, tracks, data, pts, np.array([True, True, True])).tolist() == [True] * 3
+
+
 def test_render_overlay_draws_on_a_copy():
     res = _synthetic_result()
     img = np.zeros((480, 640, 3), np.uint8)

@@ -64,6 +64,7 @@ def analyze_frames(
     face_rows: list[NDArray[np.float32]] = []
     face_frame: list[NDArray[np.int32]] = []
     face_track: list[NDArray[np.int32]] = []
+    face_searched: list[NDArray[np.bool_]] = []
 
     full_range_plan = FullRangeSchedule(cfg.full_range_every_s if cfg.detector == "both" else 0.0)
     crop_backoff = CropMeshBackoff()
@@ -74,9 +75,10 @@ def analyze_frames(
 
     def search_missed_faces(
         rows: NDArray[np.float32], dets: FaceDetections, meshes: NDArray[np.float32], rgb: NDArray[np.uint8], t_s: float
-    ) -> NDArray[np.float32]:
+    ) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
         """Rows with the faces the whole-frame detector missed on a frame with fewer than two faces (issue 23): one cut
-        by the frame edge (padded side strips), one seen lately but lost (a scaled-up square where it was last)."""
+        by the frame edge (padded side strips), one seen lately but lost (a scaled-up square where it was last); and
+        which rows only the search found (no tracking mesh, a box of its own)."""
         h, w = rgb.shape[:2]
         sides = edge_plan.sides_due(t_s, rows.shape[0] < 2) if cfg.edges else ()
         edge = models.detect_at_edges(rgb, sides=sides) if sides else FaceDetections.empty()
@@ -88,9 +90,12 @@ def analyze_frames(
             boxes = unmatched_boxes(tracker.recent_boxes(t_s), rows[:, 0:4], MESH_MATCH)[:1]
             lost = models.detect_in_squares(rgb, [lost_face_square(b, LOST_FACE_CONTEXT, w, h) for b in boxes])
         if not (len(edge) or len(lost)):
-            return rows
+            return rows, np.zeros(rows.shape[0], bool)
         dets = FaceDetections.merge([dets, edge, lost])
-        return frame_faces(dets.xyxy_px, dets.score, meshes, cfg, dets.keypoints_px)
+        rows = frame_faces(dets.xyxy_px, dets.score, meshes, cfg, dets.keypoints_px)
+        searched_boxes = np.concatenate([edge.xyxy_px, lost.xyxy_px]).astype(np.float32)
+        same_box = np.all(rows[:, None, 0:4] == searched_boxes[None, :, :], axis=2).any(axis=1)
+        return rows, same_box & (rows[:, _F["has_mesh"]] == 0)
 
     def measure(i: int, frame: Frame, rgb: NDArray[np.uint8], full_range: bool, ahead: tuple[Future, Future] | None) -> None:
         h, w = frame.image.shape[:2]
@@ -101,7 +106,7 @@ def analyze_frames(
         if full_range and has_far_face(dets.xyxy_px, dets.source):
             full_range_plan.saw_far_face(float(frame.pts_s))
         rows = frame_faces(dets.xyxy_px, dets.score, meshes, cfg, dets.keypoints_px)
-        rows = search_missed_faces(rows, dets, meshes, rgb, float(frame.pts_s))
+        rows, searched = search_missed_faces(rows, dets, meshes, rgb, float(frame.pts_s))
         if blend is not None and meshes.shape[0]:  # rows[:m] are the meshes, in order (also after the search)
             due = readable(rows[: meshes.shape[0]])
             if due.any():
@@ -120,7 +125,8 @@ def analyze_frames(
                 if np.any(rows[:, _F["eyes_under_hands"]] > 0):  # one eye covered: both may be soon
                     hands_plan.saw_hidden_eyes(float(frame.pts_s))
         if not cfg.mesh_only_faces:
-            rows = rows[np.isfinite(rows[:, _F["det_score"]])]
+            has_detection = np.isfinite(rows[:, _F["det_score"]])
+            rows, searched = rows[has_detection], searched[has_detection]
         if expression is not None and rows.shape[0]:
             rows[:, _F["expression_smile"]] = smile_probability(expression.probabilities(frame.image, rows[:, 0:4]))
         ids = tracker.update(float(frame.pts_s), rows[:, 0:4])
@@ -130,6 +136,7 @@ def analyze_frames(
             face_rows.append(rows)
             face_frame.append(np.full(rows.shape[0], i, np.int32))
             face_track.append(ids)
+            face_searched.append(searched)
         progress.advance(1)
 
     progress.start(None, "faces")
@@ -167,7 +174,8 @@ def analyze_frames(
     image_wh = np.array(wh, np.int32).reshape(n, 2)
     if n and not face_rows:
         log.warning("vision: no face seen in %d frames; face, gaze and smile channels are empty", n)
-    keep = spurious_track_mask(fidx, tid, data, np.array(pts, np.float64))
+    searched = np.concatenate(face_searched) if face_searched else np.zeros(0, bool)
+    keep = spurious_track_mask(fidx, tid, data, np.array(pts, np.float64), searched)
     fidx, tid, data = fidx[keep], tid[keep], data[keep]
     return build_result(np.array(pts, np.float64), image_wh, fidx, tid, data, cfg)
 
@@ -184,15 +192,24 @@ MESHLESS_MIN_DURATION_S = 1.0
 
 
 def spurious_track_mask(
-    face_frame: NDArray[np.int32], face_track: NDArray[np.int32], face_data: NDArray[np.float32], pts_s: NDArray[np.float64]
+    face_frame: NDArray[np.int32],
+    face_track: NDArray[np.int32],
+    face_data: NDArray[np.float32],
+    pts_s: NDArray[np.float64],
+    searched: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.bool_]:
     """(M,) bool: False for rows of brief, weak tracks that face mesh never confirmed (likely false detections).
+
+    A mesh fitted on a crop of a face only the side-strip or lost-face search found does not confirm it: on those
+    crops face mesh also fits a blur the detector took for a face (a distant bystander at the edge of a TV clip, with a
+    box five times his head's size, issue 23), so such a track, too, needs the score or the duration.
 
     Args:
         face_frame: (M,) frame index per row.
         face_track: (M,) track id per row.
         face_data: (M, len(FACE_FIELDS)) rows.
         pts_s: (N,) frame times.
+        searched: (M,) whether only the search for missed faces found the row (None: no row).
 
     Returns:
         (M,) bool mask of rows to keep.
@@ -201,7 +218,10 @@ def spurious_track_mask(
         return np.ones(0, bool)
     tracks, inv = np.unique(face_track, return_inverse=True)
     k = tracks.size
-    has_mesh = np.bincount(inv, weights=(face_data[:, _F["has_mesh"]] > 0).astype(np.float64), minlength=k) > 0
+    confirms = face_data[:, _F["has_mesh"]] > 0
+    if searched is not None:
+        confirms &= ~np.asarray(searched, bool)
+    has_mesh = np.bincount(inv, weights=confirms.astype(np.float64), minlength=k) > 0
     score = np.nan_to_num(face_data[:, _F["det_score"]].astype(np.float64), nan=0.0)
     best = np.full(k, -np.inf)
     np.maximum.at(best, inv, score)
