@@ -300,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     labelled = sorted({lab.clip for lab in labels})
     groups = sorted({_group(c) for c in labelled})
 
-    print(f"labelled times: {len(labels)} in {len(labelled)} clips ({', '.join(groups)}); shipped settings")
+    which = "settings changed as above" if args.set else "shipped settings"
+    print(f"labelled times: {len(labels)} in {len(labelled)} clips ({', '.join(groups)}); {which}")
     print(f"{'cue':8} {'group':22} {'balanced acc':>12} {'found':>7} {'no right':>8} {'pos':>5} {'neg':>5}")
     home = [c for c in labelled if _home(c)]
     for cue in list(CUES) + [f"psmile_{v}" for v in VIEWS]:
