@@ -48,7 +48,7 @@ def test_an_altered_or_missing_model_file_is_named_in_the_error(monkeypatch, tmp
     verify_model_assets.cache_clear()
 
 
-def test_a_model_file_opencv_cannot_read_is_a_model_asset_error_naming_it(tmp_path, monkeypatch) -> None:
+def test_a_model_file_onnxruntime_cannot_read_is_a_model_asset_error_naming_it(tmp_path, monkeypatch) -> None:
     broken = tmp_path / "expression.onnx"
     broken.write_bytes(b"not an onnx graph")
     monkeypatch.setattr(model_assets, "asset_path", lambda asset: broken)

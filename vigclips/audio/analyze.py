@@ -3,7 +3,7 @@
 ``analyze_audio`` = features (level, spectrum, YIN pitch) → voice activity → voice type (adult / infant) → the trained
 laughter model on the infant stretches, which with how the voice is held tells cry from laugh (:mod:`.crylaugh`) →
 rhythmic laugh bouts (an infant laugh becomes its own ``LAUGH`` type) and how infant-directed the adult speech is →
-per-tick channels on the analysis timebase. Numpy and scipy; the laughter model runs in OpenCV's dnn module.
+per-tick channels on the analysis timebase. Numpy and scipy; the laughter model runs in onnxruntime.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A trained laughter detector: the ResNet of Gillick et al. (2021), run with OpenCV's dnn module (issue 22).
+"""A trained laughter detector: the ResNet of Gillick et al. (2021), run by onnxruntime (issue 22).
 
 The model (``audio/models/laughter_resnet.onnx``, MIT, converted by ``models/convert_laughter_model.py`` from
 jrgillick/laughter-detection's AudioSet checkpoint) reads one second of sound as a 44 x 128 log mel spectrogram of 8 kHz
@@ -129,7 +129,7 @@ def windows_at(db: NDArray[np.float32], starts: NDArray[np.int64]) -> NDArray[np
 
 @functools.lru_cache(maxsize=1)
 def _net():
-    return load_onnx(LAUGHTER_MODEL, "laughter model")  # OpenCV is only loaded when laughter is looked for
+    return load_onnx(LAUGHTER_MODEL, "laughter model")  # onnxruntime is only loaded when laughter is looked for
 
 
 def predict(windows: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -137,8 +137,7 @@ def predict(windows: NDArray[np.float32]) -> NDArray[np.float32]:
     out = np.zeros(windows.shape[0], np.float32)
     net = _net()
     for a in range(0, windows.shape[0], _BATCH):
-        net.setInput(np.ascontiguousarray(windows[a : a + _BATCH], np.float32))
-        out[a : a + _BATCH] = net.forward().reshape(-1)
+        out[a : a + _BATCH] = net.run(windows[a : a + _BATCH]).reshape(-1)
     return out
 
 
