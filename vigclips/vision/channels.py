@@ -340,8 +340,8 @@ def parent_in_view(present: NDArray[np.float32], t_s: NDArray[np.float64], half_
 
     In the VIG shot the mother's face leaves the view (out of the frame, cut by its edge, behind the paper or toy she
     holds up) exactly when her hands and what they hold come between the two, and that is what the baby's eyes follow:
-    on 2UWdXP's labelled seconds, 16 of the 42 the program read as looks while the labels say "no" had the mother's
-    face unseen in most ticks, and none of the true looks did. ``partner_memory_s`` still aims the look at where she
+    on 2UWdXP's labelled seconds, 14 of the 42 the program read as looks while the labels say "no" had the mother's
+    face unseen in most ticks, and none of the 29 true looks did. ``partner_memory_s`` still aims the look at where she
     was last seen; this only says how much such a look is worth.
 
     Example:
