@@ -10,7 +10,7 @@ from vigclips.types import Frame
 from vigclips.vision import VISION_COLUMNS, VisionConfig, render_overlay
 from vigclips.vision import landmarks as lmk
 from vigclips.vision.analyze import spurious_track_mask
-from vigclips.vision.channels import build_result
+from vigclips.vision.channels import build_result, parent_in_view
 from vigclips.vision.face_rows import FACE_FIELDS
 from vigclips.vision.features import FEATURE_NAMES, face_features
 from vigclips.vision.head_pose import angles_from_direction, direction_from_angles
@@ -378,6 +378,30 @@ def test_build_result_channels():
 def test_build_result_partner_memory_off():
     res = _synthetic_result(VisionConfig(partner_memory_s=0.0))
     assert np.isnan(res.channels["adult_looks_at_infant"][1])
+
+
+def test_parent_in_view_share_of_frames_around():
+    t = np.array([0.0, 0.1, 0.2, 0.3, 0.4, 2.0])
+    present = np.array([1, 0, 0, 0, 1, 0], np.float32)
+    # Within 0.1 s: frame 0 sees 1 of 2 (full: half), frame 2 0 of 3, frame 3 1 of 3 (2/3 of full), the lone frame 0.
+    assert parent_in_view(present, t, 0.1).round(3).tolist() == [1.0, 0.667, 0.0, 0.667, 1.0, 0.0]
+    assert parent_in_view(present, t, 10.0).round(3).tolist() == [0.667] * 6
+
+
+def test_baby_look_at_a_parent_out_of_view_counts_less():
+    p = VisionConfig()
+    infant = mock_face(yaw=80, pitch=25, centre=(160, 330), scale=0.8, mouth_w=40)
+    adult = mock_face(yaw=-80, pitch=-25, centre=(480, 170), scale=1.0, mouth_w=50)
+    both = frame_faces(np.zeros((0, 4)), np.zeros(0), np.stack([infant, adult]).astype(np.float32), p)
+    alone = frame_faces(np.zeros((0, 4)), np.zeros(0), infant[None].astype(np.float32), p)
+    data = np.concatenate([both] + [alone] * 5)  # the parent seen in the first of six frames, then gone
+    frame = np.array([0, 0, 1, 2, 3, 4, 5], np.int32)
+    args = (np.arange(6) * 0.1, np.array([[640, 480]] * 6, np.int32), frame, np.array([0, 1, 0, 0, 0, 0, 0], np.int32), data)
+    off = build_result(*args, VisionConfig(infant_look_seen_window_s=0.0)).channels["infant_looks_at_adult"]
+    on = build_result(*args, VisionConfig(infant_look_seen_window_s=1.0)).channels["infant_looks_at_adult"]
+    assert (off > 0.9).all()  # partner_memory_s aims every look at where she was
+    assert on[0] == pytest.approx(off[0] / 3.0, abs=1e-5)  # 1 of 6 frames within 1 s: a third of "half the time"
+    assert (on < 0.5).all()
 
 
 def test_spurious_meshless_tracks_dropped():

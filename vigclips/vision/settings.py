@@ -106,6 +106,11 @@ class VisionConfig:
             long before or after (0–30 s). 8: in the VIG shot the two stay where they are (a baby in a high chair or on
             a sofa) while the detector loses a turned or moving face for seconds; ``bench/eval_looks.py --loco``
             chooses 8 among 2, 4, 8 and 30 on 26 of 27 held-out home clips (4 on the other).
+        infant_look_seen_window_s: the baby's look at her parent counts fully only where the parent's face was in view
+            in at least half the frames within this long before or after (0–10 s; 0 = off), in proportion below: a
+            mother whose face has left the view (frame edge, the paper or toy she holds up) is not what the baby
+            looks at (issue 23). 1: set by reasoning (a second, as the looks are judged); ``bench/eval_looks.py`` gives
+            2UWdXP's baby looks 0.796–0.822 over 0.25–3 s (0.783 off), and ``--loco`` over 0.5, 1, 2, 3 is in README.
         use_depth: estimate each face's distance from its size (assumed infant/adult eye distances) so a ray can aim at
             a partner nearer or farther away. Off by default: with a camera in front of the dyad, a partner estimated
             nearer the camera makes looking *at the camera* count as looking at the partner (measured on the Lookit
@@ -169,6 +174,7 @@ class VisionConfig:
     looks_sure_confidence: float = 0.6
     looks_pitch_offset_deg: float = 10.0
     partner_memory_s: float = 8.0
+    infant_look_seen_window_s: float = 1.0
     use_depth: bool = False
     mesh_only_faces: bool = False
     crop_mesh: bool = True
@@ -212,6 +218,7 @@ class VisionConfig:
             ("looks_sure_confidence", 0.5, 1.0),
             ("looks_pitch_offset_deg", -30.0, 30.0),
             ("partner_memory_s", 0.0, 30.0),
+            ("infant_look_seen_window_s", 0.0, 10.0),
             ("full_range_every_s", 0.0, 10.0),
             ("hands_every_s", 0.0, 10.0),
             ("edge_every_s", 0.0, 10.0),
