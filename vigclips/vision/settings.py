@@ -88,8 +88,8 @@ class VisionConfig:
         looks_depth_slack: how much nearer or farther than its image position says the partner may be, per unit of
             sideways distance (0–3), since one camera cannot see depth: 1 lets a partner beside the looker sit up to
             45° in front of or behind them, so two people facing each other across the image look at each other when
-            each is turned towards the other by about 45° or more, and a face turned to the camera does not (issue 11). It applies
-            in full to a gaze turned 20° or more from the camera, in proportion below; 1.0 is what leave-one-clip-out
+            each is turned towards the other by about 45° or more, and a face turned to the camera does not (issue 11).
+            It applies in full to a gaze turned 20° or more from the camera, in proportion below; 1.0 is what leave-one-clip-out
             on the home labels chooses in all 27 folds (``bench/eval_looks.py --loco``).
         looks_pitch_offset_deg: added to the measured gaze pitch when judging looks (-30–30): face mesh reads level
             heads a little downwards (median head pitch -3° to -15° on the shared frontal clips); 10 is the value
