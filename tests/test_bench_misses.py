@@ -1,0 +1,79 @@
+"""bench/miss_sheet.py picks the labelled times a look cue gets wrong by eval_looks.py's own rule, and
+bench/eval_headpose_models.py crops the parent's face and puts a candidate's head pose on her face rows (issue 23)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def _load(name: str):
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod  # its dataclass looks its module up there
+        spec.loader.exec_module(mod)
+        return mod
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+@pytest.fixture(scope="module")
+def ms():
+    return _load("miss_sheet")
+
+
+@pytest.fixture(scope="module")
+def hp():
+    return _load("eval_headpose_models")
+
+
+def test_misses_use_the_window_and_count_unseen_ticks_as_no(ms):
+    t = np.round(np.arange(0.0, 3.05, 0.1), 1)
+    col = np.full(t.shape, np.nan)
+    col[(t >= 0.8) & (t <= 1.2)] = [1.0, 1.0, 0.4, np.nan, np.nan]  # mean 0.48 with the unseen ticks as 0
+    col[(t >= 1.8) & (t <= 2.2)] = 0.6
+    got = ms.misses(t, col, [(1.0, 1), (1.0, 0), (2.0, 1), (2.0, 0), (3.0, 0)], "clip.mp4")
+    assert [(m.t_s, m.kind) for m in got] == [(1.0, "FN"), (2.0, "FP")]
+    assert got[0].score == pytest.approx(0.48)
+    assert got[1].score == pytest.approx(0.6)
+
+
+def test_square_crop_pads_outside_the_frame_with_black(hp):
+    img = np.full((100, 200, 3), 200, np.uint8)
+    crop = hp.square_crop(img, np.array([180.0, 40, 220, 60]), 1.0)  # 40 x 20 box past the right edge
+    assert crop.shape == (40, 40, 3)
+    assert crop[:, :20].min() == 200 and crop[:, 20:].max() == 0  # x 180-200 inside, 200-220 black
+    assert crop[:10].max() == 200  # y 30-40 is still inside the frame
+    assert hp.square_crop(img, np.array([90.0, 40, 110, 60]), 1.5).shape == (30, 30, 3)
+
+
+def test_network_input_is_the_demos_normalisation(hp):
+    x = hp.network_input(np.full((30, 30, 3), 255, np.uint8))
+    assert x.shape == (1, 3, 64, 64) and x.dtype == np.float32
+    assert float(x.max()) == pytest.approx(127.5 / 128.0)
+
+
+def test_with_pose_replaces_only_the_chosen_readings(hp):
+    from vigclips.vision.face_rows import _F, FACE_FIELDS
+
+    data = np.zeros((2, len(FACE_FIELDS)), np.float32)
+    data[:, _F["has_mesh"]] = 1, 0
+    data[:, _F["head_yaw_deg"]] = data[:, _F["gaze_yaw_deg"]] = 10, 20
+    rows = {"face_data": data}
+    pose = {0: np.array([40.0, -15.0]), 1: np.array([60.0, -5.0])}
+    pitch = hp.with_pose(rows, pose, "pitch")["face_data"]
+    assert pitch[:, _F["gaze_pitch_deg"]].tolist() == [-15.0, -5.0]
+    assert pitch[:, _F["gaze_yaw_deg"]].tolist() == [10.0, 20.0]
+    no_mesh = hp.with_pose(rows, pose, "no-mesh")["face_data"]
+    assert no_mesh[:, _F["gaze_yaw_deg"]].tolist() == [10.0, 60.0]
+    assert no_mesh[:, _F["gaze_pitch_deg"]].tolist() == [0.0, -5.0]
+    assert hp.with_pose(rows, pose, "all")["face_data"][:, _F["head_yaw_deg"]].tolist() == [40.0, 60.0]
+    assert rows["face_data"][0, _F["gaze_yaw_deg"]] == 10.0  # the rows given are not changed
