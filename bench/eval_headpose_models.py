@@ -1,6 +1,5 @@
 """Would a head-pose network on the parent's face crops see her looks better (issue 23)? A development-time measure:
 
-    .venv/bin/python -m pip install onnxruntime==1.20.1        # not a vigclips dependency: this script only
     .venv/bin/python bench/eval_headpose_models.py [--models ../shared/models/headpose] [--family 4JDccE --family 2UWdXP]
 
 The candidate is FSA-Net (``../shared/models/headpose/``, MIT; its README gives the source): the two published ONNX
@@ -96,11 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--labels", type=Path, default=REPO / "bench" / "labels")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "vigclips" / "eval_looks")
     args = ap.parse_args(argv)
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        print("needs onnxruntime (pip install onnxruntime==1.20.1; a development-time measure only)", file=sys.stderr)
-        return 2
+    import onnxruntime as ort  # a vigclips dependency (it runs the bundled models)
     for name in FILES:
         try:
             cv2.dnn.readNetFromONNX(str(args.models / name))
