@@ -29,10 +29,11 @@ from vigclips.media.decode import decode_audio
 
 #: Thresholds searched (0 = no breathiness asked: the rule before it).
 FLATNESS_GRID = (0.0, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1)
-#: The room's percentile taken out before measuring (None = the frames as recorded, the rule before).
-ROOM_GRID = (None, 10.0, 30.0, 50.0)
-#: Every setting searched: (room percentile, threshold).
-GRID = tuple((room, thr) for room in ROOM_GRID for thr in FLATNESS_GRID)
+#: The room's percentile taken out before measuring again (None = only as recorded, the rule before).
+ROOM_GRID = (None, 10.0, 20.0, 30.0, 50.0)
+#: Every setting searched: (room percentile, threshold): each threshold as recorded, and each room percentile at the
+#: threshold the rule before chose (0.05; the room-corrected measure is the same flatness of the same frames).
+GRID = tuple((None, thr) for thr in FLATNESS_GRID) + tuple((room, 0.05) for room in ROOM_GRID[1:])
 
 
 def _name(setting: tuple[float | None, float]) -> str:

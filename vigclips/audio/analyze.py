@@ -134,9 +134,9 @@ def analyze_audio(
     # The trained model hears an aroused infant voice; held voicing says cry, short calls say laugh (crylaugh).
     prob = laugh_probability(x, look_mask(typed, len(feat)), HOP_S)
     cry, model_laugh = cry_laugh_frames(prob, held_voicing_share(va.voiced & look_mask(typed, len(feat), 0.0)), calls_near(va.voiced))
-    if crylaugh.ROOM_PERCENTILE is None:
-        model_laugh = breathy_laughs(model_laugh, feat.flatness, feat.level_db - va.noise_floor_db >= LOUD_SNR_DB)
-    else:
+    # breathy as recorded (clean speech is not), and still with the room's sound taken out (a busy room's is not)
+    model_laugh = breathy_laughs(model_laugh, feat.flatness, feat.level_db - va.noise_floor_db >= LOUD_SNR_DB)
+    if crylaugh.ROOM_PERCENTILE is not None:
         model_laugh = breathy_laughs(model_laugh, *room_corrected(x, model_laugh))
     typed = retype_infant(typed, cry, model_laugh, cfg.min_segment_s, cfg.cry_min_s)
     infant_bouts, adult_bouts = split_by_speaker(laugh_bouts(feat, va, cfg), labels_from_segments(typed, len(feat)), va.voiced)
