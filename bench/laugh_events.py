@@ -5,7 +5,9 @@
 An *event* is a run of frames the model-plus-held-voicing rule calls laughter before the breathiness asked by
 ``crylaugh.breathy_laughs`` (``crylaugh.cry_laugh_frames``' laugh
 score >= 0.5). Each is measured (pitch height, range and contour; calls and their regularity; the model's own output
-over a longer context; the voice-type stage's adult/infant margin; level dips; spectrum) and given a class from where it
+over ±2.5 s, run there everywhere (``prob_ctx_share``), beside the share of those ±2.5 s the pipeline looks at
+(``look_ctx_share``); the voice-type stage's adult/infant margin; level dips; spectrum; breathiness as recorded
+(``loud_flat``) and with the room's sound taken out (``room_flat``, what ``breathy_laughs`` is given)) and given a class from where it
 was found: ``laugh`` (laughter_dev/laugh, LookitLaughter seconds labelled 1), ``speech`` (adult speech: ManyBabies,
 GRID, Lookit adults), ``noise`` (household sound: the eval_audio noise files and laughter_dev/noise), ``cry``
 (laughter_dev/cry, donateacry), ``lookit0`` (LookitLaughter seconds labelled 0: the mother's playful voice, the
@@ -24,9 +26,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from vigclips.audio.crylaugh import calls_near, cry_laugh_frames, held_voicing_share, look_mask  # noqa: E402
+from vigclips.audio.crylaugh import (  # noqa: E402
+    calls_near, cry_laugh_frames, held_voicing_share, look_mask, room_corrected,
+)
 from vigclips.audio.features import HOP_S, compute_features  # noqa: E402
-from vigclips.audio.laughnet import laugh_probability  # noqa: E402
+from vigclips.audio.laughnet import FRAME_HZ, N_FRAMES, laugh_probability, log_mel, predict, windows_at  # noqa: E402
 from vigclips.audio.settings import AudioConfig  # noqa: E402
 from vigclips.audio.vad import detect_voice  # noqa: E402
 from vigclips.audio.voicetype import classify, repaired_log2_f0  # noqa: E402
@@ -51,8 +55,24 @@ def internals(x: np.ndarray, cfg: AudioConfig) -> dict:
     p_inf = np.full(len(feat), np.nan)
     for s in typed:
         p_inf[s.start : s.end] = s.p_infant
+    room_flat, room_loud = room_corrected(x, laugh)
     return {"feat": feat, "va": va, "typed": typed, "prob": prob, "laugh": laugh, "held": held, "p_inf": p_inf,
-            "lf": repaired_log2_f0(feat, va)}
+            "lf": repaired_log2_f0(feat, va), "prob_all": model_everywhere(x, len(feat)), "room_flat": room_flat,
+            "room_loud": room_loud}
+
+
+def model_everywhere(x: np.ndarray, n: int) -> np.ndarray:
+    """(n,) the laughter model's probability on every frame: one-second windows side by side over the whole
+    recording (the pipeline runs it only where an infant is heard), each frame taking its window's."""
+    db = log_mel(x)
+    starts = np.arange(0, max(1, db.shape[0] - N_FRAMES + 1), N_FRAMES)
+    p = predict(windows_at(db, starts))
+    centres_s = (starts + N_FRAMES / 2) / FRAME_HZ
+    out = np.empty(n, np.float32)
+    for a in range(0, n, 2000):  # blocks bound the (frames x windows) distance matrix
+        t = np.arange(a, min(n, a + 2000)) * HOP_S
+        out[a : a + t.size] = p[np.argmin(np.abs(t[:, None] - centres_s[None, :]), axis=1)]
+    return out
 
 
 def measure(d: dict, a: int, b: int) -> dict[str, float]:
@@ -63,7 +83,7 @@ def measure(d: dict, a: int, b: int) -> dict[str, float]:
     f0 = lf[a:b][v]
     f0 = f0[np.isfinite(f0)]
     ctx = slice(max(0, a - 250), min(n, b + 250))
-    prob_ctx = d["prob"][ctx]
+    prob_ctx = d["prob_all"][ctx]
     runs = mask_to_intervals(va.voiced[a:b])
     durs = (runs[:, 1] - runs[:, 0]) * HOP_S if len(runs) else np.zeros(0)
     onsets = runs[:, 0] * HOP_S if len(runs) else np.zeros(0)
@@ -81,8 +101,8 @@ def measure(d: dict, a: int, b: int) -> dict[str, float]:
         "f0_step_st": float(np.median(steps)) if steps.size else np.nan,
         "p_infant": float(np.nanmean(d["p_inf"][a:b])),
         "prob_mean": float(np.nanmean(d["prob"][a:b])),
-        "prob_ctx_share": float(np.mean(np.nan_to_num(prob_ctx) >= 0.5)),
-        "look_ctx_share": float(np.mean(np.isfinite(prob_ctx))),
+        "prob_ctx_share": float(np.mean(prob_ctx >= 0.5)),  # the model run everywhere, not only where looked
+        "look_ctx_share": float(np.mean(np.isfinite(d["prob"][ctx]))),
         "n_calls": float(len(runs)),
         "call_rate_hz": float(len(runs) / max((b - a) * HOP_S, 0.1)),
         "call_med_s": float(np.median(durs)) if durs.size else np.nan,
@@ -103,7 +123,8 @@ def loud_measures(d: dict, a: int, b: int) -> dict[str, float]:
     feat, va = d["feat"], d["va"]
     loud = feat.level_db[a:b] - va.noise_floor_db[a:b] >= 10.0
     if not loud.any():
-        return {"local_snr_db": np.nan, "ctx_p20_db": np.nan, "bg_flat": np.nan, "loud_flat": np.nan, "loud_centroid": np.nan, "loud_unvoiced": np.nan, "loud_aper": np.nan}
+        return {"local_snr_db": np.nan, "ctx_p20_db": np.nan, "bg_flat": np.nan, "loud_flat": np.nan, "room_flat": np.nan,
+                "loud_centroid": np.nan, "loud_unvoiced": np.nan, "loud_aper": np.nan}
     n = len(feat)
     lo, hi = max(0, a - 250), min(n, b + 250)
     around = np.ones(hi - lo, bool)
@@ -114,6 +135,7 @@ def loud_measures(d: dict, a: int, b: int) -> dict[str, float]:
         "ctx_p20_db": float(np.percentile(feat.level_db[a:b], 90) - np.percentile(feat.level_db[lo:hi][around], 20)),
         "bg_flat": float(np.median(feat.flatness[lo:hi][bg])) if bg.any() else np.nan,
         "loud_flat": float(np.median(feat.flatness[a:b][loud])),
+        "room_flat": float(np.median(d["room_flat"][a:b][d["room_loud"][a:b]])) if d["room_loud"][a:b].any() else 0.0,
         "loud_centroid": float(np.median(feat.centroid_hz[a:b][loud])),
         "loud_unvoiced": float(np.mean(~va.voiced[a:b][loud])),
         "loud_aper": float(np.median(feat.aperiodicity[a:b][loud])),

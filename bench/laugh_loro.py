@@ -1,4 +1,5 @@
-"""Leave-one-recording-out for the breathiness a laugh must have (``crylaugh.LAUGH_MIN_FLATNESS``; issue 22).
+"""Leave-one-recording-out for the breathiness a laugh must have (``crylaugh.LAUGH_MIN_FLATNESS``, measured with the
+room's sound taken out at ``crylaugh.ROOM_PERCENTILE`` or as recorded; issue 22).
 
 Called by ``bench/eval_audio.py`` (skipped with ``--no-grid``). Every unit the laughter decision can get wrong is
 scored at each threshold of :data:`FLATNESS_GRID`:
@@ -11,8 +12,9 @@ scored at each threshold of :data:`FLATNESS_GRID`:
 * LookitLaughter's labelled seconds (a 0 with a tick at ``infant_laugh`` >= 0.5, or a 1 without), each family one
   recording (the mother and child are the same in every take).
 
-Each recording is then scored with the threshold the other recordings choose (fewest wrong units; a tie goes to the
-lower threshold, which keeps more laughter), so no figure printed here was used to choose what produced it.
+Each recording is then scored with the setting (room percentile, threshold) the other recordings choose (lowest
+balanced error; a tie goes to the lower threshold, which keeps more laughter, then to the room as recorded), so no
+figure printed here was used to choose what produced it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,16 @@ from vigclips.media.decode import decode_audio
 
 #: Thresholds searched (0 = no breathiness asked: the rule before it).
 FLATNESS_GRID = (0.0, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1)
+#: The room's percentile taken out before measuring again (None = only as recorded, the rule before).
+ROOM_GRID = (None, 10.0, 20.0, 30.0, 50.0)
+#: Every setting searched: (room percentile, threshold): each threshold as recorded, and each room percentile at the
+#: threshold the rule before chose (0.05; the room-corrected measure is the same flatness of the same frames).
+GRID = tuple((None, thr) for thr in FLATNESS_GRID) + tuple((room, 0.05) for room in ROOM_GRID[1:])
+
+
+def _name(setting: tuple[float | None, float]) -> str:
+    room, thr = setting
+    return f"{thr:g} ({'as recorded' if room is None else f'room p{room:g} out'})"
 
 
 def units(media: Path, cfg: AudioConfig, ev) -> list[tuple[str, str, Callable]]:
@@ -84,16 +96,16 @@ def units(media: Path, cfg: AudioConfig, ev) -> list[tuple[str, str, Callable]]:
     return out
 
 
-def score_table(us: list[tuple[str, str, Callable]]) -> dict[float, list[list[tuple[int, str]]]]:
-    """Every unit scored at every threshold of :data:`FLATNESS_GRID` (the shipped threshold is restored after)."""
-    shipped = crylaugh.LAUGH_MIN_FLATNESS
-    table: dict[float, list[list[tuple[int, str]]]] = {}
+def score_table(us: list[tuple[str, str, Callable]]) -> dict[tuple, list[list[tuple[int, str]]]]:
+    """Every unit scored at every setting of :data:`GRID` (the shipped settings are restored after)."""
+    shipped = crylaugh.ROOM_PERCENTILE, crylaugh.LAUGH_MIN_FLATNESS
+    table: dict[tuple, list[list[tuple[int, str]]]] = {}
     try:
-        for thr in FLATNESS_GRID:
-            crylaugh.LAUGH_MIN_FLATNESS = thr
-            table[thr] = [score() for _, _, score in us]
+        for room, thr in GRID:
+            crylaugh.ROOM_PERCENTILE, crylaugh.LAUGH_MIN_FLATNESS = room, thr
+            table[(room, thr)] = [score() for _, _, score in us]
     finally:
-        crylaugh.LAUGH_MIN_FLATNESS = shipped
+        crylaugh.ROOM_PERCENTILE, crylaugh.LAUGH_MIN_FLATNESS = shipped
     return table
 
 
@@ -119,25 +131,27 @@ def balanced_error(counts: dict[str, tuple[int, int]]) -> float:
 
 
 def flatness_loro(media: Path, cfg: AudioConfig, ev, table: dict | None = None) -> dict:
-    """Score every unit at every threshold, then print each count in-sample and leave-one-recording-out."""
+    """Score every unit at every setting, then print each count in-sample and leave-one-recording-out."""
     us = units(media, cfg, ev)
     table = table or score_table(us)
     recs = [r for r, _, _ in us]
-    shipped = crylaugh.LAUGH_MIN_FLATNESS
-    chosen: dict[str, float] = {}
+    shipped = (crylaugh.ROOM_PERCENTILE, crylaugh.LAUGH_MIN_FLATNESS)
+    order = {room: i for i, room in enumerate(ROOM_GRID)}
+    chosen: dict[str, tuple] = {}
     for rec in sorted(set(recs)):
-        err = {thr: balanced_error(error_counts(recs, table[thr], lambda r: r != rec)) for thr in FLATNESS_GRID}
-        chosen[rec] = min(FLATNESS_GRID, key=lambda thr: (round(err[thr], 9), thr))
-    for thr in FLATNESS_GRID:
-        c = error_counts(recs, table[thr], lambda r: True)
-        ev.row(f"breathiness {thr:g} (in-sample): balanced error {balanced_error(c):.3f}",
+        err = {s: balanced_error(error_counts(recs, table[s], lambda r: r != rec)) for s in GRID}
+        chosen[rec] = min(GRID, key=lambda s: (round(err[s], 9), s[1], order[s[0]]))
+    for s in GRID:
+        c = error_counts(recs, table[s], lambda r: True)
+        ev.row(f"breathiness {_name(s)} (in-sample): balanced error {balanced_error(c):.3f}",
                "; ".join(f"{w} {a}/{n}" for w, (a, n) in sorted(c.items())))
-    for label, pick in ((f"shipped {shipped:g}", lambda r: shipped), ("leave-one-recording-out", lambda r: chosen[r])):
+    for label, pick in ((f"shipped {_name(shipped)}", lambda r: shipped), ("leave-one-recording-out", lambda r: chosen[r])):
         got = [table[pick(r)][i] for i, r in enumerate(recs)]
         for what, (a, n) in sorted(error_counts(recs, got, lambda r: True).items()):
             ev.row(f"laugh breathiness ({label}): {what}", f"{a} of {n}")
-    picks = sorted({v for v in chosen.values()})
+    values = list(chosen.values())
+    common = max(values, key=values.count)
     ev.row("laugh breathiness chosen without each recording", ", ".join(
-        f"{p:g} by {sum(v == p for v in chosen.values())}" for p in picks) + " ("
-        + ", ".join(f"without {r}: {v:g}" for r, v in chosen.items() if v != max(chosen.values(), key=list(chosen.values()).count)) + ")")
+        f"{_name(p)} by {values.count(p)}" for p in sorted(set(values), key=lambda s: (order[s[0]], s[1]))) + " ("
+        + ", ".join(f"without {r}: {_name(v)}" for r, v in chosen.items() if v != common) + ")")
     return table

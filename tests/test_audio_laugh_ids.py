@@ -203,6 +203,26 @@ def test_shared_laughter_and_sing_song_voice_are_reasons() -> None:
     assert m.details["shared_laughs"] == 1 and m.details["infant_laugh_s"] == pytest.approx(1.2)
 
 
+def test_a_sing_song_voice_counts_only_with_a_baby_around() -> None:
+    from vigclips.scoring.principles import compute_cues
+
+    speech = {"adult_voice": [(10.0, 14.0)], "adult_ids": [(10.0, 14.0)], "adult_present": [(0.0, 30.0)]}
+    alone = mock_signals(30, faces=False, infant_present=[], infant_voice=[], **speech)  # a lone performer
+    assert not compute_cues(alone, ScoringConfig()).adult_ids.any()
+    assert all("sing-song" not in r for m in find_moments(alone, ScoringConfig(), top_n=3) for r in m.reasons)
+    # the baby heard from 15.5 s: the phrase's last 0.5 s lie within ids_baby_near_s (2 s) of it, the rest does not
+    heard = mock_signals(30, faces=False, infant_present=[], infant_voice=[(15.5, 16.5)], **speech)
+    ids = compute_cues(heard, ScoringConfig()).adult_ids
+    assert ids[135:140].all() and not ids[:135].any()
+    # seen: only a face the vision stage is fairly sure is the baby's
+    seen = mock_signals(30, faces=False, infant_present=[(0.0, 30.0)], infant_voice=[], **speech)
+    seen["role_confidence"] = np.full(len(seen), 0.9, np.float32)
+    assert compute_cues(seen, ScoringConfig()).adult_ids[100:140].all()
+    seen["role_confidence"] = np.full(len(seen), 0.6, np.float32)  # a coin toss between two faces: not the baby
+    assert not compute_cues(seen, ScoringConfig()).adult_ids.any()
+    assert compute_cues(seen, ScoringConfig(ids_baby_near_s=0.0)).adult_ids.sum() == 0
+
+
 def test_a_smile_along_counts_and_a_late_one_does_not() -> None:
     base = dict(infant_laugh=[(20.0, 21.0)], infant_voice=[(20.0, 21.0)], adult_looks_at_infant=[(15, 25)],
                 infant_looks_at_adult=[(15, 25)])

@@ -14,7 +14,9 @@ from vigclips.audio.crylaugh import (
     cry_laugh_frames,
     held_voicing_share,
     retype_infant,
+    room_corrected,
 )
+from vigclips.audio.features import compute_features
 from vigclips.audio.laughnet import FRAME_HZ, N_FRAMES, _mel_filters, log_mel, predict, windows_at
 from vigclips.audio.voicetype import ADULT, CRY, INFANT, LAUGH, TypedSegment
 from vigclips.export.teaching import face_markers
@@ -127,6 +129,35 @@ def test_a_laugh_must_be_breathy_over_its_loud_frames() -> None:
     out = breathy_laughs(laugh, flat, loud)
     assert out.tolist() == pytest.approx([0.9] * 4 + [0.0] * 10)
     assert laugh[0] == pytest.approx(0.9)  # the input is not changed
+
+
+def _room_and_call(call: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """4 s of steady babble-like hiss with ``call`` (samples) added at 1.5 s; the laugh span covers the call."""
+    rng = np.random.default_rng(7)
+    x = 0.05 * rng.standard_normal(4 * 16000)
+    x[24000 : 24000 + call.size] += call
+    laugh = np.zeros(400, np.float32)
+    laugh[150 : 150 + call.size // 160] = 0.9
+    return x.astype(np.float32), laugh
+
+
+def test_a_tonal_call_in_a_noisy_room_is_not_breathy_once_the_room_is_taken_out() -> None:
+    t = np.arange(8000) / 16000  # 0.5 s calls
+    squeal = 0.15 * np.sin(2 * np.pi * 750 * t) + 0.075 * np.sin(2 * np.pi * 1500 * t)  # a child's high tonal call
+    x, laugh = _room_and_call(squeal)
+    as_recorded = compute_features(x).flatness[150:200]
+    assert float(np.median(as_recorded)) > LAUGH_MIN_FLATNESS  # the room's hiss between its harmonics reads as breath
+    flat, loud = room_corrected(x, laugh)
+    assert loud[150:200].mean() > 0.9 and np.isnan(flat[:150]).all() and not loud[:150].any()
+    assert float(np.nanmedian(flat)) < LAUGH_MIN_FLATNESS  # with the room taken out it is tonal
+    assert breathy_laughs(laugh, flat, loud).max() == 0.0
+    # a breathy laugh: five 80-ms voiced calls a second, loud aspiration between them, far above the room
+    rng = np.random.default_rng(3)
+    bursts = np.where((t * 5) % 1 < 0.4, 0.3 * np.sin(2 * np.pi * 400 * t), 0.25 * rng.standard_normal(t.size))
+    x, laugh = _room_and_call(bursts)
+    flat, loud = room_corrected(x, laugh)
+    assert float(np.median(flat[loud])) > 2 * LAUGH_MIN_FLATNESS
+    assert breathy_laughs(laugh, flat, loud).max() == pytest.approx(0.9)
 
 
 def test_breathiness_is_judged_per_laugh_at_the_threshold() -> None:

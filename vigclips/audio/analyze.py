@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from vigclips.audio import crylaugh
 from vigclips.audio.crylaugh import (
     LOUD_SNR_DB,
     breathy_laughs,
@@ -22,6 +23,7 @@ from vigclips.audio.crylaugh import (
     look_mask,
     merge_touching,
     retype_infant,
+    room_corrected,
 )
 from vigclips.audio.features import HOP_S, SAMPLE_RATE_HZ, compute_features, resample_to_analysis_rate
 from vigclips.audio.ids import ids_frames
@@ -132,7 +134,10 @@ def analyze_audio(
     # The trained model hears an aroused infant voice; held voicing says cry, short calls say laugh (crylaugh).
     prob = laugh_probability(x, look_mask(typed, len(feat)), HOP_S)
     cry, model_laugh = cry_laugh_frames(prob, held_voicing_share(va.voiced & look_mask(typed, len(feat), 0.0)), calls_near(va.voiced))
+    # breathy as recorded (clean speech is not), and still with the room's sound taken out (a busy room's is not)
     model_laugh = breathy_laughs(model_laugh, feat.flatness, feat.level_db - va.noise_floor_db >= LOUD_SNR_DB)
+    if crylaugh.ROOM_PERCENTILE is not None:
+        model_laugh = breathy_laughs(model_laugh, *room_corrected(x, model_laugh))
     typed = retype_infant(typed, cry, model_laugh, cfg.min_segment_s, cfg.cry_min_s)
     infant_bouts, adult_bouts = split_by_speaker(laugh_bouts(feat, va, cfg), labels_from_segments(typed, len(feat)), va.voiced)
     ids = ids_frames(repaired_log2_f0(feat, va), typed, cfg.ids_min_reference_s)

@@ -184,6 +184,25 @@ def _features_chunk(x: NDArray[np.float32], n_frames: int, offset: int) -> tuple
 _HANN_SPEC = np.hanning(_NFFT_SPEC).astype(np.float32)
 
 
+def band_power(pcm: NDArray[np.float32], frames: NDArray[np.int64], lo_hz: float = 300.0, hi_hz: float = SPEC_MAX_HZ) -> NDArray[np.float64]:
+    """(F, K) power spectra of the given frames (the 32 ms Hann spectrum frame of :func:`compute_features`, centred at
+    ``frame * HOP_S``), bins in ``[lo_hz, hi_hz)``: the spectrum behind ``flatness``, for the few frames that need it
+    again (a laugh's, :func:`vigclips.audio.crylaugh.room_corrected`).
+
+    Example:
+        >>> x = np.sin(2 * np.pi * 1000 * np.arange(16000) / 16000).astype(np.float32)
+        >>> p = band_power(x, np.array([50]))
+        >>> int(np.argmax(p[0])) == int(np.argmin(np.abs(np.fft.rfftfreq(512, 1 / 16000)[_band(np.fft.rfftfreq(512, 1 / 16000), 300, 4000)] - 1000)))
+        True
+    """
+    half = _NFFT_SPEC // 2
+    padded = np.pad(np.asarray(pcm, np.float32), (half, half))
+    starts = np.clip(np.asarray(frames, np.int64) * HOP, 0, max(0, padded.shape[0] - _NFFT_SPEC))
+    seg = padded[starts[:, None] + np.arange(_NFFT_SPEC)[None, :]] * _HANN_SPEC
+    power = np.abs(np.fft.rfft(seg, axis=1)).astype(np.float64) ** 2 + 1e-12
+    return power[:, _band(np.fft.rfftfreq(_NFFT_SPEC, 1.0 / SAMPLE_RATE_HZ), lo_hz, hi_hz)]
+
+
 def _band(freqs: NDArray[np.float64], lo_hz: float, hi_hz: float) -> NDArray[np.bool_]:
     return (freqs >= lo_hz) & (freqs < hi_hz)
 

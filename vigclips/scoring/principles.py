@@ -65,6 +65,26 @@ def _role_certainty(signals: Signals) -> NDArray[np.float64] | None:
     return np.clip((confidence - 0.5) / 0.5, 0.0, 1.0)
 
 
+#: Role certainty (from :func:`_role_certainty`) from which a face "seen as the baby" counts as the baby being there:
+#: 0.5 = role_confidence 0.75, the vision stage fairly sure which face is the baby's.
+BABY_SEEN_CERTAINTY = 0.5
+
+
+def baby_around(
+    infant_seen: NDArray[np.bool_], certainty: NDArray[np.float64] | None, infant_heard: NDArray[np.bool_], near: int
+) -> NDArray[np.bool_]:
+    """(T,) ticks with a baby around: seen (where the roles are measured, only as surely as :data:`BABY_SEEN_CERTAINTY`)
+    or heard, within ``near`` ticks either side. The gate on the parent's sing-song voice (``ids_baby_near_s``).
+
+    Example:
+        >>> seen = np.array([1, 0, 0, 0, 0, 0, 0, 1], bool); heard = np.zeros(8, bool); heard[4] = True
+        >>> baby_around(seen, np.array([1.0, 1, 1, 1, 1, 1, 1, 0.2]), heard, 1).astype(int).tolist()
+        [1, 1, 0, 1, 1, 1, 0, 0]
+    """
+    seen = infant_seen if certainty is None else infant_seen & (certainty >= BABY_SEEN_CERTAINTY)
+    return iv.near(seen | infant_heard, near)
+
+
 def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = None) -> Cues:
     """Binarise the channels and find initiatives, responses and turns.
 
@@ -122,6 +142,9 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
     infant_laugh = chan("infant_laugh", cfg.laugh_on) & ~cry if _measured(signals, "infant_laugh") else None
     adult_laugh = chan("adult_laugh", cfg.laugh_on) if _measured(signals, "adult_laugh") else None
     adult_ids = chan("adult_ids", cfg.ids_on) & adult_voice if _measured(signals, "adult_ids") else None
+    if adult_ids is not None:
+        adult_ids &= baby_around(infant_seen, _role_certainty(signals), infant_voice | cry | (
+            infant_laugh if infant_laugh is not None else False), round(cfg.ids_baby_near_s / tick_s))
     if infant_laugh is not None:
         measured.add("laugh")
     if adult_ids is not None:
@@ -205,7 +228,8 @@ def principle_evidence(cues: Cues, cfg: ScoringConfig) -> dict[str, NDArray[np.f
       (serve and return, mutual gaze, shared fun); plus ``0.3 · box(shared laughs)`` (the baby laughs and the parent
       laughs or smiles along within ``shared_laugh_window_s``, placed at the parent's answer), capped at 1.
     - **encouraging** also takes ``0.5 · adult_ids`` where it is larger: a parent speaking in an infant-directed,
-      sing-song voice invites the baby to take part.
+      sing-song voice invites the baby to take part (only with a baby around, seen or heard within
+      ``ids_baby_near_s``: :func:`baby_around`).
 
     Args:
         cues: from :func:`compute_cues`.

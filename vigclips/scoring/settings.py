@@ -45,6 +45,10 @@ class ScoringConfig:
         cry_on: threshold on ``infant_cry`` for "crying".
         laugh_on: threshold on ``infant_laugh`` / ``adult_laugh`` for "laughing" (0.5: a bout of four calls or more).
         ids_on: threshold on ``adult_ids`` for "a sing-song, infant-directed voice".
+        ids_baby_near_s: a sing-song voice counts (for "encouraging" and its reason) only where a baby is around: seen
+            (a face the vision stage is at least fairly sure is the baby's) or heard (its voice, cry or laugh) within this
+            many seconds. A lone adult performing in a lively voice is not speaking to a baby (issue 22:
+            ``facerec_short_hamilton_clip.mp4``). 2 s: about a phrase; a parent talks to a baby who is just off camera.
         shared_laugh_window_s: a parent laugh or smile starting within this many seconds of the baby's laugh is
             laughing along ("within a moment"; 1 s, half the response window: joining in is faster than answering).
         presence_on: threshold on ``infant_present`` / ``adult_present`` for "face seen".
@@ -114,6 +118,7 @@ class ScoringConfig:
     cry_on: float = 0.5
     laugh_on: float = 0.5
     ids_on: float = 0.5
+    ids_baby_near_s: float = 2.0
     shared_laugh_window_s: float = 1.0
     presence_on: float = 0.5
     hysteresis: float = 0.15
@@ -161,6 +166,7 @@ class ScoringConfig:
         for name in ("gaze_on", "smile_on", "voice_on", "cry_on", "presence_on", "laugh_on", "ids_on"):
             check_setting_range(f"scoring.{name}", getattr(self, name), 0.01, 1.0)
         check_setting_range("scoring.shared_laugh_window_s", self.shared_laugh_window_s, 0.1, 10.0)
+        check_setting_range("scoring.ids_baby_near_s", self.ids_baby_near_s, 0.0, 600.0)
         check_setting_range("scoring.hysteresis", self.hysteresis, 0.0, 0.5)
         for name in ("gaze_on", "smile_on", "voice_on", "cry_on", "presence_on", "laugh_on", "ids_on"):
             if getattr(self, name) - self.hysteresis <= 0:
