@@ -65,9 +65,9 @@ def _role_certainty(signals: Signals) -> NDArray[np.float64] | None:
     return np.clip((confidence - 0.5) / 0.5, 0.0, 1.0)
 
 
-#: Role certainty (from :func:`_role_certainty`) from which a face "seen as the baby" counts as the baby being there:
-#: 0.5 = role_confidence 0.75, the vision stage fairly sure which face is the baby's.
 BABY_SEEN_CERTAINTY = 0.5
+"""Role certainty (from :func:`_role_certainty`) from which a face "seen as the baby" counts as the baby being there:
+0.5 = role_confidence 0.75, the vision stage fairly sure which face is the baby's."""
 
 
 def baby_around(
@@ -142,9 +142,9 @@ def compute_cues(signals: Signals, cfg: ScoringConfig, turns: object | None = No
     infant_laugh = chan("infant_laugh", cfg.laugh_on) & ~cry if _measured(signals, "infant_laugh") else None
     adult_laugh = chan("adult_laugh", cfg.laugh_on) if _measured(signals, "adult_laugh") else None
     adult_ids = chan("adult_ids", cfg.ids_on) & adult_voice if _measured(signals, "adult_ids") else None
-    if adult_ids is not None:
-        adult_ids &= baby_around(infant_seen, _role_certainty(signals), infant_voice | cry | (
-            infant_laugh if infant_laugh is not None else False), round(cfg.ids_baby_near_s / tick_s))
+    if adult_ids is not None:  # sing-song speech encourages only a baby who is there (not a lone adult on stage)
+        infant_heard = infant_voice | cry | (infant_laugh if infant_laugh is not None else False)
+        adult_ids &= baby_around(infant_seen, _role_certainty(signals), infant_heard, round(cfg.ids_baby_near_s / tick_s))
     if infant_laugh is not None:
         measured.add("laugh")
     if adult_ids is not None:
