@@ -13,6 +13,7 @@ from vigclips.types import Frame
 from vigclips.vision import VisionConfig, analyze_frames
 from vigclips.vision.blendshapes import BLENDSHAPES, LANDMARK_SUBSET, BlendshapeModel, smile_from_blendshapes
 from vigclips.vision.channels import adult_mesh_smile, adult_smile, build_result
+from vigclips.vision.face_mediapipe import MediaPipeFaces, to_rgb
 from vigclips.vision.face_rows import _F
 
 
@@ -42,11 +43,23 @@ def test_the_parents_mesh_smile_takes_the_blendshapes_where_they_ran_and_the_lip
 @pytest.mark.parametrize(("name", "smiling"), [("pyfeat_single_face.jpg", True), ("grid_lipnet_id2_swwp2s.mpg", False)])
 def test_blendshapes_on_a_smiling_man_and_a_man_speaking(shared_media, name, smiling) -> None:
     image = face_test_image(shared_media, name)
-    res = analyze_frames([Frame(0, 0.0, image)], VisionConfig())
-    meshed = res.face_data[res.face_data[:, _F["has_mesh"]] == 1]
-    assert meshed.shape[0] >= 1
-    smile = float(meshed[np.argmax(meshed[:, 2] - meshed[:, 0]), _F["blend_smile"]])
+    with MediaPipeFaces(detector="none") as models:
+        meshes = models.mesh(to_rgb(image))
+    assert meshes.shape[0] >= 1
+    largest = np.argmax(np.ptp(meshes[:, :, 0], axis=1))
+    smile = float(BlendshapeModel().smile(meshes[largest : largest + 1])[0])
     assert (smile >= 0.5) == smiling, (name, smile)
+
+
+def test_the_analysis_reads_the_blendshapes_of_the_adult_not_the_baby(shared_media) -> None:
+    # A Lookit clip: mother and child both facing the camera, so both are within the model's 30 degrees.
+    frames = list(iter_frames(shared_media / "lookit_causal_ex2.mp4", Fraction(5)))[:10]
+    res = analyze_frames(frames, VisionConfig())
+    read = np.isfinite(res.face_data[:, _F["blend_smile"]])
+    assert read.any()
+    assert np.isfinite(res.channels["adult_smile"]).any()
+    frame_of_adult = np.flatnonzero(res.channels["adult_present"] > 0)
+    assert read.sum() <= frame_of_adult.size  # one adult face a frame at most, never the child's
 
 
 def test_blendshapes_off_leaves_the_column_unknown(shared_media) -> None:

@@ -9,7 +9,7 @@ from vigclips.errors import ConfigError
 from vigclips.types import Frame
 from vigclips.vision import VISION_COLUMNS, VisionConfig, render_overlay
 from vigclips.vision import landmarks as lmk
-from vigclips.vision.analyze import spurious_track_mask
+from vigclips.vision.analyze import read_adult_blendshapes, spurious_track_mask
 from vigclips.vision.channels import build_result, parent_in_view
 from vigclips.vision.face_rows import FACE_FIELDS
 from vigclips.vision.features import FEATURE_NAMES, face_features
@@ -429,6 +429,25 @@ def test_a_crop_mesh_does_not_confirm_a_face_only_the_search_found():
     # A strong find, or one lasting a second, stays.
     data[1, f["det_score"]] = 0.8
     assert spurious_track_mask(frames, tracks, data, pts, np.array([True, True, True])).tolist() == [True] * 3
+
+
+def test_blendshapes_are_read_on_the_adults_faces_only():
+    f = {n: i for i, n in enumerate(FACE_FIELDS)}
+    data = np.full((4, len(FACE_FIELDS)), np.nan, np.float32)
+    due = np.array([True, True, False, True])  # row 2: a profile, not read
+    points = np.zeros((3, 146, 2), np.float32)
+    points[:, 0, 0] = [0.1, 0.2, 0.3]  # the stand-in model's "smile" is the first point's x
+
+    class FirstX:
+        calls = 0
+
+        def smile_of_points(self, p):
+            FirstX.calls += len(p)
+            return p[:, 0, 0].astype(np.float64)
+
+    read_adult_blendshapes(data, due, points, np.array([2, 1, 2, 2], np.int8), FirstX())  # 2 adult, 1 infant
+    assert np.allclose(data[[0, 3], f["blend_smile"]], [0.1, 0.3]) and np.isnan(data[[1, 2], f["blend_smile"]]).all()
+    assert FirstX.calls == 2
 
 
 def test_render_overlay_draws_on_a_copy():

@@ -16,14 +16,15 @@ from numpy.typing import NDArray
 
 from vigclips.progress import NullProgress, Progress
 from vigclips.types import Frame
-from vigclips.vision.channels import build_result
-from vigclips.vision.blendshapes import BlendshapeModel, readable
+from vigclips.vision.channels import build_result, decide_face_roles
+from vigclips.vision.blendshapes import LANDMARK_SUBSET, BlendshapeModel, model_points, readable
 from vigclips.vision.expression import ExpressionModel, smile_probability
 # mediapipe itself is imported only when MediaPipeFaces loads the models
 from vigclips.vision.face_mediapipe import FaceDetections, MediaPipeFaces, to_rgb
 from vigclips.vision.face_rows import _F, FACE_FIELDS
 from vigclips.vision.measure import fill_from_crop_meshes, frame_faces, mark_eyes_under_hands
 from vigclips.vision.result import VisionResult
+from vigclips.vision.roles import ROLE_ADULT
 from vigclips.vision.schedules import CropMeshBackoff, EdgeSchedule, FullRangeSchedule, HandSchedule, has_far_face
 from vigclips.vision.settings import VisionConfig
 from vigclips.vision.search_regions import lost_face_square, side_of, unmatched_boxes
@@ -65,6 +66,8 @@ def analyze_frames(
     face_frame: list[NDArray[np.int32]] = []
     face_track: list[NDArray[np.int32]] = []
     face_searched: list[NDArray[np.bool_]] = []
+    face_blend_due: list[NDArray[np.bool_]] = []  # rows whose blendshapes are read once the roles are known
+    blend_points: list[NDArray[np.float32]] = []  # their points, in row order
 
     full_range_plan = FullRangeSchedule(cfg.full_range_every_s if cfg.detector == "both" else 0.0)
     crop_backoff = CropMeshBackoff()
@@ -107,10 +110,12 @@ def analyze_frames(
             full_range_plan.saw_far_face(float(frame.pts_s))
         rows = frame_faces(dets.xyxy_px, dets.score, meshes, cfg, dets.keypoints_px)
         rows, searched = search_missed_faces(rows, dets, meshes, rgb, float(frame.pts_s))
+        # The blendshapes model reads only the adult's smile, so a face's points wait for the roles (the end of the run).
+        blend_due = np.zeros(rows.shape[0], bool)
+        points = np.zeros((0, len(LANDMARK_SUBSET), 2), np.float32)
         if blend is not None and meshes.shape[0]:  # rows[:m] are the meshes, in order (also after the search)
-            due = readable(rows[: meshes.shape[0]])
-            if due.any():
-                rows[np.flatnonzero(due), _F["blend_smile"]] = blend.smile(meshes[due])
+            blend_due[: meshes.shape[0]] = readable(rows[: meshes.shape[0]])
+            points = model_points(meshes[blend_due[: meshes.shape[0]]])
         if cfg.crop_mesh:
             fill_from_crop_meshes(rows, models, frame.image, cfg, crop_backoff, float(frame.pts_s),
                                   blend.smile if blend is not None else None)  # fmt: skip
@@ -126,7 +131,8 @@ def analyze_frames(
                     hands_plan.saw_hidden_eyes(float(frame.pts_s))
         if not cfg.mesh_only_faces:
             has_detection = np.isfinite(rows[:, _F["det_score"]])
-            rows, searched = rows[has_detection], searched[has_detection]
+            points = points[has_detection[blend_due]]
+            rows, searched, blend_due = rows[has_detection], searched[has_detection], blend_due[has_detection]
         if expression is not None and rows.shape[0]:
             rows[:, _F["expression_smile"]] = smile_probability(expression.probabilities(frame.image, rows[:, 0:4]))
         ids = tracker.update(float(frame.pts_s), rows[:, 0:4])
@@ -137,6 +143,8 @@ def analyze_frames(
             face_frame.append(np.full(rows.shape[0], i, np.int32))
             face_track.append(ids)
             face_searched.append(searched)
+            face_blend_due.append(blend_due)
+            blend_points.append(points)
         progress.advance(1)
 
     progress.start(None, "faces")
@@ -177,7 +185,34 @@ def analyze_frames(
     searched = np.concatenate(face_searched) if face_searched else np.zeros(0, bool)
     keep = spurious_track_mask(fidx, tid, data, np.array(pts, np.float64), searched)
     fidx, tid, data = fidx[keep], tid[keep], data[keep]
+    if blend is not None and face_blend_due:
+        due = np.concatenate(face_blend_due)
+        points = np.concatenate(blend_points)[keep[due]]
+        read_adult_blendshapes(data, due[keep], points, decide_face_roles(image_wh, fidx, tid, data, cfg).role, blend)
     return build_result(np.array(pts, np.float64), image_wh, fidx, tid, data, cfg)
+
+
+def read_adult_blendshapes(
+    face_data: NDArray[np.float32],
+    due: NDArray[np.bool_],
+    points: NDArray[np.float32],
+    role: NDArray[np.int8],
+    blend: BlendshapeModel,
+) -> None:
+    """Fill ``blend_smile`` of the adult's rows among those ``due`` (faces the blendshapes model reads), in place.
+    Only the adult's smile is read from blendshapes (``adult_blend_full``), so the baby's faces are not run through
+    it: on the toddler clips, where her face is seen from the front, that halves the model's cost (issue 23's budget).
+
+    Args:
+        face_data: (M, len(FACE_FIELDS)) rows.
+        due: (M,) rows the model reads (:func:`vigclips.vision.blendshapes.readable` when they were measured).
+        points: (due.sum(), 146, 2) their points (:func:`vigclips.vision.blendshapes.model_points`), in row order.
+        role: (M,) each row's role (:func:`vigclips.vision.channels.decide_face_roles`).
+        blend: the model.
+    """
+    adult = role[due] == ROLE_ADULT
+    if adult.any():
+        face_data[np.flatnonzero(due)[adult], _F["blend_smile"]] = blend.smile_of_points(points[adult])
 
 
 LOST_FACE_CONTEXT = 3.0

@@ -83,12 +83,31 @@ class BlendshapeModel:
 
     def scores(self, meshes_px: NDArray[np.floating]) -> NDArray[np.float32]:
         """(k, 52) blendshape scores (:data:`BLENDSHAPES`) of k face meshes ``(k, 478, 2 or 3)`` in pixels."""
-        meshes = np.asarray(meshes_px, np.float32)
-        out = np.zeros((meshes.shape[0], len(BLENDSHAPES)), np.float32)
-        for k in range(meshes.shape[0]):  # the converted graph takes one face per call
-            out[k] = np.asarray(self._net.run(meshes[k : k + 1, LANDMARK_SUBSET, :2]), np.float32).reshape(-1)
+        return self.scores_of_points(model_points(meshes_px))
+
+    def scores_of_points(self, points_px: NDArray[np.floating]) -> NDArray[np.float32]:
+        """(k, 52) blendshape scores of the model's points of k faces (:func:`model_points`)."""
+        points = np.asarray(points_px, np.float32).reshape(-1, len(LANDMARK_SUBSET), 2)
+        out = np.zeros((points.shape[0], len(BLENDSHAPES)), np.float32)
+        for k in range(points.shape[0]):  # the converted graph takes one face per call
+            out[k] = np.asarray(self._net.run(points[k : k + 1]), np.float32).reshape(-1)
         return out
 
     def smile(self, meshes_px: NDArray[np.floating]) -> NDArray[np.float64]:
         """(k,) :func:`smile_from_blendshapes` of k face meshes in pixels."""
         return smile_from_blendshapes(self.scores(meshes_px))
+
+    def smile_of_points(self, points_px: NDArray[np.floating]) -> NDArray[np.float64]:
+        """(k,) :func:`smile_from_blendshapes` of the model's points of k faces (:func:`model_points`)."""
+        return smile_from_blendshapes(self.scores_of_points(points_px))
+
+
+def model_points(meshes_px: NDArray[np.floating]) -> NDArray[np.float32]:
+    """(k, 146, 2) the points of k face meshes ``(k, 478, 2 or 3)`` the model reads (:data:`LANDMARK_SUBSET`, x and y
+    in pixels): all a face's reading needs, kept until the roles say whose face it is.
+
+    Example:
+        >>> model_points(np.zeros((2, 478, 3))).shape
+        (2, 146, 2)
+    """
+    return np.asarray(meshes_px, np.float32)[:, LANDMARK_SUBSET, :2]

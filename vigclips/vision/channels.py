@@ -82,21 +82,7 @@ def build_result(
     fh = image_wh[face_frame, 1].astype(np.float64) if n else np.zeros(0)
     cx_px = (D[:, 0] + D[:, 2]) / 2.0
     cy_px = (D[:, 1] + D[:, 3]) / 2.0
-    # Face proportions tell infants from adults only on faces seen from the front (issue 11: a baby at 3/4 measured
-    # adult-like and lost its role to its mother), so turned faces give no proportion evidence.
-    # Face mesh's own yaw here, not the keypoints' (with_profile_yaw): the proportions are face mesh's, and a mother's
-    # partial back view that face mesh reads frontal but the keypoints in profile would otherwise lose its evidence.
-    frontal = np.abs(face_data[:, _F["head_yaw_deg"]]) <= PROPORTIONS_MAX_YAW_DEG
-    decision = roles.decide_roles(
-        face_frame,
-        face_track,
-        cx_px / np.maximum(fw, 1),
-        cy_px / np.maximum(fh, 1),
-        (D[:, 3] - D[:, 1]) / np.maximum(fh, 1),
-        np.where(frontal, D[:, _F["eye_height_ratio"]], np.nan),
-        np.where(frontal, D[:, _F["mouth_width_ratio"]], np.nan),
-        cfg.infant,
-    )
+    decision = decide_face_roles(image_wh, face_frame, face_track, face_data, cfg)
     nan = np.full(n, np.nan, np.float32)
     ch: dict[str, NDArray[np.float32]] = {c: nan.copy() for c in VISION_COLUMNS + EXTRA_COLUMNS}
     ch["faces"] = np.bincount(face_frame, minlength=n).astype(np.float32)[:n]
@@ -354,3 +340,31 @@ def parent_in_view(present: NDArray[np.float32], t_s: NDArray[np.float64], half_
     hi = np.searchsorted(t_s, t_s + half_window_s + 1e-9, side="right")
     share = (seen[hi] - seen[lo]) / np.maximum(hi - lo, 1)
     return np.clip(share / PARENT_IN_VIEW_FULL, 0.0, 1.0)
+
+
+def decide_face_roles(
+    image_wh: NDArray[np.int32],
+    face_frame: NDArray[np.int32],
+    face_track: NDArray[np.int32],
+    face_data: NDArray[np.float32],
+    cfg: VisionConfig,
+) -> roles.RoleDecision:
+    """Who is the baby and who the adult over the whole recording, from its face rows: the first step of
+    :func:`build_result`, which the analysis also takes before the channels, to read only the adult's blendshapes."""
+    fw = np.maximum(image_wh[face_frame, 0].astype(np.float64), 1) if face_data.shape[0] else np.ones(0)
+    fh = np.maximum(image_wh[face_frame, 1].astype(np.float64), 1) if face_data.shape[0] else np.ones(0)
+    # Face proportions tell infants from adults only on faces seen from the front (issue 11: a baby at 3/4 measured
+    # adult-like and lost its role to its mother), so turned faces give no proportion evidence.
+    # Face mesh's own yaw here, not the keypoints' (with_profile_yaw): the proportions are face mesh's, and a mother's
+    # partial back view that face mesh reads frontal but the keypoints in profile would otherwise lose its evidence.
+    frontal = np.abs(face_data[:, _F["head_yaw_deg"]]) <= PROPORTIONS_MAX_YAW_DEG
+    return roles.decide_roles(
+        face_frame,
+        face_track,
+        (face_data[:, 0] + face_data[:, 2]) / 2.0 / fw,
+        (face_data[:, 1] + face_data[:, 3]) / 2.0 / fh,
+        (face_data[:, 3] - face_data[:, 1]) / fh,
+        np.where(frontal, face_data[:, _F["eye_height_ratio"]], np.nan),
+        np.where(frontal, face_data[:, _F["mouth_width_ratio"]], np.nan),
+        cfg.infant,
+    )

@@ -55,7 +55,7 @@ class VisionConfig:
         expression_smile_full: the classifier's smile probability (happy / (happy + neutral + sad)) that counts as a
             full smile in ``infant_smile`` (0.05–1). Leave-one-clip-out on the home labels chooses 0.5 among 0.3–1.0 in
             all 27 folds (``bench/eval_looks.py --loco expression_smile_full=0.3,0.5,0.6,0.8,1.0``).
-        blendshapes: run MediaPipe's blendshapes model (~1 ms a face) on every face mesh turned at most 30°, for the
+        blendshapes: run MediaPipe's blendshapes model (~0.6 ms a face) on the adult's face meshes turned at most 30°, for the
             parent's smile (``adult_smile``; issue 22: facing the camera 0.71 → 0.81 balanced accuracy on the labelled
             home seconds; turned to the child unchanged, see ``vigclips.vision.blendshapes.MAX_YAW_DEG``). Off:
             ``blend_smile`` stays NaN and ``adult_smile`` is face mesh's lip-corner measure, as before.
