@@ -254,7 +254,7 @@ def test_a_moment_added_by_dragging_has_a_picture_is_not_kept_and_can_be_deleted
     _shot(page, "added_moment")
     page.click("#delete-moment")
     _wait_for(lambda: "g01" not in _moments(folder))
-    assert not (folder / "stills" / "g01.jpg").exists()
+    _wait_for(lambda: not (folder / "stills" / "g01.jpg").exists())  # removed just after the moments file is written
     _undo(page, "deleting the moment")  # the same stretch is back, still to review
     back = _wait_for(lambda: next((m for m in _moments(folder).values() if m.get("added_by") == "guider"), None))
     assert (back["start_s"], back["end_s"], back["status"]) == (added["start_s"], added["end_s"], "candidate")

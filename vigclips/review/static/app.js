@@ -758,7 +758,11 @@
   // The note is saved while typing; Undo gives back the note as it was before this round of typing.
   let noteTimer = null;
   let noteBefore = null;
-  $("note").addEventListener("focus", () => { const m = selected(); noteBefore = m ? { id: m.id, note: m.note || "" } : null; });
+  // Read once the changes on their way are saved: a note clicked just after the last one was saved would otherwise
+  // remember the note before that, and Undo would take back both rounds.
+  $("note").addEventListener("focus", () => {
+    queue.then(() => { const m = selected(); noteBefore = m ? { id: m.id, note: m.note || "" } : null; });
+  });
   function saveNote() {
     const m = selected();
     if (!m || (m.note || "") === $("note").value.trim()) return;
