@@ -185,11 +185,13 @@ def analyze_frames(
     searched = np.concatenate(face_searched) if face_searched else np.zeros(0, bool)
     keep = spurious_track_mask(fidx, tid, data, np.array(pts, np.float64), searched)
     fidx, tid, data = fidx[keep], tid[keep], data[keep]
+    # Roles do not depend on the blendshapes, so the ones that choose whose blendshapes to read serve the channels too.
+    decision = decide_face_roles(image_wh, fidx, tid, data, cfg)
     if blend is not None and face_blend_due:
         due = np.concatenate(face_blend_due)
         points = np.concatenate(blend_points)[keep[due]]
-        read_adult_blendshapes(data, due[keep], points, decide_face_roles(image_wh, fidx, tid, data, cfg).role, blend)
-    return build_result(np.array(pts, np.float64), image_wh, fidx, tid, data, cfg)
+        read_adult_blendshapes(data, due[keep], points, decision.role, blend)
+    return build_result(np.array(pts, np.float64), image_wh, fidx, tid, data, cfg, decision)
 
 
 def read_adult_blendshapes(

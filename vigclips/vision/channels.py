@@ -62,6 +62,7 @@ def build_result(
     face_track: NDArray[np.int32],
     face_data: NDArray[np.float32],
     cfg: VisionConfig,
+    decision: roles.RoleDecision | None = None,
 ) -> VisionResult:
     """Decide roles over the recording and build every channel from face rows (pure numpy).
 
@@ -72,6 +73,7 @@ def build_result(
         face_track: (M,) track ids.
         face_data: (M, len(FACE_FIELDS)) rows from :func:`vigclips.vision.measure.frame_faces`.
         cfg: vision settings (``infant`` override, gaze tolerances, partner memory, depth).
+        decision: the roles, where the caller already decided them from these rows (:func:`decide_face_roles`).
 
     Returns:
         The :class:`VisionResult`.
@@ -82,7 +84,8 @@ def build_result(
     fh = image_wh[face_frame, 1].astype(np.float64) if n else np.zeros(0)
     cx_px = (D[:, 0] + D[:, 2]) / 2.0
     cy_px = (D[:, 1] + D[:, 3]) / 2.0
-    decision = decide_face_roles(image_wh, face_frame, face_track, face_data, cfg)
+    if decision is None:
+        decision = decide_face_roles(image_wh, face_frame, face_track, face_data, cfg)
     nan = np.full(n, np.nan, np.float32)
     ch: dict[str, NDArray[np.float32]] = {c: nan.copy() for c in VISION_COLUMNS + EXTRA_COLUMNS}
     ch["faces"] = np.bincount(face_frame, minlength=n).astype(np.float32)[:n]
@@ -350,7 +353,7 @@ def decide_face_roles(
     cfg: VisionConfig,
 ) -> roles.RoleDecision:
     """Who is the baby and who the adult over the whole recording, from its face rows: the first step of
-    :func:`build_result`, which the analysis also takes before the channels, to read only the adult's blendshapes."""
+    :func:`build_result`; the analysis takes it before the channels, to read only the adult's blendshapes, and hands it on."""
     fw = np.maximum(image_wh[face_frame, 0].astype(np.float64), 1) if face_data.shape[0] else np.ones(0)
     fh = np.maximum(image_wh[face_frame, 1].astype(np.float64), 1) if face_data.shape[0] else np.ones(0)
     # Face proportions tell infants from adults only on faces seen from the front (issue 11: a baby at 3/4 measured
