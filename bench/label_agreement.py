@@ -12,6 +12,17 @@ never judge the same frame. Each half-second label is set against the whole-seco
 
 It also prints the count of each value of every column of the first file and, if it has ``child_side`` and
 ``parent_side``, the clips where a head changes sides (left <-> right, ignoring ``out`` and ``?``) within the clip.
+
+Two files that label the SAME times (a third coder blind on the half seconds) are compared directly instead:
+
+    .venv/bin/python bench/label_agreement.py bench/labels/second_coder/looks_4JDccE_half_coder3.csv \
+        bench/labels/looks_4JDccE_half.csv
+
+* per cue, the counts of 1, 0 and ? in each file over the shared times, the 3x3 cross-table, and agreement and
+  Cohen's kappa over the times where both decide 0 or 1;
+* the times where one coder says 1 and the other 0 (the real disagreements; a ? against a 0/1 is not one).
+
+A cue is compared only where both files label it (a column left empty in either file is skipped).
 Only label files are read: no recording, no program output.
 """
 
@@ -58,6 +69,62 @@ def _agreement_line(name: str, pairs: list[tuple[str, str]]) -> str:
             f"  (half/whole {table})")
 
 
+VALUES = ("1", "0", "?")
+
+
+def compare_same(first: dict[tuple[str, float], dict[str, str]], second: dict[tuple[str, float], dict[str, str]],
+                 cue: str) -> dict:
+    """Two codings of the same times on one cue: counts, cross-table, agreement and kappa, opposite decisions.
+
+    Returns:
+        ``n_shared`` (times in both files), ``counts`` (per file, value -> count over the shared times), ``table``
+        ((first, second) value pair -> count), ``pairs`` (both decide 0/1), ``agree`` (share of those equal, nan
+        if none), ``kappa`` and ``opposite`` (the (clip, t_s) where one says 1 and the other 0, in time order).
+    """
+    shared = sorted(set(first) & set(second))
+    values = [(first[k][cue], second[k][cue]) for k in shared]
+    pairs = [(a, b) for a, b in values if a in ("0", "1") and b in ("0", "1")]
+    return {
+        "n_shared": len(shared),
+        "counts": (Counter(a for a, _ in values), Counter(b for _, b in values)),
+        "table": Counter(values),
+        "pairs": pairs,
+        "agree": sum(a == b for a, b in pairs) / len(pairs) if pairs else float("nan"),
+        "kappa": kappa(pairs),
+        "opposite": [k for k, (a, b) in zip(shared, values) if {a, b} == {"0", "1"}],
+    }
+
+
+def _labelled(rows: dict[tuple[str, float], dict[str, str]], cue: str) -> bool:
+    """A cue is labelled in a file if the column exists and is not left empty on every row."""
+    return any(rec.get(cue) for rec in rows.values())
+
+
+def print_same(first_path: Path, first: dict, second_path: Path, second: dict) -> None:
+    """The direct comparison of two files that label the same times."""
+    shared = set(first) & set(second)
+    print(f"{first_path.name} ({len(first)} rows) and {second_path.name} ({len(second)} rows): "
+          f"{len(shared)} times in both, compared directly")
+    for cue in CUES:
+        if not (_labelled(first, cue) and _labelled(second, cue)):
+            print(f"  {cue:<9} not labelled in both files: skipped")
+            continue
+        res = compare_same(first, second, cue)
+        counts = "   ".join(f"{name} " + " ".join(f"{v}:{c[v]}" for v in VALUES)
+                            for name, c in zip(("first", "second"), res["counts"]))
+        n = len(res["pairs"])
+        head = (f"n={n:3d}  agree {res['agree']:.2f}  kappa {res['kappa']:+.2f}" if n
+                else "no time where both decide")
+        print(f"  {cue:<9} {head}   ({counts})")
+        print("            first\\second " + " ".join(f"{v:>4}" for v in VALUES))
+        for a in VALUES:
+            print(f"            {a:>12} " + " ".join(f"{res['table'][(a, b)]:4d}" for b in VALUES))
+        if res["opposite"]:
+            listed = ", ".join(f"{clip} t={t_s:g} ({first[(clip, t_s)][cue]} vs {second[(clip, t_s)][cue]})"
+                               for clip, t_s in res["opposite"])
+            print(f"            1 vs 0 at {len(res['opposite'])} time(s): {listed}")
+
+
 def side_changes(rows: dict[tuple[str, float], dict[str, str]], column: str) -> dict[str, list[str]]:
     """Per clip, the run of sides (left/right) a head takes in time order, for clips where it changes."""
     runs: dict[str, list[str]] = {}
@@ -71,9 +138,15 @@ def side_changes(rows: dict[tuple[str, float], dict[str, str]], column: str) -> 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("half", type=Path, help="half-second label file (t = 0.5, 1.5, ...)")
-    parser.add_argument("whole", type=Path, nargs="?", help="whole-second label file of the same clips")
+    parser.add_argument("whole", type=Path, nargs="?",
+                        help="whole-second label file of the same clips, or a second coder's file of the same times")
     args = parser.parse_args(argv)
     half = load(args.half)
+    if args.whole is not None:
+        other = load(args.whole)
+        if set(half) & set(other):  # the same times labelled twice: compare them directly
+            print_same(args.half, half, args.whole, other)
+            return 0
     columns = [c for c in next(iter(half.values())) if c not in ("clip", "t_s", "note")]
     print(f"{args.half.name}: {len(half)} rows, {len({c for c, _ in half})} clips")
     for column in columns:

@@ -253,3 +253,33 @@ def test_label_agreement_kappa_and_side_changes():
                                                             (4.5, "left"), (5.5, "right")]}
     rows |= {("b", t): {"child_side": side} for t, side in [(0.5, "left"), (1.5, "out"), (2.5, "left")]}
     assert agree.side_changes(rows, "child_side") == {"a": ["right", "left", "right"]}
+
+
+def test_label_agreement_compares_two_coders_of_the_same_times(tmp_path, capsys):
+    agree = _label_agreement()
+    header = "# protocol\nclip,t_s,p2i,i2p,ismile,note\n"
+    first = tmp_path / "first.csv"
+    second = tmp_path / "second.csv"
+    # p2i: both decide at 0.5-4.5 (1/1, 0/0, 0/0, 1/0, 0/1); 5.5 is ? in the first only; 6.5 only in the first file
+    first.write_text(header + "\n".join([
+        "a,0.5,1,0,,x", "a,1.5,0,0,,x", "a,2.5,0,?,,x", "a,3.5,1,1,,x", "a,4.5,0,0,,x", "a,5.5,?,0,,x",
+        "a,6.5,1,1,,x"]) + "\n")
+    second.write_text(header + "\n".join([
+        "a,0.5,1,0,0,x", "a,1.5,0,0,0,x", "a,2.5,0,1,0,x", "a,3.5,0,1,1,x", "a,4.5,1,0,0,x", "a,5.5,1,0,?,x"]) + "\n")
+    one, two = agree.load(first), agree.load(second)
+    res = agree.compare_same(one, two, "p2i")
+    assert res["n_shared"] == 6
+    assert res["pairs"] == [("1", "1"), ("0", "0"), ("0", "0"), ("1", "0"), ("0", "1")]
+    assert res["agree"] == pytest.approx(3 / 5)
+    # first says 1 at 2 of 5, second at 2 of 5: chance 0.4*0.4 + 0.6*0.6 = 0.52, kappa (0.6 - 0.52) / 0.48
+    assert res["kappa"] == pytest.approx(0.08 / 0.48)
+    assert res["counts"][0] == {"1": 2, "0": 3, "?": 1} and res["counts"][1] == {"1": 3, "0": 3}
+    assert res["table"][("?", "1")] == 1 and res["table"][("1", "0")] == 1
+    assert res["opposite"] == [("a", 3.5), ("a", 4.5)]
+    i2p = agree.compare_same(one, two, "i2p")  # 2.5 is ? against 1: not an opposite decision
+    assert i2p["agree"] == 1.0 and i2p["opposite"] == [] and len(i2p["pairs"]) == 5
+    assert agree.main([str(first), str(second)]) == 0
+    out = capsys.readouterr().out
+    assert "6 times in both, compared directly" in out
+    assert "ismile    not labelled in both files: skipped" in out  # the first file leaves ismile empty
+    assert "1 vs 0 at 2 time(s): a t=3.5 (1 vs 0), a t=4.5 (0 vs 1)" in out
