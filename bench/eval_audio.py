@@ -28,8 +28,9 @@ Prints one row per measurement with the target and pass/fail:
   <= 10 %, cries heard as laughter <= 5 %, noise heard as either <= 10 %; leave-one-recording-out for the held-voicing
   window (laugh_2 is one recording, margot and Louise_01 two, each donateacry cry and each noise clip its own);
 * the breathiness a laugh must have (``crylaugh.LAUGH_MIN_FLATNESS``, as recorded and with the room's sound taken out
-  at ``crylaugh.ROOM_PERCENTILE``): every unit above at each setting searched, in-sample and leave-one-recording-out
-  (``bench/laugh_loro.py``; skipped with ``--no-grid``);
+  at ``crylaugh.ROOM_PERCENTILE``, a fixed standard noise quantile): every unit above at each threshold searched,
+  in-sample and leave-one-recording-out, and at a few other settings for comparison (``bench/laugh_loro.py``; skipped
+  with ``--no-grid``);
 * analysis speed in × real time on one core (the process is pinned to CPU 0; decoding is not timed), from CPU time
   (the target) and wall-clock time (pessimistic while other jobs share the machine).
 """

@@ -1,8 +1,8 @@
-"""Leave-one-recording-out for the breathiness a laugh must have (``crylaugh.LAUGH_MIN_FLATNESS``, measured with the
-room's sound taken out at ``crylaugh.ROOM_PERCENTILE`` or as recorded; issue 22).
+"""Leave-one-recording-out for the breathiness a laugh must have (``crylaugh.LAUGH_MIN_FLATNESS``, measured as
+recorded and again with the room's sound taken out at ``crylaugh.ROOM_PERCENTILE``; issue 22).
 
 Called by ``bench/eval_audio.py`` (skipped with ``--no-grid``). Every unit the laughter decision can get wrong is
-scored at each threshold of :data:`FLATNESS_GRID`:
+scored at each setting of :data:`GRID`:
 
 * ``laughter_dev`` 5-s chunks (a laugh chunk is wrong when no laughter is found or crying is; a cry chunk when
   laughter is found; a noise chunk when either is), grouped by the recording they were cut from;
@@ -12,9 +12,11 @@ scored at each threshold of :data:`FLATNESS_GRID`:
 * LookitLaughter's labelled seconds (a 0 with a tick at ``infant_laugh`` >= 0.5, or a 1 without), each family one
   recording (the mother and child are the same in every take).
 
-Each recording is then scored with the setting (room percentile, threshold) the other recordings choose (lowest
-balanced error; a tie goes to the lower threshold, which keeps more laughter, then to the room as recorded), so no
-figure printed here was used to choose what produced it.
+The one value fitted is the threshold: each recording is scored with the threshold the other recordings choose among
+:data:`CHOICES` (lowest balanced error; a tie goes to the lower threshold, which keeps more laughter), so no figure
+printed here was used to choose what produced it. The room's percentile is not searched: it is fixed at the quantile a
+standard noise suppressor tracks (``crylaugh.ROOM_PERCENTILE``). The other settings of :data:`GRID` (the rule as
+recorded only, other percentiles) are printed in-sample for comparison and are never chosen.
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ from vigclips.media.decode import decode_audio
 
 #: Thresholds searched (0 = no breathiness asked: the rule before it).
 FLATNESS_GRID = (0.0, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1)
-#: The room's percentile taken out before measuring again (None = only as recorded, the rule before).
-ROOM_GRID = (None, 10.0, 20.0, 30.0, 50.0)
-#: Every setting searched: (room percentile, threshold): each threshold as recorded, and each room percentile at the
-#: threshold the rule before chose (0.05; the room-corrected measure is the same flatness of the same frames).
-GRID = tuple((None, thr) for thr in FLATNESS_GRID) + tuple((room, 0.05) for room in ROOM_GRID[1:])
+#: What leave-one-recording-out chooses among: each threshold, measured as recorded and with the room taken out at the
+#: shipped (fixed, not fitted) percentile.
+CHOICES = tuple((crylaugh.ROOM_PERCENTILE, thr) for thr in FLATNESS_GRID)
+#: For comparison only, in-sample at 0.05: the rule as recorded (None: the rule before the room), and other percentiles.
+COMPARED = ((None, 0.05),) + tuple((room, 0.05) for room in (10.0, 20.0, 30.0, 50.0) if room != crylaugh.ROOM_PERCENTILE)
+GRID = CHOICES + COMPARED
 
 
 def _name(setting: tuple[float | None, float]) -> str:
@@ -136,14 +139,14 @@ def flatness_loro(media: Path, cfg: AudioConfig, ev, table: dict | None = None) 
     table = table or score_table(us)
     recs = [r for r, _, _ in us]
     shipped = (crylaugh.ROOM_PERCENTILE, crylaugh.LAUGH_MIN_FLATNESS)
-    order = {room: i for i, room in enumerate(ROOM_GRID)}
     chosen: dict[str, tuple] = {}
     for rec in sorted(set(recs)):
-        err = {s: balanced_error(error_counts(recs, table[s], lambda r: r != rec)) for s in GRID}
-        chosen[rec] = min(GRID, key=lambda s: (round(err[s], 9), s[1], order[s[0]]))
+        err = {s: balanced_error(error_counts(recs, table[s], lambda r: r != rec)) for s in CHOICES}
+        chosen[rec] = min(CHOICES, key=lambda s: (round(err[s], 9), s[1]))
     for s in GRID:
         c = error_counts(recs, table[s], lambda r: True)
-        ev.row(f"breathiness {_name(s)} (in-sample): balanced error {balanced_error(c):.3f}",
+        how = "in-sample" if s in CHOICES else "in-sample, for comparison: never chosen"
+        ev.row(f"breathiness {_name(s)} ({how}): balanced error {balanced_error(c):.3f}",
                "; ".join(f"{w} {a}/{n}" for w, (a, n) in sorted(c.items())))
     for label, pick in ((f"shipped {_name(shipped)}", lambda r: shipped), ("leave-one-recording-out", lambda r: chosen[r])):
         got = [table[pick(r)][i] for i, r in enumerate(recs)]
@@ -152,6 +155,6 @@ def flatness_loro(media: Path, cfg: AudioConfig, ev, table: dict | None = None) 
     values = list(chosen.values())
     common = max(values, key=values.count)
     ev.row("laugh breathiness chosen without each recording", ", ".join(
-        f"{_name(p)} by {values.count(p)}" for p in sorted(set(values), key=lambda s: (order[s[0]], s[1]))) + " ("
+        f"{_name(p)} by {values.count(p)}" for p in sorted(set(values), key=lambda s: s[1])) + " ("
         + ", ".join(f"without {r}: {_name(v)}" for r, v in chosen.items() if v != common) + ")")
     return table

@@ -15,6 +15,7 @@ from vigclips.audio.crylaugh import (
     held_voicing_share,
     retype_infant,
     room_corrected,
+    room_floor,
 )
 from vigclips.audio.features import compute_features
 from vigclips.audio.laughnet import FRAME_HZ, N_FRAMES, _mel_filters, log_mel, predict, windows_at
@@ -158,6 +159,22 @@ def test_a_tonal_call_in_a_noisy_room_is_not_breathy_once_the_room_is_taken_out(
     flat, loud = room_corrected(x, laugh)
     assert float(np.median(flat[loud])) > 2 * LAUGH_MIN_FLATNESS
     assert breathy_laughs(laugh, flat, loud).max() == pytest.approx(0.9)
+
+
+def test_the_room_is_each_bins_lower_quartile_as_a_standard_noise_tracker_takes_it() -> None:
+    # four frames, two bins: the 25th percentile of 1, 2, 3, 4 is 1.75 (linear between the sorted values)
+    power = np.array([[4.0, 8.0], [1.0, 2.0], [3.0, 6.0], [2.0, 4.0]])
+    assert room_floor(power).tolist() == pytest.approx([1.75, 3.5])
+
+
+def test_a_voice_in_under_three_quarters_of_the_stretch_is_not_taken_for_the_room() -> None:
+    quiet, voice = 1.0, 100.0
+    # a child's call loud in 5 of 8 frames (62 %): the room stays the quiet babble under it
+    five = np.array([[quiet]] * 3 + [[voice]] * 5)
+    assert room_floor(five).tolist() == pytest.approx([quiet])
+    # a sound in 7 of 8 frames (a fan, continuous babble) is the room
+    seven = np.array([[quiet]] + [[voice]] * 7)
+    assert room_floor(seven).tolist() == pytest.approx([voice])
 
 
 def test_breathiness_is_judged_per_laugh_at_the_threshold() -> None:
