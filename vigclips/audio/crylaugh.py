@@ -65,7 +65,8 @@ LOUD_SNR_DB = 10.0
 #: Not fitted: the quantile a standard noise suppressor tracks as the noise (WebRTC's quantile noise estimator moves
 #: each bin's log-power estimate up by 1 part when the frame is above it and down by 3 when below: it settles where a
 #: quarter of the frames lie below, the 25th percentile). It counts as room whatever sounds in three quarters of the
-#: stretch or more. (It was 30 before, chosen by a search that only the ACLEW recording decided.)
+#: stretch or more. (It was 30 before, chosen by a search that only the ACLEW recording decided; 25 was set knowing
+#: that 20 keeps the ACLEW calls and 30 removes them, so it is not a blind choice: README, issue 22.)
 ROOM_PERCENTILE: float | None = 25.0
 ROOM_CONTEXT_S = 2.5
 #: What is left of a bin after the subtraction is at least this share of the room's power there (no log of zero; a
