@@ -7,7 +7,8 @@ over ticks within t +- 0.2 s, at >= 0.5) differs from the label, it prints one l
 the mean score, how often each role was seen, where, the parent's head and gaze yaw and pitch) and draws the frame
 nearest t, brightened (dim home webcams), with each face row of the nearest tick boxed (red: the parent, green: the
 child, grey: neither) and labelled with its head and gaze yaw, whether face mesh measured it and the detector's score;
-beside it the parent's face enlarged (to judge the eyes). Four misses a PNG: ``OUT_0.png``, ``OUT_1.png``, ...
+beside it the parent's face enlarged (to judge the eyes; the child's, and her head pose in the line, for ``i2p`` and
+``ismile``). Four misses a PNG: ``OUT_0.png``, ``OUT_1.png``, ...
 
 Use it to sort misses by cause before changing anything. Write the sheets outside the repository (``/tmp``): frames of
 the shared recordings must not be copied into the project. Face rows come from ``eval_looks.py``'s cache.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -54,6 +56,13 @@ class Miss:
         return "FN" if self.truth == 1 else "FP"
 
 
+def window_score(t_s: np.ndarray, column: np.ndarray, at_s: float) -> float:
+    """``eval_looks.py``'s score of a labelled time: the mean of ``column`` (per tick at ``t_s``) over the ticks within
+    ``at_s`` +- 0.2 s, NaN counted as 0 (a face not seen is a "no"); 0 where no tick lies near."""
+    near = np.abs(t_s - at_s) <= el.HALF_WINDOW_S + 1e-9
+    return float(np.nan_to_num(np.asarray(column, np.float64)[near], nan=0.0).mean()) if near.any() else 0.0
+
+
 def misses(t_s: np.ndarray, column: np.ndarray, labelled: list[tuple[float, int]], clip: str) -> list[Miss]:
     """The labelled times ``(t_s, truth)`` of one clip where ``eval_looks.py``'s prediction from ``column`` (per tick at
     ``t_s``) differs from the truth.
@@ -64,18 +73,17 @@ def misses(t_s: np.ndarray, column: np.ndarray, labelled: list[tuple[float, int]
         >>> [(m.t_s, m.kind) for m in misses(t, col, [(0.5, 1), (0.5, 0), (1.5, 1), (1.5, 0)], "c")]
         [(0.5, 'FP'), (1.5, 'FN')]
     """
-    col = np.nan_to_num(np.asarray(column, np.float64), nan=0.0)
     out = []
     for at_s, truth in labelled:
-        near = np.abs(t_s - at_s) <= el.HALF_WINDOW_S + 1e-9
-        score = float(col[near].mean()) if near.any() else 0.0
+        score = window_score(t_s, column, at_s)
         if int(score >= 0.5) != truth:
             out.append(Miss(clip, at_s, truth, score))
     return out
 
 
-def describe(miss: Miss, t_s: np.ndarray, ch: dict[str, np.ndarray]) -> str:
-    """One line: what the program saw around a miss (means over the ticks within t +- 0.2 s)."""
+def describe(miss: Miss, t_s: np.ndarray, ch: dict[str, np.ndarray], who: str = "adult") -> str:
+    """One line: what the program saw around a miss (means over the ticks within t +- 0.2 s); the pose is that of
+    ``who`` ("adult" or "infant": the one whose look or smile the cue is)."""
     near = np.abs(t_s - miss.t_s) <= el.HALF_WINDOW_S + 1e-9
 
     def mean(name: str) -> float:
@@ -83,13 +91,15 @@ def describe(miss: Miss, t_s: np.ndarray, ch: dict[str, np.ndarray]) -> str:
         return float(np.nanmean(v)) if np.isfinite(v).any() else float("nan")
 
     return (f"{miss.kind} {miss.clip} t={miss.t_s:g} score={miss.score:.2f} seen: parent {mean('adult_present'):.1f} "
-            f"child {mean('infant_present'):.1f} at x {mean('adult_face_x'):.2f} / {mean('infant_face_x'):.2f}; parent "
-            f"head yaw {mean('adult_head_yaw_deg'):.0f} gaze yaw {mean('adult_gaze_yaw_deg'):.0f} gaze pitch "
-            f"{mean('adult_gaze_pitch_deg'):.0f} confidence {mean('adult_head_confidence'):.2f}")  # fmt: skip
+            f"child {mean('infant_present'):.1f} at x {mean('adult_face_x'):.2f} / {mean('infant_face_x'):.2f}; "
+            f"{'parent' if who == 'adult' else 'child'} head yaw {mean(who + '_head_yaw_deg'):.0f} pitch "
+            f"{mean(who + '_head_pitch_deg'):.0f} gaze yaw {mean(who + '_gaze_yaw_deg'):.0f} gaze pitch "
+            f"{mean(who + '_gaze_pitch_deg'):.0f} confidence {mean(who + '_head_confidence'):.2f}")  # fmt: skip
 
 
-def draw(miss: Miss, video: Path, rows: dict[str, np.ndarray], cfg: VisionConfig) -> np.ndarray:
-    """The tile pair of one miss: the frame with the face rows of the nearest tick drawn, and the parent's face."""
+def draw(miss: Miss, video: Path, rows: dict[str, np.ndarray], cfg: VisionConfig, enlarge: int = ROLE_ADULT) -> np.ndarray:
+    """The tile pair of one miss: the frame with the face rows of the nearest tick drawn, and the face of the role
+    ``enlarge`` (the parent's by default; the child's for the child's cues)."""
     res = build_result(rows["pts_s"], rows["image_wh"], rows["face_frame"], rows["face_track"], rows["face_data"], cfg)
     _, w, h = cs.probe(video)
     got = cs.frame_near(video, miss.t_s, w, h)
@@ -106,7 +116,7 @@ def draw(miss: Miss, video: Path, rows: dict[str, np.ndarray], cfg: VisionConfig
         text = (f"hy{d[_F['head_yaw_deg']]:.0f} gy{d[_F['gaze_yaw_deg']]:.0f} "
                 f"m{int(d[_F['has_mesh']])} s{d[_F['det_score']]:.2f}")  # fmt: skip
         cv2.putText(img, text, (max(0, x1), max(12, y1 - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.45, colour, 1, cv2.LINE_AA)
-        if res.face_role[k] == ROLE_ADULT:
+        if res.face_role[k] == enlarge:
             m = max(x2 - x1, y2 - y1) // 6
             part = img[max(0, y1 - m) : min(h, y2 + m), max(0, x1 - m) : min(w, x2 + m)]
             if part.size:
@@ -116,19 +126,31 @@ def draw(miss: Miss, video: Path, rows: dict[str, np.ndarray], cfg: VisionConfig
     return np.hstack([tile, cv2.resize(face, (TILE_H, TILE_H))])
 
 
+def add_source_arguments(ap: argparse.ArgumentParser) -> None:
+    """``--media``, ``--labels``, ``--cache`` (``eval_looks.py``'s, under ``XDG_CACHE_HOME``) and ``--set``."""
+    ap.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
+    ap.add_argument("--labels", type=Path, default=REPO / "bench" / "labels")
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))  # as eval_looks.py
+    ap.add_argument("--cache", type=Path, default=cache_home / "vigclips" / "eval_looks")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a vision setting, as in eval_looks")
+
+
+def settings_from(args: argparse.Namespace) -> VisionConfig:
+    """The vision settings with the ``--set`` changes of :func:`add_source_arguments`."""
+    cfg = VisionConfig()
+    return dataclasses.replace(cfg, **dict(el._setting(cfg, spec) for spec in args.set))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--family", required=True, help="clip name prefix, e.g. 4JDccE")
     ap.add_argument("--cue", default="p2i", choices=[c for c in el.CUES if c != "psmile"])
     ap.add_argument("-o", "--out", type=Path, default=Path("/tmp/miss"), help="PNG name stem (outside the repository)")
-    ap.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
-    ap.add_argument("--labels", type=Path, default=REPO / "bench" / "labels")
-    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "vigclips" / "eval_looks")
-    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a vision setting, as in eval_looks")
+    add_source_arguments(ap)
     args = ap.parse_args(argv)
-    cfg = VisionConfig()
-    cfg = dataclasses.replace(cfg, **dict(el._setting(cfg, spec) for spec in args.set))
+    cfg = settings_from(args)
     labels = [lab for lab in el.load_labels(args.labels) if lab.clip.startswith(args.family + ".")]
+    child_cue = args.cue in ("i2p", "ismile")
     tiles, n_labelled = [], 0
     for clip in sorted({lab.clip for lab in labels}):
         video = el.media_path(args.media, clip)
@@ -137,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         known = sorted((lab.t_s, lab.values[args.cue]) for lab in labels if lab.clip == clip and lab.values[args.cue] is not None)
         n_labelled += len(known)
         for miss in misses(t_s, ch[el.CUES[args.cue]], known, clip):
-            print(describe(miss, t_s, ch))
-            tiles.append(draw(miss, video, rows, cfg))
+            print(describe(miss, t_s, ch, "infant" if child_cue else "adult"))
+            tiles.append(draw(miss, video, rows, cfg, ROLE_INFANT if child_cue else ROLE_ADULT))
     for k in range(0, len(tiles), 4):
         cv2.imwrite(f"{args.out}_{k // 4}.png", np.vstack(tiles[k : k + 4]))
     print(f"{len(tiles)} of {n_labelled} labelled times wrong; sheets {args.out}_0.png ... ({(len(tiles) + 3) // 4})")

@@ -77,3 +77,27 @@ def test_with_pose_replaces_only_the_chosen_readings(hp):
     assert no_mesh[:, _F["gaze_pitch_deg"]].tolist() == [0.0, -5.0]
     assert hp.with_pose(rows, pose, "all")["face_data"][:, _F["head_yaw_deg"]].tolist() == [40.0, 60.0]
     assert rows["face_data"][0, _F["gaze_yaw_deg"]] == 10.0  # the rows given are not changed
+
+
+@pytest.fixture(scope="module")
+def dc():
+    return _load("diag_child_looks")
+
+
+def test_hand_on_line_measures_from_the_segment_in_child_face_heights(dc):
+    child, parent = np.array([100.0, 200.0]), np.array([300.0, 100.0])
+    hands = np.full((2, 21, 2), [0.0, 0.0])
+    hands[0, 5] = [200.0, 150.0]  # on the line, half way
+    hands[1, :] = [400.0, 100.0]  # beyond the parent: its nearest point is the parent's end
+    dist, along = dc.hand_on_line(child, parent, 50.0, hands)
+    assert (dist, along) == (0.0, 0.5)
+    dist, along = dc.hand_on_line(child, parent, 50.0, hands[1:])
+    assert along == 1.0 and dist == pytest.approx(2.0)
+    assert dc.hand_on_line(child, parent, 50.0, np.zeros((0, 21, 2)))[0] == float("inf")
+
+
+def test_window_score_is_the_mean_over_the_window_with_unseen_as_no(ms):
+    t = np.round(np.arange(0.0, 1.05, 0.1), 1)
+    col = np.where(t <= 0.5, 1.0, np.nan)
+    assert ms.window_score(t, col, 0.5) == pytest.approx(0.6)  # 0.3-0.5 seen, 0.6 and 0.7 not
+    assert ms.window_score(t, col, 5.0) == 0.0
