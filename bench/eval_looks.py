@@ -344,12 +344,12 @@ def main(argv: list[str] | None = None) -> int:
             chosen.append(best)
             for cue in CUES:
                 held[cue].extend(per_value[best].get((cue, c), []))
-            for key in ("psmile", *(f"psmile_{v}" for v in VIEWS)):
+            for key in ("ismile", "psmile", *(f"psmile_{v}" for v in VIEWS)):
                 held_by_clip[(key, c)] = per_value[best].get((key, c), [])
         for cue in CUES:
             ba, tpr, npos, nneg = balanced(held[cue])
             print(f"  {cue:8} home {ba:6.3f} (found {tpr:.3f})")
-        for key in ("psmile", *(f"psmile_{v}" for v in VIEWS)):  # the parent's smile per family and view (issue 22)
+        for key in ("ismile", "psmile", *(f"psmile_{v}" for v in VIEWS)):  # smiles per family (and the parent's per view)
             for g in sorted({_group(c) for c in home}):
                 ba, tpr, npos, nneg = balanced(_pooled(held_by_clip, key, [c for c in home if _group(c) == g]))
                 if npos + nneg:
