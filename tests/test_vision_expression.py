@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import numpy as np
@@ -57,8 +58,12 @@ def test_a_babys_classifier_smile_counts_surprise_against_it() -> None:
     # at 45 deg the classifier is half of the baby's smile: the open mouth no longer makes it one
     rows[:, _F["head_yaw_deg"]] = 45.0
     rows[:, [_F["smile"], _F["mouth_width_ratio"], _F["mouth_open"]]] = 0.0, 0.7, 0.4  # face mesh: (0.6 + 0.4) / 2
-    smile = infant_smile(rows, VisionConfig(expression_smile_full=0.6, infant_smile_width_neutral=0.55, smile_width_span=0.25))
+    cfg = VisionConfig(expression_smile_full=0.6, infant_smile_width_neutral=0.55, smile_width_span=0.25)
+    smile = infant_smile(rows, cfg)
     assert smile.tolist() == pytest.approx([0.5 * 1.0 + 0.25, 0.5 * 0.625 + 0.25, 0.5 * 0.5 / 0.6 + 0.25, 0.5 + 0.25], abs=1e-6)
+    # switched off: happy against neutral and sad only, as before (the open mouth reads as a smile again)
+    before = infant_smile(rows, dataclasses.replace(cfg, infant_smile_surprise=False))
+    assert before.tolist() == pytest.approx([0.75, 0.75, 0.5 * 0.5 / 0.6 + 0.25, 0.75], abs=1e-6)
 
 
 def test_infant_smile_is_face_mesh_from_the_front_and_mixes_in_the_classifier_as_the_head_turns() -> None:

@@ -213,10 +213,11 @@ def infant_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.flo
     classifier still sees the smile; from the front, face mesh measures the mouth well and the
     classifier (trained on web photographs of mostly adults) reads a calm toddler's face as "happy" (0.57–0.74 on the
     Lookit child at 0–5 s, whom face mesh and the eye both see neutral). The classifier's part is
-    :func:`infant_expression_smile`, which counts its "surprise" against a smile.
+    :func:`infant_expression_smile`, which counts its "surprise" against a smile (``infant_smile_surprise``).
     """
     mesh = np.fmax(rows[:, _F["smile"]], infant_play_smile(rows, cfg))
-    expression = np.clip(infant_expression_smile(rows) / cfg.expression_smile_full, 0.0, 1.0)
+    smile = infant_expression_smile(rows) if cfg.infant_smile_surprise else rows[:, _F["expression_smile"]]
+    expression = np.clip(smile.astype(np.float64) / cfg.expression_smile_full, 0.0, 1.0)
     turned = np.clip((np.abs(rows[:, _F["head_yaw_deg"]]) - EXPRESSION_FROM_YAW_DEG) / EXPRESSION_FROM_YAW_DEG, 0.0, 1.0)
     weight = np.where(np.isfinite(expression), 0.5 * np.nan_to_num(turned), 0.0)  # the classifier's share
     return np.where(np.isfinite(mesh), weight * np.nan_to_num(expression) + (1.0 - weight) * mesh, np.nan)
