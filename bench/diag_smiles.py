@@ -6,18 +6,19 @@ For every home second with an ``ismile`` label of 0 or 1 (``bench/labels/looks_*
 saw on the ticks within t +- 0.2 s (the window ``bench/eval_looks.py`` scores): the share of ticks with the baby's face
 (``seen``), with its mouth measured by face mesh on that tick (``mesh``), the face's centre x and width in pixels and
 its head yaw, the adult smile measure, the mouth width ratio and opening, the expression classifier's smile probability
-(``expr``: :func:`vigclips.vision.channels.infant_expression_smile`), the baby's ``infant_smile`` as scored (``pred``, unseen ticks count 0) and, for a wrong decision, the cause: ``unseen`` (no baby face on most ticks), ``no
+for a baby (``expr``: :func:`vigclips.vision.channels.infant_expression_smile`), the baby's ``infant_smile`` as scored
+(``pred``, unseen ticks count 0) and, for a wrong decision, the cause: ``unseen`` (no baby face on most ticks), ``no
 mouth`` (seen, but neither measured nor held), ``measure`` (the measure itself was wrong). Only wrong decisions are
 listed unless ``--all``. At the end, how well each measure alone separates smiling from other seconds (area under the
-ROC curve per family and over every labelled home second; a second without the measure ranks lowest). It uses the face rows ``eval_looks.py`` caches, and never decides roles itself: a row whose
-``x``/``w`` jump against its neighbours is worth a look at the frames (``bench/contact_sheet.py --crop``) for a
+ROC curve per family and over every labelled home second; a second without the measure ranks lowest). It uses the
+face rows ``eval_looks.py`` caches, and never decides roles itself: a row whose ``x``/``w`` jump against its
+neighbours is worth a look at the frames (``bench/contact_sheet.py --crop``) for a
 swapped role.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -42,10 +43,7 @@ def _mean(values: np.ndarray) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
-    ap.add_argument("--labels", type=Path, default=REPO / "bench" / "labels")
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    ap.add_argument("--cache", type=Path, default=cache_home / "vigclips" / "eval_looks")
+    E.data_arguments(ap)
     ap.add_argument("--all", action="store_true", help="list every labelled second, not only the wrong ones")
     args = ap.parse_args(argv)
 

@@ -272,12 +272,18 @@ def _setting(cfg: VisionConfig, spec: str) -> tuple[str, object]:
     return name, type(default)(text)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def data_arguments(ap: argparse.ArgumentParser) -> None:
+    """``--media``, ``--labels`` and ``--cache`` (the face rows' cache, under ``XDG_CACHE_HOME``), as every script that
+    reads these labels and rows takes them."""
     ap.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
     ap.add_argument("--labels", type=Path, default=REPO / "bench" / "labels")
     cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     ap.add_argument("--cache", type=Path, default=cache_home / "vigclips" / "eval_looks")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    data_arguments(ap)
     ap.add_argument("--loco", action="append", default=[], metavar="NAME=V1,V2,...",
                     help="leave-one-clip-out figures for a vision setting chosen among these values")  # fmt: skip
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 from pathlib import Path
 
@@ -130,10 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--family", required=True, help="clip name prefix, e.g. 4JDccE")
     ap.add_argument("--cue", default="p2i", choices=[c for c in el.CUES if c != "psmile"])
     ap.add_argument("-o", "--out", type=Path, default=Path("/tmp/miss"), help="PNG name stem (outside the repository)")
-    ap.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
-    ap.add_argument("--labels", type=Path, default=REPO / "bench" / "labels")
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    ap.add_argument("--cache", type=Path, default=cache_home / "vigclips" / "eval_looks")
+    el.data_arguments(ap)
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a vision setting, as in eval_looks")
     args = ap.parse_args(argv)
     cfg = VisionConfig()
