@@ -6,11 +6,13 @@ For every home second with an ``ismile`` label of 0 or 1 (``bench/labels/looks_*
 saw on the ticks within t +- 0.2 s (the window ``bench/eval_looks.py`` scores): the share of ticks with the baby's face
 (``seen``), with its mouth measured by face mesh on that tick (``mesh``), the face's centre x and width in pixels and
 its head yaw, the adult smile measure, the mouth width ratio and opening, the expression classifier's smile probability
-(``expr``), the baby's ``infant_smile`` as scored (``pred``, unseen ticks count 0) and, for a wrong decision, the cause: ``unseen`` (no baby face on most ticks), ``no
+for a baby (``expr``: :func:`vigclips.vision.channels.infant_expression_smile`), the baby's ``infant_smile`` as scored
+(``pred``, unseen ticks count 0) and, for a wrong decision, the cause: ``unseen`` (no baby face on most ticks), ``no
 mouth`` (seen, but neither measured nor held), ``measure`` (the measure itself was wrong). Only wrong decisions are
 listed unless ``--all``. At the end, how well each measure alone separates smiling from other seconds (area under the
-ROC curve over every labelled second; a second without the measure ranks lowest). It uses the face rows ``eval_looks.py`` caches, and never decides roles itself: a row whose
-``x``/``w`` jump against its neighbours is worth a look at the frames (``bench/contact_sheet.py --crop``) for a
+ROC curve per family and over every labelled home second; a second without the measure ranks lowest). It uses the
+face rows ``eval_looks.py`` caches, and never decides roles itself: a row whose ``x``/``w`` jump against its
+neighbours is worth a look at the frames (``bench/contact_sheet.py --crop``) for a
 swapped role.
 """
 
@@ -30,7 +32,7 @@ import eval_looks as E  # noqa: E402
 from eval_ranking import auc  # noqa: E402
 
 from vigclips.vision import VisionConfig  # noqa: E402
-from vigclips.vision.channels import build_result, infant_play_smile  # noqa: E402
+from vigclips.vision.channels import build_result, infant_expression_smile, infant_play_smile  # noqa: E402
 from vigclips.vision.face_rows import _F  # noqa: E402
 from vigclips.vision.roles import ROLE_INFANT  # noqa: E402
 
@@ -41,9 +43,7 @@ def _mean(values: np.ndarray) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
-    ap.add_argument("--labels", type=Path, default=REPO / "bench" / "labels")
-    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "vigclips" / "eval_looks")
+    E.data_arguments(ap)
     ap.add_argument("--all", action="store_true", help="list every labelled second, not only the wrong ones")
     args = ap.parse_args(argv)
 
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no ismile labels in {args.labels}", file=sys.stderr)
         return 2
     causes: Counter[tuple[str, int, str]] = Counter()
-    scored: list[tuple[int, float, float, float]] = []  # truth, face mesh's measure, classifier, infant_smile
+    scored: list[tuple[str, int, float, float, float]] = []  # family, truth, face mesh's measure, classifier, infant_smile
     head = f"{'clip':44} {'t_s':>4} {'truth':>5} {'seen':>5} {'mesh':>5} {'x':>5} {'w':>5} {'yaw':>5} {'adult':>5} " \
            f"{'width':>5} {'open':>5} {'expr':>5} {'pred':>5}  cause"  # fmt: skip
     print(head)
@@ -71,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
             measured = float(np.mean(np.isfinite(ch["infant_smile"][near]))) if near.any() else 0.0
             pred = float(smile[near].mean()) if near.any() else 0.0
             truth = int(lab.values["ismile"])
-            scored.append((truth, _mean(np.fmax(D[:, _F["smile"]], infant_play_smile(D, cfg))),
-                           _mean(D[:, _F["expression_smile"]]), pred))  # fmt: skip
+            expr = infant_expression_smile(D) if cfg.infant_smile_surprise else D[:, _F["expression_smile"]]
+            scored.append((E._group(clip), truth, _mean(np.fmax(D[:, _F["smile"]], infant_play_smile(D, cfg))),
+                           _mean(expr), pred))  # fmt: skip
             cause = ""
             if (pred >= 0.5) != (truth == 1):
                 cause = "unseen" if seen < 0.5 else ("no mouth" if truth == 1 and measured < 0.5 else "measure")
@@ -82,17 +83,22 @@ def main(argv: list[str] | None = None) -> int:
                       f"{_mean((D[:, 0] + D[:, 2]) / 2):5.0f} {_mean(D[:, 2] - D[:, 0]):5.0f} "
                       f"{_mean(D[:, _F['head_yaw_deg']]):5.0f} {_mean(D[:, _F['smile']]):5.2f} "
                       f"{_mean(D[:, _F['mouth_width_ratio']]):5.2f} {_mean(D[:, _F['mouth_open']]):5.2f} "
-                      f"{_mean(D[:, _F['expression_smile']]):5.2f} {pred:5.2f}  "
+                      f"{_mean(expr):5.2f} {pred:5.2f}  "
                       f"{cause}")  # fmt: skip
     print("\nwrong decisions by family, truth and cause:")
     for (group, truth, cause), count in sorted(causes.items()):
         print(f"  {group:8} {'smiling' if truth else 'neutral':8} {cause:9} {count:3d}")
-    a = np.array(scored)
-    print(f"\nhow well each measure alone separates smiling ({int(a[:, 0].sum())}) from other ({int((a[:, 0] == 0).sum())}) "
-          "seconds (area under the ROC curve):")
-    for k, name in ((1, "face mesh's mouth measure (the larger of the adult and play-face measures)"),
-                    (2, "expression classifier's smile probability"), (3, "infant_smile as scored")):  # fmt: skip
-        print(f"  {auc(np.nan_to_num(a[:, k], nan=-1.0), a[:, 0] == 1):.3f}  {name}")
+    print("\nhow well each measure alone separates smiling from other seconds (area under the ROC curve), per family "
+          "with at least 10 seconds of each class and over every labelled home second:")
+    groups = sorted({g for g, *_ in scored})
+    for name, members in [(g, {g}) for g in groups] + [("home", set(groups))]:
+        a = np.array([row[1:] for row in scored if row[0] in members], np.float64)
+        if name != "home" and min(int(a[:, 0].sum()), int((a[:, 0] == 0).sum())) < 10:
+            continue
+        print(f"  {name} ({int(a[:, 0].sum())} smiling, {int((a[:, 0] == 0).sum())} not):")
+        for k, what in ((1, "face mesh's mouth measure (the larger of the adult and play-face measures)"),
+                        (2, "expression classifier's smile probability for a baby"), (3, "infant_smile as scored")):  # fmt: skip
+            print(f"    {auc(np.nan_to_num(a[:, k], nan=-1.0), a[:, 0] == 1):.3f}  {what}")
     return 0
 
 

@@ -272,12 +272,18 @@ def _setting(cfg: VisionConfig, spec: str) -> tuple[str, object]:
     return name, type(default)(text)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def data_arguments(ap: argparse.ArgumentParser) -> None:
+    """``--media``, ``--labels`` and ``--cache`` (the face rows' cache, under ``XDG_CACHE_HOME``), as every script that
+    reads these labels and rows takes them."""
     ap.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
     ap.add_argument("--labels", type=Path, default=REPO / "bench" / "labels")
     cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     ap.add_argument("--cache", type=Path, default=cache_home / "vigclips" / "eval_looks")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    data_arguments(ap)
     ap.add_argument("--loco", action="append", default=[], metavar="NAME=V1,V2,...",
                     help="leave-one-clip-out figures for a vision setting chosen among these values")  # fmt: skip
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
@@ -344,12 +350,12 @@ def main(argv: list[str] | None = None) -> int:
             chosen.append(best)
             for cue in CUES:
                 held[cue].extend(per_value[best].get((cue, c), []))
-            for key in ("psmile", *(f"psmile_{v}" for v in VIEWS)):
+            for key in ("ismile", "psmile", *(f"psmile_{v}" for v in VIEWS)):
                 held_by_clip[(key, c)] = per_value[best].get((key, c), [])
         for cue in CUES:
             ba, tpr, npos, nneg = balanced(held[cue])
             print(f"  {cue:8} home {ba:6.3f} (found {tpr:.3f})")
-        for key in ("psmile", *(f"psmile_{v}" for v in VIEWS)):  # the parent's smile per family and view (issue 22)
+        for key in ("ismile", "psmile", *(f"psmile_{v}" for v in VIEWS)):  # smiles per family (and the parent's per view)
             for g in sorted({_group(c) for c in home}):
                 ba, tpr, npos, nneg = balanced(_pooled(held_by_clip, key, [c for c in home if _group(c) == g]))
                 if npos + nneg:

@@ -6,9 +6,10 @@ For every labelled time of the family whose prediction (``bench/eval_looks.py``'
 over ticks within t +- 0.2 s, at >= 0.5) differs from the label, it prints one line (missed ``FN`` or false ``FP``,
 the mean score, how often each role was seen, where, the parent's head and gaze yaw and pitch) and draws the frame
 nearest t, brightened (dim home webcams), with each face row of the nearest tick boxed (red: the parent, green: the
-child, grey: neither) and labelled with its head and gaze yaw, whether face mesh measured it and the detector's score;
-beside it the parent's face enlarged (to judge the eyes; the child's, and her head pose in the line, for ``i2p`` and
-``ismile``). Four misses a PNG: ``OUT_0.png``, ``OUT_1.png``, ...
+child, grey: neither) and labelled with its head and gaze yaw, whether face mesh measured it and the detector's score
+(for ``ismile`` the expression classifier's smile ``e`` and face mesh's mouth width ``w`` and opening ``o``); beside
+it the face of the person whose cue it is enlarged (the parent's for ``p2i`` and ``mutual``, the child's for ``i2p``
+and ``ismile``: to judge eyes and mouth). Four misses a PNG: ``OUT_0.png``, ``OUT_1.png``, ...
 
 Use it to sort misses by cause before changing anything. Write the sheets outside the repository (``/tmp``): frames of
 the shared recordings must not be copied into the project. Face rows come from ``eval_looks.py``'s cache.
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 from pathlib import Path
 
@@ -41,6 +41,8 @@ GAMMA = 0.6
 """Brightening of the frames (as the 4JDccE half-second labels were made)."""
 ROLE_COLOUR = {ROLE_ADULT: (0, 0, 255), ROLE_INFANT: (0, 255, 0)}
 TILE_W, TILE_H, FACE_PX = 480, 360, 360
+ENLARGED = {"p2i": ROLE_ADULT, "mutual": ROLE_ADULT, "i2p": ROLE_INFANT, "ismile": ROLE_INFANT}
+"""Whose face is drawn enlarged beside the frame, per cue."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,9 +99,9 @@ def describe(miss: Miss, t_s: np.ndarray, ch: dict[str, np.ndarray], who: str = 
             f"{mean(who + '_gaze_pitch_deg'):.0f} confidence {mean(who + '_head_confidence'):.2f}")  # fmt: skip
 
 
-def draw(miss: Miss, video: Path, rows: dict[str, np.ndarray], cfg: VisionConfig, enlarge: int = ROLE_ADULT) -> np.ndarray:
-    """The tile pair of one miss: the frame with the face rows of the nearest tick drawn, and the face of the role
-    ``enlarge`` (the parent's by default; the child's for the child's cues)."""
+def draw(miss: Miss, video: Path, rows: dict[str, np.ndarray], cfg: VisionConfig, cue: str = "p2i") -> np.ndarray:
+    """The tile pair of one miss: the frame with the face rows of the nearest tick drawn, and the face of the person
+    whose cue it is (:data:`ENLARGED`)."""
     res = build_result(rows["pts_s"], rows["image_wh"], rows["face_frame"], rows["face_track"], rows["face_data"], cfg)
     _, w, h = cs.probe(video)
     got = cs.frame_near(video, miss.t_s, w, h)
@@ -115,8 +117,11 @@ def draw(miss: Miss, video: Path, rows: dict[str, np.ndarray], cfg: VisionConfig
         cv2.rectangle(img, (x1, y1), (x2, y2), colour, 2)
         text = (f"hy{d[_F['head_yaw_deg']]:.0f} gy{d[_F['gaze_yaw_deg']]:.0f} "
                 f"m{int(d[_F['has_mesh']])} s{d[_F['det_score']]:.2f}")  # fmt: skip
+        if cue == "ismile":
+            text += (f" e{d[_F['expression_smile']]:.2f} w{d[_F['mouth_width_ratio']]:.2f}"
+                     f" o{d[_F['mouth_open']]:.2f}")  # fmt: skip
         cv2.putText(img, text, (max(0, x1), max(12, y1 - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.45, colour, 1, cv2.LINE_AA)
-        if res.face_role[k] == enlarge:
+        if res.face_role[k] == ENLARGED[cue]:
             m = max(x2 - x1, y2 - y1) // 6
             part = img[max(0, y1 - m) : min(h, y2 + m), max(0, x1 - m) : min(w, x2 + m)]
             if part.size:
@@ -128,10 +133,7 @@ def draw(miss: Miss, video: Path, rows: dict[str, np.ndarray], cfg: VisionConfig
 
 def add_source_arguments(ap: argparse.ArgumentParser) -> None:
     """``--media``, ``--labels``, ``--cache`` (``eval_looks.py``'s, under ``XDG_CACHE_HOME``) and ``--set``."""
-    ap.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
-    ap.add_argument("--labels", type=Path, default=REPO / "bench" / "labels")
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))  # as eval_looks.py
-    ap.add_argument("--cache", type=Path, default=cache_home / "vigclips" / "eval_looks")
+    el.data_arguments(ap)
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a vision setting, as in eval_looks")
 
 
@@ -160,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         n_labelled += len(known)
         for miss in misses(t_s, ch[el.CUES[args.cue]], known, clip):
             print(describe(miss, t_s, ch, "infant" if child_cue else "adult"))
-            tiles.append(draw(miss, video, rows, cfg, ROLE_INFANT if child_cue else ROLE_ADULT))
+            tiles.append(draw(miss, video, rows, cfg, args.cue))
     for k in range(0, len(tiles), 4):
         cv2.imwrite(f"{args.out}_{k // 4}.png", np.vstack(tiles[k : k + 4]))
     print(f"{len(tiles)} of {n_labelled} labelled times wrong; sheets {args.out}_0.png ... ({(len(tiles) + 3) // 4})")

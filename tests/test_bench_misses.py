@@ -1,5 +1,6 @@
-"""bench/miss_sheet.py picks the labelled times a look cue gets wrong by eval_looks.py's own rule, and
-bench/eval_headpose_models.py crops the parent's face and puts a candidate's head pose on her face rows (issue 23)."""
+"""bench/miss_sheet.py picks the labelled times a look cue gets wrong by eval_looks.py's own rule,
+bench/eval_headpose_models.py crops the parent's face and puts a candidate's head pose on her face rows, and
+bench/smile_forms.py compares forms of the baby's classifier smile leave-one-clip-out (issue 23)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,11 @@ def ms():
 @pytest.fixture(scope="module")
 def hp():
     return _load("eval_headpose_models")
+
+
+@pytest.fixture(scope="module")
+def sf():
+    return _load("smile_forms")
 
 
 def test_misses_use_the_window_and_count_unseen_ticks_as_no(ms):
@@ -101,3 +107,32 @@ def test_window_score_is_the_mean_over_the_window_with_unseen_as_no(ms):
     col = np.where(t <= 0.5, 1.0, np.nan)
     assert ms.window_score(t, col, 0.5) == pytest.approx(0.6)  # 0.3-0.5 seen, 0.6 and 0.7 not
     assert ms.window_score(t, col, 5.0) == 0.0
+
+
+def test_the_shipped_form_is_the_one_channels_computes(sf) -> None:
+    from vigclips.vision.channels import infant_expression_smile
+    from vigclips.vision.expression import EXPRESSIONS, smile_probability, surprise_share
+    from vigclips.vision.face_rows import _F
+
+    p = np.zeros((2, len(EXPRESSIONS)))
+    p[0, [EXPRESSIONS.index(e) for e in ("happy", "neutral", "surprise", "fear")]] = 0.3, 0.2, 0.4, 0.1
+    p[1, [EXPRESSIONS.index(e) for e in ("happy", "sad")]] = 0.5, 0.5
+    rows = np.full((2, len(_F)), np.nan, np.float32)
+    rows[:, _F["expression_smile"]], rows[:, _F["expression_surprise"]] = smile_probability(p), surprise_share(p)
+    now = sf.FORMS["happy / (happy + neutral + sad + surprise) [now]"](p)
+    assert now.tolist() == pytest.approx([1 / 3, 0.5])
+    assert infant_expression_smile(rows).tolist() == pytest.approx(now.tolist(), abs=1e-6)
+    assert sf.FORMS["happy / (happy + neutral + sad) [before]"](p).tolist() == pytest.approx([0.6, 0.5])
+    assert sf.FORMS["before, 0 where surprise > happy"](p).tolist() == pytest.approx([0.0, 0.5])
+
+
+def test_leave_one_clip_out_chooses_on_the_other_clips_only(sf) -> None:
+    # value "a" is right on clips 1, 2 and 4, "b" only on clip 3: held out, clip 3 gets "a" (the others prefer it)
+    right, wrong = [(1, 1), (0, 0)], [(1, 0), (0, 1)]
+    by_value = {
+        "a": {("ismile", "c1"): right, ("ismile", "c2"): right, ("ismile", "c3"): wrong, ("ismile", "c4"): right},
+        "b": {("ismile", "c1"): wrong, ("ismile", "c2"): wrong, ("ismile", "c3"): right, ("ismile", "c4"): wrong},
+    }
+    held, chosen = sf.loco(by_value, ["c1", "c2", "c3", "c4"])
+    assert held[("ismile", "c3")] == wrong and held[("ismile", "c1")] == right
+    assert chosen == {"a": 4}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import numpy as np
@@ -11,8 +12,15 @@ from media_helpers import face_test_image, still_640
 from vigclips.media.decode import iter_frames
 from vigclips.types import Frame
 from vigclips.vision import VisionConfig, analyze_frames
-from vigclips.vision.channels import adult_smile, build_result, infant_smile
-from vigclips.vision.expression import EXPRESSIONS, INPUT_PX, ExpressionModel, face_crops, smile_probability
+from vigclips.vision.channels import adult_smile, build_result, infant_expression_smile, infant_smile
+from vigclips.vision.expression import (
+    EXPRESSIONS,
+    INPUT_PX,
+    ExpressionModel,
+    face_crops,
+    smile_probability,
+    surprise_share,
+)
 from vigclips.vision.face_rows import _F
 
 
@@ -32,6 +40,30 @@ def test_smile_probability_weighs_happy_against_neutral_and_sad_only() -> None:
     p[1, EXPRESSIONS.index("happy")], p[1, EXPRESSIONS.index("fear")] = 0.3, 0.7  # fear does not count
     p[2, EXPRESSIONS.index("sad")] = 1.0
     assert smile_probability(p).tolist() == pytest.approx([0.75, 1.0, 0.0])
+
+
+def test_a_babys_classifier_smile_counts_surprise_against_it() -> None:
+    """Issue 23: an open, attentive mouth ("surprise") is not a smile: happy / (happy + neutral + sad + surprise)."""
+    p = np.zeros((3, len(EXPRESSIONS)))
+    p[0, [EXPRESSIONS.index("happy"), EXPRESSIONS.index("neutral")]] = 0.3, 0.1  # no surprise
+    p[1, [EXPRESSIONS.index("happy"), EXPRESSIONS.index("surprise")]] = 0.3, 0.5  # a watching, open mouth
+    p[2, [EXPRESSIONS.index("happy"), EXPRESSIONS.index("fear"), EXPRESSIONS.index("neutral")]] = 0.2, 0.6, 0.2
+    assert surprise_share(p).tolist() == pytest.approx([0.0, 0.5 / 0.3, 0.0])
+    rows = np.full((4, len(_F)), np.nan, np.float32)
+    rows[:3, _F["expression_smile"]] = smile_probability(p)
+    rows[:3, _F["expression_surprise"]] = surprise_share(p)
+    rows[3, _F["expression_smile"]] = 0.7  # surprise unknown: the smile probability as it is
+    got = infant_expression_smile(rows)
+    assert got.tolist() == pytest.approx([0.75, 0.3 / 0.8, 0.5, 0.7], abs=1e-6)  # fear still does not count
+    # at 45 deg the classifier is half of the baby's smile: the open mouth no longer makes it one
+    rows[:, _F["head_yaw_deg"]] = 45.0
+    rows[:, [_F["smile"], _F["mouth_width_ratio"], _F["mouth_open"]]] = 0.0, 0.7, 0.4  # face mesh: (0.6 + 0.4) / 2
+    cfg = VisionConfig(expression_smile_full=0.6, infant_smile_width_neutral=0.55, smile_width_span=0.25)
+    smile = infant_smile(rows, cfg)
+    assert smile.tolist() == pytest.approx([0.5 * 1.0 + 0.25, 0.5 * 0.625 + 0.25, 0.5 * 0.5 / 0.6 + 0.25, 0.5 + 0.25], abs=1e-6)
+    # switched off: happy against neutral and sad only, as before (the open mouth reads as a smile again)
+    before = infant_smile(rows, dataclasses.replace(cfg, infant_smile_surprise=False))
+    assert before.tolist() == pytest.approx([0.75, 0.75, 0.5 * 0.5 / 0.6 + 0.25, 0.75], abs=1e-6)
 
 
 def test_infant_smile_is_face_mesh_from_the_front_and_mixes_in_the_classifier_as_the_head_turns() -> None:

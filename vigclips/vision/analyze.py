@@ -18,7 +18,7 @@ from vigclips.progress import NullProgress, Progress
 from vigclips.types import Frame
 from vigclips.vision.channels import build_result, decide_face_roles
 from vigclips.vision.blendshapes import LANDMARK_SUBSET, BlendshapeModel, model_points, readable
-from vigclips.vision.expression import ExpressionModel, smile_probability
+from vigclips.vision.expression import ExpressionModel, smile_probability, surprise_share
 # mediapipe itself is imported only when MediaPipeFaces loads the models
 from vigclips.vision.face_mediapipe import FaceDetections, MediaPipeFaces, to_rgb
 from vigclips.vision.face_rows import _F, FACE_FIELDS
@@ -134,7 +134,9 @@ def analyze_frames(
             points = points[has_detection[blend_due]]
             rows, searched, blend_due = rows[has_detection], searched[has_detection], blend_due[has_detection]
         if expression is not None and rows.shape[0]:
-            rows[:, _F["expression_smile"]] = smile_probability(expression.probabilities(frame.image, rows[:, 0:4]))
+            probabilities = expression.probabilities(frame.image, rows[:, 0:4])
+            rows[:, _F["expression_smile"]] = smile_probability(probabilities)
+            rows[:, _F["expression_surprise"]] = surprise_share(probabilities)
         ids = tracker.update(float(frame.pts_s), rows[:, 0:4])
         pts.append(float(frame.pts_s))
         wh.append((w, h))

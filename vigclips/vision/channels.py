@@ -212,13 +212,37 @@ def infant_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.flo
     The two fail in different places (issue 11): face mesh misreads the lips of a baby turned 50–77°, where the
     classifier still sees the smile; from the front, face mesh measures the mouth well and the
     classifier (trained on web photographs of mostly adults) reads a calm toddler's face as "happy" (0.57–0.74 on the
-    Lookit child at 0–5 s, whom face mesh and the eye both see neutral).
+    Lookit child at 0–5 s, whom face mesh and the eye both see neutral). The classifier's part is
+    :func:`infant_expression_smile`, which counts its "surprise" against a smile (``infant_smile_surprise``).
     """
     mesh = np.fmax(rows[:, _F["smile"]], infant_play_smile(rows, cfg))
-    expression = np.clip(rows[:, _F["expression_smile"]].astype(np.float64) / cfg.expression_smile_full, 0.0, 1.0)
+    smile = infant_expression_smile(rows) if cfg.infant_smile_surprise else rows[:, _F["expression_smile"]]
+    expression = np.clip(smile.astype(np.float64) / cfg.expression_smile_full, 0.0, 1.0)
     turned = np.clip((np.abs(rows[:, _F["head_yaw_deg"]]) - EXPRESSION_FROM_YAW_DEG) / EXPRESSION_FROM_YAW_DEG, 0.0, 1.0)
     weight = np.where(np.isfinite(expression), 0.5 * np.nan_to_num(turned), 0.0)  # the classifier's share
     return np.where(np.isfinite(mesh), weight * np.nan_to_num(expression) + (1.0 - weight) * mesh, np.nan)
+
+
+def infant_expression_smile(rows: NDArray[np.float32]) -> NDArray[np.float64]:
+    """(k,) the classifier's smile probability for a baby: happy / (happy + neutral + sad + surprise), from the face
+    rows' ``expression_smile`` (happy / (happy + neutral + sad)) and ``expression_surprise`` (surprise over the same
+    denominator); ``expression_smile`` alone where the surprise is unknown (issue 23).
+
+    An open, attentive mouth is not a smile (the label protocol: "open without a smile: surprise, attention" is 0),
+    and "surprise" is the classifier's name for that face: the 2UWdXP baby watching her mother tear paper, turned
+    50–60°, read as smiling on 8 of 27 labelled not-smiling seconds while happy was set against neutral and sad only.
+    Fear and anger stay out, as before: the classifier spreads a baby's face over them whether she smiles or not.
+
+    Example:
+        >>> r = np.full((2, len(_F)), np.nan, np.float32)
+        >>> r[:, _F["expression_smile"]] = 0.6, 0.6
+        >>> r[:, _F["expression_surprise"]] = 0.5, np.nan
+        >>> infant_expression_smile(r).round(2).tolist()
+        [0.4, 0.6]
+    """
+    smile = rows[:, _F["expression_smile"]].astype(np.float64)
+    surprise = rows[:, _F["expression_surprise"]].astype(np.float64)
+    return np.where(np.isfinite(surprise), smile / (1.0 + np.maximum(surprise, 0.0)), smile)
 
 
 def adult_mesh_smile(rows: NDArray[np.float32], cfg: VisionConfig) -> NDArray[np.float64]:

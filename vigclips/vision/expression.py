@@ -21,6 +21,7 @@ EXPRESSIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "sur
 INPUT_PX = 64
 """Side of the square grey crop the classifier takes."""
 _HAPPY, _SAD, _NEUTRAL = EXPRESSIONS.index("happy"), EXPRESSIONS.index("sad"), EXPRESSIONS.index("neutral")
+_SURPRISE = EXPRESSIONS.index("surprise")
 
 
 def face_crops(gray: NDArray[np.uint8], boxes_xyxy: NDArray[np.floating]) -> NDArray[np.float32]:
@@ -73,6 +74,25 @@ def smile_probability(probabilities: NDArray[np.floating]) -> NDArray[np.float64
     p = np.asarray(probabilities, np.float64).reshape(-1, len(EXPRESSIONS))
     happy = p[:, _HAPPY]
     return happy / np.maximum(happy + p[:, _NEUTRAL] + p[:, _SAD], 1e-6)
+
+
+def surprise_share(probabilities: NDArray[np.floating]) -> NDArray[np.float64]:
+    """The classifier's "surprise" over the denominator of :func:`smile_probability` (happy + neutral + sad), so that a
+    baby's smile can count surprise against it: happy / (happy + neutral + sad + surprise) is
+    ``smile_probability / (1 + surprise_share)`` (:func:`vigclips.vision.channels.infant_smile`; issue 23).
+
+    Args:
+        probabilities: (k, 7) in the order of :data:`EXPRESSIONS`.
+
+    Returns:
+        (k,) float64, 0 or more.
+
+    Example:
+        >>> surprise_share(np.array([[0.1, 0.0, 0.1, 0.3, 0.1, 0.2, 0.2]])).round(3).tolist()
+        [0.333]
+    """
+    p = np.asarray(probabilities, np.float64).reshape(-1, len(EXPRESSIONS))
+    return p[:, _SURPRISE] / np.maximum(p[:, _HAPPY] + p[:, _NEUTRAL] + p[:, _SAD], 1e-6)
 
 
 class ExpressionModel:

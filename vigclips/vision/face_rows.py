@@ -26,6 +26,7 @@ FACE_FIELDS: tuple[str, ...] = (
     "eye_l_y",
     "eyes_under_hands",
     "expression_smile",
+    "expression_surprise",
     "blend_smile",
 ) + FEATURE_NAMES
 """Columns of :attr:`vigclips.vision.result.VisionResult.face_data`: box in pixels, detector score (NaN = mesh only),
@@ -33,7 +34,8 @@ whether face mesh measured it (1/0), inter-ocular distance, head yaw and pitch f
 without a detection), the subject's right and left eye centres in pixels (face mesh's where it measured the face, else
 the detector's keypoints), the share of those two eyes under a hand (0, 0.5 or 1; NaN where hands were not looked for
 in that frame), the expression classifier's smile probability (:func:`vigclips.vision.expression.smile_probability`;
-NaN where it did not run), the blendshapes model's smile from the face's mesh
+NaN where it did not run) and its surprise against the same denominator
+(:func:`vigclips.vision.expression.surprise_share`), the blendshapes model's smile from the face's mesh
 (:func:`vigclips.vision.blendshapes.smile_from_blendshapes`; NaN without a mesh or where it did not run), then :data:`vigclips.vision.features.FEATURE_NAMES`. Without face mesh (profiles, steep 3/4
 views) the head pose and gaze columns hold the keypoint head pose (where the head points is most of where a person
 looks) and the rest is NaN."""
