@@ -48,8 +48,7 @@ def fer_scores(crops: np.ndarray, scale: float) -> np.ndarray:
     gray = np.stack([cv2.cvtColor(c, cv2.COLOR_BGR2GRAY) for c in inner(crops, scale, 64)])
     out = []
     for k in range(0, len(gray), 64):
-        net.setInput(gray[k : k + 64, None].astype(np.float32) / 127.5 - 1.0)
-        out.append(net.forward().reshape(-1, 7))
+        out.append(np.asarray(net.run(gray[k : k + 64, None].astype(np.float32) / 127.5 - 1.0)).reshape(-1, 7))
     return smile_probability(np.concatenate(out))
 
 

@@ -1,6 +1,7 @@
 """bench/miss_sheet.py picks the labelled times a look cue gets wrong by eval_looks.py's own rule,
-bench/eval_headpose_models.py crops the parent's face and puts a candidate's head pose on her face rows, and
-bench/smile_forms.py compares forms of the baby's classifier smile leave-one-clip-out (issue 23)."""
+bench/eval_headpose_models.py crops the parent's face and puts a candidate's head pose on her face rows,
+bench/smile_forms.py compares forms of the baby's classifier smile leave-one-clip-out (issue 23), and
+bench/eval_smile_models.py runs the shipped classifier on stored crops (issue 22)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
+
+from vigclips.vision.expression import ExpressionModel, smile_probability
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -136,3 +140,20 @@ def test_leave_one_clip_out_chooses_on_the_other_clips_only(sf) -> None:
     held, chosen = sf.loco(by_value, ["c1", "c2", "c3", "c4"])
     assert held[("ismile", "c3")] == wrong and held[("ismile", "c1")] == right
     assert chosen == {"a": 4}
+
+
+def test_fer_scores_run_the_shipped_classifier_on_stored_crops() -> None:
+    """eval_smile_models.py ranks the shipped expression model's smile on stored face crops (it broke silently when the
+    model moved to onnxruntime): the same crop must give what the pipeline's own model gives."""
+    esm = _load("eval_smile_models")
+    rng = np.random.default_rng(0)
+    # smooth pictures (noise upscaled), so that resizing before or after the grey conversion gives the same input
+    crops = np.stack([cv2.resize(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8), (esm.CROP_PX, esm.CROP_PX),
+                                 interpolation=cv2.INTER_LINEAR) for _ in range(3)])
+    scores = esm.fer_scores(crops, esm.CONTEXT)  # the whole stored crop as the face box
+    assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))
+    gray = np.stack([cv2.cvtColor(c, cv2.COLOR_BGR2GRAY) for c in crops])
+    side = esm.CROP_PX
+    own = [smile_probability(ExpressionModel().probabilities(cv2.cvtColor(g, cv2.COLOR_GRAY2BGR),
+                                                           np.array([[0.0, 0.0, side, side]])))[0] for g in gray]
+    assert scores == pytest.approx(np.array(own), abs=0.03)  # the bench resizes before the grey conversion
