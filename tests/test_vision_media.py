@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from fractions import Fraction
 from itertools import islice
 
@@ -13,7 +14,7 @@ from vigclips.media.decode import iter_frames
 from vigclips.types import Frame
 from vigclips.vision import EXTRA_COLUMNS, VISION_COLUMNS, VisionConfig, analyze_frames, render_overlay
 from vigclips.vision.face_rows import FACE_FIELDS
-from vigclips.vision.face_mediapipe import MediaPipeFaces
+from vigclips.vision.face_mediapipe import MediaPipeFaces, _SolutionOutputTypes
 
 TEN_HZ = Fraction(10)
 _F = {n: i for i, n in enumerate(FACE_FIELDS)}
@@ -226,3 +227,27 @@ def test_turned_baby_smile_held_through_mesh_dropouts(shared_media):
     assert np.isfinite(off[smiling]).mean() <= 0.7
     assert np.isfinite(smile[seen]).mean() >= np.isfinite(off[seen]).mean() + 0.2  # whole clip: 0.71 against 0.36
     assert np.array_equal(np.isnan(off) & ~seen, np.isnan(smile) & ~seen)  # never a value where the baby is unseen
+
+
+def test_reused_output_classes_never_carry_one_image_into_the_next(shared_media):
+    """MediaPipe's ``process`` returns a class with the outputs set on it; vigclips keeps one such class per thread and
+    set of streams (``face_mediapipe._SolutionOutputTypes``, 7 % of the vision stage's CPU). A frame without a face
+    right after one with a face must still read as no face, and the face again after it."""
+    face = _still(shared_media / "pyfeat_single_face.jpg").image
+    empty = _still(shared_media / "icatcher_no_face.jpg").image  # no face for the full-range model (see above)
+    with MediaPipeFaces(detector="full", static_image_mode=True) as models:
+        counts = [(len(d), len(m)) for d, m in (models.process(img) for img in (face, empty, face, empty))]
+    assert counts[0] == counts[2] and counts[0][0] >= 1 and counts[0][1] == 1
+    assert counts[1] == counts[3] and counts[1][0] == 0
+
+
+def test_output_classes_are_kept_per_thread_and_stream_names() -> None:
+    types = _SolutionOutputTypes()
+    a = types.namedtuple("SolutionOutputs", {"detections": 0}.keys())
+    assert types.namedtuple("SolutionOutputs", ["detections"]) is a
+    assert types.namedtuple("SolutionOutputs", ["multi_face_landmarks"]) is not a
+    other: list[type] = []
+    worker = threading.Thread(target=lambda: other.append(types.namedtuple("SolutionOutputs", ["detections"])))
+    worker.start()
+    worker.join()
+    assert other[0] is not a and other[0]._fields == ("detections",)

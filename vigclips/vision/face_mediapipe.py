@@ -11,6 +11,8 @@ Input images are BGR uint8 (OpenCV order); the conversion to the RGB MediaPipe e
 
 from __future__ import annotations
 
+import collections
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -27,6 +29,35 @@ N_MESH_LANDMARKS = 478
 """Face mesh landmarks with ``refine_landmarks=True``: 468 face points plus 5 per iris (468–472 and 473–477)."""
 N_HAND_LANDMARKS = 21
 """Hand landmarks per hand (wrist, then four points along each finger)."""
+
+
+class _SolutionOutputTypes:
+    """Stands in for :mod:`collections` inside mediapipe's ``solution_base``: its ``process`` builds a new namedtuple
+    class on every call (``collections.namedtuple('SolutionOutputs', <the graph's output streams>)``, about 0.35 ms
+    with its ``eval``: 7 % of the vision stage's CPU on ``icatcher_test_vid_1000.mp4`` under cProfile) and returns
+    that class with the call's outputs set on it as class attributes, every stream each time (the value or ``None``).
+    The class depends only on the stream names, so each thread keeps one per set of names. A result is then the
+    same object as the next result with the same streams on the same thread: safe here because every call in this
+    module reads its result before the next call, and the detectors, which run in another thread than face mesh,
+    get their own classes.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def namedtuple(self, typename: str, field_names: object) -> type:
+        types: dict[tuple[str, tuple[str, ...]], type] = self._local.__dict__.setdefault("types", {})
+        key = (typename, tuple(field_names))  # type: ignore[arg-type]
+        if key not in types:
+            types[key] = collections.namedtuple(typename, key[1])  # type: ignore[misc]
+        return types[key]
+
+
+def _reuse_solution_output_types(solution_base: object) -> None:
+    """Install :class:`_SolutionOutputTypes` in mediapipe's ``solution_base`` once (only for the pinned 0.10.21, whose
+    ``process`` is the one described there)."""
+    if getattr(solution_base, "collections", None) is collections:
+        solution_base.collections = _SolutionOutputTypes()  # type: ignore[attr-defined]
 
 
 @dataclass(slots=True)
@@ -130,7 +161,10 @@ class MediaPipeFaces:
     def _build(self, *, detector: str, mesh: bool, max_faces: int, min_detection_confidence: float,
                min_tracking_confidence: float, static_image_mode: bool, hands: bool, search: bool) -> None:  # fmt: skip
         import mediapipe as mp  # the project's only mediapipe import
+        from mediapipe.python import solution_base
 
+        if mp.__version__ == "0.10.21":
+            _reuse_solution_output_types(solution_base)
         sol = mp.solutions
         self._detectors: list[tuple[int, object]] = [
             (source, sol.face_detection.FaceDetection(model_selection=source, min_detection_confidence=min_detection_confidence))
