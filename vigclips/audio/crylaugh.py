@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from vigclips.audio.features import HOP_S, band_power
+from vigclips.audio.features import HOP_S, band_power, spectral_flatness
 from vigclips.audio.voicetype import CRY, INFANT, LAUGH, TypedSegment, absorb_short_runs, label_runs
 from vigclips.intervals import mask_to_intervals
 
@@ -207,7 +207,7 @@ def room_corrected(x16k: NDArray[np.float32], laugh: NDArray[np.float32]) -> tup
         power = band_power(x16k, np.arange(lo, hi))
         room = room_floor(power)
         own = np.maximum(power[a - lo : b - lo] - room, ROOM_FLOOR * room)
-        flat[a:b] = np.exp(np.mean(np.log(own), axis=1)) / np.mean(own, axis=1)
+        flat[a:b] = spectral_flatness(own)
         loud[a:b] = 10.0 * np.log10(own.sum(axis=1) / room.sum()) >= LOUD_SNR_DB
     return flat, loud
 

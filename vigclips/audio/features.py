@@ -151,9 +151,7 @@ def _features_chunk(x: NDArray[np.float32], n_frames: int, offset: int) -> tuple
     hf_ratio_db = 10.0 * np.log10(high / low)
     sel = _band(freqs, 80, SPEC_MAX_HZ)
     centroid = (power[:, sel] * freqs[sel]).sum(axis=1) / power[:, sel].sum(axis=1)
-    flat_sel = _band(freqs, 300, SPEC_MAX_HZ)
-    p = power[:, flat_sel]
-    flatness = np.exp(np.mean(np.log(p), axis=1)) / np.mean(p, axis=1)
+    flatness = spectral_flatness(power[:, _band(freqs, 300, SPEC_MAX_HZ)])
 
     # Pitch: low-pass (FFT mask with a 500 Hz cosine roll-off), decimate to 8 kHz, YIN.
     spec = np.fft.rfft(x)
@@ -201,6 +199,17 @@ def band_power(pcm: NDArray[np.float32], frames: NDArray[np.int64], lo_hz: float
     seg = padded[starts[:, None] + np.arange(_NFFT_SPEC)[None, :]] * _HANN_SPEC
     power = np.abs(np.fft.rfft(seg, axis=1)).astype(np.float64) ** 2 + 1e-12
     return power[:, _band(np.fft.rfftfreq(_NFFT_SPEC, 1.0 / SAMPLE_RATE_HZ), lo_hz, hi_hz)]
+
+
+def spectral_flatness(power: NDArray[np.floating]) -> NDArray[np.floating]:
+    """(F,) geometric over arithmetic mean of each frame's (F, K) power spectrum: near 1 for noise (breath), near 0 for
+    clean voicing (energy in a few harmonics). Used for ``flatness`` and for a laugh's room-corrected breathiness.
+
+    Example:
+        >>> spectral_flatness(np.array([[1.0, 1.0, 1.0, 1.0], [1.0, 1e-6, 1e-6, 1e-6]])).round(3).tolist()
+        [1.0, 0.0]
+    """
+    return np.exp(np.mean(np.log(power), axis=1)) / np.mean(power, axis=1)
 
 
 def _band(freqs: NDArray[np.float64], lo_hz: float, hi_hz: float) -> NDArray[np.bool_]:
