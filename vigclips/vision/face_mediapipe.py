@@ -53,10 +53,10 @@ class _SolutionOutputTypes:
         return types[key]
 
 
-def _reuse_solution_output_types(solution_base: object) -> None:
-    """Install :class:`_SolutionOutputTypes` in mediapipe's ``solution_base`` once (only for the pinned 0.10.21, whose
-    ``process`` is the one described there)."""
-    if getattr(solution_base, "collections", None) is collections:
+def _reuse_solution_output_types(solution_base: object, mediapipe_version: str) -> None:
+    """Install :class:`_SolutionOutputTypes` in mediapipe's ``solution_base`` once, only for the pinned 0.10.21, whose
+    ``process`` is the one described there."""
+    if mediapipe_version == "0.10.21" and getattr(solution_base, "collections", None) is collections:
         solution_base.collections = _SolutionOutputTypes()  # type: ignore[attr-defined]
 
 
@@ -163,8 +163,7 @@ class MediaPipeFaces:
         import mediapipe as mp  # the project's only mediapipe import
         from mediapipe.python import solution_base
 
-        if mp.__version__ == "0.10.21":
-            _reuse_solution_output_types(solution_base)
+        _reuse_solution_output_types(solution_base, mp.__version__)
         sol = mp.solutions
         self._detectors: list[tuple[int, object]] = [
             (source, sol.face_detection.FaceDetection(model_selection=source, min_detection_confidence=min_detection_confidence))
