@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hands", action="store_true", help="run the hand model on the frame nearest each labelled time")
     ms.add_source_arguments(ap)
     args = ap.parse_args(argv)
-    cfg = ms.settings_from(args)
+    cfg = el.settings_from(args.set)
     labels = [lab for lab in el.load_labels(args.labels) if lab.clip.startswith(args.family + ".")]
     labels = [lab for lab in labels if lab.values["i2p"] is not None]
     models = None

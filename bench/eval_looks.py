@@ -272,6 +272,12 @@ def _setting(cfg: VisionConfig, spec: str) -> tuple[str, object]:
     return name, type(default)(text)
 
 
+def settings_from(specs: list[str]) -> VisionConfig:
+    """The shipped vision settings with ``--set NAME=VALUE`` changes (:func:`_setting`)."""
+    cfg = VisionConfig()
+    return dataclasses.replace(cfg, **dict(_setting(cfg, spec) for spec in specs))
+
+
 def data_arguments(ap: argparse.ArgumentParser) -> None:
     """``--media``, ``--labels`` and ``--cache`` (the face rows' cache, under ``XDG_CACHE_HOME``), as every script that
     reads these labels and rows takes them."""
@@ -295,8 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     if not labels:
         print(f"no labels in {args.labels}", file=sys.stderr)
         return 2
-    cfg = VisionConfig()
-    cfg = dataclasses.replace(cfg, **dict(_setting(cfg, spec) for spec in args.set))
+    cfg = settings_from(args.set)
     if args.set:
         print(f"settings: {', '.join(args.set)}")
     clips = sorted({lab.clip for lab in labels} | set(LAEO_CLIPS))

@@ -137,12 +137,6 @@ def add_source_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a vision setting, as in eval_looks")
 
 
-def settings_from(args: argparse.Namespace) -> VisionConfig:
-    """The vision settings with the ``--set`` changes of :func:`add_source_arguments`."""
-    cfg = VisionConfig()
-    return dataclasses.replace(cfg, **dict(el._setting(cfg, spec) for spec in args.set))
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--family", required=True, help="clip name prefix, e.g. 4JDccE")
@@ -150,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--out", type=Path, default=Path("/tmp/miss"), help="PNG name stem (outside the repository)")
     add_source_arguments(ap)
     args = ap.parse_args(argv)
-    cfg = settings_from(args)
+    cfg = el.settings_from(args.set)
     labels = [lab for lab in el.load_labels(args.labels) if lab.clip.startswith(args.family + ".")]
     child_cue = args.cue in ("i2p", "ismile")
     tiles, n_labelled = [], 0
