@@ -63,8 +63,10 @@ def review(shared_media, tmp_path):
     server.stop()
 
 
-def _open(browser, server, width: int, height: int, **context):  # noqa: F811 - the fixture imported above
+def _open(browser, server, width: int, height: int, init_script: str | None = None, **context):  # noqa: F811
     ctx = browser.new_context(viewport={"width": width, "height": height}, **context)
+    if init_script:
+        ctx.add_init_script(init_script)  # runs before the page's own scripts
     page = ctx.new_page()
     page.set_default_timeout(60000)
     problems: list[str] = []

@@ -55,11 +55,16 @@
     return payload;
   }
 
+  // fields: what to send, or a function that reads it when this change's turn comes (null: nothing to send). By then
+  // the changes queued before it are saved and shown, so a quick second change builds on the first, and what its Undo
+  // gives back is the first one's result, not the page as it was before both.
   function change(path, fields) {
     queue = queue.then(async () => {
+      const body = typeof fields === "function" ? fields() : fields;
+      if (!body) return null;
       // The token names this revision of this analysis: after a re-analysis the server refuses it (reload), never
       // applying the change to a new moment that happens to have the same id.
-      const payload = await request("POST", path, Object.assign({ revision: state.revisionToken }, fields));
+      const payload = await request("POST", path, Object.assign({ revision: state.revisionToken }, body));
       applyState(payload);
       $("saved").textContent = "Saved " + new Date().toLocaleTimeString();
       // A change saved: the message of an earlier refusal or result no longer applies (issue 25).
@@ -100,13 +105,22 @@
     return before;
   }
 
+  // fields: the fields to set, or a function of the moment as it is at this change's turn (see change). before: what
+  // Undo sets back (or a function read at the turn); by default the moment's values at the turn.
   function decideOn(id, fields, before) {
-    const m = moments().find((x) => x.id === id);
-    if (!m) return Promise.resolve(null);
-    const undoFields = before || currentValues(m, fields);
-    const label = FIELD_WORDS[Object.keys(fields)[0]] || "the change";
-    return change("api/moments/" + encodeURIComponent(id), fields).then((payload) => {
-      if (payload) setUndo(label, () => change("api/moments/" + encodeURIComponent(id), undoFields));
+    if (!moments().some((x) => x.id === id)) return Promise.resolve(null);
+    const path = "api/moments/" + encodeURIComponent(id);
+    let undoFields = null;
+    let label = "the change";
+    return change(path, () => {
+      const m = moments().find((x) => x.id === id);
+      const body = m && (typeof fields === "function" ? fields(m) : fields);
+      if (!body) return null;
+      undoFields = (typeof before === "function" ? before() : before) || currentValues(m, body);
+      label = FIELD_WORDS[Object.keys(body)[0]] || label;
+      return body;
+    }).then((payload) => {
+      if (payload) setUndo(label, () => change(path, undoFields));
       return payload;
     });
   }
@@ -440,14 +454,20 @@
     handle.addEventListener("pointerup", () => { if (drag && drag.edge === edge) saveEdge(); });
     handle.addEventListener("pointercancel", () => { drag = null; renderMomentStrip(); });
     handle.addEventListener("keydown", (event) => {
-      // Left / right: one frame; the change is saved at once (each press can be undone).
-      const m = selected();
-      if (!m || (event.key !== "ArrowLeft" && event.key !== "ArrowRight")) return;
+      // Left / right: one frame; the change is saved at once (each press can be undone). Each press moves the edge from
+      // where the presses before it left it, even while their saves are on their way (a held key repeats quickly).
+      if (!selected() || (event.key !== "ArrowLeft" && event.key !== "ArrowRight")) return;
       event.preventDefault();
       event.stopPropagation();
-      drag = { edge, win: momentWindow(m), start_s: m.start_s, end_s: m.end_s };
-      moveEdge(edge, (edge === "start" ? m.start_s : m.end_s) + (event.key === "ArrowLeft" ? -1 : 1) / state.fps);
-      saveEdge();
+      const step_s = (event.key === "ArrowLeft" ? -1 : 1) / state.fps;
+      const field = edge + "_s";
+      decide((m) => {
+        drag = { edge, win: momentWindow(m), start_s: m.start_s, end_s: m.end_s };
+        moveEdge(edge, m[field] + step_s);
+        const t = drag[field];
+        drag = null;
+        return t !== m[field] ? { [field]: t } : null;
+      });
     });
   });
   $("moment-strip").addEventListener("click", (event) => {
@@ -596,11 +616,12 @@
   }
 
   function toggleTag(key) {
-    const m = selected();
-    if (!m) return;
-    const tags = new Set(m.tags || []);
-    if (tags.has(key)) tags.delete(key); else tags.add(key);
-    decide({ tags: Array.from(tags) });
+    // Toggled on the ticks as they are when this change's turn comes: two quick keys keep both ticks.
+    decide((m) => {
+      const tags = new Set(m.tags || []);
+      if (tags.has(key)) tags.delete(key); else tags.add(key);
+      return { tags: Array.from(tags) };
+    });
   }
 
   // A new moment: from where the video is, NEW_MOMENT_S long (or up to the next moment or the end), or exactly a stretch
@@ -677,10 +698,12 @@
   }
 
   function sheetOptions(fields) {
-    const sheet = (state.doc && state.doc.sheet) || {};
     const before = {};
-    Object.keys(fields).forEach((k) => { before[k] = sheet[k] || (k === "language" ? "en" : ""); });
-    return change("api/sheet", fields).then((payload) => {
+    return change("api/sheet", () => {
+      const sheet = (state.doc && state.doc.sheet) || {};
+      Object.keys(fields).forEach((k) => { before[k] = sheet[k] || (k === "language" ? "en" : ""); });
+      return fields;
+    }).then((payload) => {
       if (payload) setUndo("the sheet's " + (fields.title !== undefined ? "heading" : "language"), () => change("api/sheet", before));
       return payload;
     });
@@ -725,7 +748,7 @@
   $("delete-moment").addEventListener("click", deleteMoment);
   $("use-frame").addEventListener("click", useFrame);
   $("program-still").addEventListener("click", () => decide({ still_t_s: null }));
-  $("roles-right").addEventListener("click", () => change("api/roles", { swapped: Boolean(state.doc.roles_swapped) }));
+  $("roles-right").addEventListener("click", () => change("api/roles", () => ({ swapped: Boolean(state.doc.roles_swapped) })));
   $("sheet-open").addEventListener("click", () => openSheetBox($("sheet-box").hidden));
   $("sheet-close").addEventListener("click", () => openSheetBox(false));
   $("sheet-title").addEventListener("change", () => {
@@ -749,8 +772,9 @@
   $("add-moment").addEventListener("click", addMoment);
   $("export").addEventListener("click", exportClips);
   $("swap-roles").addEventListener("click", () => {
-    const was = Boolean(state.doc.roles_swapped);
-    change("api/roles", { swapped: !was }).then((p) => { if (p) setUndo("the swap of baby and parent", () => change("api/roles", { swapped: was })); });
+    let was = false; // read at the change's turn: a quick second click swaps back
+    change("api/roles", () => { was = Boolean(state.doc.roles_swapped); return { swapped: !was }; })
+      .then((p) => { if (p) setUndo("the swap of baby and parent", () => change("api/roles", { swapped: was })); });
   });
   $("banner-close").addEventListener("click", () => { $("banner").hidden = true; });
   $("banner-reload").addEventListener("click", () => window.location.reload());
@@ -766,8 +790,10 @@
   function saveNote() {
     const m = selected();
     if (!m || (m.note || "") === $("note").value.trim()) return;
-    const before = noteBefore && noteBefore.id === m.id ? { note: noteBefore.note } : undefined;
-    decide({ note: $("note").value }, before);
+    // Read at the save's turn: the note's focus reads noteBefore once the changes before it are saved, and a quick
+    // save (typing and Escape while the last round was still being saved) would otherwise find the round before.
+    const id = m.id;
+    decide({ note: $("note").value }, () => (noteBefore && noteBefore.id === id ? { note: noteBefore.note } : undefined));
   }
   $("note").addEventListener("input", () => {
     clearTimeout(noteTimer);
