@@ -9,6 +9,7 @@ Screenshots of the key states go to ``build/screenshots/`` (``VIGCLIPS_SCREENSHO
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from pathlib import Path
@@ -270,6 +271,26 @@ def test_changes_made_while_the_last_is_being_saved_build_on_it_and_undo_takes_b
     page.keyboard.press("Escape")
     _undo(page, "the trim")
     _wait_for(lambda: _moments(folder)["m02"]["end_s"] == round(round((end_s - 1 / FPS) * FPS) / FPS, 3))
+    assert not problems, problems
+
+
+LATE_DECISIONS = """(() => { const sendNow = window.fetch.bind(window);
+    window.fetch = (url, options) => options && options.method === 'POST' && String(url).startsWith('api/moments')
+        ? new Promise((resolve) => setTimeout(resolve, 1500)).then(() => sendNow(url, options)) : sendNow(url, options); })()"""
+"""Each decision leaves the page 1.5 s late (a busy machine): the export, clicked at once, must not overtake it."""
+
+
+def test_export_clicked_at_once_includes_the_moment_just_kept_and_its_note(browser, review):  # noqa: F811
+    server, folder = review
+    page, problems = _open(browser, server, 1280, 720, init_script=LATE_DECISIONS)
+    page.keyboard.press("c")
+    page.fill("#note", "for you")  # typed, not yet saved (the note saves 0.8 s after the last key, or when left)
+    page.click("#export")
+    page.wait_for_selector("#banner-text:has-text('for the parent saved')", timeout=120000)
+    # What the export read: the manifest beside the clips lists each clip with its decision and note.
+    rows = list(csv.DictReader((folder / "clips" / "manifest.csv").open(encoding="utf-8")))
+    assert [(r["moment_id"], r["status"], r["note"]) for r in rows] == [("m01", "confirmed", "for you")]
+    assert [c.name for c in (folder / "clips").glob("*.mp4")] == ["pyfeat_WolfgangLanger_Pexels_00h00m00.5s_m01.mp4"]
     assert not problems, problems
 
 

@@ -724,6 +724,11 @@
     state.busy = true;
     render();
     showBanner("Cutting the confirmed clips… this takes a few seconds per clip.", "");
+    // Export what the page shows: a note still being typed and the changes on their way are saved first (a moment kept
+    // just before the click was otherwise cut or left out depending on which request the server took first).
+    clearTimeout(noteTimer);
+    saveNote();
+    await queue;
     try {
       const payload = await request("POST", "api/export", { annotate: $("annotate").checked });
       const n = payload.clips.length;
