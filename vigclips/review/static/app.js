@@ -462,10 +462,11 @@
       const step_s = (event.key === "ArrowLeft" ? -1 : 1) / state.fps;
       const field = edge + "_s";
       decide((m) => {
+        const held = drag; // a drag by the pointer, if one is under way, goes on as it was
         drag = { edge, win: momentWindow(m), start_s: m.start_s, end_s: m.end_s };
         moveEdge(edge, m[field] + step_s);
         const t = drag[field];
-        drag = null;
+        drag = held;
         return t !== m[field] ? { [field]: t } : null;
       });
     });
