@@ -106,9 +106,8 @@
   }
 
   // fields: the fields to set, or a function of the moment as it is at this change's turn (see change). before: what
-  // Undo sets back (or a function read at the turn); by default the moment's values at the turn.
+  // Undo sets back (or a function of the moment at the turn); by default the moment's values at the turn.
   function decideOn(id, fields, before) {
-    if (!moments().some((x) => x.id === id)) return Promise.resolve(null);
     const path = "api/moments/" + encodeURIComponent(id);
     let undoFields = null;
     let label = "the change";
@@ -116,7 +115,7 @@
       const m = moments().find((x) => x.id === id);
       const body = m && (typeof fields === "function" ? fields(m) : fields);
       if (!body) return null;
-      undoFields = (typeof before === "function" ? before() : before) || currentValues(m, body);
+      undoFields = (typeof before === "function" ? before(m) : before) || currentValues(m, body);
       label = FIELD_WORDS[Object.keys(body)[0]] || label;
       return body;
     }).then((payload) => {
@@ -727,7 +726,6 @@
     showBanner("Cutting the confirmed clips… this takes a few seconds per clip.", "");
     // Export what the page shows: a note still being typed and the changes on their way are saved first (a moment kept
     // just before the click was otherwise cut or left out depending on which request the server took first).
-    clearTimeout(noteTimer);
     saveNote();
     await queue;
     try {
@@ -785,30 +783,28 @@
   $("banner-close").addEventListener("click", () => { $("banner").hidden = true; });
   $("banner-reload").addEventListener("click", () => window.location.reload());
 
-  // The note is saved while typing; Undo gives back the note as it was before this round of typing.
+  // The note is saved while typing; Undo gives back the note as it was before this round of typing (one focus). That
+  // is read at the turn of the round's first save, once the changes before it are saved: read at the focus, a round
+  // typed while the last one was still being saved remembered the round before, and Undo took back both.
   let noteTimer = null;
-  let noteBefore = null;
-  // Read once the changes on their way are saved: a note clicked just after the last one was saved would otherwise
-  // remember the note before that, and Undo would take back both rounds.
-  $("note").addEventListener("focus", () => {
-    queue.then(() => { const m = selected(); noteBefore = m ? { id: m.id, note: m.note || "" } : null; });
-  });
+  let noteRound = null; // { id, note }: note stays undefined until the round's first save
+  $("note").addEventListener("focus", () => { const m = selected(); noteRound = m ? { id: m.id, note: undefined } : null; });
   function saveNote() {
+    clearTimeout(noteTimer);
     const m = selected();
     if (!m || (m.note || "") === $("note").value.trim()) return;
-    // Read at the save's turn: the note's focus reads noteBefore once the changes before it are saved, and a quick
-    // save (typing and Escape while the last round was still being saved) would otherwise find the round before.
-    const id = m.id;
-    decide({ note: $("note").value }, () => (noteBefore && noteBefore.id === id ? { note: noteBefore.note } : undefined));
+    const round = noteRound && noteRound.id === m.id ? noteRound : null;
+    decide({ note: $("note").value }, (now) => {
+      if (!round) return undefined;
+      if (round.note === undefined) round.note = now.note || "";
+      return { note: round.note };
+    });
   }
   $("note").addEventListener("input", () => {
     clearTimeout(noteTimer);
     noteTimer = setTimeout(saveNote, 800);
   });
-  $("note").addEventListener("change", () => {
-    clearTimeout(noteTimer);
-    saveNote();
-  });
+  $("note").addEventListener("change", saveNote);
 
   // The strip and the timeline picture only move the playhead: selecting is done in the list (#15).
   // A click moves the video; a drag across a stretch adds it as a moment (snapped to frames).
